@@ -1,0 +1,3 @@
+module github.com/tokenwatch/tokenwatch
+
+go 1.26.0

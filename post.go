@@ -1,0 +1,43 @@
+package tokenwatch
+
+import "time"
+
+// PostStatus is where a scheduled post stands.
+type PostStatus string
+
+// Post statuses.
+const (
+	PostScheduled PostStatus = "scheduled" // waiting for its time
+	PostHeld      PostStatus = "held"      // due, but a page needs reconnection; goes out once it is back
+	PostPublished PostStatus = "published" // out on every page
+	PostFailed    PostStatus = "failed"    // the provider refused it for a reason reconnecting does not fix
+	PostMissed    PostStatus = "missed"    // held past the grace window
+)
+
+// Post is a scheduled post for one or more pages of a location.
+type Post struct {
+	ID          int64
+	LocationID  int64
+	AuthorID    int64
+	Text        string
+	Link        string
+	ScheduledAt time.Time
+	Status      PostStatus
+	PageIDs     []int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Notification is an in-app message for one user, shown in the list and as
+// a pop-up. Dismissing it does not hide the page from the Issues list.
+type Notification struct {
+	ID          int64
+	UserID      int64
+	PageID      int64 // zero when not about one page
+	Kind        string
+	Title       string
+	Body        string
+	CreatedAt   time.Time
+	ReadAt      time.Time
+	DismissedAt time.Time
+}
