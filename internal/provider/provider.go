@@ -1,0 +1,171 @@
+// Package provider defines what tokenwatch needs from a social network: the
+// OAuth consent and code exchange, the pages a user may connect and the role
+// they hold on each, refreshing, inspecting and publishing, and the triage of
+// the network's errors. Each network lives in its own sub-package with the
+// same shape (endpoints, token lifetimes, refresh, inspect, role check,
+// error triage); Registry holds the configured ones.
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/tokenwatch/tokenwatch"
+)
+
+// Provider is one social network integration. Every method talks to the
+// network at the configured base URL; none logs or returns a token in an
+// error.
+type Provider interface {
+	// Info describes the integration: name, scopes, refresh abilities.
+	Info() Info
+
+	// AuthCodeURL returns the URL of the network's consent screen. state is
+	// the single-use state; verifier is the PKCE verifier, ignored by
+	// networks without PKCE; redirectURI is this provider's callback.
+	AuthCodeURL(state, verifier, redirectURI string) string
+
+	// Exchange trades the authorization code for a grant: the tokens and the
+	// identity of the provider account that consented. For Meta it also
+	// trades the short-lived token for a long-lived one.
+	Exchange(ctx context.Context, code, verifier, redirectURI string) (*Grant, error)
+
+	// Pages lists what the grant's user may connect (pages, organizations,
+	// business locations, channels, or the account itself), each with the
+	// user's role and the credentials to store for it.
+	Pages(ctx context.Context, grant *Grant) ([]Candidate, error)
+
+	// Refresh prolongs a page's token. The returned token's RefreshToken is
+	// empty when the network did not issue a new one: the stored one stays.
+	Refresh(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials) (*Token, error)
+
+	// Inspect checks that a page's token is still valid and what it grants.
+	// A dead grant, a missing scope or role, or a blocked account comes back
+	// as an *Error of the matching class.
+	Inspect(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials) (*Inspection, error)
+
+	// Publish posts on the page and returns the network's id for the post.
+	Publish(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials, post Post) (string, error)
+}
+
+// Info describes a provider integration.
+type Info struct {
+	Name tokenwatch.Provider
+	// Scopes are requested at consent; RequiredScopes must all be granted.
+	Scopes         []string
+	RequiredScopes []string
+	// PKCE says the network supports PKCE S256.
+	PKCE bool
+	// AutoRefresh says tokenwatch can prolong tokens by itself.
+	AutoRefresh bool
+	// RefreshBeforeExpiry says only a still-valid token can be prolonged.
+	RefreshBeforeExpiry bool
+	// RefreshLead is how long before expiry to refresh; zero: on use.
+	RefreshLead time.Duration
+	// RequiredRole names, in the network's own words, the role a user needs
+	// on a page to connect it ("Super Admin", "full control of the Page").
+	RequiredRole string
+	// Troubleshooting explains, in plain words, what to do when a reconnect
+	// fails (shown on the error page), one paragraph per item.
+	Troubleshooting []string
+}
+
+// Config configures one provider: the app's credentials at the network and
+// where the network is (its real address by default; the sandbox or a test
+// server in tests and the demo).
+type Config struct {
+	ClientID     string
+	ClientSecret tokenwatch.Secret
+	// BaseURL, when set, replaces every host of the network: each endpoint
+	// becomes BaseURL + its path.
+	BaseURL string
+	// RefreshEnabled is for networks where refreshing depends on the app
+	// (LinkedIn: partner apps only).
+	RefreshEnabled bool
+	// HTTPClient is used for every call; nil means a client with a timeout.
+	HTTPClient HTTPDoer
+}
+
+// HTTPDoer is the part of *http.Client providers use.
+type HTTPDoer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// Token is what a network returned for a grant or a refresh.
+type Token struct {
+	AccessToken  tokenwatch.Secret
+	RefreshToken tokenwatch.Secret // empty: none issued, keep the stored one
+	// Expiries; zero when the network gave none.
+	AccessExpiresAt     time.Time
+	RefreshExpiresAt    time.Time
+	DataAccessExpiresAt time.Time
+	Scopes              []string
+}
+
+// Grant is the result of a consent: the user's token and who they are at
+// the network.
+type Grant struct {
+	Token
+	UserID   string
+	UserName string
+}
+
+// Candidate is a page the granting user may be able to connect.
+type Candidate struct {
+	ID   string
+	Name string
+	// Role is the user's role on it, in the network's terms.
+	Role string
+	// Eligible says the role is enough to connect; if not, Refusal says
+	// which role is needed, in words to show.
+	Eligible bool
+	Refusal  string
+	// Token holds the credentials to store for the page (a page token for
+	// Meta, the user's token elsewhere).
+	Token Token
+}
+
+// Inspection is what a validity check found out.
+type Inspection struct {
+	UserID              string
+	AccessExpiresAt     time.Time
+	DataAccessExpiresAt time.Time
+	Scopes              []string
+}
+
+// Post is what Publish sends.
+type Post struct {
+	Text string
+	Link string
+}
+
+// Error is a provider failure, triaged. Message is the network's
+// explanation with any credential removed.
+type Error struct {
+	Provider tokenwatch.Provider
+	Class    tokenwatch.ErrorClass
+	// Code is the network's own error code, e.g. "190/463" or "invalid_grant".
+	Code    string
+	Message string
+	// Status is the HTTP status, zero if the request did not complete.
+	Status int
+	// RetryAfter is the network's requested delay, if it gave one.
+	RetryAfter time.Duration
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s: %s (%s, code %s, status %d)", e.Provider, e.Message, e.Class, e.Code, e.Status)
+}
+
+// ClassOf returns the class of a provider error; errors that are not an
+// *Error (network failures, timeouts) are transient.
+func ClassOf(err error) tokenwatch.ErrorClass {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Class
+	}
+	return tokenwatch.ClassTransient
+}
