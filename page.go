@@ -156,6 +156,9 @@ type Page struct {
 	Problem       Problem
 	LastCheckedAt time.Time
 	LastError     *PageError
+	// RetryAt is when to try a refresh or check again after a transient
+	// failure (zero: no backoff pending).
+	RetryAt time.Time
 	// Generation counts grants: it is bumped on every reconnect and on every
 	// refresh that yields a new grant or pushes the deadline out. Alerts are
 	// sent at most once per generation, so a new one restarts the ladder.

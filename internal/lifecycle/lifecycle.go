@@ -94,8 +94,7 @@ type Facts struct {
 }
 
 // FactsOf returns the facts the policy needs from a page. Provider-specific
-// facts (RefreshBeforeExpiry, RefreshLead) and RetryAt are the caller's to
-// add.
+// facts (RefreshBeforeExpiry, RefreshLead) are the caller's to add.
 func FactsOf(p *tokenwatch.Page) Facts {
 	return Facts{
 		AccessExpiresAt:     p.AccessExpiresAt,
@@ -104,6 +103,7 @@ func FactsOf(p *tokenwatch.Page) Facts {
 		AutoRefresh:         p.AutoRefresh,
 		Problem:             p.Problem,
 		LastCheckedAt:       p.LastCheckedAt,
+		RetryAt:             p.RetryAt,
 		Generation:          p.Generation,
 	}
 }

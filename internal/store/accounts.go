@@ -1,0 +1,320 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tokenwatch/tokenwatch"
+)
+
+// CreateAccount inserts an account and sets its ID and CreatedAt.
+func (s *Store) CreateAccount(ctx context.Context, a *tokenwatch.Account) error {
+	if strings.TrimSpace(a.Name) == "" {
+		return tokenwatch.Errorf(tokenwatch.CodeInvalid, "An account needs a name.")
+	}
+	a.CreatedAt = s.now().UTC().Truncate(time.Millisecond)
+	return s.queryRow(ctx, s.db,
+		`INSERT INTO accounts (name, alert_thresholds, created_at) VALUES ($1, $2, $3) RETURNING id`,
+		a.Name, formatThresholds(a.AlertThresholds), a.CreatedAt).Scan(&a.ID)
+}
+
+// GetAccount returns the account with the given id.
+func (s *Store) GetAccount(ctx context.Context, id int64) (*tokenwatch.Account, error) {
+	var (
+		a          tokenwatch.Account
+		thresholds string
+	)
+	err := scan(s.queryRow(ctx, s.rdb, `SELECT id, name, alert_thresholds, created_at FROM accounts WHERE id = $1`, id),
+		&a.ID, &a.Name, &thresholds, &a.CreatedAt)
+	if err != nil {
+		return nil, notFound(err, "account")
+	}
+	a.AlertThresholds = parseThresholds(thresholds)
+	return &a, nil
+}
+
+// ListAccounts returns every account, by id.
+func (s *Store) ListAccounts(ctx context.Context) ([]*tokenwatch.Account, error) {
+	rows, err := s.query(ctx, s.rdb, `SELECT id, name, alert_thresholds, created_at FROM accounts ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*tokenwatch.Account
+	for rows.Next() {
+		var (
+			a          tokenwatch.Account
+			thresholds string
+		)
+		if err := scan(rows, &a.ID, &a.Name, &thresholds, &a.CreatedAt); err != nil {
+			return nil, err
+		}
+		a.AlertThresholds = parseThresholds(thresholds)
+		out = append(out, &a)
+	}
+	return out, rows.Err()
+}
+
+// SetAlertThresholds sets an account's alert thresholds; none restores the
+// defaults.
+func (s *Store) SetAlertThresholds(ctx context.Context, accountID int64, thresholds []time.Duration) error {
+	for _, t := range thresholds {
+		if t < time.Second {
+			return tokenwatch.Errorf(tokenwatch.CodeInvalid, "Alert thresholds must be at least a second.")
+		}
+	}
+	res, err := s.exec(ctx, s.db, `UPDATE accounts SET alert_thresholds = $1 WHERE id = $2`, formatThresholds(thresholds), accountID)
+	return affectedOne(res, err, "account")
+}
+
+func formatThresholds(ts []time.Duration) string {
+	parts := make([]string, len(ts))
+	for i, t := range ts {
+		parts[i] = strconv.FormatInt(int64(t/time.Second), 10)
+	}
+	return strings.Join(parts, ",")
+}
+
+func parseThresholds(s string) []time.Duration {
+	var out []time.Duration
+	for _, p := range strings.Split(s, ",") {
+		if n, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64); err == nil && n > 0 {
+			out = append(out, time.Duration(n)*time.Second)
+		}
+	}
+	return out
+}
+
+// affectedOne turns an update that matched no row into a not-found error.
+func affectedOne(res sql.Result, err error, what string) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return tokenwatch.Errorf(tokenwatch.CodeNotFound, "%s not found", what)
+	}
+	return nil
+}
+
+// CreateLocation inserts a location and sets its ID and CreatedAt.
+func (s *Store) CreateLocation(ctx context.Context, l *tokenwatch.Location) error {
+	if strings.TrimSpace(l.Name) == "" {
+		return tokenwatch.Errorf(tokenwatch.CodeInvalid, "A location needs a name.")
+	}
+	if l.TimeZone == "" {
+		l.TimeZone = "UTC"
+	}
+	if _, err := time.LoadLocation(l.TimeZone); err != nil {
+		return tokenwatch.Errorf(tokenwatch.CodeInvalid, "%q is not a time zone (use an IANA name such as Europe/Paris).", l.TimeZone)
+	}
+	l.CreatedAt = s.now().UTC().Truncate(time.Millisecond)
+	err := s.queryRow(ctx, s.db,
+		`INSERT INTO locations (account_id, name, time_zone, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+		l.AccountID, l.Name, l.TimeZone, l.CreatedAt).Scan(&l.ID)
+	if s.eng.isUniqueViolation(err) {
+		return tokenwatch.Errorf(tokenwatch.CodeConflict, "A location named %q exists already.", l.Name)
+	}
+	return err
+}
+
+const locationColumns = `l.id, l.account_id, l.name, l.time_zone, l.created_at`
+
+func scanLocation(sc scanner, extra ...any) (*tokenwatch.Location, error) {
+	var l tokenwatch.Location
+	err := scan(sc, append([]any{&l.ID, &l.AccountID, &l.Name, &l.TimeZone, &l.CreatedAt}, extra...)...)
+	return &l, err
+}
+
+// GetLocation returns the location with the given id.
+func (s *Store) GetLocation(ctx context.Context, id int64) (*tokenwatch.Location, error) {
+	l, err := scanLocation(s.queryRow(ctx, s.rdb, `SELECT `+locationColumns+` FROM locations l WHERE l.id = $1`, id))
+	if err != nil {
+		return nil, notFound(err, "location")
+	}
+	return l, nil
+}
+
+// ListLocations returns an account's locations by name.
+func (s *Store) ListLocations(ctx context.Context, accountID int64) ([]*tokenwatch.Location, error) {
+	rows, err := s.query(ctx, s.rdb, `SELECT `+locationColumns+` FROM locations l WHERE l.account_id = $1 ORDER BY l.name`, accountID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*tokenwatch.Location
+	for rows.Next() {
+		l, err := scanLocation(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// LocationRole is a location together with a user's role there.
+type LocationRole struct {
+	*tokenwatch.Location
+	Role tokenwatch.Role
+}
+
+// UserLocations returns the locations where the user is a participant,
+// with their role, by name.
+func (s *Store) UserLocations(ctx context.Context, userID int64) ([]LocationRole, error) {
+	rows, err := s.query(ctx, s.rdb, `SELECT `+locationColumns+`, m.role
+		FROM locations l JOIN memberships m ON m.location_id = l.id
+		WHERE m.user_id = $1 ORDER BY l.name`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []LocationRole
+	for rows.Next() {
+		var lr LocationRole
+		if lr.Location, err = scanLocation(rows, &lr.Role); err != nil {
+			return nil, err
+		}
+		out = append(out, lr)
+	}
+	return out, rows.Err()
+}
+
+// CreateUser inserts a user with a password hash and sets ID and CreatedAt.
+func (s *Store) CreateUser(ctx context.Context, u *tokenwatch.User, passwordHash string) error {
+	u.Email = tokenwatch.NormalizeEmail(u.Email)
+	if !strings.Contains(u.Email, "@") {
+		return tokenwatch.Errorf(tokenwatch.CodeInvalid, "%q is not an e-mail address.", u.Email)
+	}
+	if strings.TrimSpace(u.Name) == "" {
+		u.Name = u.Email
+	}
+	u.CreatedAt = s.now().UTC().Truncate(time.Millisecond)
+	err := s.queryRow(ctx, s.db,
+		`INSERT INTO users (account_id, email, name, password_hash, account_owner, created_at)
+		 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+		u.AccountID, u.Email, u.Name, passwordHash, u.AccountOwner, u.CreatedAt).Scan(&u.ID)
+	if s.eng.isUniqueViolation(err) {
+		return tokenwatch.Errorf(tokenwatch.CodeConflict, "A user with the e-mail address %s exists already.", u.Email)
+	}
+	return err
+}
+
+const userColumns = `u.id, u.account_id, u.email, u.name, u.account_owner, u.created_at`
+
+func scanUser(sc scanner, extra ...any) (*tokenwatch.User, error) {
+	var u tokenwatch.User
+	err := scan(sc, append([]any{&u.ID, &u.AccountID, &u.Email, &u.Name, &u.AccountOwner, &u.CreatedAt}, extra...)...)
+	return &u, err
+}
+
+// GetUser returns the user with the given id.
+func (s *Store) GetUser(ctx context.Context, id int64) (*tokenwatch.User, error) {
+	u, err := scanUser(s.queryRow(ctx, s.rdb, `SELECT `+userColumns+` FROM users u WHERE u.id = $1`, id))
+	if err != nil {
+		return nil, notFound(err, "user")
+	}
+	return u, nil
+}
+
+// UserLogin returns the user with the given e-mail address and their
+// password hash, for signing in.
+func (s *Store) UserLogin(ctx context.Context, email string) (*tokenwatch.User, string, error) {
+	var hash string
+	u, err := scanUser(s.queryRow(ctx, s.rdb, `SELECT `+userColumns+`, u.password_hash FROM users u WHERE u.email = $1`,
+		tokenwatch.NormalizeEmail(email)), &hash)
+	if err != nil {
+		return nil, "", notFound(err, "user")
+	}
+	return u, hash, nil
+}
+
+// SetPassword replaces a user's password hash.
+func (s *Store) SetPassword(ctx context.Context, userID int64, passwordHash string) error {
+	res, err := s.exec(ctx, s.db, `UPDATE users SET password_hash = $1 WHERE id = $2`, passwordHash, userID)
+	return affectedOne(res, err, "user")
+}
+
+// ListUsers returns an account's users by e-mail address.
+func (s *Store) ListUsers(ctx context.Context, accountID int64) ([]*tokenwatch.User, error) {
+	return s.users(ctx, `SELECT `+userColumns+` FROM users u WHERE u.account_id = $1 ORDER BY u.email`, accountID)
+}
+
+// AccountOwners returns the account's owners, who receive the alerts of
+// pages whose location has nobody who may reconnect them.
+func (s *Store) AccountOwners(ctx context.Context, accountID int64) ([]*tokenwatch.User, error) {
+	return s.users(ctx, `SELECT `+userColumns+` FROM users u WHERE u.account_id = $1 AND u.account_owner = $2 ORDER BY u.email`, accountID, true)
+}
+
+func (s *Store) users(ctx context.Context, query string, args ...any) ([]*tokenwatch.User, error) {
+	rows, err := s.query(ctx, s.rdb, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*tokenwatch.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// SetMembership makes a user a participant of a location with a role, or
+// changes their role.
+func (s *Store) SetMembership(ctx context.Context, m tokenwatch.Membership) error {
+	if !m.Role.Valid() {
+		return tokenwatch.Errorf(tokenwatch.CodeInvalid, "%q is not a role (owner, manager or member).", m.Role)
+	}
+	_, err := s.exec(ctx, s.db, `INSERT INTO memberships (location_id, user_id, role) VALUES ($1, $2, $3)
+		ON CONFLICT (location_id, user_id) DO UPDATE SET role = excluded.role`, m.LocationID, m.UserID, m.Role)
+	return err
+}
+
+// RemoveMembership removes a user from a location.
+func (s *Store) RemoveMembership(ctx context.Context, locationID, userID int64) error {
+	res, err := s.exec(ctx, s.db, `DELETE FROM memberships WHERE location_id = $1 AND user_id = $2`, locationID, userID)
+	return affectedOne(res, err, "membership")
+}
+
+// Participants returns the participants of a location, by e-mail address.
+func (s *Store) Participants(ctx context.Context, locationID int64) ([]tokenwatch.Participant, error) {
+	rows, err := s.query(ctx, s.rdb, `SELECT `+userColumns+`, m.role
+		FROM users u JOIN memberships m ON m.user_id = u.id
+		WHERE m.location_id = $1 ORDER BY u.email`, locationID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []tokenwatch.Participant
+	for rows.Next() {
+		var p tokenwatch.Participant
+		u, err := scanUser(rows, &p.Role)
+		if err != nil {
+			return nil, err
+		}
+		p.User = *u
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// RoleAt returns the user's role at a location, or a not-found error when
+// they are not a participant.
+func (s *Store) RoleAt(ctx context.Context, userID, locationID int64) (tokenwatch.Role, error) {
+	var r tokenwatch.Role
+	err := s.queryRow(ctx, s.rdb, `SELECT role FROM memberships WHERE user_id = $1 AND location_id = $2`, userID, locationID).Scan(&r)
+	if err != nil {
+		return "", notFound(err, "location")
+	}
+	return r, nil
+}

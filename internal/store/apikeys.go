@@ -1,0 +1,82 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/tokenwatch/tokenwatch"
+)
+
+// APIKey is a key for the JSON API of one account. The key itself is shown
+// once, at creation; only its hash is stored.
+type APIKey struct {
+	ID         int64
+	AccountID  int64
+	Name       string
+	Prefix     string
+	CreatedAt  time.Time
+	RevokedAt  time.Time
+	LastUsedAt time.Time
+}
+
+// apiKeyPrefix starts every key, so that a leaked key is recognisable.
+const apiKeyPrefix = "tw_"
+
+// CreateAPIKey creates an API key for an account and returns it with the
+// secret key, which is not stored and cannot be shown again.
+func (s *Store) CreateAPIKey(ctx context.Context, accountID int64, name string) (*APIKey, tokenwatch.Secret, error) {
+	if strings.TrimSpace(name) == "" {
+		return nil, tokenwatch.Secret{}, tokenwatch.Errorf(tokenwatch.CodeInvalid, "An API key needs a name.")
+	}
+	secret := apiKeyPrefix + randomToken()
+	k := &APIKey{AccountID: accountID, Name: name, Prefix: secret[:len(apiKeyPrefix)+6], CreatedAt: s.now().UTC().Truncate(time.Millisecond)}
+	err := s.queryRow(ctx, s.db, `INSERT INTO api_keys (account_id, name, prefix, hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+		accountID, name, k.Prefix, hashToken(secret), k.CreatedAt).Scan(&k.ID)
+	if err != nil {
+		return nil, tokenwatch.Secret{}, err
+	}
+	return k, tokenwatch.NewSecret(secret), nil
+}
+
+// RevokeAPIKey revokes a key of an account.
+func (s *Store) RevokeAPIKey(ctx context.Context, accountID, id int64) error {
+	res, err := s.exec(ctx, s.db, `UPDATE api_keys SET revoked_at = $3 WHERE id = $1 AND account_id = $2 AND revoked_at IS NULL`,
+		id, accountID, s.now().UTC())
+	return affectedOne(res, err, "API key")
+}
+
+// ListAPIKeys returns an account's keys, newest first.
+func (s *Store) ListAPIKeys(ctx context.Context, accountID int64) ([]*APIKey, error) {
+	rows, err := s.query(ctx, s.rdb, `SELECT id, account_id, name, prefix, created_at, revoked_at, last_used_at
+		FROM api_keys WHERE account_id = $1 ORDER BY id DESC`, accountID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*APIKey
+	for rows.Next() {
+		var k APIKey
+		if err := scan(rows, &k.ID, &k.AccountID, &k.Name, &k.Prefix, &k.CreatedAt, &k.RevokedAt, &k.LastUsedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, &k)
+	}
+	return out, rows.Err()
+}
+
+// AuthenticateAPIKey returns the key a request presented, if it exists and
+// is not revoked, and records its use.
+func (s *Store) AuthenticateAPIKey(ctx context.Context, secret string) (*APIKey, error) {
+	var k APIKey
+	err := scan(s.queryRow(ctx, s.db, `UPDATE api_keys SET last_used_at = $2 WHERE hash = $1 AND revoked_at IS NULL
+		RETURNING id, account_id, name, prefix, created_at, revoked_at, last_used_at`, hashToken(secret), s.now().UTC()),
+		&k.ID, &k.AccountID, &k.Name, &k.Prefix, &k.CreatedAt, &k.RevokedAt, &k.LastUsedAt)
+	if err != nil {
+		if tokenwatch.IsNotFound(notFound(err, "")) {
+			return nil, tokenwatch.Errorf(tokenwatch.CodeUnauthorized, "The API key is unknown or revoked.")
+		}
+		return nil, err
+	}
+	return &k, nil
+}

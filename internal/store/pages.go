@@ -1,0 +1,329 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tokenwatch/tokenwatch"
+)
+
+// Contexts that bind each ciphertext to its column.
+const (
+	accessTokenContext  = "tokenwatch page access_token"
+	refreshTokenContext = "tokenwatch page refresh_token"
+)
+
+const pageColumns = `p.id, p.account_id, p.location_id, p.provider, p.provider_page_id, p.name,
+	coalesce(p.connected_by, 0), p.provider_user_id, p.provider_user_name, p.scopes,
+	p.access_expires_at, p.refresh_expires_at, p.data_access_expires_at, p.auto_refresh,
+	p.problem, p.last_checked_at, p.last_error_class, p.last_error_message, p.last_error_at,
+	p.retry_at, p.generation, p.state, p.next_due_at, p.created_at, p.updated_at`
+
+func scanPage(sc scanner) (*tokenwatch.Page, error) {
+	var (
+		p      tokenwatch.Page
+		scopes string
+		le     tokenwatch.PageError
+	)
+	err := scan(sc, &p.ID, &p.AccountID, &p.LocationID, &p.Provider, &p.ProviderPageID, &p.Name,
+		&p.ConnectedBy, &p.ProviderUserID, &p.ProviderUserName, &scopes,
+		&p.AccessExpiresAt, &p.RefreshExpiresAt, &p.DataAccessExpiresAt, &p.AutoRefresh,
+		&p.Problem, &p.LastCheckedAt, &le.Class, &le.Message, &le.At,
+		&p.RetryAt, &p.Generation, &p.State, &p.NextDueAt, &p.CreatedAt, &p.UpdatedAt)
+	if err != nil {
+		return nil, err
+	}
+	p.Scopes = strings.Fields(scopes)
+	if le.Class != "" {
+		p.LastError = &le
+	}
+	return &p, nil
+}
+
+// seal encrypts a page's tokens under the current key. A zero refresh token
+// is stored as NULL.
+func (s *Store) seal(c tokenwatch.Credentials) (keyID string, access, refresh []byte) {
+	keyID, access = s.keys.Seal([]byte(c.AccessToken.Reveal()), accessTokenContext)
+	if !c.RefreshToken.IsZero() {
+		_, refresh = s.keys.Seal([]byte(c.RefreshToken.Reveal()), refreshTokenContext)
+	}
+	return keyID, access, refresh
+}
+
+func (s *Store) open(keyID string, access, refresh []byte) (tokenwatch.Credentials, error) {
+	var c tokenwatch.Credentials
+	pt, err := s.keys.Open(keyID, access, accessTokenContext)
+	if err != nil {
+		return c, err
+	}
+	c.AccessToken = tokenwatch.NewSecret(string(pt))
+	if refresh != nil {
+		pt, err := s.keys.Open(keyID, refresh, refreshTokenContext)
+		if err != nil {
+			return c, err
+		}
+		c.RefreshToken = tokenwatch.NewSecret(string(pt))
+	}
+	return c, nil
+}
+
+func validatePage(p *tokenwatch.Page, c tokenwatch.Credentials) error {
+	switch {
+	case !p.Provider.Valid():
+		return tokenwatch.Errorf(tokenwatch.CodeInvalid, "%q is not a known network.", p.Provider)
+	case strings.TrimSpace(p.ProviderPageID) == "":
+		return tokenwatch.Errorf(tokenwatch.CodeInvalid, "A page needs the network's id for it.")
+	case strings.TrimSpace(p.Name) == "":
+		return tokenwatch.Errorf(tokenwatch.CodeInvalid, "A page needs a name.")
+	case strings.TrimSpace(p.ProviderUserID) == "":
+		return tokenwatch.Errorf(tokenwatch.CodeInvalid, "A page needs the network account that granted access.")
+	case c.AccessToken.IsZero():
+		return tokenwatch.Errorf(tokenwatch.CodeInvalid, "A page needs an access token.")
+	case !p.Problem.Valid():
+		return tokenwatch.Errorf(tokenwatch.CodeInvalid, "%q is not a known problem.", p.Problem)
+	}
+	return nil
+}
+
+// CreatePage inserts a page with its credentials (encrypted) and sets its
+// ID, Generation (1 unless set), CreatedAt and UpdatedAt. The page's
+// account is its location's.
+func (s *Store) CreatePage(ctx context.Context, p *tokenwatch.Page, creds tokenwatch.Credentials) error {
+	if err := validatePage(p, creds); err != nil {
+		return err
+	}
+	if p.Generation == 0 {
+		p.Generation = 1
+	}
+	if p.State == "" {
+		p.State = tokenwatch.StateHealthy
+	}
+	now := s.now().UTC().Truncate(time.Millisecond)
+	p.CreatedAt, p.UpdatedAt = now, now
+	keyID, access, refresh := s.seal(creds)
+	var connectedBy any
+	if p.ConnectedBy != 0 {
+		connectedBy = p.ConnectedBy
+	}
+	err := s.queryRow(ctx, s.db, `INSERT INTO pages (account_id, location_id, provider, provider_page_id, name,
+			connected_by, provider_user_id, provider_user_name, scopes, key_id, access_token, refresh_token,
+			access_expires_at, refresh_expires_at, data_access_expires_at, auto_refresh, problem,
+			generation, state, next_due_at, created_at, updated_at)
+		SELECT l.account_id, l.id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20
+		FROM locations l WHERE l.id = $1
+		RETURNING id, account_id`,
+		p.LocationID, p.Provider, p.ProviderPageID, p.Name, connectedBy, p.ProviderUserID, p.ProviderUserName,
+		strings.Join(p.Scopes, " "), keyID, access, refresh,
+		p.AccessExpiresAt, p.RefreshExpiresAt, p.DataAccessExpiresAt, p.AutoRefresh, p.Problem,
+		p.Generation, p.State, p.NextDueAt, now).Scan(&p.ID, &p.AccountID)
+	switch {
+	case err == sql.ErrNoRows:
+		return tokenwatch.Errorf(tokenwatch.CodeNotFound, "location not found")
+	case s.eng.isUniqueViolation(err):
+		return tokenwatch.Errorf(tokenwatch.CodeConflict, "%s %q is connected already.", p.Provider.DisplayName(), p.Name)
+	}
+	return err
+}
+
+// GetPage returns the page with the given id.
+func (s *Store) GetPage(ctx context.Context, id int64) (*tokenwatch.Page, error) {
+	p, err := scanPage(s.queryRow(ctx, s.rdb, `SELECT `+pageColumns+` FROM pages p WHERE p.id = $1`, id))
+	if err != nil {
+		return nil, notFound(err, "page")
+	}
+	return p, nil
+}
+
+// PageFilter selects pages. Zero fields do not filter.
+type PageFilter struct {
+	AccountID   int64
+	LocationIDs []int64
+	// UserID keeps the pages of the locations where the user participates.
+	UserID   int64
+	Provider tokenwatch.Provider
+}
+
+// ListPages returns the pages the filter selects, by location and name.
+func (s *Store) ListPages(ctx context.Context, f PageFilter) ([]*tokenwatch.Page, error) {
+	var (
+		where []string
+		args  []any
+	)
+	if f.AccountID != 0 {
+		args = append(args, f.AccountID)
+		where = append(where, fmt.Sprintf("p.account_id = $%d", len(args)))
+	}
+	if f.LocationIDs != nil {
+		if len(f.LocationIDs) == 0 {
+			return nil, nil
+		}
+		where = append(where, fmt.Sprintf("p.location_id IN (%s)", placeholders(len(args)+1, len(f.LocationIDs))))
+		for _, id := range f.LocationIDs {
+			args = append(args, id)
+		}
+	}
+	if f.UserID != 0 {
+		args = append(args, f.UserID)
+		where = append(where, fmt.Sprintf("p.location_id IN (SELECT location_id FROM memberships WHERE user_id = $%d)", len(args)))
+	}
+	if f.Provider != "" {
+		args = append(args, f.Provider)
+		where = append(where, fmt.Sprintf("p.provider = $%d", len(args)))
+	}
+	q := `SELECT ` + pageColumns + ` FROM pages p`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	rows, err := s.query(ctx, s.rdb, q+` ORDER BY p.location_id, p.name, p.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*tokenwatch.Page
+	for rows.Next() {
+		p, err := scanPage(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// PageCredentials returns a page's tokens, decrypted.
+func (s *Store) PageCredentials(ctx context.Context, id int64) (tokenwatch.Credentials, error) {
+	var (
+		keyID           string
+		access, refresh []byte
+	)
+	err := s.queryRow(ctx, s.rdb, `SELECT key_id, access_token, refresh_token FROM pages WHERE id = $1`, id).Scan(&keyID, &access, &refresh)
+	if err != nil {
+		return tokenwatch.Credentials{}, notFound(err, "page")
+	}
+	c, err := s.open(keyID, access, refresh)
+	if err != nil {
+		return c, fmt.Errorf("store: tokens of page %d: %w", id, err)
+	}
+	return c, nil
+}
+
+// Grant is what a successful refresh or reconnect changes on a page.
+type Grant struct {
+	Credentials tokenwatch.Credentials // a zero RefreshToken keeps the stored one
+	// Expiries as the provider gave them; zero: none.
+	AccessExpiresAt     time.Time
+	RefreshExpiresAt    time.Time
+	DataAccessExpiresAt time.Time
+	Scopes              []string // nil keeps the stored scopes
+	AutoRefresh         bool
+	// ProviderUserName, when set, replaces the stored name of the account.
+	ProviderUserName string
+	// ConnectedBy, when set, makes this user the page admin (a reconnect).
+	ConnectedBy int64
+	// NewGeneration starts a new token generation (a reconnect, or a
+	// refresh that pushed the deadline out), so the alert ladder restarts.
+	NewGeneration bool
+	// NextDueAt is when the page next needs attention.
+	NextDueAt time.Time
+	// State is the page's state under the new grant.
+	State tokenwatch.State
+}
+
+// SaveGrant stores new tokens for a page and clears its problem, last error
+// and retry time. The stored refresh token is never replaced by an empty
+// one. It returns the page as saved.
+func (s *Store) SaveGrant(ctx context.Context, pageID int64, g Grant) (*tokenwatch.Page, error) {
+	if g.Credentials.AccessToken.IsZero() {
+		return nil, tokenwatch.Errorf(tokenwatch.CodeInvalid, "A grant needs an access token.")
+	}
+	if g.State == "" {
+		g.State = tokenwatch.StateHealthy
+	}
+	var page *tokenwatch.Page
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var (
+			keyID           string
+			access, refresh []byte
+		)
+		err := s.queryRow(ctx, tx, `SELECT key_id, access_token, refresh_token FROM pages WHERE id = $1`, pageID).Scan(&keyID, &access, &refresh)
+		if err != nil {
+			return notFound(err, "page")
+		}
+		creds := g.Credentials
+		if creds.RefreshToken.IsZero() && refresh != nil {
+			old, err := s.open(keyID, access, refresh)
+			if err != nil {
+				return fmt.Errorf("store: tokens of page %d: %w", pageID, err)
+			}
+			creds.RefreshToken = old.RefreshToken
+		}
+		newKeyID, newAccess, newRefresh := s.seal(creds)
+		gen := 0
+		if g.NewGeneration {
+			gen = 1
+		}
+		var scopes any
+		if g.Scopes != nil {
+			scopes = strings.Join(g.Scopes, " ")
+		}
+		var connectedBy any
+		if g.ConnectedBy != 0 {
+			connectedBy = g.ConnectedBy
+		}
+		_, err = s.exec(ctx, tx, `UPDATE pages SET key_id = $2, access_token = $3, refresh_token = $4,
+				access_expires_at = $5, refresh_expires_at = $6, data_access_expires_at = $7,
+				scopes = coalesce($8, scopes), auto_refresh = $9,
+				provider_user_name = CASE WHEN $10 = '' THEN provider_user_name ELSE $10 END,
+				connected_by = coalesce($11, connected_by),
+				generation = generation + $12, problem = '', last_error_class = '', last_error_message = '',
+				last_error_at = NULL, retry_at = NULL, state = $13, next_due_at = $14, updated_at = $15
+			WHERE id = $1`,
+			pageID, newKeyID, newAccess, newRefresh, g.AccessExpiresAt, g.RefreshExpiresAt, g.DataAccessExpiresAt,
+			scopes, g.AutoRefresh, g.ProviderUserName, connectedBy, gen, g.State, g.NextDueAt, s.now().UTC())
+		if err != nil {
+			return err
+		}
+		page, err = scanPage(s.queryRow(ctx, tx, `SELECT `+pageColumns+` FROM pages p WHERE p.id = $1`, pageID))
+		return err
+	})
+	return page, err
+}
+
+// PageStatus is what a health check, a failed refresh or the sweep records
+// about a page, without touching its tokens.
+type PageStatus struct {
+	Problem       tokenwatch.Problem
+	State         tokenwatch.State
+	LastCheckedAt time.Time // zero keeps the stored time
+	LastError     *tokenwatch.PageError
+	// RetryAt is when to try again after a transient failure (zero: none).
+	RetryAt   time.Time
+	NextDueAt time.Time
+}
+
+// SetPageStatus records a page's problem, state, last check and last error.
+func (s *Store) SetPageStatus(ctx context.Context, pageID int64, st PageStatus) error {
+	if !st.Problem.Valid() {
+		return tokenwatch.Errorf(tokenwatch.CodeInvalid, "%q is not a known problem.", st.Problem)
+	}
+	var le tokenwatch.PageError
+	if st.LastError != nil {
+		le = *st.LastError
+	}
+	res, err := s.exec(ctx, s.db, `UPDATE pages SET problem = $2, state = $3,
+			last_checked_at = coalesce($4, last_checked_at),
+			last_error_class = $5, last_error_message = $6, last_error_at = $7,
+			retry_at = $8, next_due_at = $9, updated_at = $10
+		WHERE id = $1`,
+		pageID, st.Problem, st.State, st.LastCheckedAt, le.Class, le.Message, le.At, st.RetryAt, st.NextDueAt, s.now().UTC())
+	return affectedOne(res, err, "page")
+}
+
+// DeletePage disconnects a page: it and its tokens are deleted.
+func (s *Store) DeletePage(ctx context.Context, id int64) error {
+	res, err := s.exec(ctx, s.db, `DELETE FROM pages WHERE id = $1`, id)
+	return affectedOne(res, err, "page")
+}

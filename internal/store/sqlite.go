@@ -1,0 +1,114 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+//go:embed migrations/sqlite/*.sql
+var sqliteMigrations embed.FS
+
+// sqliteEngine keeps the data in one SQLite file in WAL mode. Writes go
+// through a single connection (SQLite has one writer at a time; queueing in
+// Go beats SQLITE_BUSY), reads through a small pool of read-only ones.
+type sqliteEngine struct {
+	path string
+	db   *sql.DB
+	rdb  *sql.DB
+}
+
+// sqlitePath extracts the file path from "sqlite:PATH", "sqlite://PATH",
+// "file:PATH" or a plain path.
+func sqlitePath(u string) (string, error) {
+	p := u
+	for _, prefix := range []string{"sqlite://", "sqlite:", "file:"} {
+		if strings.HasPrefix(p, prefix) {
+			p = strings.TrimPrefix(p, prefix)
+			break
+		}
+	}
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		p = p[:i]
+	}
+	if p == "" || strings.Contains(p, ":memory:") {
+		return "", fmt.Errorf("store: %q does not name a SQLite file", u)
+	}
+	return filepath.Clean(p), nil
+}
+
+func openSQLite(ctx context.Context, s *Store, rawURL string) error {
+	path, err := sqlitePath(rawURL)
+	if err != nil {
+		return err
+	}
+	dsn := func(extra string) string {
+		q := url.Values{}
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "busy_timeout(10000)")
+		q.Add("_pragma", "foreign_keys(1)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		return "file:" + path + "?" + q.Encode() + extra
+	}
+	// BEGIN IMMEDIATE takes the write lock at once, so that two processes
+	// on one file (serve and keys rotate, say) wait instead of deadlocking.
+	db, err := sql.Open("sqlite", dsn("&_txlock=immediate"))
+	if err != nil {
+		return fmt.Errorf("store: open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	db.SetConnMaxIdleTime(0)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return fmt.Errorf("store: open %s: %w", path, err)
+	}
+	rdb, err := sql.Open("sqlite", dsn("&_pragma=query_only(1)"))
+	if err != nil {
+		db.Close()
+		return fmt.Errorf("store: open %s: %w", path, err)
+	}
+	rdb.SetMaxOpenConns(4)
+	e := &sqliteEngine{path: path, db: db, rdb: rdb}
+	s.eng, s.db, s.rdb = e, db, rdb
+	return nil
+}
+
+func (e *sqliteEngine) Name() string { return "sqlite" }
+
+func (e *sqliteEngine) migrations() fs.FS {
+	sub, err := fs.Sub(sqliteMigrations, "migrations/sqlite")
+	if err != nil {
+		panic(err) // the embedded directory exists
+	}
+	return sub
+}
+
+// lockMigrations has nothing to do: the transaction began IMMEDIATE and so
+// already holds the file's write lock.
+func (e *sqliteEngine) lockMigrations(context.Context, *sql.Tx) error { return nil }
+
+func (e *sqliteEngine) timeArg(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+func (e *sqliteEngine) close() error {
+	return errors.Join(e.rdb.Close(), e.db.Close())
+}
+
+func (e *sqliteEngine) isUniqueViolation(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+}

@@ -1,0 +1,193 @@
+// Package store keeps tokenwatch's data in a relational database: SQLite
+// (embedded, the default) or PostgreSQL. Callers use one Store type whatever
+// the engine; what differs between engines (migrations, a few queries, how
+// a time is written) sits behind the small engine interface, one file per
+// engine. Tokens are encrypted before they reach the database and decrypted
+// only by the methods that return Credentials.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/keyring"
+)
+
+// Store is the database of tokenwatch. It is safe for concurrent use.
+type Store struct {
+	eng  engine
+	db   *sql.DB // writes and transactions (one connection on SQLite)
+	rdb  *sql.DB // reads; the same pool as db on PostgreSQL
+	keys *keyring.Keyring
+	now  func() time.Time
+}
+
+// engine is what differs between database engines.
+type engine interface {
+	// Name is "sqlite" or "postgres".
+	Name() string
+	// migrations holds the engine's numbered *.sql migrations.
+	migrations() fs.FS
+	// lockMigrations serializes migrations across processes inside tx.
+	lockMigrations(ctx context.Context, tx *sql.Tx) error
+	// timeArg turns a time into what the engine stores; zero becomes NULL.
+	timeArg(t time.Time) any
+	// isUniqueViolation reports whether err is a unique-constraint failure.
+	isUniqueViolation(err error) bool
+	close() error
+}
+
+// Options configures a Store.
+type Options struct {
+	// Keys encrypts and decrypts tokens. Required.
+	Keys *keyring.Keyring
+	// Now is the clock for the times the store writes (created_at, ...);
+	// time.Now if nil. Tests move it.
+	Now func() time.Time
+}
+
+// Open connects to the database named by url: "postgres://…" or
+// "postgresql://…" for PostgreSQL; "sqlite:PATH", "file:PATH" or a plain
+// file path for SQLite. It does not migrate; call Migrate.
+func Open(ctx context.Context, url string, opts Options) (*Store, error) {
+	if opts.Keys == nil {
+		return nil, errors.New("store: a keyring is required")
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	var (
+		s   = &Store{keys: opts.Keys, now: opts.Now}
+		err error
+	)
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		return nil, errors.New("store: PostgreSQL is not supported yet; use a SQLite path")
+	default:
+		err = openSQLite(ctx, s, url)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.eng.close() }
+
+// Engine returns "sqlite" or "postgres".
+func (s *Store) Engine() string { return s.eng.Name() }
+
+// DB returns the connection pool that writes. Background work (River) that
+// must share the database uses it.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.rdb.PingContext(ctx) }
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// args converts arguments to what the engine stores: times by the engine's
+// rule, everything else unchanged.
+func (s *Store) args(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case time.Time:
+			out[i] = s.eng.timeArg(v)
+		default:
+			out[i] = a
+		}
+	}
+	return out
+}
+
+func (s *Store) exec(ctx context.Context, q querier, query string, args ...any) (sql.Result, error) {
+	return q.ExecContext(ctx, query, s.args(args)...)
+}
+
+func (s *Store) query(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
+	return q.QueryContext(ctx, query, s.args(args)...)
+}
+
+func (s *Store) queryRow(ctx context.Context, q querier, query string, args ...any) *sql.Row {
+	return q.QueryRowContext(ctx, query, s.args(args)...)
+}
+
+// scanner is what *sql.Row and *sql.Rows have in common.
+type scanner interface{ Scan(dest ...any) error }
+
+// scan scans a row, reading *time.Time destinations whatever the engine
+// stored (Unix milliseconds on SQLite, timestamptz on PostgreSQL; NULL is
+// the zero time).
+func scan(sc scanner, dest ...any) error {
+	for i, d := range dest {
+		if t, ok := d.(*time.Time); ok {
+			dest[i] = timeDest{t}
+		}
+	}
+	return sc.Scan(dest...)
+}
+
+type timeDest struct{ t *time.Time }
+
+func (d timeDest) Scan(v any) error {
+	switch v := v.(type) {
+	case nil:
+		*d.t = time.Time{}
+	case int64:
+		*d.t = time.UnixMilli(v).UTC()
+	case time.Time:
+		*d.t = v.UTC()
+	default:
+		return fmt.Errorf("store: cannot read %T as a time", v)
+	}
+	return nil
+}
+
+// inTx runs fn in a transaction, committing if it returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// notFound turns sql.ErrNoRows into a tokenwatch not-found error.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return tokenwatch.Errorf(tokenwatch.CodeNotFound, "%s not found", what)
+	}
+	return err
+}
+
+// placeholders returns "$from, $from+1, …" for n arguments.
+func placeholders(from, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "$%d", from+i)
+	}
+	return b.String()
+}

@@ -1,0 +1,567 @@
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/keyring"
+	"github.com/tokenwatch/tokenwatch/internal/store"
+)
+
+// Run runs the whole suite against an engine.
+func Run(t *testing.T, e Engine) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, e Engine)
+	}{
+		{"Migrate", testMigrate},
+		{"Accounts", testAccounts},
+		{"LocationsAndUsers", testLocationsAndUsers},
+		{"Memberships", testMemberships},
+		{"Pages", testPages},
+		{"PagesVisibleOnlyToParticipants", testPageVisibility},
+		{"SaveGrant", testSaveGrant},
+		{"PageStatus", testPageStatus},
+		{"TokensNotStoredInPlaintext", testNoPlaintext},
+		{"RotateKeys", testRotateKeys},
+		{"Posts", testPosts},
+		{"Notifications", testNotifications},
+		{"Sessions", testSessions},
+		{"APIKeys", testAPIKeys},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.fn(t, e)
+		})
+	}
+}
+
+var t0 = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+
+func testMigrate(t *testing.T, e Engine) {
+	ctx := context.Background()
+	url := e.NewDatabase(t)
+	keys, _ := keyring.New(keyring.Generate())
+	// Several processes starting at once each migrate; every migration runs once.
+	var wg sync.WaitGroup
+	applied := make([][]store.Migration, 3)
+	errs := make([]error, 3)
+	for i := range 3 {
+		wg.Go(func() {
+			s, err := store.Open(ctx, url, store.Options{Keys: keys})
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer s.Close()
+			applied[i], errs[i] = s.Migrate(ctx)
+		})
+	}
+	wg.Wait()
+	total := 0
+	for i := range 3 {
+		if errs[i] != nil {
+			t.Fatalf("migrate %d: %v", i, errs[i])
+		}
+		total += len(applied[i])
+	}
+	s := Open(t, url, store.Options{Keys: keys})
+	got, known, err := s.SchemaVersion(ctx)
+	if err != nil || got != known || known == 0 {
+		t.Fatalf("SchemaVersion = %d, %d, %v; want equal and positive", got, known, err)
+	}
+	again, err := s.Migrate(ctx)
+	if err != nil || len(again) != 0 {
+		t.Errorf("second Migrate applied %d migrations, %v", len(again), err)
+	}
+	if total == 0 {
+		t.Error("no migration was applied")
+	}
+}
+
+func testAccounts(t *testing.T, e Engine) {
+	ctx := context.Background()
+	s := Open(t, e.NewDatabase(t), store.Options{})
+	a := &tokenwatch.Account{Name: "Acme"}
+	must(t, s.CreateAccount(ctx, a))
+	must(t, s.SetAlertThresholds(ctx, a.ID, []time.Duration{14 * 24 * time.Hour, 36 * time.Hour}))
+	got, err := s.GetAccount(ctx, a.ID)
+	must(t, err)
+	if got.Name != "Acme" || !slices.Equal(got.AlertThresholds, []time.Duration{14 * 24 * time.Hour, 36 * time.Hour}) {
+		t.Errorf("GetAccount = %+v", got)
+	}
+	if _, err := s.GetAccount(ctx, a.ID+100); !tokenwatch.IsNotFound(err) {
+		t.Errorf("GetAccount of a missing id: %v, want not found", err)
+	}
+	if err := s.CreateAccount(ctx, &tokenwatch.Account{Name: " "}); tokenwatch.ErrorCode(err) != tokenwatch.CodeInvalid {
+		t.Errorf("CreateAccount without a name: %v, want invalid", err)
+	}
+	if err := s.SetAlertThresholds(ctx, a.ID, []time.Duration{0}); tokenwatch.ErrorCode(err) != tokenwatch.CodeInvalid {
+		t.Errorf("zero threshold: %v, want invalid", err)
+	}
+}
+
+func testLocationsAndUsers(t *testing.T, e Engine) {
+	ctx := context.Background()
+	s := Open(t, e.NewDatabase(t), store.Options{})
+	f := Seed(t, s)
+	locs, err := s.ListLocations(ctx, f.Account.ID)
+	must(t, err)
+	if len(locs) != 2 || locs[0].Name != "Downtown" || locs[0].TimeZone != "Europe/Paris" {
+		t.Errorf("ListLocations = %v", locs)
+	}
+	err = s.CreateLocation(ctx, &tokenwatch.Location{AccountID: f.Account.ID, Name: "Downtown"})
+	if tokenwatch.ErrorCode(err) != tokenwatch.CodeConflict {
+		t.Errorf("duplicate location: %v, want conflict", err)
+	}
+	err = s.CreateLocation(ctx, &tokenwatch.Location{AccountID: f.Account.ID, Name: "Mars", TimeZone: "Mars/Olympus"})
+	if tokenwatch.ErrorCode(err) != tokenwatch.CodeInvalid {
+		t.Errorf("bad time zone: %v, want invalid", err)
+	}
+	err = s.CreateUser(ctx, &tokenwatch.User{AccountID: f.Account.ID, Email: " Owner@Demo.TEST "}, "x")
+	if tokenwatch.ErrorCode(err) != tokenwatch.CodeConflict {
+		t.Errorf("duplicate e-mail in another case: %v, want conflict", err)
+	}
+	u, hash, err := s.UserLogin(ctx, "MANAGER@demo.test")
+	must(t, err)
+	if u.ID != f.Manager.ID || hash != "hash-of-manager@demo.test" {
+		t.Errorf("UserLogin = %+v, %q", u, hash)
+	}
+	must(t, s.SetPassword(ctx, u.ID, "new-hash"))
+	if _, hash, _ := s.UserLogin(ctx, "manager@demo.test"); hash != "new-hash" {
+		t.Errorf("after SetPassword the hash is %q", hash)
+	}
+	if _, _, err := s.UserLogin(ctx, "nobody@demo.test"); !tokenwatch.IsNotFound(err) {
+		t.Errorf("UserLogin of a stranger: %v", err)
+	}
+	owners, err := s.AccountOwners(ctx, f.Account.ID)
+	must(t, err)
+	if len(owners) != 1 || owners[0].ID != f.Owner.ID {
+		t.Errorf("AccountOwners = %v", owners)
+	}
+}
+
+func testMemberships(t *testing.T, e Engine) {
+	ctx := context.Background()
+	s := Open(t, e.NewDatabase(t), store.Options{})
+	f := Seed(t, s)
+	ps, err := s.Participants(ctx, f.Downtown.ID)
+	must(t, err)
+	roles := map[string]tokenwatch.Role{}
+	for _, p := range ps {
+		roles[p.Email] = p.Role
+	}
+	want := map[string]tokenwatch.Role{"owner@demo.test": "owner", "manager@demo.test": "manager", "member@demo.test": "member", "downtown@demo.test": "member"}
+	if fmt.Sprint(roles) != fmt.Sprint(want) {
+		t.Errorf("Participants = %v, want %v", roles, want)
+	}
+	lrs, err := s.UserLocations(ctx, f.DowntownOnly.ID)
+	must(t, err)
+	if len(lrs) != 1 || lrs[0].ID != f.Downtown.ID || lrs[0].Role != tokenwatch.RoleMember {
+		t.Errorf("UserLocations(downtown) = %v", lrs)
+	}
+	must(t, s.SetMembership(ctx, tokenwatch.Membership{LocationID: f.Downtown.ID, UserID: f.DowntownOnly.ID, Role: tokenwatch.RoleManager}))
+	if r, err := s.RoleAt(ctx, f.DowntownOnly.ID, f.Downtown.ID); err != nil || r != tokenwatch.RoleManager {
+		t.Errorf("RoleAt after promotion = %q, %v", r, err)
+	}
+	if _, err := s.RoleAt(ctx, f.DowntownOnly.ID, f.Harbor.ID); !tokenwatch.IsNotFound(err) {
+		t.Errorf("RoleAt elsewhere: %v, want not found", err)
+	}
+	if err := s.SetMembership(ctx, tokenwatch.Membership{LocationID: f.Downtown.ID, UserID: f.Member.ID, Role: "admin"}); tokenwatch.ErrorCode(err) != tokenwatch.CodeInvalid {
+		t.Errorf("unknown role: %v, want invalid", err)
+	}
+	must(t, s.RemoveMembership(ctx, f.Downtown.ID, f.DowntownOnly.ID))
+	if lrs, _ := s.UserLocations(ctx, f.DowntownOnly.ID); len(lrs) != 0 {
+		t.Errorf("after removal the user still has %v", lrs)
+	}
+}
+
+func testPages(t *testing.T, e Engine) {
+	ctx := context.Background()
+	s := Open(t, e.NewDatabase(t), store.Options{})
+	f := Seed(t, s)
+	p := NewPage(f.Downtown.ID, tokenwatch.Instagram, "ig-1", "Downtown on Instagram")
+	p.ConnectedBy = f.Manager.ID
+	p.AccessExpiresAt = t0.Add(50 * 24 * time.Hour)
+	p.DataAccessExpiresAt = t0.Add(80 * 24 * time.Hour)
+	p.AutoRefresh = true
+	p.NextDueAt = t0.Add(time.Hour)
+	must(t, s.CreatePage(ctx, p, Creds("ig-access", "ig-refresh")))
+	if p.ID == 0 || p.AccountID != f.Account.ID || p.Generation != 1 {
+		t.Fatalf("CreatePage set %+v", p)
+	}
+	got, err := s.GetPage(ctx, p.ID)
+	must(t, err)
+	if got.Name != p.Name || got.Provider != tokenwatch.Instagram || got.ConnectedBy != f.Manager.ID ||
+		!got.AccessExpiresAt.Equal(p.AccessExpiresAt) || !got.DataAccessExpiresAt.Equal(p.DataAccessExpiresAt) ||
+		!got.RefreshExpiresAt.IsZero() || !got.AutoRefresh || !slices.Equal(got.Scopes, []string{"a", "b"}) ||
+		!got.NextDueAt.Equal(p.NextDueAt) || got.State != tokenwatch.StateHealthy || got.LastError != nil {
+		t.Errorf("GetPage = %+v\nwant    %+v", got, p)
+	}
+	c, err := s.PageCredentials(ctx, p.ID)
+	must(t, err)
+	if c.AccessToken.Reveal() != "ig-access" || c.RefreshToken.Reveal() != "ig-refresh" {
+		t.Error("PageCredentials did not return the tokens stored")
+	}
+	if err := s.CreatePage(ctx, NewPage(f.Downtown.ID, tokenwatch.Instagram, "ig-1", "again"), Creds("x", "")); tokenwatch.ErrorCode(err) != tokenwatch.CodeConflict {
+		t.Errorf("connecting a page twice: %v, want conflict", err)
+	}
+	if err := s.CreatePage(ctx, NewPage(f.Downtown.ID, "myspace", "m", "m"), Creds("x", "")); tokenwatch.ErrorCode(err) != tokenwatch.CodeInvalid {
+		t.Errorf("unknown provider: %v, want invalid", err)
+	}
+	if err := s.CreatePage(ctx, NewPage(f.Downtown.ID, tokenwatch.X, "x1", "X"), Creds("", "")); tokenwatch.ErrorCode(err) != tokenwatch.CodeInvalid {
+		t.Errorf("no access token: %v, want invalid", err)
+	}
+	if err := s.CreatePage(ctx, NewPage(f.Harbor.ID+99, tokenwatch.X, "x1", "X"), Creds("t", "")); !tokenwatch.IsNotFound(err) {
+		t.Errorf("unknown location: %v, want not found", err)
+	}
+	must(t, s.DeletePage(ctx, p.ID))
+	if _, err := s.GetPage(ctx, p.ID); !tokenwatch.IsNotFound(err) {
+		t.Errorf("GetPage after delete: %v", err)
+	}
+	if _, err := s.PageCredentials(ctx, p.ID); !tokenwatch.IsNotFound(err) {
+		t.Errorf("PageCredentials after delete: %v", err)
+	}
+}
+
+func pageNames(ps []*tokenwatch.Page) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.Name)
+	}
+	return out
+}
+
+func testPageVisibility(t *testing.T, e Engine) {
+	ctx := context.Background()
+	s := Open(t, e.NewDatabase(t), store.Options{})
+	f := Seed(t, s)
+	other := &tokenwatch.Account{Name: "Other brand"}
+	must(t, s.CreateAccount(ctx, other))
+	loc := &tokenwatch.Location{AccountID: other.ID, Name: "Elsewhere"}
+	must(t, s.CreateLocation(ctx, loc))
+	must(t, s.CreatePage(ctx, NewPage(loc.ID, tokenwatch.Facebook, "fb-other", "Other page"), Creds("o", "")))
+
+	tests := []struct {
+		name   string
+		filter store.PageFilter
+		want   []string
+	}{
+		{"downtown member sees only Downtown", store.PageFilter{UserID: f.DowntownOnly.ID}, []string{"Downtown Bakery"}},
+		{"member of both sees both", store.PageFilter{UserID: f.Member.ID}, []string{"Downtown Bakery", "Harbor Bakery"}},
+		{"account filter", store.PageFilter{AccountID: other.ID}, []string{"Other page"}},
+		{"location filter", store.PageFilter{LocationIDs: []int64{f.Harbor.ID}}, []string{"Harbor Bakery"}},
+		{"empty location list selects nothing", store.PageFilter{LocationIDs: []int64{}}, nil},
+		{"provider filter", store.PageFilter{UserID: f.Owner.ID, Provider: tokenwatch.LinkedIn}, []string{"Harbor Bakery"}},
+		{"user and location of another user's", store.PageFilter{UserID: f.DowntownOnly.ID, LocationIDs: []int64{f.Harbor.ID}}, nil},
+	}
+	for _, tt := range tests {
+		ps, err := s.ListPages(ctx, tt.filter)
+		must(t, err)
+		if got := pageNames(ps); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: ListPages = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func testSaveGrant(t *testing.T, e Engine) {
+	ctx := context.Background()
+	clock := NewClock(t0)
+	s := Open(t, e.NewDatabase(t), store.Options{Now: clock.Now})
+	f := Seed(t, s)
+	id := f.HarborPage.ID
+	must(t, s.SetPageStatus(ctx, id, store.PageStatus{Problem: tokenwatch.ProblemRevoked, State: tokenwatch.StateRevoked,
+		LastError: &tokenwatch.PageError{Class: tokenwatch.ClassMustReconnect, Message: "revoked", At: t0}, RetryAt: t0.Add(time.Minute)}))
+
+	// A refresh without a new refresh token keeps the stored one.
+	clock.Advance(time.Hour)
+	p, err := s.SaveGrant(ctx, id, store.Grant{Credentials: Creds("harbor-access-2", ""), AccessExpiresAt: t0.Add(60 * 24 * time.Hour),
+		RefreshExpiresAt: t0.Add(365 * 24 * time.Hour), AutoRefresh: true})
+	must(t, err)
+	c, err := s.PageCredentials(ctx, id)
+	must(t, err)
+	if c.AccessToken.Reveal() != "harbor-access-2" || c.RefreshToken.Reveal() != "harbor-refresh" {
+		t.Error("SaveGrant with an empty refresh token lost the stored one or the new access token")
+	}
+	if p.Generation != 1 || p.Problem != "" || p.LastError != nil || !p.RetryAt.IsZero() || p.State != tokenwatch.StateHealthy {
+		t.Errorf("after SaveGrant: generation %d, problem %q, last error %v, retry %v, state %s", p.Generation, p.Problem, p.LastError, p.RetryAt, p.State)
+	}
+	if !p.UpdatedAt.Equal(t0.Add(time.Hour)) {
+		t.Errorf("UpdatedAt = %v, want the store clock's %v", p.UpdatedAt, t0.Add(time.Hour))
+	}
+	// A reconnect by another user, with a rotated refresh token, starts a new generation.
+	p, err = s.SaveGrant(ctx, id, store.Grant{Credentials: Creds("harbor-access-3", "harbor-refresh-3"), NewGeneration: true,
+		ConnectedBy: f.Owner.ID, Scopes: []string{"w_organization_social"}, ProviderUserName: "Harbor Admin"})
+	must(t, err)
+	c, _ = s.PageCredentials(ctx, id)
+	if c.RefreshToken.Reveal() != "harbor-refresh-3" || p.Generation != 2 || p.ConnectedBy != f.Owner.ID ||
+		!slices.Equal(p.Scopes, []string{"w_organization_social"}) || p.ProviderUserName != "Harbor Admin" {
+		t.Errorf("after reconnect: generation %d, connected by %d, scopes %v, name %q", p.Generation, p.ConnectedBy, p.Scopes, p.ProviderUserName)
+	}
+	if _, err := s.SaveGrant(ctx, id, store.Grant{}); tokenwatch.ErrorCode(err) != tokenwatch.CodeInvalid {
+		t.Errorf("SaveGrant without an access token: %v, want invalid", err)
+	}
+	if _, err := s.SaveGrant(ctx, id+1000, store.Grant{Credentials: Creds("a", "")}); !tokenwatch.IsNotFound(err) {
+		t.Errorf("SaveGrant of a missing page: %v, want not found", err)
+	}
+}
+
+func testPageStatus(t *testing.T, e Engine) {
+	ctx := context.Background()
+	s := Open(t, e.NewDatabase(t), store.Options{})
+	f := Seed(t, s)
+	id := f.DowntownPage.ID
+	le := &tokenwatch.PageError{Class: tokenwatch.ClassPermissionMissing, Message: "pages_manage_posts not granted", At: t0}
+	must(t, s.SetPageStatus(ctx, id, store.PageStatus{Problem: tokenwatch.ProblemPermissionMissing, State: tokenwatch.StatePermissionMissing,
+		LastCheckedAt: t0, LastError: le, NextDueAt: t0.Add(24 * time.Hour)}))
+	p, err := s.GetPage(ctx, id)
+	must(t, err)
+	if p.Problem != tokenwatch.ProblemPermissionMissing || p.State != tokenwatch.StatePermissionMissing || !p.LastCheckedAt.Equal(t0) ||
+		p.LastError == nil || *p.LastError != *le || !p.NextDueAt.Equal(t0.Add(24*time.Hour)) {
+		t.Errorf("after SetPageStatus: %+v (last error %+v)", p, p.LastError)
+	}
+	// A status without a check time keeps the last one.
+	must(t, s.SetPageStatus(ctx, id, store.PageStatus{State: tokenwatch.StateHealthy}))
+	p, _ = s.GetPage(ctx, id)
+	if !p.LastCheckedAt.Equal(t0) || p.LastError != nil || p.Problem != "" {
+		t.Errorf("after clearing: checked %v, last error %v, problem %q", p.LastCheckedAt, p.LastError, p.Problem)
+	}
+	if err := s.SetPageStatus(ctx, id, store.PageStatus{Problem: "gone"}); tokenwatch.ErrorCode(err) != tokenwatch.CodeInvalid {
+		t.Errorf("unknown problem: %v, want invalid", err)
+	}
+	if err := s.SetPageStatus(ctx, id+1000, store.PageStatus{}); !tokenwatch.IsNotFound(err) {
+		t.Errorf("missing page: %v, want not found", err)
+	}
+}
+
+func testNoPlaintext(t *testing.T, e Engine) {
+	ctx := context.Background()
+	s := Open(t, e.NewDatabase(t), store.Options{})
+	f := Seed(t, s)
+	const access, refresh = "EAAG-plaintext-access-token-7f3a", "plaintext-refresh-token-9c1e"
+	must(t, s.CreatePage(ctx, NewPage(f.Harbor.ID, tokenwatch.X, "x-1", "Harbor on X"), Creds(access, refresh)))
+	rows, err := s.DB().QueryContext(ctx, `SELECT * FROM pages`)
+	must(t, err)
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		must(t, rows.Scan(ptrs...))
+		for i, v := range vals {
+			b := fmt.Appendf(nil, "%s", v)
+			if bytes.Contains(b, []byte("plaintext")) {
+				t.Errorf("column %s holds a token in plaintext", cols[i])
+			}
+		}
+	}
+}
+
+func testRotateKeys(t *testing.T, e Engine) {
+	ctx := context.Background()
+	url := e.NewDatabase(t)
+	oldKey, newKey := keyring.Generate(), keyring.Generate()
+	oldRing, _ := keyring.New(oldKey)
+	s := Open(t, url, store.Options{Keys: oldRing})
+	f := Seed(t, s)
+	for i := range 25 {
+		must(t, s.CreatePage(ctx, NewPage(f.Harbor.ID, tokenwatch.TikTok, fmt.Sprint("tt-", i), fmt.Sprint("TikTok ", i)),
+			Creds(fmt.Sprint("access-", i), fmt.Sprint("refresh-", i))))
+	}
+	before, err := s.KeyUsage(ctx)
+	must(t, err)
+
+	// The service keeps running (with both keys) while the rotation runs.
+	bothRing, _ := keyring.New(newKey, oldKey)
+	rotator := Open(t, url, store.Options{Keys: bothRing})
+	service := Open(t, url, store.Options{Keys: bothRing})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := range 20 {
+			if _, err := service.SaveGrant(ctx, f.HarborPage.ID, store.Grant{Credentials: Creds(fmt.Sprint("live-", i), "")}); err != nil {
+				t.Errorf("service refresh during rotation: %v", err)
+			}
+		}
+	})
+	n, err := rotator.RotateKeys(ctx, 7)
+	wg.Wait()
+	must(t, err)
+	after, err := rotator.KeyUsage(ctx)
+	must(t, err)
+	if len(after) != 1 || after[bothRing.CurrentID()] != before[oldRing.CurrentID()] {
+		t.Errorf("key usage before %v, after %v (rotated %d): want every page under %s", before, after, n, bothRing.CurrentID())
+	}
+	newOnly, _ := keyring.New(newKey)
+	s2 := Open(t, url, store.Options{Keys: newOnly})
+	c, err := s2.PageCredentials(ctx, f.HarborPage.ID)
+	must(t, err)
+	if c.AccessToken.Reveal() != "live-19" || c.RefreshToken.Reveal() != "harbor-refresh" {
+		t.Error("the refreshes made during the rotation were lost")
+	}
+	ps, _ := s2.ListPages(ctx, store.PageFilter{})
+	for _, p := range ps {
+		c, err := s2.PageCredentials(ctx, p.ID)
+		if err != nil {
+			t.Errorf("page %d after rotation: %v", p.ID, err)
+		}
+		var i int
+		if _, err := fmt.Sscanf(p.Name, "TikTok %d", &i); err == nil &&
+			(c.AccessToken.Reveal() != fmt.Sprint("access-", i) || c.RefreshToken.Reveal() != fmt.Sprint("refresh-", i)) {
+			t.Errorf("rotation changed the tokens of %s", p.Name)
+		}
+	}
+}
+
+func testPosts(t *testing.T, e Engine) {
+	ctx := context.Background()
+	s := Open(t, e.NewDatabase(t), store.Options{})
+	f := Seed(t, s)
+	second := NewPage(f.Downtown.ID, tokenwatch.Instagram, "ig-d", "Downtown IG")
+	must(t, s.CreatePage(ctx, second, Creds("a", "")))
+	mk := func(at time.Time, pages ...int64) *tokenwatch.Post {
+		p := &tokenwatch.Post{LocationID: f.Downtown.ID, AuthorID: f.Manager.ID, Text: "Fresh bread", ScheduledAt: at, PageIDs: pages}
+		must(t, s.CreatePost(ctx, p))
+		return p
+	}
+	p1 := mk(t0.Add(2*time.Hour), f.DowntownPage.ID, second.ID)
+	mk(t0.Add(26*time.Hour), f.DowntownPage.ID)
+	mk(t0.Add(10*24*time.Hour), second.ID)
+
+	got, err := s.GetPost(ctx, p1.ID)
+	must(t, err)
+	if got.Text != "Fresh bread" || !got.ScheduledAt.Equal(p1.ScheduledAt) || got.Status != tokenwatch.PostScheduled ||
+		!slices.Equal(got.PageIDs, []int64{f.DowntownPage.ID, second.ID}) {
+		t.Errorf("GetPost = %+v", got)
+	}
+	week, err := s.ListPosts(ctx, store.PostFilter{UserID: f.DowntownOnly.ID, From: t0, To: t0.Add(7 * 24 * time.Hour)})
+	must(t, err)
+	if len(week) != 2 || week[0].ID != p1.ID {
+		t.Errorf("posts of the week = %v", week)
+	}
+	if ps, _ := s.ListPosts(ctx, store.PostFilter{LocationIDs: []int64{f.Harbor.ID}}); len(ps) != 0 {
+		t.Errorf("Harbor has posts %v", ps)
+	}
+	risk, err := s.PostsAtRisk(ctx, []int64{f.DowntownPage.ID, second.ID, f.HarborPage.ID})
+	must(t, err)
+	if r := risk[f.DowntownPage.ID]; r.Posts != 2 || !r.Earliest.Equal(t0.Add(2*time.Hour)) {
+		t.Errorf("risk of the Downtown page = %+v", r)
+	}
+	if _, ok := risk[f.HarborPage.ID]; ok {
+		t.Error("a page without posts is at risk")
+	}
+	bad := &tokenwatch.Post{LocationID: f.Downtown.ID, Text: "x", ScheduledAt: t0, PageIDs: []int64{f.HarborPage.ID}}
+	if err := s.CreatePost(ctx, bad); tokenwatch.ErrorCode(err) != tokenwatch.CodeInvalid {
+		t.Errorf("post to another location's page: %v, want invalid", err)
+	}
+	if err := s.CreatePost(ctx, &tokenwatch.Post{LocationID: f.Downtown.ID, ScheduledAt: t0, PageIDs: []int64{second.ID}}); tokenwatch.ErrorCode(err) != tokenwatch.CodeInvalid {
+		t.Errorf("empty post: %v, want invalid", err)
+	}
+}
+
+func testNotifications(t *testing.T, e Engine) {
+	ctx := context.Background()
+	clock := NewClock(t0)
+	s := Open(t, e.NewDatabase(t), store.Options{Now: clock.Now})
+	f := Seed(t, s)
+	n := &tokenwatch.Notification{UserID: f.Member.ID, PageID: f.DowntownPage.ID, Kind: "3d", Title: "Downtown Bakery expires in 3 days"}
+	created, err := s.CreateNotification(ctx, n, "page:1:gen:1:3d:user:3")
+	must(t, err)
+	if !created || n.ID == 0 {
+		t.Fatalf("CreateNotification = %v, id %d", created, n.ID)
+	}
+	again := *n
+	created, err = s.CreateNotification(ctx, &again, "page:1:gen:1:3d:user:3")
+	must(t, err)
+	if created {
+		t.Error("a second notification under the same key was stored")
+	}
+	clock.Advance(time.Minute)
+	_, err = s.CreateNotification(ctx, &tokenwatch.Notification{UserID: f.Member.ID, Kind: "info", Title: "Newer"}, "")
+	must(t, err)
+	list, err := s.ListNotifications(ctx, f.Member.ID, 10)
+	must(t, err)
+	if len(list) != 2 || list[0].Title != "Newer" || list[1].PageID != f.DowntownPage.ID {
+		t.Errorf("ListNotifications = %v", list)
+	}
+	if c, _ := s.UnreadNotifications(ctx, f.Member.ID); c != 2 {
+		t.Errorf("unread = %d, want 2", c)
+	}
+	must(t, s.DismissNotification(ctx, f.Member.ID, n.ID))
+	if c, _ := s.UnreadNotifications(ctx, f.Member.ID); c != 1 {
+		t.Errorf("unread after dismissing one = %d, want 1", c)
+	}
+	if err := s.DismissNotification(ctx, f.Owner.ID, list[0].ID); !tokenwatch.IsNotFound(err) {
+		t.Errorf("dismissing another user's notification: %v, want not found", err)
+	}
+	must(t, s.MarkNotificationsRead(ctx, f.Member.ID))
+	if c, _ := s.UnreadNotifications(ctx, f.Member.ID); c != 0 {
+		t.Errorf("unread after reading all = %d", c)
+	}
+}
+
+func testSessions(t *testing.T, e Engine) {
+	ctx := context.Background()
+	clock := NewClock(t0)
+	s := Open(t, e.NewDatabase(t), store.Options{Now: clock.Now})
+	f := Seed(t, s)
+	token, err := s.CreateSession(ctx, f.Member.ID, time.Hour)
+	must(t, err)
+	sess, err := s.GetSession(ctx, token.Reveal())
+	must(t, err)
+	if sess.User.ID != f.Member.ID || sess.CSRFToken == "" || sess.PopupClosed {
+		t.Errorf("GetSession = %+v", sess)
+	}
+	must(t, s.ClosePopup(ctx, token.Reveal()))
+	if sess, _ := s.GetSession(ctx, token.Reveal()); !sess.PopupClosed {
+		t.Error("ClosePopup was not remembered")
+	}
+	if _, err := s.GetSession(ctx, "forged"); !tokenwatch.IsNotFound(err) {
+		t.Errorf("GetSession of a forged token: %v", err)
+	}
+	clock.Advance(time.Hour + time.Second)
+	if _, err := s.GetSession(ctx, token.Reveal()); !tokenwatch.IsNotFound(err) {
+		t.Errorf("GetSession after expiry: %v, want not found", err)
+	}
+	if n, err := s.DeleteExpiredSessions(ctx); err != nil || n != 1 {
+		t.Errorf("DeleteExpiredSessions = %d, %v", n, err)
+	}
+	t2, _ := s.CreateSession(ctx, f.Member.ID, time.Hour)
+	must(t, s.DeleteSession(ctx, t2.Reveal()))
+	if _, err := s.GetSession(ctx, t2.Reveal()); !tokenwatch.IsNotFound(err) {
+		t.Errorf("GetSession after sign-out: %v", err)
+	}
+}
+
+func testAPIKeys(t *testing.T, e Engine) {
+	ctx := context.Background()
+	s := Open(t, e.NewDatabase(t), store.Options{})
+	f := Seed(t, s)
+	k, secret, err := s.CreateAPIKey(ctx, f.Account.ID, "scheduler")
+	must(t, err)
+	got, err := s.AuthenticateAPIKey(ctx, secret.Reveal())
+	must(t, err)
+	if got.ID != k.ID || got.AccountID != f.Account.ID || got.LastUsedAt.IsZero() {
+		t.Errorf("AuthenticateAPIKey = %+v", got)
+	}
+	must(t, s.RevokeAPIKey(ctx, f.Account.ID, k.ID))
+	if _, err := s.AuthenticateAPIKey(ctx, secret.Reveal()); tokenwatch.ErrorCode(err) != tokenwatch.CodeUnauthorized {
+		t.Errorf("revoked key: %v, want unauthorized", err)
+	}
+	if err := s.RevokeAPIKey(ctx, f.Account.ID, k.ID); !tokenwatch.IsNotFound(err) {
+		t.Errorf("revoking twice: %v, want not found", err)
+	}
+	keys, _ := s.ListAPIKeys(ctx, f.Account.ID)
+	if len(keys) != 1 || keys[0].RevokedAt.IsZero() {
+		t.Errorf("ListAPIKeys = %+v", keys)
+	}
+}
