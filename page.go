@@ -152,6 +152,12 @@ type Page struct {
 	// AutoRefresh says tokenwatch can prolong the access token by itself
 	// (the provider allows it and tokenwatch holds what it needs).
 	AutoRefresh bool
+	// RefreshBeforeExpiry says only a still-valid access token can be
+	// prolonged (Meta, Instagram, Threads), so its expiry stays a deadline.
+	RefreshBeforeExpiry bool
+	// RefreshLead is how long before the access-token expiry tokenwatch
+	// refreshes it; zero means only when it is used.
+	RefreshLead time.Duration
 
 	Problem       Problem
 	LastCheckedAt time.Time

@@ -93,14 +93,15 @@ type Facts struct {
 	Generation int64
 }
 
-// FactsOf returns the facts the policy needs from a page. Provider-specific
-// facts (RefreshBeforeExpiry, RefreshLead) are the caller's to add.
+// FactsOf returns the facts the policy needs from a page.
 func FactsOf(p *tokenwatch.Page) Facts {
 	return Facts{
 		AccessExpiresAt:     p.AccessExpiresAt,
 		RefreshExpiresAt:    p.RefreshExpiresAt,
 		DataAccessExpiresAt: p.DataAccessExpiresAt,
 		AutoRefresh:         p.AutoRefresh,
+		RefreshBeforeExpiry: p.RefreshBeforeExpiry,
+		RefreshLead:         p.RefreshLead,
 		Problem:             p.Problem,
 		LastCheckedAt:       p.LastCheckedAt,
 		RetryAt:             p.RetryAt,
@@ -157,6 +158,22 @@ func NewPolicy(thresholds []time.Duration, checkEvery time.Duration) (Policy, er
 	}
 	return Policy{thresholds: ts, steps: steps, checkEvery: checkEvery}, nil
 }
+
+// WithThresholds returns the policy with other alert thresholds (an
+// account's own), or p itself when ts is empty or not a valid ladder.
+func (p Policy) WithThresholds(ts []time.Duration) Policy {
+	if len(ts) == 0 {
+		return p
+	}
+	q, err := NewPolicy(ts, p.checkEvery)
+	if err != nil {
+		return p
+	}
+	return q
+}
+
+// CheckEvery returns the health-check interval.
+func (p Policy) CheckEvery() time.Duration { return p.checkEvery }
 
 // Thresholds returns the alert thresholds, longest first.
 func (p Policy) Thresholds() []time.Duration { return slices.Clone(p.thresholds) }

@@ -19,24 +19,26 @@ const (
 const pageColumns = `p.id, p.account_id, p.location_id, p.provider, p.provider_page_id, p.name,
 	coalesce(p.connected_by, 0), p.provider_user_id, p.provider_user_name, p.scopes,
 	p.access_expires_at, p.refresh_expires_at, p.data_access_expires_at, p.auto_refresh,
-	p.problem, p.last_checked_at, p.last_error_class, p.last_error_message, p.last_error_at,
+	p.refresh_before_expiry, p.refresh_lead_seconds, p.problem, p.last_checked_at, p.last_error_class, p.last_error_message, p.last_error_at,
 	p.retry_at, p.generation, p.state, p.next_due_at, p.created_at, p.updated_at`
 
 func scanPage(sc scanner) (*tokenwatch.Page, error) {
 	var (
 		p      tokenwatch.Page
 		scopes string
+		lead   int64
 		le     tokenwatch.PageError
 	)
 	err := scan(sc, &p.ID, &p.AccountID, &p.LocationID, &p.Provider, &p.ProviderPageID, &p.Name,
 		&p.ConnectedBy, &p.ProviderUserID, &p.ProviderUserName, &scopes,
 		&p.AccessExpiresAt, &p.RefreshExpiresAt, &p.DataAccessExpiresAt, &p.AutoRefresh,
-		&p.Problem, &p.LastCheckedAt, &le.Class, &le.Message, &le.At,
+		&p.RefreshBeforeExpiry, &lead, &p.Problem, &p.LastCheckedAt, &le.Class, &le.Message, &le.At,
 		&p.RetryAt, &p.Generation, &p.State, &p.NextDueAt, &p.CreatedAt, &p.UpdatedAt)
 	if err != nil {
 		return nil, err
 	}
 	p.Scopes = strings.Fields(scopes)
+	p.RefreshLead = time.Duration(lead) * time.Second
 	if le.Class != "" {
 		p.LastError = &le
 	}
@@ -110,14 +112,16 @@ func (s *Store) CreatePage(ctx context.Context, p *tokenwatch.Page, creds tokenw
 	}
 	err := s.queryRow(ctx, s.db, `INSERT INTO pages (account_id, location_id, provider, provider_page_id, name,
 			connected_by, provider_user_id, provider_user_name, scopes, key_id, access_token, refresh_token,
-			access_expires_at, refresh_expires_at, data_access_expires_at, auto_refresh, problem,
+			access_expires_at, refresh_expires_at, data_access_expires_at, auto_refresh,
+			refresh_before_expiry, refresh_lead_seconds, problem,
 			generation, state, next_due_at, created_at, updated_at)
-		SELECT l.account_id, l.id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20
+		SELECT l.account_id, l.id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22
 		FROM locations l WHERE l.id = $1
 		RETURNING id, account_id`,
 		p.LocationID, p.Provider, p.ProviderPageID, p.Name, connectedBy, p.ProviderUserID, p.ProviderUserName,
 		strings.Join(p.Scopes, " "), keyID, access, refresh,
-		p.AccessExpiresAt, p.RefreshExpiresAt, p.DataAccessExpiresAt, p.AutoRefresh, p.Problem,
+		p.AccessExpiresAt, p.RefreshExpiresAt, p.DataAccessExpiresAt, p.AutoRefresh,
+		p.RefreshBeforeExpiry, int64(p.RefreshLead/time.Second), p.Problem,
 		p.Generation, p.State, p.NextDueAt, now).Scan(&p.ID, &p.AccountID)
 	switch {
 	case err == sql.ErrNoRows:
@@ -219,6 +223,8 @@ type Grant struct {
 	DataAccessExpiresAt time.Time
 	Scopes              []string // nil keeps the stored scopes
 	AutoRefresh         bool
+	RefreshBeforeExpiry bool
+	RefreshLead         time.Duration
 	// ProviderUserName, when set, replaces the stored name of the account.
 	ProviderUserName string
 	// ConnectedBy, when set, makes this user the page admin (a reconnect).
@@ -276,13 +282,15 @@ func (s *Store) SaveGrant(ctx context.Context, pageID int64, g Grant) (*tokenwat
 		_, err = s.exec(ctx, tx, `UPDATE pages SET key_id = $2, access_token = $3, refresh_token = $4,
 				access_expires_at = $5, refresh_expires_at = $6, data_access_expires_at = $7,
 				scopes = coalesce($8, scopes), auto_refresh = $9,
+				refresh_before_expiry = $16, refresh_lead_seconds = $17,
 				provider_user_name = CASE WHEN $10 = '' THEN provider_user_name ELSE $10 END,
 				connected_by = coalesce($11, connected_by),
 				generation = generation + $12, problem = '', last_error_class = '', last_error_message = '',
 				last_error_at = NULL, retry_at = NULL, state = $13, next_due_at = $14, updated_at = $15
 			WHERE id = $1`,
 			pageID, newKeyID, newAccess, newRefresh, g.AccessExpiresAt, g.RefreshExpiresAt, g.DataAccessExpiresAt,
-			scopes, g.AutoRefresh, g.ProviderUserName, connectedBy, gen, g.State, g.NextDueAt, s.now().UTC())
+			scopes, g.AutoRefresh, g.ProviderUserName, connectedBy, gen, g.State, g.NextDueAt, s.now().UTC(),
+			g.RefreshBeforeExpiry, int64(g.RefreshLead/time.Second))
 		if err != nil {
 			return err
 		}

@@ -192,6 +192,8 @@ func testPages(t *testing.T, e Engine) {
 	p.AccessExpiresAt = t0.Add(50 * 24 * time.Hour)
 	p.DataAccessExpiresAt = t0.Add(80 * 24 * time.Hour)
 	p.AutoRefresh = true
+	p.RefreshBeforeExpiry = true
+	p.RefreshLead = 15 * 24 * time.Hour
 	p.NextDueAt = t0.Add(time.Hour)
 	must(t, s.CreatePage(ctx, p, Creds("ig-access", "ig-refresh")))
 	if p.ID == 0 || p.AccountID != f.Account.ID || p.Generation != 1 {
@@ -201,7 +203,7 @@ func testPages(t *testing.T, e Engine) {
 	must(t, err)
 	if got.Name != p.Name || got.Provider != tokenwatch.Instagram || got.ConnectedBy != f.Manager.ID ||
 		!got.AccessExpiresAt.Equal(p.AccessExpiresAt) || !got.DataAccessExpiresAt.Equal(p.DataAccessExpiresAt) ||
-		!got.RefreshExpiresAt.IsZero() || !got.AutoRefresh || !slices.Equal(got.Scopes, []string{"a", "b"}) ||
+		!got.RefreshExpiresAt.IsZero() || !got.AutoRefresh || !got.RefreshBeforeExpiry || got.RefreshLead != p.RefreshLead || !slices.Equal(got.Scopes, []string{"a", "b"}) ||
 		!got.NextDueAt.Equal(p.NextDueAt) || got.State != tokenwatch.StateHealthy || got.LastError != nil {
 		t.Errorf("GetPage = %+v\nwant    %+v", got, p)
 	}

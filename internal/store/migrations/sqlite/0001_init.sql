@@ -55,6 +55,8 @@ CREATE TABLE pages (
     refresh_expires_at     INTEGER,
     data_access_expires_at INTEGER,
     auto_refresh           INTEGER NOT NULL DEFAULT 0,
+    refresh_before_expiry  INTEGER NOT NULL DEFAULT 0,
+    refresh_lead_seconds   INTEGER NOT NULL DEFAULT 0,
     problem                TEXT    NOT NULL DEFAULT '',
     last_checked_at        INTEGER,
     last_error_class       TEXT    NOT NULL DEFAULT '',

@@ -1,0 +1,100 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tokenwatch/tokenwatch"
+)
+
+func TestDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := Load(MapEnv(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DatabaseURL != "tokenwatch.db" || c.Addr != "127.0.0.1:8080" || c.BaseURL != "http://127.0.0.1:8080" ||
+		c.CookieSecure || len(c.AlertThresholds) != 2 || c.AlertThresholds[0] != 240*time.Hour {
+		t.Errorf("defaults: %+v", c)
+	}
+}
+
+func TestValues(t *testing.T) {
+	t.Parallel()
+	c, err := Load(Env{
+		Getenv: func(k string) string {
+			return map[string]string{
+				"TOKENWATCH_BASE_URL":                 "https://tw.example.com/",
+				"TOKENWATCH_ALERT_THRESHOLDS":         "3d, 14d",
+				"TOKENWATCH_SECRET_KEY_FILE":          "/run/secrets/key",
+				"TOKENWATCH_SECRET_KEY_PREVIOUS":      "old1, old2",
+				"TOKENWATCH_LINKEDIN_CLIENT_ID":       "li-id",
+				"TOKENWATCH_LINKEDIN_CLIENT_SECRET":   "li-secret",
+				"TOKENWATCH_LINKEDIN_REFRESH_ENABLED": "true",
+				"TOKENWATCH_GOOGLE_BUSINESS_BASE_URL": "http://127.0.0.1:9999/google_business",
+				"TOKENWATCH_SMTP_URL":                 "smtp://u:p@mail.example.com:587",
+				"TOKENWATCH_LOG_LEVEL":                "debug",
+			}[k]
+		},
+		ReadFile: func(name string) ([]byte, error) {
+			if name == "/run/secrets/key" {
+				return []byte("the-key\n"), nil
+			}
+			return nil, errors.New("no such file")
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.BaseURL != "https://tw.example.com" || !c.CookieSecure {
+		t.Errorf("base URL %q, secure %v", c.BaseURL, c.CookieSecure)
+	}
+	if c.AlertThresholds[0] != 14*24*time.Hour || c.AlertThresholds[1] != 3*24*time.Hour {
+		t.Errorf("thresholds %v, want longest first", c.AlertThresholds)
+	}
+	if c.SecretKey.Reveal() != "the-key" || len(c.PreviousSecretKeys) != 2 {
+		t.Errorf("secret key from file %q, previous %d", c.SecretKey.Reveal(), len(c.PreviousSecretKeys))
+	}
+	li := c.Providers[tokenwatch.LinkedIn]
+	if !li.Configured() || !li.RefreshEnabled || c.Providers[tokenwatch.GoogleBusiness].BaseURL != "http://127.0.0.1:9999/google_business" {
+		t.Errorf("providers: %+v", c.Providers)
+	}
+}
+
+// TestErrorsNameTheVariable checks that each bad setting stops start-up with
+// a line naming the variable.
+func TestErrorsNameTheVariable(t *testing.T) {
+	t.Parallel()
+	tests := map[string]string{
+		"TOKENWATCH_ADDR":             "8080",
+		"TOKENWATCH_BASE_URL":         "ftp://x",
+		"TOKENWATCH_ALERT_THRESHOLDS": "10d,10d",
+		"TOKENWATCH_CHECK_INTERVAL":   "soon",
+		"TOKENWATCH_SWEEP_INTERVAL":   "-1m",
+		"TOKENWATCH_COOKIE_SECURE":    "maybe",
+		"TOKENWATCH_LOG_LEVEL":        "loud",
+		"TOKENWATCH_LOG_FORMAT":       "xml",
+		"TOKENWATCH_SMTP_URL":         "http://user:hunter2@x",
+		"TOKENWATCH_SECRET_KEY_FILE":  "/missing",
+		"TOKENWATCH_X_CLIENT_ID":      "only-the-id",
+		"TOKENWATCH_TIKTOK_BASE_URL":  "not a url",
+	}
+	for name, value := range tests {
+		_, err := Load(MapEnv(map[string]string{name: value}))
+		if err == nil {
+			t.Errorf("%s=%q accepted", name, value)
+			continue
+		}
+		if !strings.HasPrefix(err.Error(), name) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s=%q: error %q does not name the variable in one line", name, value, err)
+		}
+		if strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("%s: error leaks the password: %q", name, err)
+		}
+	}
+	if _, err := Load(MapEnv(map[string]string{"TOKENWATCH_SECRET_KEY": "a", "TOKENWATCH_SECRET_KEY_FILE": "/f"})); err == nil {
+		t.Error("both a key and a key file accepted")
+	}
+}
