@@ -318,3 +318,10 @@ func (s *Store) RoleAt(ctx context.Context, userID, locationID int64) (tokenwatc
 	}
 	return r, nil
 }
+
+// DeleteAccount deletes an account and everything in it: locations, users,
+// pages and their tokens, posts, notifications.
+func (s *Store) DeleteAccount(ctx context.Context, id int64) error {
+	res, err := s.exec(ctx, s.db, `DELETE FROM accounts WHERE id = $1`, id)
+	return affectedOne(res, err, "account")
+}

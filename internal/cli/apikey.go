@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/tokenwatch/tokenwatch"
+)
+
+func runAPIKey(ctx context.Context, args []string, env Env) error {
+	const usage = "Usage: tokenwatch apikey create --account NAME --name NAME | apikey revoke --account NAME --id ID | apikey list --account NAME\n"
+	if len(args) == 0 {
+		fmt.Fprint(env.Stderr, usage)
+		return errors.New("apikey: say create, revoke or list")
+	}
+	sub := args[0]
+	var (
+		fs      = flags(env, "apikey "+sub, "apikey "+sub+" --account NAME ...", "Manages the API keys of an account. A new key is printed once and never stored.")
+		account = fs.String("account", "", "account name")
+		name    = fs.String("name", "", "what the key is for (create)")
+		id      = fs.Int64("id", 0, "key id (revoke)")
+	)
+	switch sub {
+	case "create", "revoke", "list":
+	case "-h", "--help", "help":
+		fmt.Fprint(env.Stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(env.Stderr, usage)
+		return fmt.Errorf("apikey: unknown subcommand %q", sub)
+	}
+	if err := parse(fs, args[1:], env); err != nil {
+		return err
+	}
+	if *account == "" {
+		return fmt.Errorf("apikey %s: --account is required", sub)
+	}
+	st, err := openConfiguredStore(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	acct, err := findAccount(ctx, st, *account)
+	if err != nil {
+		return fmt.Errorf("apikey %s: %s", sub, tokenwatch.ErrorMessage(err))
+	}
+	switch sub {
+	case "create":
+		k, secret, err := st.CreateAPIKey(ctx, acct.ID, *name)
+		if err != nil {
+			return fmt.Errorf("apikey create: %s", tokenwatch.ErrorMessage(err))
+		}
+		fmt.Fprintf(env.Stdout, "created API key %d (%s) for %q; it is shown only now:\n%s\n", k.ID, k.Name, acct.Name, secret.Reveal())
+	case "revoke":
+		if err := st.RevokeAPIKey(ctx, acct.ID, *id); err != nil {
+			return fmt.Errorf("apikey revoke: %s", tokenwatch.ErrorMessage(err))
+		}
+		fmt.Fprintf(env.Stdout, "revoked API key %d\n", *id)
+	case "list":
+		keys, err := st.ListAPIKeys(ctx, acct.ID)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			state := "active"
+			if !k.RevokedAt.IsZero() {
+				state = "revoked " + k.RevokedAt.Format("2006-01-02")
+			}
+			fmt.Fprintf(env.Stdout, "%d\t%s…\t%s\t%s\n", k.ID, k.Prefix, k.Name, state)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,256 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/tokenwatch/tokenwatch/internal/cli"
+	"github.com/tokenwatch/tokenwatch/internal/config"
+	"github.com/tokenwatch/tokenwatch/internal/keyring"
+	"github.com/tokenwatch/tokenwatch/internal/store"
+)
+
+// testEnv runs commands with the given variables, the real file system,
+// captured output and the cheapest password hashing.
+func testEnv(vars map[string]string) (cli.Env, *bytes.Buffer, *bytes.Buffer) {
+	var stdout, stderr bytes.Buffer
+	return cli.Env{
+		Env:          config.Env{Getenv: func(k string) string { return vars[k] }, ReadFile: os.ReadFile},
+		Stdin:        strings.NewReader(""),
+		Stdout:       &stdout,
+		Stderr:       &stderr,
+		PasswordCost: bcrypt.MinCost,
+	}, &stdout, &stderr
+}
+
+// startDemo runs `tokenwatch demo` until the test ends and returns its URL.
+func startDemo(t *testing.T, db string, vars map[string]string) string {
+	t.Helper()
+	env, stdout, stderr := testEnv(vars)
+	addr := make(chan string, 1)
+	env.Ready = func(a string) { addr <- a }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- cli.Run(ctx, []string{"demo", "--db", db, "--addr", "127.0.0.1:0"}, env) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("demo ended with %v\n%s", err, stderr)
+		}
+	})
+	select {
+	case a := <-addr:
+		if !strings.Contains(stdout.String(), "owner@demo.test") {
+			t.Errorf("the demo did not print the logins:\n%s", stdout)
+		}
+		return "http://" + a
+	case err := <-done:
+		t.Fatalf("demo stopped: %v\n%s", err, stderr)
+	case <-time.After(30 * time.Second):
+		t.Fatal("demo did not start")
+	}
+	return ""
+}
+
+func signIn(t *testing.T, base, email, pw string) (*http.Client, string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err := c.PostForm(base+"/login", url.Values{"email": {email}, "password": {pw}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/" {
+		t.Fatalf("sign-in as %s: %d at %s", email, resp.StatusCode, resp.Request.URL)
+	}
+	return c, string(b)
+}
+
+func TestDemoServesTheFourLogins(t *testing.T) {
+	t.Parallel()
+	base := startDemo(t, filepath.Join(t.TempDir(), "demo.db"), nil)
+	tests := []struct {
+		email   string
+		see     []string
+		dontSee []string
+	}{
+		{"owner@demo.test", []string{"Downtown", "Riverside", "Airport", "Access revoked", "Expired", "Permission missing", "Expiring"}, nil},
+		{"manager@demo.test", []string{"Downtown", "Riverside", "Airport"}, nil},
+		{"member@demo.test", []string{"Downtown", "Riverside", "Airport"}, nil},
+		{"downtown@demo.test", []string{"Downtown", "@demobakery.downtown"}, []string{"Riverside", "Airport"}},
+	}
+	for _, tt := range tests {
+		_, body := signIn(t, base, tt.email, "demo")
+		for _, s := range tt.see {
+			if !strings.Contains(body, s) {
+				t.Errorf("%s does not see %q", tt.email, s)
+			}
+		}
+		for _, s := range tt.dontSee {
+			if strings.Contains(body, s) {
+				t.Errorf("%s sees %q", tt.email, s)
+			}
+		}
+	}
+}
+
+func TestDemoRestartsOnItsOwnFile(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "demo.db")
+	for range 2 {
+		env, _, stderr := testEnv(nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		env.Ready = func(string) { cancel() }
+		if err := cli.Run(ctx, []string{"demo", "--db", db, "--addr", "127.0.0.1:0"}, env); err != nil {
+			t.Fatalf("demo: %v\n%s", err, stderr)
+		}
+	}
+	if _, err := os.Stat(db + ".key"); err != nil {
+		t.Errorf("the demo key file: %v", err)
+	}
+}
+
+func TestEveryCommandHasHelp(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"demo", "--help"}, {"serve", "--help"}, {"migrate", "--help"}, {"sweep", "--help"}, {"user", "add", "--help"},
+		{"apikey", "create", "--help"}, {"import", "--help"}, {"keys", "rotate", "--help"}, {"keys", "generate", "--help"},
+		{"version", "--help"}, {"help"},
+	} {
+		env, stdout, _ := testEnv(nil)
+		if code := cli.Main(context.Background(), args, env); code != 0 || !strings.Contains(stdout.String(), "Usage: tokenwatch") {
+			t.Errorf("%v: exit %d, output %q", args, code, stdout)
+		}
+	}
+}
+
+func TestErrorsAreOneLine(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args []string
+		vars map[string]string
+		want string
+	}{
+		{[]string{"serve"}, nil, "tokenwatch: TOKENWATCH_SECRET_KEY: not set"},
+		{[]string{"serve"}, map[string]string{"TOKENWATCH_SECRET_KEY": "short"}, "tokenwatch: TOKENWATCH_SECRET_KEY: key must be 32 bytes"},
+		{[]string{"serve"}, map[string]string{"TOKENWATCH_ADDR": "nope"}, "tokenwatch: TOKENWATCH_ADDR: "},
+		{[]string{"frobnicate"}, nil, `tokenwatch: unknown command "frobnicate"`},
+		{[]string{"migrate", "--bogus"}, nil, "tokenwatch: migrate: flag provided but not defined: -bogus"},
+	}
+	for _, tt := range tests {
+		env, _, stderr := testEnv(tt.vars)
+		code := cli.Main(context.Background(), tt.args, env)
+		lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+		last := lines[len(lines)-1]
+		if code != 1 || !strings.HasPrefix(last, tt.want) {
+			t.Errorf("%v: exit %d, last line %q, want prefix %q", tt.args, code, last, tt.want)
+		}
+	}
+}
+
+func TestMigrateAndUserAdd(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "tw.db")
+	vars := map[string]string{"TOKENWATCH_DATABASE_URL": db, "TOKENWATCH_SECRET_KEY": keyring.Generate()}
+	env, stdout, stderr := testEnv(vars)
+	if err := cli.Run(context.Background(), []string{"migrate"}, env); err != nil || !strings.Contains(stdout.String(), "sqlite database at schema version") {
+		t.Fatalf("migrate: %v %s %s", err, stdout, stderr)
+	}
+	env, stdout, _ = testEnv(vars)
+	env.Stdin = strings.NewReader("a long password\n")
+	err := cli.Run(context.Background(), []string{"user", "add", "--account", "Acme", "--email", "Ann@Acme.test", "--name", "Ann",
+		"--owner", "--location", "Harbor=manager", "--location", "Depot", "--password-stdin"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(stdout.String(), "a long password") {
+		t.Error("user add printed the password it was given")
+	}
+	env, _, _ = testEnv(vars)
+	env.Stdin = strings.NewReader("another password\n")
+	err = cli.Run(context.Background(), []string{"user", "add", "--account", "Acme", "--email", "ann@acme.test", "--password-stdin"}, env)
+	if err == nil || !strings.Contains(err.Error(), "exists already") {
+		t.Errorf("adding the same user twice: %v", err)
+	}
+	// The user can sign in to the service.
+	vars["TOKENWATCH_ADDR"] = "127.0.0.1:0"
+	env, _, stderr = testEnv(vars)
+	addr := make(chan string, 1)
+	env.Ready = func(a string) { addr <- a }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- cli.Run(ctx, []string{"serve"}, env) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v %s", err, stderr)
+		}
+	}()
+	var base string
+	select {
+	case a := <-addr:
+		base = "http://" + a
+	case err := <-done:
+		t.Fatalf("serve stopped: %v %s", err, stderr)
+	}
+	_, body := signIn(t, base, "ann@acme.test", "a long password")
+	if !strings.Contains(body, "Harbor") || !strings.Contains(body, "manager") || !strings.Contains(body, "Depot") {
+		t.Errorf("Ann's home page:\n%s", body)
+	}
+}
+
+func TestKeysRotateWhileTheDemoRuns(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "demo.db")
+	oldKey, newKey := keyring.Generate(), keyring.Generate()
+	startDemo(t, db, map[string]string{"TOKENWATCH_SECRET_KEY": oldKey})
+
+	env, _, _ := testEnv(map[string]string{"TOKENWATCH_DATABASE_URL": db, "TOKENWATCH_SECRET_KEY": newKey})
+	err := cli.Run(context.Background(), []string{"keys", "rotate"}, env)
+	if err == nil || !strings.Contains(err.Error(), "TOKENWATCH_SECRET_KEY_PREVIOUS") {
+		t.Errorf("rotating without the old key: %v", err)
+	}
+	env, stdout, _ := testEnv(map[string]string{"TOKENWATCH_DATABASE_URL": db, "TOKENWATCH_SECRET_KEY": newKey, "TOKENWATCH_SECRET_KEY_PREVIOUS": oldKey})
+	if err := cli.Run(context.Background(), []string{"keys", "rotate", "--batch", "5"}, env); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), "re-encrypted the tokens of 12 pages") {
+		t.Errorf("rotate said %q", stdout)
+	}
+	keys, _ := keyring.New(newKey)
+	st, err := store.Open(context.Background(), db, store.Options{Keys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	pages, _ := st.ListPages(context.Background(), store.PageFilter{})
+	for _, p := range pages {
+		if _, err := st.PageCredentials(context.Background(), p.ID); err != nil {
+			t.Errorf("page %s under the new key alone: %v", p.Name, err)
+		}
+	}
+	if len(pages) != 12 {
+		t.Errorf("%d pages", len(pages))
+	}
+}
+
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	env, stdout, _ := testEnv(nil)
+	if err := cli.Run(context.Background(), []string{"version"}, env); err != nil || !strings.HasPrefix(stdout.String(), "tokenwatch ") {
+		t.Errorf("version: %v %q", err, stdout)
+	}
+}

@@ -1,0 +1,101 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/demo"
+	"github.com/tokenwatch/tokenwatch/internal/keyring"
+	"github.com/tokenwatch/tokenwatch/internal/password"
+	"github.com/tokenwatch/tokenwatch/internal/web"
+)
+
+func runDemo(ctx context.Context, args []string, env Env) error {
+	fs := flags(env, "demo", "demo [--db FILE] [--addr HOST:PORT]",
+		"Runs tokenwatch with demo data on an embedded SQLite file: the account \"Demo Brand\",\n"+
+			"three locations, a dozen pages in every state, scheduled posts and four demo users\n"+
+			"(password \"demo\"). The demo data is reset at every start, relative to the current time.")
+	db := fs.String("db", "tokenwatch-demo.db", "SQLite file for the demo (created if missing)")
+	addr := fs.String("addr", "", "address to listen on (default TOKENWATCH_ADDR or 127.0.0.1:8080)")
+	if err := parse(fs, args, env); err != nil {
+		return err
+	}
+	cfg, log, err := loadConfig(env)
+	if err != nil {
+		return err
+	}
+	cfg.DatabaseURL = *db
+	if *addr != "" {
+		cfg.Addr = *addr
+	}
+	if cfg.SecretKey.IsZero() {
+		k, err := demoKey(*db+".key", env)
+		if err != nil {
+			return err
+		}
+		cfg.SecretKey = tokenwatch.NewSecret(k)
+	}
+	keys, err := keyringFrom(cfg)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg.DatabaseURL, keys, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	cost := env.PasswordCost
+	if cost == 0 {
+		cost = password.DefaultCost
+	}
+	hash, err := password.Hash(demo.Password, cost)
+	if err != nil {
+		return err
+	}
+	if err := demo.Seed(ctx, st, time.Now(), hash, nil); err != nil {
+		return fmt.Errorf("seeding the demo: %w", err)
+	}
+	var logins []web.DemoLogin
+	for _, u := range demo.Users {
+		logins = append(logins, web.DemoLogin{Email: u.Email, Password: demo.Password, Description: u.Description})
+	}
+	handler, err := newWeb(cfg, st, log, env, logins)
+	if err != nil {
+		return err
+	}
+	ready := func(bound string) {
+		fmt.Fprintf(env.Stdout, "\ntokenwatch demo is running at http://%s/\n\nSign in as (password %q):\n", bound, demo.Password)
+		for _, u := range demo.Users {
+			fmt.Fprintf(env.Stdout, "  %-20s %s\n", u.Email, u.Description)
+		}
+		fmt.Fprintf(env.Stdout, "\nData: %s (reset at every start). Press Ctrl-C to stop.\n\n", *db)
+		if env.Ready != nil {
+			env.Ready(bound)
+		}
+	}
+	return listenAndServe(ctx, cfg.Addr, handler, log, ready)
+}
+
+// demoKey reads the demo's token key from a file beside the database,
+// creating it (readable by the owner only) the first time.
+func demoKey(path string, env Env) (string, error) {
+	b, err := env.ReadFile(path)
+	if err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("demo key %s: %w", path, err)
+	}
+	k := keyring.Generate()
+	if err := os.WriteFile(path, []byte(k+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("demo key %s: %w", path, err)
+	}
+	return k, nil
+}

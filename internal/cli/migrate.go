@@ -1,0 +1,43 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tokenwatch/tokenwatch/internal/keyring"
+	"github.com/tokenwatch/tokenwatch/internal/store"
+)
+
+func runMigrate(ctx context.Context, args []string, env Env) error {
+	fs := flags(env, "migrate", "migrate", "Applies pending database migrations to TOKENWATCH_DATABASE_URL and exits.\nSafe to run from several processes at once.")
+	if err := parse(fs, args, env); err != nil {
+		return err
+	}
+	cfg, _, err := loadConfig(env)
+	if err != nil {
+		return err
+	}
+	// Migrations never touch tokens: an ephemeral key will do.
+	keys, err := keyring.New(keyring.Generate())
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Keys: keys})
+	if err != nil {
+		return fmt.Errorf("TOKENWATCH_DATABASE_URL: %w", err)
+	}
+	defer st.Close()
+	applied, err := st.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range applied {
+		fmt.Fprintf(env.Stdout, "applied %04d_%s\n", m.Version, m.Name)
+	}
+	v, _, err := st.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "%s database at schema version %d\n", st.Engine(), v)
+	return nil
+}

@@ -1,0 +1,234 @@
+// Package demo seeds the data of `tokenwatch demo`: the account "Demo
+// Brand" with three locations, a dozen pages over every network in every
+// state, scheduled posts, and the four demo users of DESIGN.md. All times
+// are relative to the moment it runs, so the states are right whenever the
+// demo starts.
+package demo
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"time"
+
+	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
+	"github.com/tokenwatch/tokenwatch/internal/store"
+)
+
+// AccountName is the demo account's name; Seed replaces any account so
+// named.
+const AccountName = "Demo Brand"
+
+// Password is every demo user's password.
+const Password = "demo"
+
+// User is a demo login.
+type User struct {
+	Email, Name, Description string
+	AccountOwner             bool
+	// Role at every location, or only at OnlyAt when set.
+	Role   tokenwatch.Role
+	OnlyAt string
+}
+
+// Users are the demo logins.
+var Users = []User{
+	{Email: "owner@demo.test", Name: "Olivia Owner", Description: "owner of every location", AccountOwner: true, Role: tokenwatch.RoleOwner},
+	{Email: "manager@demo.test", Name: "Marco Manager", Description: "manager of every location", Role: tokenwatch.RoleManager},
+	{Email: "member@demo.test", Name: "Mia Member", Description: "member of every location (cannot reconnect)", Role: tokenwatch.RoleMember},
+	{Email: "downtown@demo.test", Name: "Dan Downtown", Description: "member of Downtown only", Role: tokenwatch.RoleMember, OnlyAt: "Downtown"},
+}
+
+// Locations of the demo account and their time zones.
+var Locations = []tokenwatch.Location{
+	{Name: "Downtown", TimeZone: "America/New_York"},
+	{Name: "Riverside", TimeZone: "America/Chicago"},
+	{Name: "Airport", TimeZone: "America/Los_Angeles"},
+}
+
+// Page describes a demo page: where it is and what shape its token is in.
+type Page struct {
+	Location       string
+	Provider       tokenwatch.Provider
+	ProviderPageID string
+	Name           string
+	// ConnectedBy is the e-mail address of the page admin.
+	ConnectedBy string
+	// Want is the state the page is seeded into.
+	Want tokenwatch.State
+	// Token facts, relative to the seeding moment.
+	AccessIn, RefreshIn, DataAccessIn time.Duration
+	AutoRefresh, RefreshBeforeExpiry  bool
+	Problem                           tokenwatch.Problem
+}
+
+const day = 24 * time.Hour
+
+// Pages are the demo pages: a dozen over every network, in every state.
+var Pages = []Page{
+	{Location: "Downtown", Provider: tokenwatch.Facebook, ProviderPageID: "fb-downtown", Name: "Demo Bakery Downtown",
+		ConnectedBy: "manager@demo.test", Want: tokenwatch.StateHealthy, DataAccessIn: 75 * day, AutoRefresh: true, RefreshBeforeExpiry: true},
+	{Location: "Downtown", Provider: tokenwatch.InstagramFacebook, ProviderPageID: "ig-downtown", Name: "@demobakery.downtown",
+		ConnectedBy: "manager@demo.test", Want: tokenwatch.StateExpiring, DataAccessIn: 2*day + 5*time.Hour, AutoRefresh: true, RefreshBeforeExpiry: true},
+	{Location: "Downtown", Provider: tokenwatch.GoogleBusiness, ProviderPageID: "gbp-downtown", Name: "Demo Bakery – Downtown",
+		ConnectedBy: "owner@demo.test", Want: tokenwatch.StateRevoked, AccessIn: 40 * time.Minute, AutoRefresh: true, Problem: tokenwatch.ProblemRevoked},
+	{Location: "Downtown", Provider: tokenwatch.X, ProviderPageID: "x-downtown", Name: "@DemoBakeryDT",
+		ConnectedBy: "manager@demo.test", Want: tokenwatch.StateHealthy, AccessIn: 90 * time.Minute, AutoRefresh: true},
+	{Location: "Riverside", Provider: tokenwatch.LinkedIn, ProviderPageID: "li-riverside", Name: "Demo Bakery Riverside",
+		ConnectedBy: "manager@demo.test", Want: tokenwatch.StateExpiring, AccessIn: 8*day + 3*time.Hour, RefreshIn: 200 * day},
+	{Location: "Riverside", Provider: tokenwatch.Facebook, ProviderPageID: "fb-riverside", Name: "Demo Bakery Riverside",
+		ConnectedBy: "manager@demo.test", Want: tokenwatch.StateExpired, DataAccessIn: -2 * day, AutoRefresh: true, RefreshBeforeExpiry: true},
+	{Location: "Riverside", Provider: tokenwatch.TikTok, ProviderPageID: "tt-riverside", Name: "@demobakery.riverside",
+		ConnectedBy: "owner@demo.test", Want: tokenwatch.StateHealthy, AccessIn: 20 * time.Hour, RefreshIn: 300 * day, AutoRefresh: true},
+	{Location: "Riverside", Provider: tokenwatch.Pinterest, ProviderPageID: "pin-riverside", Name: "Demo Bakery Riverside",
+		ConnectedBy: "manager@demo.test", Want: tokenwatch.StatePermissionMissing, AccessIn: 25 * day, RefreshIn: 300 * day, AutoRefresh: true,
+		Problem: tokenwatch.ProblemPermissionMissing},
+	{Location: "Airport", Provider: tokenwatch.YouTube, ProviderPageID: "yt-airport", Name: "Demo Bakery TV",
+		ConnectedBy: "owner@demo.test", Want: tokenwatch.StateHealthy, AccessIn: 50 * time.Minute, AutoRefresh: true},
+	{Location: "Airport", Provider: tokenwatch.Threads, ProviderPageID: "th-airport", Name: "@demobakery.airport",
+		ConnectedBy: "manager@demo.test", Want: tokenwatch.StateExpiring, AccessIn: 9*day + 4*time.Hour, AutoRefresh: true, RefreshBeforeExpiry: true},
+	{Location: "Airport", Provider: tokenwatch.Instagram, ProviderPageID: "igl-airport", Name: "@demobakery.airport",
+		ConnectedBy: "manager@demo.test", Want: tokenwatch.StateHealthy, AccessIn: 45 * day, AutoRefresh: true, RefreshBeforeExpiry: true},
+	{Location: "Airport", Provider: tokenwatch.LinkedIn, ProviderPageID: "li-airport", Name: "Demo Bakery Airport",
+		ConnectedBy: "owner@demo.test", Want: tokenwatch.StateExpiring, AccessIn: 2*day + 20*time.Hour, RefreshIn: 120 * day},
+}
+
+// Post is a demo post: to pages of a location, some days from now at an
+// hour of the location's day.
+type Post struct {
+	Location string
+	Pages    []string // provider page ids
+	InDays   int
+	Hour     int
+	Text     string
+}
+
+// Posts are the demo posts, many of them on pages that need reconnecting.
+var Posts = []Post{
+	{"Downtown", []string{"fb-downtown", "ig-downtown"}, 1, 8, "Croissants are out of the oven!"},
+	{"Downtown", []string{"ig-downtown"}, 3, 12, "Lunch special: soup and sourdough."},
+	{"Downtown", []string{"gbp-downtown"}, 2, 9, "New opening hours for the holidays."},
+	{"Downtown", []string{"x-downtown", "fb-downtown"}, 6, 17, "Weekend cake tasting, come by!"},
+	{"Riverside", []string{"fb-riverside", "li-riverside"}, 1, 10, "We are hiring bakers at Riverside."},
+	{"Riverside", []string{"pin-riverside"}, 4, 15, "Our favourite rye bread recipe."},
+	{"Riverside", []string{"tt-riverside"}, 9, 18, "Behind the scenes: 4 a.m. at the bakery."},
+	{"Riverside", []string{"fb-riverside"}, 12, 9, "Riverside turns five this month."},
+	{"Airport", []string{"th-airport", "igl-airport"}, 2, 7, "Grab a coffee before your flight."},
+	{"Airport", []string{"li-airport"}, 5, 11, "Catering for airline crews, now available."},
+	{"Airport", []string{"yt-airport"}, 8, 16, "Video: how we laminate dough."},
+}
+
+// Tokens issues the credentials of a demo page; the sandbox network gives
+// real ones, RandomTokens made-up ones.
+type Tokens func(ctx context.Context, p Page, accessExpiresAt time.Time) (tokenwatch.Credentials, error)
+
+// RandomTokens makes up tokens that no network knows.
+func RandomTokens(_ context.Context, p Page, _ time.Time) (tokenwatch.Credentials, error) {
+	c := tokenwatch.Credentials{AccessToken: tokenwatch.NewSecret("demo-" + rand.Text())}
+	if p.AutoRefresh || p.RefreshIn != 0 {
+		c.RefreshToken = tokenwatch.NewSecret("demo-refresh-" + rand.Text())
+	}
+	return c, nil
+}
+
+// Seed replaces the demo account with fresh demo data. passwordHash is the
+// hash of Password for every demo user.
+func Seed(ctx context.Context, st *store.Store, now time.Time, passwordHash string, tokens Tokens) error {
+	if tokens == nil {
+		tokens = RandomTokens
+	}
+	if err := Reset(ctx, st); err != nil {
+		return err
+	}
+	acct := &tokenwatch.Account{Name: AccountName}
+	if err := st.CreateAccount(ctx, acct); err != nil {
+		return err
+	}
+	locs := map[string]*tokenwatch.Location{}
+	for _, l := range Locations {
+		loc := l
+		loc.AccountID = acct.ID
+		if err := st.CreateLocation(ctx, &loc); err != nil {
+			return err
+		}
+		locs[loc.Name] = &loc
+	}
+	users := map[string]*tokenwatch.User{}
+	for _, du := range Users {
+		u := &tokenwatch.User{AccountID: acct.ID, Email: du.Email, Name: du.Name, AccountOwner: du.AccountOwner}
+		if err := st.CreateUser(ctx, u, passwordHash); err != nil {
+			return err
+		}
+		users[du.Email] = u
+		for _, l := range Locations {
+			if du.OnlyAt != "" && du.OnlyAt != l.Name {
+				continue
+			}
+			if err := st.SetMembership(ctx, tokenwatch.Membership{LocationID: locs[l.Name].ID, UserID: u.ID, Role: du.Role}); err != nil {
+				return err
+			}
+		}
+	}
+	policy := lifecycle.Default()
+	pageIDs := map[string]int64{}
+	for _, dp := range Pages {
+		p := &tokenwatch.Page{
+			LocationID: locs[dp.Location].ID, Provider: dp.Provider, ProviderPageID: dp.ProviderPageID, Name: dp.Name,
+			ConnectedBy: users[dp.ConnectedBy].ID, ProviderUserID: "demo-" + dp.ConnectedBy, ProviderUserName: users[dp.ConnectedBy].Name,
+			AccessExpiresAt: at(now, dp.AccessIn), RefreshExpiresAt: at(now, dp.RefreshIn), DataAccessExpiresAt: at(now, dp.DataAccessIn),
+			AutoRefresh: dp.AutoRefresh, RefreshBeforeExpiry: dp.RefreshBeforeExpiry, Problem: dp.Problem,
+			LastCheckedAt: now.Add(-2 * time.Hour),
+		}
+		d := policy.Evaluate(lifecycle.FactsOf(p), nil, now)
+		if d.State != dp.Want {
+			return fmt.Errorf("demo: page %s would be %s, not %s", dp.ProviderPageID, d.State, dp.Want)
+		}
+		p.State, p.NextDueAt = d.State, d.NextAt
+		creds, err := tokens(ctx, dp, p.AccessExpiresAt)
+		if err != nil {
+			return fmt.Errorf("demo: tokens of %s: %w", dp.ProviderPageID, err)
+		}
+		if err := st.CreatePage(ctx, p, creds); err != nil {
+			return err
+		}
+		pageIDs[dp.ProviderPageID] = p.ID
+	}
+	for _, dp := range Posts {
+		loc := locs[dp.Location]
+		y, m, d := now.In(loc.Loc()).Date()
+		post := &tokenwatch.Post{LocationID: loc.ID, AuthorID: users["manager@demo.test"].ID, Text: dp.Text,
+			ScheduledAt: time.Date(y, m, d+dp.InDays, dp.Hour, 0, 0, 0, loc.Loc())}
+		for _, id := range dp.Pages {
+			post.PageIDs = append(post.PageIDs, pageIDs[id])
+		}
+		if err := st.CreatePost(ctx, post); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// at returns now+d, or zero for a zero d (no expiry).
+func at(now time.Time, d time.Duration) time.Time {
+	if d == 0 {
+		return time.Time{}
+	}
+	return now.Add(d)
+}
+
+// Reset deletes the demo account and everything in it.
+func Reset(ctx context.Context, st *store.Store) error {
+	accts, err := st.ListAccounts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range accts {
+		if a.Name == AccountName {
+			if err := st.DeleteAccount(ctx, a.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,32 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// healthz says the process is up.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+// readyz says the process can serve: the database answers and its schema
+// is the one this binary expects.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.Warn("not ready: database", "err", err)
+		http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	applied, known, err := s.store.SchemaVersion(ctx)
+	if err != nil || applied < known {
+		http.Error(w, "database schema not migrated", http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ready\n"))
+}

@@ -1,0 +1,101 @@
+// Package web is tokenwatch's HTTP interface: the server-rendered pages
+// where people see and fix token problems, the health and readiness
+// endpoints, and the middleware they share (sessions, cross-site request
+// protection, security headers, request logs). Handlers are methods on
+// Server, one handler per file.
+package web
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
+	"github.com/tokenwatch/tokenwatch/internal/password"
+	"github.com/tokenwatch/tokenwatch/internal/store"
+)
+
+// Options configures the web server.
+type Options struct {
+	Logger *slog.Logger
+	// Now is the clock; time.Now if nil.
+	Now func() time.Time
+	// Policy is the default lifecycle policy; accounts may override its
+	// thresholds.
+	Policy lifecycle.Policy
+	// CookieSecure marks cookies Secure (behind https).
+	CookieSecure bool
+	// SessionTTL is how long a sign-in lasts.
+	SessionTTL time.Duration
+	// DemoLogins, when set, are shown on the sign-in page (demo mode).
+	DemoLogins []DemoLogin
+	// PasswordCost is the bcrypt cost for passwords set through the UI.
+	PasswordCost int
+}
+
+// DemoLogin is a demo user shown on the sign-in page.
+type DemoLogin struct {
+	Email, Password, Description string
+}
+
+// Server serves the web UI.
+type Server struct {
+	store   *store.Store
+	log     *slog.Logger
+	now     func() time.Time
+	opts    Options
+	views   *views
+	limiter *loginLimiter
+	handler http.Handler
+
+	dummyOnce sync.Once
+	dummy     string
+}
+
+// New returns a web server over the store.
+func New(st *store.Store, opts Options) (*Server, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.SessionTTL == 0 {
+		opts.SessionTTL = 12 * time.Hour
+	}
+	if opts.PasswordCost == 0 {
+		opts.PasswordCost = password.DefaultCost
+	}
+	if opts.PasswordCost < bcrypt.MinCost || opts.PasswordCost > bcrypt.MaxCost {
+		return nil, fmt.Errorf("web: password cost %d is out of range", opts.PasswordCost)
+	}
+	v, err := parseViews()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{store: st, log: opts.Logger, now: opts.Now, opts: opts, views: v, limiter: newLoginLimiter(opts.Now)}
+	s.handler = s.routes()
+	return s, nil
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /static/", s.static())
+
+	mux.HandleFunc("GET /login", s.loginForm)
+	mux.HandleFunc("POST /login", s.login)
+	mux.HandleFunc("POST /logout", s.logout)
+
+	mux.Handle("GET /{$}", s.signedIn(s.home))
+
+	cop := http.NewCrossOriginProtection()
+	return s.logRequests(securityHeaders(cop.Handler(mux)))
+}

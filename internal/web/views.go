@@ -1,0 +1,166 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/tokenwatch/tokenwatch"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// views holds the parsed templates, one per page, each with the layout.
+type views struct {
+	pages  map[string]*template.Template
+	assets map[string]string // file name → content hash
+}
+
+func parseViews() (*views, error) {
+	v := &views{pages: map[string]*template.Template{}, assets: map[string]string{}}
+	err := fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := staticFS.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		v.assets[strings.TrimPrefix(p, "static/")] = hex.EncodeToString(sum[:])[:12]
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	funcs := template.FuncMap{
+		"asset": func(name string) (string, error) {
+			h, ok := v.assets[name]
+			if !ok {
+				return "", fmt.Errorf("no asset %s", name)
+			}
+			return "/static/" + name + "?v=" + h, nil
+		},
+		"date": func(t time.Time, tz *time.Location) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.In(tz).Format("Mon 2 Jan 2006, 15:04")
+		},
+		"isoTime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	}
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	if err != nil {
+		return nil, err
+	}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range names {
+		base := path.Base(name)
+		if base == "layout.html" {
+			continue
+		}
+		t, err := template.Must(layout.Clone()).ParseFS(templateFS, name)
+		if err != nil {
+			return nil, err
+		}
+		v.pages[strings.TrimSuffix(base, ".html")] = t
+	}
+	return v, nil
+}
+
+// page is what every template gets.
+type page struct {
+	Title string
+	User  *tokenwatch.User
+	CSRF  string
+	// Flash is a one-line message at the top (an error or a confirmation).
+	Flash string
+	Data  any
+}
+
+// render writes a page with the given status. Rendering into a buffer
+// first means a template error becomes a clean 500, not half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) {
+	t, ok := s.views.pages[name]
+	if !ok {
+		s.serverError(w, r, fmt.Errorf("no template %s", name))
+		return
+	}
+	if sess := sessionFrom(r.Context()); sess != nil {
+		p.User, p.CSRF = sess.User, sess.CSRFToken
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// statusOf maps an error code to an HTTP status.
+func statusOf(code tokenwatch.Code) int {
+	switch code {
+	case tokenwatch.CodeInvalid:
+		return http.StatusBadRequest
+	case tokenwatch.CodeNotFound:
+		return http.StatusNotFound
+	case tokenwatch.CodeConflict:
+		return http.StatusConflict
+	case tokenwatch.CodeUnauthorized:
+		return http.StatusUnauthorized
+	case tokenwatch.CodeForbidden:
+		return http.StatusForbidden
+	case tokenwatch.CodeRateLimited:
+		return http.StatusTooManyRequests
+	case tokenwatch.CodeUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+// fail renders an error page: the error's user-safe message with the
+// matching status; internal errors are logged and shown as "Internal error".
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code := tokenwatch.ErrorCode(err)
+	if code == tokenwatch.CodeInternal {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, statusOf(code), "error", page{Title: "Something went wrong", Data: tokenwatch.ErrorMessage(err)})
+}
+
+func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	http.Error(w, "Internal error", http.StatusInternalServerError)
+}
+
+// static serves the embedded assets; a request carrying the content hash
+// may be cached for a year.
+func (s *Server) static() http.Handler {
+	sub, _ := fs.Sub(staticFS, "static")
+	files := http.FileServerFS(sub)
+	return http.StripPrefix("/static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h, ok := s.views.assets[r.URL.Path]; ok && r.URL.Query().Get("v") == h {
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		}
+		files.ServeHTTP(w, r)
+	}))
+}

@@ -1,0 +1,215 @@
+package web_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
+	"github.com/tokenwatch/tokenwatch/internal/password"
+	"github.com/tokenwatch/tokenwatch/internal/store"
+	"github.com/tokenwatch/tokenwatch/internal/store/storetest"
+	"github.com/tokenwatch/tokenwatch/internal/web"
+)
+
+type env struct {
+	srv     *httptest.Server
+	fixture *storetest.Fixture
+	st      *store.Store
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	st := storetest.Open(t, filepath.Join(t.TempDir(), "tw.db"), store.Options{})
+	f := storetest.Seed(t, st)
+	hash, _ := password.Hash("right password", bcrypt.MinCost)
+	for _, u := range []int64{f.Owner.ID, f.Manager.ID, f.Member.ID, f.DowntownOnly.ID} {
+		if err := st.SetPassword(t.Context(), u, hash); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w, err := web.New(st, web.Options{Policy: lifecycle.Default(), PasswordCost: bcrypt.MinCost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(w)
+	t.Cleanup(srv.Close)
+	return &env{srv: srv, fixture: f, st: st}
+}
+
+// browser is a client with cookies that does not follow redirects.
+func (e *env) browser(t *testing.T) *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+func get(t *testing.T, c *http.Client, u string) (int, string, http.Header) {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+func post(t *testing.T, c *http.Client, u string, form url.Values) (int, string, http.Header) {
+	t.Helper()
+	resp, err := c.PostForm(u, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+func (e *env) signIn(t *testing.T, email string) *http.Client {
+	t.Helper()
+	c := e.browser(t)
+	status, body, h := post(t, c, e.srv.URL+"/login", url.Values{"email": {email}, "password": {"right password"}})
+	if status != http.StatusSeeOther || h.Get("Location") != "/" {
+		t.Fatalf("sign-in of %s: %d %s\n%s", email, status, h.Get("Location"), body)
+	}
+	return c
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func TestHealth(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, p := range []string{"/healthz", "/readyz"} {
+		if status, _, _ := get(t, http.DefaultClient, e.srv.URL+p); status != http.StatusOK {
+			t.Errorf("%s = %d", p, status)
+		}
+	}
+}
+
+func TestSignInShowsOnlyOwnLocations(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	status, _, h := get(t, e.browser(t), e.srv.URL+"/")
+	if status != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/login") {
+		t.Fatalf("anonymous home: %d %s, want a redirect to /login", status, h.Get("Location"))
+	}
+	_, body, _ := get(t, e.signIn(t, "downtown@demo.test"), e.srv.URL+"/")
+	if !strings.Contains(body, "Downtown Bakery") || strings.Contains(body, "Harbor") {
+		t.Errorf("downtown@ sees:\n%s", body)
+	}
+	_, body, _ = get(t, e.signIn(t, "MEMBER@demo.test"), e.srv.URL+"/")
+	if !strings.Contains(body, "Downtown Bakery") || !strings.Contains(body, "Harbor Bakery") {
+		t.Errorf("member@ does not see both locations:\n%s", body)
+	}
+}
+
+func TestWrongPasswordAndRateLimit(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.browser(t)
+	for i := range 5 {
+		status, body, _ := post(t, c, e.srv.URL+"/login", url.Values{"email": {"member@demo.test"}, "password": {"guess"}})
+		if status != http.StatusUnauthorized || !strings.Contains(body, "The e-mail address or the password is wrong.") {
+			t.Fatalf("attempt %d: %d\n%s", i, status, body)
+		}
+		if strings.Contains(body, "guess") {
+			t.Fatal("the page echoes the password")
+		}
+	}
+	status, body, _ := post(t, c, e.srv.URL+"/login", url.Values{"email": {"member@demo.test"}, "password": {"right password"}})
+	if status != http.StatusTooManyRequests || !strings.Contains(body, "Too many failed attempts") {
+		t.Errorf("sixth attempt, with the right password: %d, want 429\n%s", status, body)
+	}
+	// Another address from the same client still gets its chance.
+	e.signIn(t, "owner@demo.test")
+	// An unknown address fails like a wrong password.
+	status, body, _ = post(t, c, e.srv.URL+"/login", url.Values{"email": {"nobody@demo.test"}, "password": {"x"}})
+	if status != http.StatusUnauthorized || !strings.Contains(body, "The e-mail address or the password is wrong.") {
+		t.Errorf("unknown address: %d", status)
+	}
+}
+
+func TestSignOutNeedsTheFormToken(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.signIn(t, "manager@demo.test")
+	_, body, _ := get(t, c, e.srv.URL+"/")
+	m := csrfRE.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no CSRF token in the page")
+	}
+	if status, _, _ := post(t, c, e.srv.URL+"/logout", url.Values{"csrf": {"forged"}}); status != http.StatusForbidden {
+		t.Errorf("sign-out with a forged token: %d, want 403", status)
+	}
+	if status, _, _ := get(t, c, e.srv.URL+"/"); status != http.StatusOK {
+		t.Fatal("the forged sign-out signed out")
+	}
+	if status, _, _ := post(t, c, e.srv.URL+"/logout", url.Values{"csrf": {m[1]}}); status != http.StatusSeeOther {
+		t.Errorf("sign-out: %d", status)
+	}
+	if status, _, _ := get(t, c, e.srv.URL+"/"); status != http.StatusSeeOther {
+		t.Error("still signed in after signing out")
+	}
+}
+
+func TestCrossSiteFormsAreRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	req, _ := http.NewRequest("POST", e.srv.URL+"/login", strings.NewReader("email=member%40demo.test&password=right+password"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.Header.Set("Origin", "https://evil.example")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site sign-in: %d, want 403", resp.StatusCode)
+	}
+}
+
+func TestNextStaysOnSite(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for next, want := range map[string]string{"/calendar": "/calendar", "//evil.example": "/", "https://evil.example": "/", "/\\evil": "/"} {
+		c := e.browser(t)
+		_, _, h := post(t, c, e.srv.URL+"/login", url.Values{"email": {"owner@demo.test"}, "password": {"right password"}, "next": {next}})
+		if got := h.Get("Location"); got != want {
+			t.Errorf("next=%q redirects to %q, want %q", next, got, want)
+		}
+	}
+}
+
+func TestSessionCookieIsProtected(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.browser(t)
+	resp, err := c.PostForm(e.srv.URL+"/login", url.Values{"email": {"owner@demo.test"}, "password": {"right password"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var found bool
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "tw_session" {
+			found = true
+			if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.MaxAge <= 0 || ck.MaxAge > int((24*time.Hour).Seconds()) {
+				t.Errorf("session cookie %+v", ck)
+			}
+		}
+	}
+	if !found {
+		t.Error("no session cookie")
+	}
+}

@@ -1,0 +1,71 @@
+// Package wording turns deadlines and states into the plain words people
+// read in the Issues list, the pop-up and e-mails: "expires in 3 days, on
+// 2 December".
+package wording
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/tokenwatch/tokenwatch"
+)
+
+// Deadline says when a page's connection ends, relative to now, with the
+// date in the location's time zone. A zero deadline has no expiry.
+func Deadline(deadline, now time.Time, tz *time.Location) string {
+	if deadline.IsZero() {
+		return "does not expire"
+	}
+	if tz == nil {
+		tz = time.UTC
+	}
+	d, n := deadline.In(tz), now.In(tz)
+	days := calendarDays(n, d)
+	switch {
+	case !deadline.After(now) && days == 0:
+		return "expired today, at " + d.Format("15:04")
+	case !deadline.After(now) && days == -1:
+		return "expired yesterday, on " + date(d, n)
+	case !deadline.After(now):
+		return fmt.Sprintf("expired %d days ago, on %s", -days, date(d, n))
+	case days == 0:
+		return "expires today, at " + d.Format("15:04")
+	case days == 1:
+		return "expires tomorrow, on " + date(d, n)
+	}
+	return fmt.Sprintf("expires in %d days, on %s", days, date(d, n))
+}
+
+// calendarDays counts the midnights between a and b in their zone.
+func calendarDays(a, b time.Time) int {
+	ya, ma, da := a.Date()
+	yb, mb, db := b.Date()
+	ua := time.Date(ya, ma, da, 0, 0, 0, 0, time.UTC)
+	ub := time.Date(yb, mb, db, 0, 0, 0, 0, time.UTC)
+	return int(ub.Sub(ua).Hours() / 24)
+}
+
+// date writes "2 December", adding the year when it is not now's.
+func date(t, now time.Time) string {
+	if t.Year() != now.Year() {
+		return t.Format("2 January 2006")
+	}
+	return t.Format("2 January")
+}
+
+// Problem says in a sentence what a state means for the page and what to do.
+func Problem(s tokenwatch.State, p tokenwatch.Provider) string {
+	switch s {
+	case tokenwatch.StateExpiring:
+		return fmt.Sprintf("The connection to %s is about to end. Reconnect it to keep publishing.", p.DisplayName())
+	case tokenwatch.StateExpired:
+		return fmt.Sprintf("The connection to %s has ended. Posts are held until someone reconnects it.", p.DisplayName())
+	case tokenwatch.StateRevoked:
+		return fmt.Sprintf("%s no longer accepts tokenwatch's access. Posts are held until someone reconnects it.", p.DisplayName())
+	case tokenwatch.StatePermissionMissing:
+		return fmt.Sprintf("A permission tokenwatch needs on %s was removed. Reconnect and grant every permission asked for.", p.DisplayName())
+	case tokenwatch.StateAccountBlocked:
+		return fmt.Sprintf("The %s account that connected this page must be fixed on %s first (sign in there and follow its instructions), then reconnected.", p.DisplayName(), p.DisplayName())
+	}
+	return "Connected."
+}
