@@ -36,7 +36,7 @@ func runAPIKey(ctx context.Context, args []string, env Env) error {
 	if *account == "" {
 		return fmt.Errorf("apikey %s: --account is required", sub)
 	}
-	st, err := openConfiguredStore(ctx, env)
+	_, _, st, err := openConfiguredStore(ctx, env)
 	if err != nil {
 		return err
 	}

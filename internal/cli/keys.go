@@ -35,19 +35,15 @@ func runKeys(ctx context.Context, args []string, env Env) error {
 	if *batch <= 0 {
 		return errors.New("keys rotate: --batch must be positive")
 	}
-	cfg, log, err := loadConfig(env)
-	if err != nil {
-		return err
-	}
-	keys, err := keyringFrom(cfg)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg.DatabaseURL, keys, log)
+	cfg, _, st, err := openConfiguredStore(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	keys, err := keyringFrom(cfg)
+	if err != nil {
+		return err
+	}
 	usage, err := st.KeyUsage(ctx)
 	if err != nil {
 		return err

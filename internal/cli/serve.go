@@ -22,15 +22,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	if err := parse(fs, args, env); err != nil {
 		return err
 	}
-	cfg, log, err := loadConfig(env)
-	if err != nil {
-		return err
-	}
-	keys, err := keyringFrom(cfg)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg.DatabaseURL, keys, log)
+	cfg, log, st, err := openConfiguredStore(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -40,6 +32,21 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	return listenAndServe(ctx, cfg.Addr, handler, log, env.Ready)
+}
+
+// openConfiguredStore reads the configuration, then opens and migrates the
+// configured database with the configured keys.
+func openConfiguredStore(ctx context.Context, env Env) (*config.Config, *slog.Logger, *store.Store, error) {
+	cfg, log, err := loadConfig(env)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	keys, err := keyringFrom(cfg)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	st, err := openStore(ctx, cfg.DatabaseURL, keys, log)
+	return cfg, log, st, err
 }
 
 // keyringFrom builds the token keyring from the configuration.

@@ -79,7 +79,7 @@ func runUser(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 
-	st, err := openConfiguredStore(ctx, env)
+	_, _, st, err := openConfiguredStore(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -108,19 +108,6 @@ func runUser(ctx context.Context, args []string, env Env) error {
 	return nil
 }
 
-// openConfiguredStore opens the configured database with the configured
-// keys, for the administrative commands.
-func openConfiguredStore(ctx context.Context, env Env) (*store.Store, error) {
-	cfg, log, err := loadConfig(env)
-	if err != nil {
-		return nil, err
-	}
-	keys, err := keyringFrom(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return openStore(ctx, cfg.DatabaseURL, keys, log)
-}
 
 func findAccount(ctx context.Context, st *store.Store, name string) (*tokenwatch.Account, error) {
 	accts, err := st.ListAccounts(ctx)
