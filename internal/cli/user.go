@@ -108,7 +108,6 @@ func runUser(ctx context.Context, args []string, env Env) error {
 	return nil
 }
 
-
 func findAccount(ctx context.Context, st *store.Store, name string) (*tokenwatch.Account, error) {
 	accts, err := st.ListAccounts(ctx)
 	if err != nil {
