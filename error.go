@@ -3,6 +3,7 @@ package tokenwatch
 import (
 	"errors"
 	"fmt"
+	"net/http"
 )
 
 // Code classifies an error so that callers can branch on it (and map it to
@@ -87,3 +88,26 @@ func ErrorMessage(err error) string {
 
 // IsNotFound reports whether err carries CodeNotFound.
 func IsNotFound(err error) bool { return ErrorCode(err) == CodeNotFound }
+
+// HTTPStatus returns the HTTP status that answers a request failing with
+// err: 400 for invalid input, 404 for not found, and so on; 500 for
+// anything that is not an *Error.
+func HTTPStatus(err error) int {
+	switch ErrorCode(err) {
+	case CodeInvalid:
+		return http.StatusBadRequest
+	case CodeNotFound:
+		return http.StatusNotFound
+	case CodeConflict:
+		return http.StatusConflict
+	case CodeUnauthorized:
+		return http.StatusUnauthorized
+	case CodeForbidden:
+		return http.StatusForbidden
+	case CodeRateLimited:
+		return http.StatusTooManyRequests
+	case CodeUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/tokenwatch/tokenwatch/internal/api"
 	"github.com/tokenwatch/tokenwatch/internal/config"
 	"github.com/tokenwatch/tokenwatch/internal/keyring"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
@@ -100,7 +101,7 @@ func newWeb(cfg *config.Config, st *store.Store, log *slog.Logger, env Env, demo
 	if cost == 0 {
 		cost = password.DefaultCost
 	}
-	return web.New(st, web.Options{
+	ui, err := web.New(st, web.Options{
 		Logger:       log,
 		Policy:       policy,
 		CookieSecure: cfg.CookieSecure,
@@ -108,6 +109,13 @@ func newWeb(cfg *config.Config, st *store.Store, log *slog.Logger, env Env, demo
 		DemoLogins:   demoLogins,
 		PasswordCost: cost,
 	})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/api/v1/", api.New(st, api.Options{Logger: log, Policy: policy, BaseURL: cfg.BaseURL}))
+	mux.Handle("/", ui)
+	return mux, nil
 }
 
 // listenAndServe serves HTTP on addr until ctx ends, then shuts down
