@@ -1,3 +1,5 @@
 module github.com/tokenwatch/tokenwatch
 
 go 1.26.0
+
+require golang.org/x/oauth2 v0.38.0
