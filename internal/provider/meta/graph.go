@@ -3,9 +3,9 @@ package meta
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
@@ -148,4 +148,3 @@ func unix(s int64) time.Time {
 	}
 	return time.Unix(s, 0)
 }
-

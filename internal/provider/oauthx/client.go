@@ -249,7 +249,7 @@ func (c *Client) Fail(status int, header http.Header, body []byte, secrets ...st
 	}
 	e.Message = Scrub(truncate(e.Message, 300), secrets...)
 	e.Code = Scrub(truncate(e.Code, 80), secrets...)
-	if d, ok := retryAfter(header.Get("Retry-After"), time.Now()); ok {
+	if d, ok := retryAfter(header, time.Now()); ok {
 		e.RetryAfter = d
 	}
 	return e
@@ -276,8 +276,13 @@ func RejectedStatus(status int) bool {
 		status != http.StatusForbidden && status != http.StatusTooManyRequests && status != http.StatusRequestTimeout
 }
 
-func retryAfter(v string, now time.Time) (time.Duration, bool) {
+// retryAfter reads Retry-After, or X's x-rate-limit-reset (a Unix time).
+func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+	v := h.Get("Retry-After")
 	if v == "" {
+		if reset, err := strconv.ParseInt(h.Get("X-Rate-Limit-Reset"), 10, 64); err == nil && reset > 0 {
+			return max(time.Unix(reset, 0).Sub(now), 0), true
+		}
 		return 0, false
 	}
 	if s, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && s >= 0 {
@@ -300,4 +305,23 @@ func truncate(s string, n int) string {
 // network would refuse it (a post without the media the network needs).
 func (c *Client) Refuse(code, message string) error {
 	return &provider.Error{Provider: c.name, Class: tokenwatch.ClassTransient, Code: code, Message: message, Rejected: true}
+}
+
+// Fetch downloads media a post links to (a public URL, sent without
+// credentials and not moved to the base URL). A URL that does not answer
+// with the media refuses the post.
+func (c *Client) Fetch(ctx context.Context, mediaURL string) (io.ReadCloser, string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, mediaURL, nil)
+	if err != nil {
+		return nil, "", c.Refuse("media_url", "the media URL is not valid")
+	}
+	resp, err := c.doer.Do(req)
+	if err != nil {
+		return nil, "", c.NetworkError(req, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, "", c.Refuse("media_unavailable", fmt.Sprintf("the media could not be downloaded (status %d)", resp.StatusCode))
+	}
+	return resp.Body, resp.Header.Get("Content-Type"), nil
 }
