@@ -64,8 +64,14 @@ type DebugData struct {
 	ProfileID           string     `json:"profile_id"`
 	ExpiresAt           int64      `json:"expires_at"`
 	DataAccessExpiresAt int64      `json:"data_access_expires_at"`
-	Scopes              []string   `json:"scopes"`
-	Error               GraphError `json:"error"`
+	Scopes              []string `json:"scopes"`
+	// Error says why a token is invalid; debug_token names the subcode
+	// "subcode", not "error_subcode".
+	Error struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+		Subcode int    `json:"subcode"`
+	} `json:"error"`
 }
 
 // DebugToken asks debug_token about input, authenticating with auth (the
@@ -80,7 +86,7 @@ func DebugToken(ctx context.Context, c *oauthx.Client, endpoint string, input, a
 		return nil, err
 	}
 	if !r.Data.IsValid {
-		ge := r.Data.Error
+		ge := GraphError{Code: r.Data.Error.Code, Message: r.Data.Error.Message, Subcode: r.Data.Error.Subcode}
 		if ge.Code == 0 {
 			ge = GraphError{Code: CodeOAuth, Message: "the token is no longer valid"}
 		}
