@@ -59,11 +59,11 @@ func LongLived(ctx context.Context, c *oauthx.Client, endpoint, grantType string
 
 // DebugData is the data of a debug_token answer.
 type DebugData struct {
-	IsValid             bool       `json:"is_valid"`
-	UserID              string     `json:"user_id"`
-	ProfileID           string     `json:"profile_id"`
-	ExpiresAt           int64      `json:"expires_at"`
-	DataAccessExpiresAt int64      `json:"data_access_expires_at"`
+	IsValid             bool     `json:"is_valid"`
+	UserID              string   `json:"user_id"`
+	ProfileID           string   `json:"profile_id"`
+	ExpiresAt           int64    `json:"expires_at"`
+	DataAccessExpiresAt int64    `json:"data_access_expires_at"`
 	Scopes              []string `json:"scopes"`
 	// Error says why a token is invalid; debug_token names the subcode
 	// "subcode", not "error_subcode".
