@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-type xDialect struct{ oauthDialect }
+type xDialect struct{}
 
 func xProblem(w http.ResponseWriter, status int, detail string) {
 	writeJSON(w, status, map[string]any{"title": http.StatusText(status), "type": "about:blank", "status": status, "detail": detail})

@@ -9,10 +9,10 @@ import (
 func TestTriage(t *testing.T) {
 	t.Parallel()
 	providertest.RunTriage(t, triage, []providertest.TriageCase{
-		{"invalid_grant at refresh: reconnect", 400, `{"error":"invalid_grant"}`, providertest.Reconnect, "invalid_grant", false},
-		{"401 authentication failed: reconnect", 401, `{"code":2,"message":"Authentication failed."}`, providertest.Reconnect, "2", false},
-		{"401 without a code: reconnect", 401, `{"message":"Unauthorized"}`, providertest.Reconnect, "0", false},
-		{"authorization failed (scope): permission missing", 403, `{"code":3,"message":"Authorization failed."}`, providertest.Permission, "3", false},
-		{"invalid parameters: refused", 400, `{"code":1,"message":"Invalid parameters."}`, providertest.Transient, "1", true},
+		providertest.Case("invalid_grant at refresh: reconnect", 400, `{"error":"invalid_grant"}`, providertest.Reconnect, "invalid_grant"),
+		providertest.Case("401 authentication failed: reconnect", 401, `{"code":2,"message":"Authentication failed."}`, providertest.Reconnect, "2"),
+		providertest.Case("401 without a code: reconnect", 401, `{"message":"Unauthorized"}`, providertest.Reconnect, "0"),
+		providertest.Case("authorization failed (scope): permission missing", 403, `{"code":3,"message":"Authorization failed."}`, providertest.Permission, "3"),
+		providertest.Case("invalid parameters: refused", 400, `{"code":1,"message":"Invalid parameters."}`, providertest.Transient, "1").Refused(),
 	})
 }

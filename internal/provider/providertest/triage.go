@@ -52,3 +52,15 @@ func RunTriage(t *testing.T, triage oauthx.Triage, cases []TriageCase) {
 		}
 	}
 }
+
+// Case is a triage row: the network answers status and body, tokenwatch
+// must see class and code.
+func Case(name string, status int, body string, class tokenwatch.ErrorClass, code string) TriageCase {
+	return TriageCase{Name: name, Status: status, Body: body, Class: class, Code: code}
+}
+
+// Refused marks a row whose request is refused for good (Error.Rejected).
+func (c TriageCase) Refused() TriageCase {
+	c.Rejected = true
+	return c
+}
