@@ -38,17 +38,7 @@ func New(cfg provider.Config) *Provider {
 
 // Info describes Facebook Pages.
 func (p *Provider) Info() provider.Info {
-	return provider.Info{
-		Name:                tokenwatch.Facebook,
-		Scopes:              scopes,
-		RequiredScopes:      requiredScopes,
-		PKCE:                false,
-		AutoRefresh:         true,
-		RefreshBeforeExpiry: true,
-		RefreshLead:         meta.RefreshLead,
-		RequiredRole:        requiredRole,
-		Troubleshooting:     troubleshooting,
-	}
+	return meta.Info(tokenwatch.Facebook, scopes, requiredScopes, requiredRole, troubleshooting)
 }
 
 var troubleshooting = []string{

@@ -172,3 +172,18 @@ func Triage(status int, body []byte) *provider.Error {
 	}
 	return e
 }
+
+// Info describes a Google product: PKCE, and hour-long access tokens
+// refreshed on use (RefreshLead 0) with a refresh token of no fixed lifetime.
+func (o *OAuth) Info(name tokenwatch.Provider, role string, troubleshooting []string) provider.Info {
+	return provider.Info{
+		Name:            name,
+		Scopes:          o.Config.Scopes,
+		RequiredScopes:  o.required,
+		PKCE:            true,
+		AutoRefresh:     true,
+		RefreshLead:     0,
+		RequiredRole:    role,
+		Troubleshooting: troubleshooting,
+	}
+}

@@ -38,16 +38,7 @@ func New(cfg provider.Config) *Provider {
 // Info describes Google Business Profile. Access tokens last an hour and are
 // refreshed on use; the refresh token has no fixed lifetime.
 func (p *Provider) Info() provider.Info {
-	return provider.Info{
-		Name:            tokenwatch.GoogleBusiness,
-		Scopes:          p.oauth.Config.Scopes,
-		RequiredScopes:  scopes,
-		PKCE:            true,
-		AutoRefresh:     true,
-		RefreshLead:     0,
-		RequiredRole:    requiredRole,
-		Troubleshooting: troubleshooting,
-	}
+	return p.oauth.Info(tokenwatch.GoogleBusiness, requiredRole, troubleshooting)
 }
 
 var troubleshooting = []string{

@@ -43,21 +43,13 @@ func New(cfg provider.Config) *Provider {
 
 // Info describes Instagram Login.
 func (p *Provider) Info() provider.Info {
-	return provider.Info{
-		Name:                tokenwatch.Instagram,
-		Scopes:              scopes,
-		RequiredScopes:      scopes,
-		PKCE:                false,
-		AutoRefresh:         true,
-		RefreshBeforeExpiry: true,
-		RefreshLead:         meta.RefreshLead,
-		RequiredRole:        "the Instagram professional account itself",
-		Troubleshooting: []string{
-			"Sign in to Instagram as the account you are connecting (not a personal account that manages it), " +
-				"and make sure it is a professional account: Settings → Account type and tools.",
-			"If you are signed in to another Instagram account in this browser, sign out of instagram.com first.",
-			"Allow every permission Instagram asks for, including publishing content.",
-			"Still failing? In Instagram, Settings → Website permissions → Apps and websites, remove the app, then reconnect.",
-		},
-	}
+	return meta.Info(tokenwatch.Instagram, scopes, scopes, "the Instagram professional account itself", troubleshooting)
+}
+
+var troubleshooting = []string{
+	"Sign in to Instagram as the account you are connecting (not a personal account that manages it), " +
+		"and make sure it is a professional account: Settings → Account type and tools.",
+	"If you are signed in to another Instagram account in this browser, sign out of instagram.com first.",
+	"Allow every permission Instagram asks for, including publishing content.",
+	"Still failing? In Instagram, Settings → Website permissions → Apps and websites, remove the app, then reconnect.",
 }

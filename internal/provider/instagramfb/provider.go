@@ -35,17 +35,7 @@ func New(cfg provider.Config) *Provider {
 
 // Info describes Instagram through Facebook Login.
 func (p *Provider) Info() provider.Info {
-	return provider.Info{
-		Name:                tokenwatch.InstagramFacebook,
-		Scopes:              scopes,
-		RequiredScopes:      requiredScopes,
-		PKCE:                false,
-		AutoRefresh:         true,
-		RefreshBeforeExpiry: true,
-		RefreshLead:         meta.RefreshLead,
-		RequiredRole:        requiredRole,
-		Troubleshooting:     troubleshooting,
-	}
+	return meta.Info(tokenwatch.InstagramFacebook, scopes, requiredScopes, requiredRole, troubleshooting)
 }
 
 var troubleshooting = []string{

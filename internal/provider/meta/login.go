@@ -199,3 +199,19 @@ func (l *Login) Inspect(ctx context.Context, pageID string, token tokenwatch.Sec
 	}
 	return d.Inspection(), nil
 }
+
+// Info describes a Meta network: no PKCE, and long-lived tokens that only
+// a still-valid token can prolong, so well ahead of expiry.
+func Info(name tokenwatch.Provider, scopes, required []string, role string, troubleshooting []string) provider.Info {
+	return provider.Info{
+		Name:                name,
+		Scopes:              scopes,
+		RequiredScopes:      required,
+		PKCE:                false,
+		AutoRefresh:         true,
+		RefreshBeforeExpiry: true,
+		RefreshLead:         RefreshLead,
+		RequiredRole:        role,
+		Troubleshooting:     troubleshooting,
+	}
+}

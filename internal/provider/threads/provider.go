@@ -43,20 +43,12 @@ func New(cfg provider.Config) *Provider {
 
 // Info describes Threads.
 func (p *Provider) Info() provider.Info {
-	return provider.Info{
-		Name:                tokenwatch.Threads,
-		Scopes:              scopes,
-		RequiredScopes:      scopes,
-		PKCE:                false,
-		AutoRefresh:         true,
-		RefreshBeforeExpiry: true,
-		RefreshLead:         meta.RefreshLead,
-		RequiredRole:        "the Threads profile itself",
-		Troubleshooting: []string{
-			"Sign in to Threads (with its Instagram login) as the profile you are connecting; " +
-				"if another profile is signed in on threads.net in this browser, sign out first.",
-			"Allow every permission Threads asks for, including publishing.",
-			"Still failing? In Threads, Settings → Account → Website permissions, remove the app, then reconnect.",
-		},
-	}
+	return meta.Info(tokenwatch.Threads, scopes, scopes, "the Threads profile itself", troubleshooting)
+}
+
+var troubleshooting = []string{
+	"Sign in to Threads (with its Instagram login) as the profile you are connecting; " +
+		"if another profile is signed in on threads.net in this browser, sign out first.",
+	"Allow every permission Threads asks for, including publishing.",
+	"Still failing? In Threads, Settings → Account → Website permissions, remove the app, then reconnect.",
 }

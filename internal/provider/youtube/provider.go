@@ -30,20 +30,13 @@ func New(cfg provider.Config) *Provider {
 
 // Info describes YouTube; tokens behave as all Google tokens.
 func (p *Provider) Info() provider.Info {
-	return provider.Info{
-		Name:           tokenwatch.YouTube,
-		Scopes:         p.oauth.Config.Scopes,
-		RequiredScopes: scopes,
-		PKCE:           true,
-		AutoRefresh:    true,
-		RefreshLead:    0,
-		RequiredRole:   "owner or manager of the channel",
-		Troubleshooting: []string{
-			"Sign in with the Google account that owns the channel, or a manager of it; for a Brand Account channel, " +
-				"pick the channel itself when Google asks which account or channel to use.",
-			"Allow both uploading videos and viewing your YouTube account: Google may show them unticked.",
-			"Still failing? Open myaccount.google.com/permissions (for a Brand Account, switch to it first), " +
-				"remove the app's access, then reconnect.",
-		},
-	}
+	return p.oauth.Info(tokenwatch.YouTube, "owner or manager of the channel", troubleshooting)
+}
+
+var troubleshooting = []string{
+	"Sign in with the Google account that owns the channel, or a manager of it; for a Brand Account channel, " +
+		"pick the channel itself when Google asks which account or channel to use.",
+	"Allow both uploading videos and viewing your YouTube account: Google may show them unticked.",
+	"Still failing? Open myaccount.google.com/permissions (for a Brand Account, switch to it first), " +
+		"remove the app's access, then reconnect.",
 }
