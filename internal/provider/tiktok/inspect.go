@@ -19,7 +19,7 @@ func (p *Provider) user(ctx context.Context, token tokenwatch.Secret) (user, err
 			User user `json:"user"`
 		} `json:"data"`
 	}
-	err := p.Get(ctx, apiURL+"/user/info/", url.Values{"fields": {"open_id,display_name"}}, token, &r)
+	err := p.c.Get(ctx, apiURL+"/user/info/", url.Values{"fields": {"open_id,display_name"}}, token, &r)
 	return r.Data.User, err
 }
 

@@ -23,7 +23,7 @@ func (p *Provider) AuthCodeURL(state, verifier, redirectURI string) string {
 		"redirect_uri":  {redirectURI},
 		"state":         {state},
 	}
-	return p.URL(authURL) + "?" + q.Encode()
+	return p.c.URL(authURL) + "?" + q.Encode()
 }
 
 // Exchange trades the code for tokens and reads the account.
@@ -57,13 +57,13 @@ func (p *Provider) token(ctx context.Context, form url.Values) (provider.Token, 
 		Error            string `json:"error"`
 	}
 	h := http.Header{"Cache-Control": {"no-cache"}}
-	if _, err := p.Do(ctx, oauthx.Request{Method: http.MethodPost, URL: tokenURL, Form: form, Header: h}, &r); err != nil {
+	if _, err := p.c.Do(ctx, oauthx.Request{Method: http.MethodPost, URL: tokenURL, Form: form, Header: h}, &r); err != nil {
 		return provider.Token{}, "", err
 	}
 	if r.Error != "" || r.AccessToken == "" {
 		// TikTok may answer 200 with an OAuth error.
 		body, _ := json.Marshal(map[string]string{"error": r.Error})
-		return provider.Token{}, "", p.Fail(http.StatusBadRequest, nil, body)
+		return provider.Token{}, "", p.c.Fail(http.StatusBadRequest, nil, body)
 	}
 	now := time.Now()
 	return provider.Token{

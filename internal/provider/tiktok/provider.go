@@ -31,7 +31,7 @@ const (
 
 // Provider is TikTok.
 type Provider struct {
-	*oauthx.Client
+	c   *oauthx.Client
 	cfg provider.Config
 }
 
@@ -39,7 +39,7 @@ var _ provider.Provider = (*Provider)(nil)
 
 // New returns the provider.
 func New(cfg provider.Config) *Provider {
-	return &Provider{Client: oauthx.NewClient(tokenwatch.TikTok, cfg, triage), cfg: cfg}
+	return &Provider{c: oauthx.NewClient(tokenwatch.TikTok, cfg, triage), cfg: cfg}
 }
 
 // Info describes TikTok. Login Kit for Web takes no PKCE (TikTok's desktop

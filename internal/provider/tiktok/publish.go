@@ -11,7 +11,7 @@ import (
 // TikTok pulls itself; the id is TikTok's publish id.
 func (p *Provider) Publish(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials, post provider.Post) (string, error) {
 	if post.MediaURL == "" {
-		return "", p.Refuse("media_required", "TikTok posts need a video")
+		return "", p.c.Refuse("media_required", "TikTok posts need a video")
 	}
 	body := map[string]any{
 		"post_info":   map[string]string{"title": post.TextWithLink(), "privacy_level": "PUBLIC_TO_EVERYONE"},
@@ -22,6 +22,6 @@ func (p *Provider) Publish(ctx context.Context, page *tokenwatch.Page, creds tok
 			PublishID string `json:"publish_id"`
 		} `json:"data"`
 	}
-	_, err := p.PostJSON(ctx, apiURL+"/post/publish/video/init/", body, creds.AccessToken, &r)
+	_, err := p.c.PostJSON(ctx, apiURL+"/post/publish/video/init/", body, creds.AccessToken, &r)
 	return r.Data.PublishID, err
 }
