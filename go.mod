@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	golang.org/x/crypto v0.59.0
+	golang.org/x/oauth2 v0.38.0
 	modernc.org/sqlite v1.62.0
 )
 

@@ -140,6 +140,28 @@ type Inspection struct {
 type Post struct {
 	Text string
 	Link string
+	// MediaURL is a public URL of the image or video to post, for networks
+	// that cannot post text alone (Instagram, Pinterest, TikTok, YouTube).
+	MediaURL string
+}
+
+// TextWithLink is the post's text followed by its link, for networks
+// without link posts.
+func (p Post) TextWithLink() string {
+	switch {
+	case p.Link == "":
+		return p.Text
+	case p.Text == "":
+		return p.Link
+	}
+	return p.Text + "\n\n" + p.Link
+}
+
+// Self is the one candidate of networks where the granting account is what
+// gets connected (X, TikTok, Pinterest, Threads, Instagram Login): always
+// eligible, with the grant's token.
+func Self(g *Grant) []Candidate {
+	return []Candidate{{ID: g.UserID, Name: g.UserName, Role: "account owner", Eligible: true, Token: g.Token}}
 }
 
 // Error is a provider failure, triaged. Message is the network's
@@ -154,10 +176,34 @@ type Error struct {
 	Status int
 	// RetryAfter is the network's requested delay, if it gave one.
 	RetryAfter time.Duration
+	// Rejected says the network refused this very request for a reason
+	// neither retrying nor reconnecting fixes (a duplicate post, a post the
+	// network does not accept): the post fails, the page's state does not
+	// change. Such errors are of ClassTransient.
+	Rejected bool
 }
 
 func (e *Error) Error() string {
 	return fmt.Sprintf("%s: %s (%s, code %s, status %d)", e.Provider, e.Message, e.Class, e.Code, e.Status)
+}
+
+// IsRejected reports whether err is a provider error that says the request
+// itself was refused (see Error.Rejected).
+func IsRejected(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Rejected
+}
+
+// RefreshDue reports whether a token expiring at accessExpiresAt should be
+// refreshed at now under this provider's policy: only when the provider
+// refreshes by itself, the token expires at all, and now is within
+// RefreshLead of that (on or after the expiry itself when RefreshLead is
+// zero: a short-lived token is refreshed lazily, on use).
+func (i Info) RefreshDue(accessExpiresAt, now time.Time) bool {
+	if !i.AutoRefresh || accessExpiresAt.IsZero() {
+		return false
+	}
+	return !now.Before(accessExpiresAt.Add(-i.RefreshLead))
 }
 
 // ClassOf returns the class of a provider error; errors that are not an
@@ -168,4 +214,16 @@ func ClassOf(err error) tokenwatch.ErrorClass {
 		return e.Class
 	}
 	return tokenwatch.ClassTransient
+}
+
+// Registry holds the configured providers by name.
+type Registry map[tokenwatch.Provider]Provider
+
+// Get returns the provider named p, or a not-found error for a network that
+// is unknown or not configured.
+func (r Registry) Get(p tokenwatch.Provider) (Provider, error) {
+	if pr, ok := r[p]; ok {
+		return pr, nil
+	}
+	return nil, tokenwatch.Errorf(tokenwatch.CodeNotFound, "%s is not configured", p.DisplayName())
 }

@@ -1,0 +1,20 @@
+package linkedin_test
+
+import (
+	"testing"
+
+	"github.com/tokenwatch/tokenwatch/internal/provider"
+	"github.com/tokenwatch/tokenwatch/internal/provider/linkedin"
+	"github.com/tokenwatch/tokenwatch/internal/provider/providertest"
+)
+
+func TestConformance(t *testing.T) {
+	t.Parallel()
+	providertest.Run(t, providertest.Spec{
+		New:    func(c provider.Config) provider.Provider { return linkedin.New(c) },
+		Config: func(c *provider.Config) { c.RefreshEnabled = true },
+		RoleOK: "ADMINISTRATOR", RoleRefused: "CONTENT_ADMINISTRATOR", RefusalMentions: "Super Admin",
+		Scope: "w_organization_social", ScopeSeenByInspect: true,
+		RoleLost: "CONTENT_ADMINISTRATOR", RoleLossSeenByInspect: true,
+	})
+}

@@ -1,0 +1,101 @@
+// Package linkedin connects LinkedIn company pages: three-legged OAuth,
+// organizationAcls to find the pages where the user is a Super Admin
+// (ADMINISTRATOR), introspectToken to check tokens, and the Posts API.
+// Tokens last 60 days; refreshing is only for LinkedIn's partner apps.
+package linkedin
+
+import (
+	"net/http"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/provider"
+	"github.com/tokenwatch/tokenwatch/internal/provider/oauthx"
+)
+
+// Real endpoints.
+const (
+	authURL       = "https://www.linkedin.com/oauth/v2/authorization"
+	tokenURL      = "https://www.linkedin.com/oauth/v2/accessToken"
+	introspectURL = "https://www.linkedin.com/oauth/v2/introspectToken"
+	userinfoURL   = "https://api.linkedin.com/v2/userinfo"
+	restURL       = "https://api.linkedin.com/rest"
+)
+
+// apiVersion is the LinkedIn-Version header of REST calls (YYYYMM).
+const apiVersion = "202511"
+
+var (
+	scopes         = []string{"openid", "profile", "w_organization_social", "r_organization_social", "rw_organization_admin"}
+	requiredScopes = []string{"w_organization_social", "rw_organization_admin"}
+)
+
+// Lifetimes when a response gives none.
+const (
+	AccessLifetime  = 60 * 24 * time.Hour
+	RefreshLifetime = 365 * 24 * time.Hour
+)
+
+// roleAdmin is the role needed: "Super Admin" in LinkedIn's pages. Content
+// Admins can post but rw_organization_admin needs ADMINISTRATOR.
+const roleAdmin = "ADMINISTRATOR"
+
+const requiredRole = "Super Admin of the LinkedIn page"
+
+// Provider is LinkedIn.
+type Provider struct {
+	oauth *oauthx.OAuth2
+	cfg   provider.Config
+}
+
+var _ provider.Provider = (*Provider)(nil)
+
+// New returns the provider. Refresh works only with cfg.RefreshEnabled
+// (LinkedIn grants programmatic refresh to partner apps).
+func New(cfg provider.Config) *Provider {
+	c := oauthx.NewClient(tokenwatch.LinkedIn, cfg, triage)
+	o := oauthx.NewOAuth2(c, cfg, authURL, tokenURL, oauth2.AuthStyleInParams, scopes)
+	o.RefreshExpiryField = "refresh_token_expires_in"
+	return &Provider{oauth: o, cfg: cfg}
+}
+
+// Info describes LinkedIn. PKCE is for LinkedIn's native apps only.
+func (p *Provider) Info() provider.Info {
+	return provider.Info{
+		Name:                tokenwatch.LinkedIn,
+		Scopes:              scopes,
+		RequiredScopes:      requiredScopes,
+		PKCE:                false,
+		AutoRefresh:         p.cfg.RefreshEnabled,
+		RefreshBeforeExpiry: true,
+		// The 60-day token is refreshed a little ahead: LinkedIn's refresh
+		// token keeps its first-consent expiry whatever we do.
+		RefreshLead:  leadIf(p.cfg.RefreshEnabled, 7*24*time.Hour),
+		RequiredRole: requiredRole,
+		Troubleshooting: []string{
+			"Disconnect the page, then reconnect it while signed in to LinkedIn as a Super Admin of the company page " +
+				"(the page's admin tools → Manage admins). Content Admins, Analysts and Curators cannot connect it.",
+			"If you are not a Super Admin, ask one to make you one, or to connect the page for you.",
+			"If LinkedIn signs you in to another member's account, sign out of linkedin.com first.",
+			"Allow every permission LinkedIn asks for. Still failing? Open linkedin.com → Settings → Data privacy → " +
+				"Permitted services, remove the app, then reconnect.",
+		},
+	}
+}
+
+func leadIf(on bool, d time.Duration) time.Duration {
+	if on {
+		return d
+	}
+	return 0
+}
+
+// rest calls a versioned REST endpoint.
+func (p *Provider) rest(method, rawURL string, token tokenwatch.Secret) oauthx.Request {
+	return oauthx.Request{Method: method, URL: rawURL, Token: token, Header: http.Header{
+		"Linkedin-Version":          {apiVersion},
+		"X-Restli-Protocol-Version": {"2.0.0"},
+	}}
+}

@@ -1,0 +1,32 @@
+package linkedin
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/provider"
+)
+
+// Publish creates a post as the organization; LinkedIn returns its id in
+// the x-restli-id header.
+func (p *Provider) Publish(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials, post provider.Post) (string, error) {
+	body := map[string]any{
+		"author":                    orgURN + page.ProviderPageID,
+		"commentary":                post.Text,
+		"visibility":                "PUBLIC",
+		"distribution":              map[string]any{"feedDistribution": "MAIN_FEED", "targetEntities": []any{}, "thirdPartyDistributionChannels": []any{}},
+		"lifecycleState":            "PUBLISHED",
+		"isReshareDisabledByAuthor": false,
+	}
+	if post.Link != "" {
+		body["content"] = map[string]any{"article": map[string]string{"source": post.Link, "title": post.Link}}
+	}
+	req := p.rest(http.MethodPost, restURL+"/posts", creds.AccessToken)
+	req.JSON = body
+	h, err := p.oauth.Do(ctx, req, nil)
+	if err != nil {
+		return "", err
+	}
+	return h.Get("X-Restli-Id"), nil
+}

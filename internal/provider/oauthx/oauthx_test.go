@@ -1,0 +1,87 @@
+package oauthx
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/provider"
+)
+
+func TestURLMovesEveryHostToTheBaseURL(t *testing.T) {
+	t.Parallel()
+	real := NewClient("x", provider.Config{}, nil)
+	sb := NewClient("x", provider.Config{BaseURL: "http://127.0.0.1:9/x/"}, nil)
+	for in, want := range map[string]string{
+		"https://api.x.com/2/users/me":                "http://127.0.0.1:9/x/2/users/me",
+		"https://x.com/i/oauth2/authorize?a=b":        "http://127.0.0.1:9/x/i/oauth2/authorize?a=b",
+		"https://open.tiktokapis.com/v2/oauth/token/": "http://127.0.0.1:9/x/v2/oauth/token/",
+	} {
+		if got := sb.URL(in); got != want {
+			t.Errorf("URL(%s) = %s, want %s", in, got, want)
+		}
+		if got := real.URL(in); got != in {
+			t.Errorf("without a base URL, URL(%s) = %s", in, got)
+		}
+	}
+}
+
+func TestScrub(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{
+		"GET /me?access_token=EAAB1234567890abc&fields=id",
+		`{"refresh_token":"rt-1234567890"}`,
+		"Authorization: Bearer abcdefghijklmnop",
+		"input_token=zzzzzzzzzzzz failed",
+		"the known secret s3cr3t-value appears",
+	} {
+		out := Scrub(in, "s3cr3t-value")
+		for _, leak := range []string{"EAAB1234567890abc", "rt-1234567890", "abcdefghijklmnop", "zzzzzzzzzzzz", "s3cr3t-value"} {
+			if strings.Contains(out, leak) {
+				t.Errorf("Scrub(%q) = %q still holds %q", in, out, leak)
+			}
+		}
+		if !strings.Contains(out, "[redacted]") {
+			t.Errorf("Scrub(%q) = %q, want a [redacted] mark", in, out)
+		}
+	}
+}
+
+func TestFailNeverCallsA5xxOr429AnythingButTransient(t *testing.T) {
+	t.Parallel()
+	reconnect := func(int, []byte) *provider.Error {
+		return &provider.Error{Class: tokenwatch.ClassMustReconnect, Code: "dead", Rejected: true}
+	}
+	c := NewClient("test", provider.Config{}, reconnect)
+	for _, status := range []int{500, 501, 502, 503, 504, 599, 429} {
+		if e := c.Fail(status, http.Header{}, nil); e.Class != tokenwatch.ClassTransient || e.Rejected {
+			t.Errorf("status %d: class %s rejected %v", status, e.Class, e.Rejected)
+		}
+	}
+	if e := c.Fail(401, http.Header{}, nil); e.Class != tokenwatch.ClassMustReconnect {
+		t.Errorf("401 with a reconnect triage: %s", e.Class)
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		header http.Header
+		want   time.Duration
+		ok     bool
+	}{
+		{http.Header{"Retry-After": {"30"}}, 30 * time.Second, true},
+		{http.Header{"Retry-After": {now.Add(2 * time.Minute).Format(http.TimeFormat)}}, 2 * time.Minute, true},
+		{http.Header{"X-Rate-Limit-Reset": {"1795622460"}}, time.Unix(1795622460, 0).Sub(now), true},
+		{http.Header{}, 0, false},
+		{http.Header{"Retry-After": {"soon"}}, 0, false},
+	} {
+		got, ok := retryAfter(tc.header, now)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("retryAfter(%v) = %v %v, want %v %v", tc.header, got, ok, tc.want, tc.ok)
+		}
+	}
+}

@@ -1,0 +1,30 @@
+package oauthx
+
+import (
+	"regexp"
+	"strings"
+)
+
+// sensitiveParams are the request parameters that carry a credential.
+var sensitiveParams = map[string]bool{
+	"access_token": true, "refresh_token": true, "input_token": true, "fb_exchange_token": true,
+	"client_secret": true, "code": true, "code_verifier": true, "token": true, "id_token": true,
+}
+
+// credentialPattern finds credentials a message may quote even when the
+// caller did not know them: a token parameter in a URL or a form, a JSON
+// token field, an Authorization header value.
+var credentialPattern = regexp.MustCompile(
+	`(?i)((?:access_token|refresh_token|input_token|fb_exchange_token|client_secret|code_verifier|id_token)["']?\s*[=:]\s*["']?)[^&\s"',}]+` +
+		`|((?:bearer|basic|oauth)\s+)[A-Za-z0-9\-._~+/|=]{8,}`)
+
+// Scrub returns s with every given secret and anything that looks like a
+// credential replaced by "[redacted]".
+func Scrub(s string, secrets ...string) string {
+	for _, v := range secrets {
+		if len(v) >= 4 {
+			s = strings.ReplaceAll(s, v, "[redacted]")
+		}
+	}
+	return credentialPattern.ReplaceAllString(s, "$1$2[redacted]")
+}

@@ -1,0 +1,35 @@
+package pinterest
+
+import (
+	"context"
+
+	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/provider"
+)
+
+type userAccount struct {
+	ID       string `json:"id"`
+	Username string `json:"username"`
+}
+
+func (a userAccount) id() string {
+	if a.ID != "" {
+		return a.ID
+	}
+	return a.Username
+}
+
+func (p *Provider) account(ctx context.Context, t provider.Token) (userAccount, error) {
+	var a userAccount
+	err := p.oauth.Get(ctx, apiURL+"/user_account", nil, t.AccessToken, &a)
+	return a, err
+}
+
+// Inspect reads the account with the token (GET /v5/user_account).
+func (p *Provider) Inspect(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials) (*provider.Inspection, error) {
+	a, err := p.account(ctx, provider.Token{AccessToken: creds.AccessToken})
+	if err != nil {
+		return nil, err
+	}
+	return &provider.Inspection{UserID: a.id()}, nil
+}
