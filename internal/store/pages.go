@@ -335,3 +335,46 @@ func (s *Store) DeletePage(ctx context.Context, id int64) error {
 	res, err := s.exec(ctx, s.db, `DELETE FROM pages WHERE id = $1`, id)
 	return affectedOne(res, err, "page")
 }
+
+// Check is what a successful health check learned about a page.
+type Check struct {
+	CheckedAt time.Time
+	// New expiries the network reported; zero keeps the stored ones.
+	AccessExpiresAt     time.Time
+	DataAccessExpiresAt time.Time
+	Scopes              []string // nil keeps the stored scopes
+	// NewGeneration starts a new generation (the deadline was pushed out).
+	NewGeneration bool
+	State         tokenwatch.State
+	NextDueAt     time.Time
+}
+
+// RecordCheck records a successful health check: the grant is alive, so
+// any problem, last error and retry are cleared.
+func (s *Store) RecordCheck(ctx context.Context, pageID int64, c Check) (*tokenwatch.Page, error) {
+	gen := 0
+	if c.NewGeneration {
+		gen = 1
+	}
+	var scopes any
+	if c.Scopes != nil {
+		scopes = strings.Join(c.Scopes, " ")
+	}
+	var page *tokenwatch.Page
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := s.exec(ctx, tx, `UPDATE pages SET last_checked_at = $2,
+				access_expires_at = coalesce($3, access_expires_at),
+				data_access_expires_at = coalesce($4, data_access_expires_at),
+				scopes = coalesce($5, scopes), generation = generation + $6,
+				problem = '', last_error_class = '', last_error_message = '', last_error_at = NULL, retry_at = NULL,
+				state = $7, next_due_at = $8, updated_at = $9
+			WHERE id = $1`,
+			pageID, c.CheckedAt, c.AccessExpiresAt, c.DataAccessExpiresAt, scopes, gen, c.State, c.NextDueAt, s.now().UTC())
+		if err := affectedOne(res, err, "page"); err != nil {
+			return err
+		}
+		page, err = scanPage(s.queryRow(ctx, tx, `SELECT `+pageColumns+` FROM pages p WHERE p.id = $1`, pageID))
+		return err
+	})
+	return page, err
+}

@@ -34,6 +34,10 @@ func Run(t *testing.T, e Engine) {
 		{"Notifications", testNotifications},
 		{"Sessions", testSessions},
 		{"APIKeys", testAPIKeys},
+		{"OAuthStates", testOAuthStates},
+		{"PendingGrants", testPendingGrants},
+		{"PageLock", testPageLock},
+		{"RecordCheck", testRecordCheck},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -565,5 +569,137 @@ func testAPIKeys(t *testing.T, e Engine) {
 	keys, _ := s.ListAPIKeys(ctx, f.Account.ID)
 	if len(keys) != 1 || keys[0].RevokedAt.IsZero() {
 		t.Errorf("ListAPIKeys = %+v", keys)
+	}
+}
+
+func testOAuthStates(t *testing.T, e Engine) {
+	ctx := context.Background()
+	clock := NewClock(t0)
+	s := Open(t, e.NewDatabase(t), store.Options{Now: clock.Now})
+	f := Seed(t, s)
+	session, err := s.CreateSession(ctx, f.Manager.ID, time.Hour)
+	must(t, err)
+	st := store.OAuthState{Provider: tokenwatch.LinkedIn, UserID: f.Manager.ID, PageID: f.HarborPage.ID,
+		Verifier: tokenwatch.NewSecret("verifier-123"), RedirectURI: "https://tw.example/oauth/linkedin/callback", ExpiresAt: t0.Add(10 * time.Minute)}
+	newState := func() string {
+		v, err := s.CreateOAuthState(ctx, session.Reveal(), st)
+		must(t, err)
+		return v.Reveal()
+	}
+
+	v := newState()
+	got, err := s.ConsumeOAuthState(ctx, v, session.Reveal(), tokenwatch.LinkedIn)
+	must(t, err)
+	if got.PageID != f.HarborPage.ID || got.UserID != f.Manager.ID || got.Verifier.Reveal() != "verifier-123" || got.RedirectURI != st.RedirectURI {
+		t.Errorf("ConsumeOAuthState = %+v", got)
+	}
+	if _, err := s.ConsumeOAuthState(ctx, v, session.Reveal(), tokenwatch.LinkedIn); err != store.ErrStateUnknown {
+		t.Errorf("replayed state: %v, want ErrStateUnknown", err)
+	}
+	if _, err := s.ConsumeOAuthState(ctx, "forged", session.Reveal(), tokenwatch.LinkedIn); err != store.ErrStateUnknown {
+		t.Errorf("forged state: %v", err)
+	}
+	other, _ := s.CreateSession(ctx, f.Owner.ID, time.Hour)
+	if _, err := s.ConsumeOAuthState(ctx, newState(), other.Reveal(), tokenwatch.LinkedIn); err != store.ErrStateUnknown {
+		t.Errorf("state from another browser: %v", err)
+	}
+	if _, err := s.ConsumeOAuthState(ctx, newState(), session.Reveal(), tokenwatch.Facebook); err != store.ErrStateUnknown {
+		t.Errorf("state at another network's callback: %v", err)
+	}
+	late := newState()
+	clock.Advance(10*time.Minute + time.Second)
+	if _, err := s.ConsumeOAuthState(ctx, late, session.Reveal(), tokenwatch.LinkedIn); err != store.ErrStateExpired {
+		t.Errorf("expired state: %v, want ErrStateExpired", err)
+	}
+	must(t, s.DeleteExpiredOAuth(ctx))
+}
+
+func testPendingGrants(t *testing.T, e Engine) {
+	ctx := context.Background()
+	clock := NewClock(t0)
+	s := Open(t, e.NewDatabase(t), store.Options{Now: clock.Now})
+	f := Seed(t, s)
+	session, _ := s.CreateSession(ctx, f.Manager.ID, time.Hour)
+	id, err := s.SavePending(ctx, session.Reveal(), f.Manager.ID, []byte(`{"token":"pending-plaintext-token"}`), t0.Add(10*time.Minute))
+	must(t, err)
+	got, err := s.Pending(ctx, id, session.Reveal(), f.Manager.ID)
+	must(t, err)
+	if string(got) != `{"token":"pending-plaintext-token"}` {
+		t.Errorf("Pending = %s", got)
+	}
+	if _, err := s.Pending(ctx, id, session.Reveal(), f.Owner.ID); !tokenwatch.IsNotFound(err) {
+		t.Errorf("another user's pending grant: %v", err)
+	}
+	var raw []byte
+	must(t, s.DB().QueryRowContext(ctx, `SELECT payload FROM oauth_pending`).Scan(&raw))
+	if bytes.Contains(raw, []byte("plaintext")) {
+		t.Error("the pending grant is stored in plaintext")
+	}
+	clock.Advance(11 * time.Minute)
+	if _, err := s.Pending(ctx, id, session.Reveal(), f.Manager.ID); !tokenwatch.IsNotFound(err) {
+		t.Errorf("expired pending grant: %v", err)
+	}
+	must(t, s.DeletePending(ctx, id))
+}
+
+func testPageLock(t *testing.T, e Engine) {
+	ctx := context.Background()
+	clock := NewClock(t0)
+	s := Open(t, e.NewDatabase(t), store.Options{Now: clock.Now})
+	f := Seed(t, s)
+	id := f.HarborPage.ID
+	lock := func(owner string) bool {
+		ok, err := s.LockPage(ctx, id, owner, clock.Now().Add(time.Minute))
+		must(t, err)
+		return ok
+	}
+	if !lock("a") || lock("b") || !lock("a") {
+		t.Fatal("the lock is not exclusive, or not re-entrant for its owner")
+	}
+	must(t, s.UnlockPage(ctx, id, "b")) // not b's: no effect
+	if lock("b") {
+		t.Fatal("another owner released the lock")
+	}
+	must(t, s.UnlockPage(ctx, id, "a"))
+	if !lock("b") {
+		t.Fatal("a released lock cannot be taken")
+	}
+	clock.Advance(time.Minute)
+	if !lock("c") {
+		t.Fatal("an expired lock cannot be taken")
+	}
+	// Many takers at once: exactly one wins.
+	var wg sync.WaitGroup
+	wins := make(chan string, 20)
+	must(t, s.UnlockPage(ctx, id, "c"))
+	for i := range 20 {
+		wg.Go(func() {
+			if ok, err := s.LockPage(ctx, id, fmt.Sprint("p", i), t0.Add(time.Hour)); err == nil && ok {
+				wins <- "won"
+			}
+		})
+	}
+	wg.Wait()
+	if len(wins) != 1 {
+		t.Errorf("%d of 20 concurrent takers got the lock", len(wins))
+	}
+}
+
+func testRecordCheck(t *testing.T, e Engine) {
+	ctx := context.Background()
+	s := Open(t, e.NewDatabase(t), store.Options{})
+	f := Seed(t, s)
+	id := f.DowntownPage.ID
+	must(t, s.SetPageStatus(ctx, id, store.PageStatus{Problem: tokenwatch.ProblemPermissionMissing, State: tokenwatch.StatePermissionMissing,
+		LastError: &tokenwatch.PageError{Class: tokenwatch.ClassPermissionMissing, Message: "scope", At: t0}}))
+	p, err := s.RecordCheck(ctx, id, store.Check{CheckedAt: t0, DataAccessExpiresAt: t0.Add(90 * 24 * time.Hour), NewGeneration: true,
+		State: tokenwatch.StateHealthy, NextDueAt: t0.Add(24 * time.Hour)})
+	must(t, err)
+	if p.Problem != "" || p.LastError != nil || !p.LastCheckedAt.Equal(t0) || p.Generation != 2 ||
+		!p.DataAccessExpiresAt.Equal(t0.Add(90*24*time.Hour)) || !slices.Equal(p.Scopes, []string{"a", "b"}) {
+		t.Errorf("after RecordCheck: %+v", p)
+	}
+	if _, err := s.RecordCheck(ctx, id+1000, store.Check{}); !tokenwatch.IsNotFound(err) {
+		t.Errorf("missing page: %v", err)
 	}
 }
