@@ -18,6 +18,15 @@ type Migration struct {
 	sql     string
 }
 
+// embeddedDir returns the directory dir of an engine's embedded migrations.
+func embeddedDir(fsys fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(err) // the embedded directory exists
+	}
+	return sub
+}
+
 func (s *Store) loadMigrations() ([]Migration, error) {
 	fsys := s.eng.migrations()
 	names, err := fs.Glob(fsys, "*.sql")

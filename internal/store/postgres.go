@@ -79,11 +79,7 @@ func (s *Store) PgxPool() *pgxpool.Pool {
 func (e *postgresEngine) Name() string { return "postgres" }
 
 func (e *postgresEngine) migrations() fs.FS {
-	sub, err := fs.Sub(postgresMigrations, "migrations/postgres")
-	if err != nil {
-		panic(err) // the embedded directory exists
-	}
-	return sub
+	return embeddedDir(postgresMigrations, "migrations/postgres")
 }
 
 // lockMigrations takes an advisory lock held until tx ends, so that
