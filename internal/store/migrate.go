@@ -18,6 +18,15 @@ type Migration struct {
 	sql     string
 }
 
+// embeddedDir returns the directory dir of an engine's embedded migrations.
+func embeddedDir(fsys fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(err) // the embedded directory exists
+	}
+	return sub
+}
+
 func (s *Store) loadMigrations() ([]Migration, error) {
 	fsys := s.eng.migrations()
 	names, err := fs.Glob(fsys, "*.sql")
@@ -54,10 +63,20 @@ func (s *Store) Migrate(ctx context.Context) ([]Migration, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY,
-		name TEXT NOT NULL
-	)`); err != nil {
+	// The bookkeeping table is created under the migration lock too: on
+	// PostgreSQL two concurrent CREATE TABLE IF NOT EXISTS can both try to
+	// create it, and one fails.
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.eng.lockMigrations(ctx, tx); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version INTEGER PRIMARY KEY,
+			name TEXT NOT NULL
+		)`)
+		return err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("store: migrations table: %w", err)
 	}
 	var applied []Migration

@@ -85,13 +85,7 @@ func openSQLite(ctx context.Context, s *Store, rawURL string) error {
 
 func (e *sqliteEngine) Name() string { return "sqlite" }
 
-func (e *sqliteEngine) migrations() fs.FS {
-	sub, err := fs.Sub(sqliteMigrations, "migrations/sqlite")
-	if err != nil {
-		panic(err) // the embedded directory exists
-	}
-	return sub
-}
+func (e *sqliteEngine) migrations() fs.FS { return embeddedDir(sqliteMigrations, "migrations/sqlite") }
 
 // lockMigrations has nothing to do: the transaction began IMMEDIATE and so
 // already holds the file's write lock.

@@ -53,7 +53,8 @@ type Options struct {
 }
 
 // Open connects to the database named by url: "postgres://…" or
-// "postgresql://…" for PostgreSQL; "sqlite:PATH", "file:PATH" or a plain
+// "postgresql://…" for PostgreSQL (pgx's URL; "?search_path=NAME" keeps the
+// tables in the existing schema NAME); "sqlite:PATH", "file:PATH" or a plain
 // file path for SQLite. It does not migrate; call Migrate.
 func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if opts.Keys == nil {
@@ -68,7 +69,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	)
 	switch {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		return nil, errors.New("store: PostgreSQL is not supported yet; use a SQLite path")
+		err = openPostgres(ctx, s, url)
 	default:
 		err = openSQLite(ctx, s, url)
 	}
@@ -85,7 +86,8 @@ func (s *Store) Close() error { return s.eng.close() }
 func (s *Store) Engine() string { return s.eng.Name() }
 
 // DB returns the connection pool that writes. Background work (River) that
-// must share the database uses it.
+// must share the database uses it; on PostgreSQL, PgxPool is the same pool
+// for code that speaks pgx.
 func (s *Store) DB() *sql.DB { return s.db }
 
 // Ping checks that the database answers.

@@ -38,6 +38,8 @@ func Run(t *testing.T, e Engine) {
 		{"PendingGrants", testPendingGrants},
 		{"PageLock", testPageLock},
 		{"RecordCheck", testRecordCheck},
+		{"LookupsAndAccountDeletion", testLookupsAndDeletion},
+		{"TimesReadBackToTheMillisecond", testTimePrecision},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -701,5 +703,67 @@ func testRecordCheck(t *testing.T, e Engine) {
 	}
 	if _, err := s.RecordCheck(ctx, id+1000, store.Check{}); !tokenwatch.IsNotFound(err) {
 		t.Errorf("missing page: %v", err)
+	}
+}
+
+func testLookupsAndDeletion(t *testing.T, e Engine) {
+	ctx := context.Background()
+	s := Open(t, e.NewDatabase(t), store.Options{})
+	must(t, s.Ping(ctx))
+	f := Seed(t, s)
+	other := &tokenwatch.Account{Name: "Other"}
+	must(t, s.CreateAccount(ctx, other))
+	if as, err := s.ListAccounts(ctx); err != nil || len(as) != 2 || as[0].ID != f.Account.ID || as[1].Name != "Other" {
+		t.Errorf("ListAccounts = %v, %v", as, err)
+	}
+	if l, err := s.GetLocation(ctx, f.Harbor.ID); err != nil || l.Name != "Harbor" || l.TimeZone != "America/New_York" {
+		t.Errorf("GetLocation = %+v, %v", l, err)
+	}
+	if u, err := s.GetUser(ctx, f.Owner.ID); err != nil || u.Email != "owner@demo.test" || !u.AccountOwner {
+		t.Errorf("GetUser = %+v, %v", u, err)
+	}
+	us, err := s.ListUsers(ctx, f.Account.ID)
+	must(t, err)
+	var emails []string
+	for _, u := range us {
+		emails = append(emails, u.Email)
+	}
+	if want := []string{"downtown@demo.test", "manager@demo.test", "member@demo.test", "owner@demo.test"}; !slices.Equal(emails, want) {
+		t.Errorf("ListUsers = %v, want %v", emails, want)
+	}
+	// Deleting an account deletes everything in it, and nothing else.
+	must(t, s.DeleteAccount(ctx, f.Account.ID))
+	if _, err := s.GetAccount(ctx, f.Account.ID); !tokenwatch.IsNotFound(err) {
+		t.Errorf("GetAccount after delete: %v", err)
+	}
+	if _, err := s.GetLocation(ctx, f.Harbor.ID); !tokenwatch.IsNotFound(err) {
+		t.Errorf("GetLocation after delete: %v", err)
+	}
+	if _, err := s.GetUser(ctx, f.Owner.ID); !tokenwatch.IsNotFound(err) {
+		t.Errorf("GetUser after delete: %v", err)
+	}
+	if _, err := s.PageCredentials(ctx, f.HarborPage.ID); !tokenwatch.IsNotFound(err) {
+		t.Errorf("page tokens after delete: %v", err)
+	}
+	if as, _ := s.ListAccounts(ctx); len(as) != 1 || as[0].ID != other.ID {
+		t.Errorf("accounts left: %v", as)
+	}
+	if err := s.DeleteAccount(ctx, f.Account.ID); !tokenwatch.IsNotFound(err) {
+		t.Errorf("deleting twice: %v, want not found", err)
+	}
+}
+
+// testTimePrecision: every engine keeps milliseconds, so a time written
+// reads back the same whichever engine stores it.
+func testTimePrecision(t *testing.T, e Engine) {
+	ctx := context.Background()
+	s := Open(t, e.NewDatabase(t), store.Options{})
+	f := Seed(t, s)
+	due := t0.Add(1234567 * time.Nanosecond).In(time.FixedZone("CET", 3600))
+	must(t, s.SetPageStatus(ctx, f.HarborPage.ID, store.PageStatus{State: tokenwatch.StateHealthy, NextDueAt: due}))
+	p, err := s.GetPage(ctx, f.HarborPage.ID)
+	must(t, err)
+	if want := t0.Add(time.Millisecond); !p.NextDueAt.Equal(want) || p.NextDueAt.Location() != time.UTC {
+		t.Errorf("NextDueAt = %v, want %v", p.NextDueAt, want)
 	}
 }

@@ -1,0 +1,33 @@
+package cli_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/tokenwatch/tokenwatch/internal/cli"
+	"github.com/tokenwatch/tokenwatch/internal/store/pgtest"
+)
+
+func TestMigratePostgres(t *testing.T) {
+	t.Parallel()
+	vars := map[string]string{"TOKENWATCH_DATABASE_URL": pgtest.NewDatabase(t)}
+	// The first run applies every migration; the second, none.
+	for i, applied := range []bool{true, false} {
+		env, stdout, stderr := testEnv(vars)
+		err := cli.Run(context.Background(), []string{"migrate"}, env)
+		out := stdout.String()
+		if err != nil || strings.Contains(out, "applied 0001_init\n") != applied || !strings.Contains(out, "postgres database at schema version ") {
+			t.Fatalf("migrate run %d: %v\nstdout %q\nstderr %s", i+1, err, out, stderr)
+		}
+		if !applied && strings.Contains(out, "applied") {
+			t.Errorf("the second run applied migrations again: %q", out)
+		}
+	}
+	// A schema that does not exist is named in a one-line reason.
+	vars["TOKENWATCH_DATABASE_URL"] = strings.Replace(vars["TOKENWATCH_DATABASE_URL"], "search_path=", "search_path=nowhere_", 1)
+	env, _, stderr := testEnv(vars)
+	if code := cli.Main(context.Background(), []string{"migrate"}, env); code != 1 || !strings.Contains(stderr.String(), "CREATE SCHEMA") {
+		t.Errorf("migrate into a missing schema: exit %d, %s", code, stderr)
+	}
+}

@@ -1,0 +1,112 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+//go:embed migrations/postgres/*.sql
+var postgresMigrations embed.FS
+
+// postgresEngine keeps the data in PostgreSQL through one pgx pool. The
+// shared queries reach it through database/sql (stdlib.OpenDBFromPool, which
+// holds no idle connections of its own); work that speaks pgx natively
+// (River's driver) uses the pool itself.
+//
+// The URL is pgx's: pool settings such as pool_max_conns are read from its
+// query, and any other unknown parameter is sent to the server as a setting
+// of every connection, so "?search_path=tokenwatch" keeps tokenwatch's
+// tables in the schema tokenwatch.
+type postgresEngine struct {
+	pool *pgxpool.Pool
+	db   *sql.DB
+}
+
+func openPostgres(ctx context.Context, s *Store, url string) error {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return fmt.Errorf("store: %w", err) // pgx leaves the password out
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if err := checkSchema(ctx, pool); err != nil {
+		pool.Close()
+		return err
+	}
+	db := stdlib.OpenDBFromPool(pool)
+	s.eng, s.db, s.rdb = &postgresEngine{pool: pool, db: db}, db, db
+	return nil
+}
+
+// checkSchema fails when the server answers but none of the schemas in
+// search_path exists: every CREATE TABLE would fail later with a message
+// that does not say why.
+func checkSchema(ctx context.Context, pool *pgxpool.Pool) error {
+	var (
+		schema     *string
+		searchPath string
+	)
+	err := pool.QueryRow(ctx, `SELECT current_schema(), current_setting('search_path')`).Scan(&schema, &searchPath)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if schema == nil {
+		return fmt.Errorf("store: no schema of the search_path %q exists; create it (CREATE SCHEMA …) or name another", searchPath)
+	}
+	return nil
+}
+
+// PgxPool returns the pgx pool of a PostgreSQL store, for code that speaks
+// pgx natively (River's pgx driver), or nil on SQLite.
+func (s *Store) PgxPool() *pgxpool.Pool {
+	if e, ok := s.eng.(*postgresEngine); ok {
+		return e.pool
+	}
+	return nil
+}
+
+func (e *postgresEngine) Name() string { return "postgres" }
+
+func (e *postgresEngine) migrations() fs.FS {
+	return embeddedDir(postgresMigrations, "migrations/postgres")
+}
+
+// lockMigrations takes an advisory lock held until tx ends, so that
+// processes migrating the same schema at once take turns. The key is drawn
+// from the schema's name: tests migrating their own schemas side by side in
+// one database do not wait for each other.
+func (e *postgresEngine) lockMigrations(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('tokenwatch migrate ' || current_schema()))`)
+	return err
+}
+
+// timeArg keeps milliseconds, as SQLite does, so that a time reads back the
+// same on either engine.
+func (e *postgresEngine) timeArg(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Truncate(time.Millisecond)
+}
+
+func (e *postgresEngine) isUniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+func (e *postgresEngine) close() error {
+	err := e.db.Close()
+	e.pool.Close()
+	return err
+}
