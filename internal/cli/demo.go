@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/demo"
 	"github.com/tokenwatch/tokenwatch/internal/keyring"
 	"github.com/tokenwatch/tokenwatch/internal/password"
+	"github.com/tokenwatch/tokenwatch/internal/sandbox"
 	"github.com/tokenwatch/tokenwatch/internal/web"
 )
 
@@ -20,7 +22,9 @@ func runDemo(ctx context.Context, args []string, env Env) error {
 	fs := flags(env, "demo", "demo [--db FILE] [--addr HOST:PORT]",
 		"Runs tokenwatch with demo data on an embedded SQLite file: the account \"Demo Brand\",\n"+
 			"three locations, a dozen pages in every state, scheduled posts and four demo users\n"+
-			"(password \"demo\"). The demo data is reset at every start, relative to the current time.")
+			"(password \"demo\"). A sandbox social network, served under /sandbox/, stands in for\n"+
+			"every network, so Reconnect works offline. The demo data is reset at every start,\n"+
+			"relative to the current time.")
 	db := fs.String("db", "tokenwatch-demo.db", "SQLite file for the demo (created if missing)")
 	addr := fs.String("addr", "", "address to listen on (default TOKENWATCH_ADDR or 127.0.0.1:8080)")
 	if err := parse(fs, args, env); err != nil {
@@ -45,12 +49,22 @@ func runDemo(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
+	ln, err := listen(cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	if env.Getenv("TOKENWATCH_BASE_URL") == "" {
+		cfg.BaseURL = "http://" + ln.Addr().String()
+	}
 	st, err := openStore(ctx, cfg.DatabaseURL, keys, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
+	sb := sandbox.New()
+	providers, connector := demo.Network(sb, cfg.BaseURL+"/sandbox", cfg.BaseURL)
 	cost := env.PasswordCost
 	if cost == 0 {
 		cost = password.DefaultCost
@@ -59,28 +73,33 @@ func runDemo(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	if err := demo.Seed(ctx, st, time.Now(), hash, nil); err != nil {
+	if err := demo.Seed(ctx, st, time.Now(), hash, providers, connector); err != nil {
 		return fmt.Errorf("seeding the demo: %w", err)
 	}
 	var logins []web.DemoLogin
 	for _, u := range demo.Users {
 		logins = append(logins, web.DemoLogin{Email: u.Email, Password: demo.Password, Description: u.Description})
 	}
-	handler, err := newWeb(cfg, st, log, env, logins)
+	svc, err := newServices(cfg, log, st, providers)
+	if err != nil {
+		return err
+	}
+	handler, err := svc.handler(env, logins, map[string]http.Handler{"/sandbox/": http.StripPrefix("/sandbox", sb)})
 	if err != nil {
 		return err
 	}
 	ready := func(bound string) {
-		fmt.Fprintf(env.Stdout, "\ntokenwatch demo is running at http://%s/\n\nSign in as (password %q):\n", bound, demo.Password)
+		fmt.Fprintf(env.Stdout, "\ntokenwatch demo is running at %s/\n\nSign in as (password %q):\n", cfg.BaseURL, demo.Password)
 		for _, u := range demo.Users {
 			fmt.Fprintf(env.Stdout, "  %-20s %s\n", u.Email, u.Description)
 		}
-		fmt.Fprintf(env.Stdout, "\nData: %s (reset at every start). Press Ctrl-C to stop.\n\n", *db)
+		fmt.Fprintf(env.Stdout, "\nThe sandbox social network: %s/sandbox/_sandbox/\n", cfg.BaseURL)
+		fmt.Fprintf(env.Stdout, "Data: %s (reset at every start). Press Ctrl-C to stop.\n\n", *db)
 		if env.Ready != nil {
 			env.Ready(bound)
 		}
 	}
-	return listenAndServe(ctx, cfg.Addr, handler, log, ready)
+	return serveHTTP(ctx, ln, handler, log, ready)
 }
 
 // demoKey reads the demo's token key from a file beside the database,

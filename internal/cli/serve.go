@@ -9,13 +9,10 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/tokenwatch/tokenwatch/internal/api"
 	"github.com/tokenwatch/tokenwatch/internal/config"
 	"github.com/tokenwatch/tokenwatch/internal/keyring"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
-	"github.com/tokenwatch/tokenwatch/internal/password"
 	"github.com/tokenwatch/tokenwatch/internal/store"
-	"github.com/tokenwatch/tokenwatch/internal/web"
 )
 
 func runServe(ctx context.Context, args []string, env Env) error {
@@ -28,11 +25,19 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer st.Close()
-	handler, err := newWeb(cfg, st, log, env, nil)
+	ln, err := listen(cfg.Addr)
 	if err != nil {
 		return err
 	}
-	return listenAndServe(ctx, cfg.Addr, handler, log, env.Ready)
+	svc, err := newServices(cfg, log, st, providersFrom(cfg))
+	if err != nil {
+		return err
+	}
+	handler, err := svc.handler(env, nil, nil)
+	if err != nil {
+		return err
+	}
+	return serveHTTP(ctx, ln, handler, log, env.Ready)
 }
 
 // openConfiguredStore reads the configuration, then opens and migrates the
@@ -92,39 +97,18 @@ func policyFrom(cfg *config.Config) (lifecycle.Policy, error) {
 	return p, nil
 }
 
-func newWeb(cfg *config.Config, st *store.Store, log *slog.Logger, env Env, demoLogins []web.DemoLogin) (http.Handler, error) {
-	policy, err := policyFrom(cfg)
-	if err != nil {
-		return nil, err
-	}
-	cost := env.PasswordCost
-	if cost == 0 {
-		cost = password.DefaultCost
-	}
-	ui, err := web.New(st, web.Options{
-		Logger:       log,
-		Policy:       policy,
-		CookieSecure: cfg.CookieSecure,
-		SessionTTL:   cfg.SessionTTL,
-		DemoLogins:   demoLogins,
-		PasswordCost: cost,
-	})
-	if err != nil {
-		return nil, err
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/api/v1/", api.New(st, api.Options{Logger: log, Policy: policy, BaseURL: cfg.BaseURL}))
-	mux.Handle("/", ui)
-	return mux, nil
-}
-
-// listenAndServe serves HTTP on addr until ctx ends, then shuts down
-// gracefully, giving requests in flight ten seconds.
-func listenAndServe(ctx context.Context, addr string, h http.Handler, log *slog.Logger, ready func(string)) error {
+// listen opens the HTTP listener.
+func listen(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("TOKENWATCH_ADDR: cannot listen on %s: %w", addr, errors.Unwrap(err))
+		return nil, fmt.Errorf("TOKENWATCH_ADDR: cannot listen on %s: %w", addr, errors.Unwrap(err))
 	}
+	return ln, nil
+}
+
+// serveHTTP serves HTTP on ln until ctx ends, then shuts down gracefully,
+// giving requests in flight ten seconds.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger, ready func(string)) error {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,

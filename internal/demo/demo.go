@@ -13,6 +13,7 @@ import (
 
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
+	"github.com/tokenwatch/tokenwatch/internal/provider"
 	"github.com/tokenwatch/tokenwatch/internal/store"
 )
 
@@ -57,9 +58,8 @@ type Page struct {
 	ConnectedBy string
 	// Want is the state the page is seeded into.
 	Want tokenwatch.State
-	// Token facts, relative to the seeding moment.
+	// Token facts, relative to the seeding moment (zero: none).
 	AccessIn, RefreshIn, DataAccessIn time.Duration
-	AutoRefresh, RefreshBeforeExpiry  bool
 	Problem                           tokenwatch.Problem
 }
 
@@ -68,28 +68,28 @@ const day = 24 * time.Hour
 // Pages are the demo pages: a dozen over every network, in every state.
 var Pages = []Page{
 	{Location: "Downtown", Provider: tokenwatch.Facebook, ProviderPageID: "fb-downtown", Name: "Demo Bakery Downtown",
-		ConnectedBy: "manager@demo.test", Want: tokenwatch.StateHealthy, DataAccessIn: 75 * day, AutoRefresh: true, RefreshBeforeExpiry: true},
+		ConnectedBy: "manager@demo.test", Want: tokenwatch.StateHealthy, DataAccessIn: 75 * day},
 	{Location: "Downtown", Provider: tokenwatch.InstagramFacebook, ProviderPageID: "ig-downtown", Name: "@demobakery.downtown",
-		ConnectedBy: "manager@demo.test", Want: tokenwatch.StateExpiring, DataAccessIn: 2*day + 5*time.Hour, AutoRefresh: true, RefreshBeforeExpiry: true},
+		ConnectedBy: "manager@demo.test", Want: tokenwatch.StateExpiring, DataAccessIn: 2*day + 5*time.Hour},
 	{Location: "Downtown", Provider: tokenwatch.GoogleBusiness, ProviderPageID: "gbp-downtown", Name: "Demo Bakery – Downtown",
-		ConnectedBy: "owner@demo.test", Want: tokenwatch.StateRevoked, AccessIn: 40 * time.Minute, AutoRefresh: true, Problem: tokenwatch.ProblemRevoked},
+		ConnectedBy: "owner@demo.test", Want: tokenwatch.StateRevoked, AccessIn: 40 * time.Minute, Problem: tokenwatch.ProblemRevoked},
 	{Location: "Downtown", Provider: tokenwatch.X, ProviderPageID: "x-downtown", Name: "@DemoBakeryDT",
-		ConnectedBy: "manager@demo.test", Want: tokenwatch.StateHealthy, AccessIn: 90 * time.Minute, AutoRefresh: true},
+		ConnectedBy: "manager@demo.test", Want: tokenwatch.StateHealthy, AccessIn: 90 * time.Minute},
 	{Location: "Riverside", Provider: tokenwatch.LinkedIn, ProviderPageID: "li-riverside", Name: "Demo Bakery Riverside",
 		ConnectedBy: "manager@demo.test", Want: tokenwatch.StateExpiring, AccessIn: 8*day + 3*time.Hour, RefreshIn: 200 * day},
 	{Location: "Riverside", Provider: tokenwatch.Facebook, ProviderPageID: "fb-riverside", Name: "Demo Bakery Riverside",
-		ConnectedBy: "manager@demo.test", Want: tokenwatch.StateExpired, DataAccessIn: -2 * day, AutoRefresh: true, RefreshBeforeExpiry: true},
+		ConnectedBy: "manager@demo.test", Want: tokenwatch.StateExpired, DataAccessIn: -2 * day},
 	{Location: "Riverside", Provider: tokenwatch.TikTok, ProviderPageID: "tt-riverside", Name: "@demobakery.riverside",
-		ConnectedBy: "owner@demo.test", Want: tokenwatch.StateHealthy, AccessIn: 20 * time.Hour, RefreshIn: 300 * day, AutoRefresh: true},
+		ConnectedBy: "owner@demo.test", Want: tokenwatch.StateHealthy, AccessIn: 20 * time.Hour, RefreshIn: 300 * day},
 	{Location: "Riverside", Provider: tokenwatch.Pinterest, ProviderPageID: "pin-riverside", Name: "Demo Bakery Riverside",
-		ConnectedBy: "manager@demo.test", Want: tokenwatch.StatePermissionMissing, AccessIn: 25 * day, RefreshIn: 300 * day, AutoRefresh: true,
+		ConnectedBy: "manager@demo.test", Want: tokenwatch.StatePermissionMissing, AccessIn: 25 * day, RefreshIn: 300 * day,
 		Problem: tokenwatch.ProblemPermissionMissing},
 	{Location: "Airport", Provider: tokenwatch.YouTube, ProviderPageID: "yt-airport", Name: "Demo Bakery TV",
-		ConnectedBy: "owner@demo.test", Want: tokenwatch.StateHealthy, AccessIn: 50 * time.Minute, AutoRefresh: true},
+		ConnectedBy: "owner@demo.test", Want: tokenwatch.StateHealthy, AccessIn: 50 * time.Minute},
 	{Location: "Airport", Provider: tokenwatch.Threads, ProviderPageID: "th-airport", Name: "@demobakery.airport",
-		ConnectedBy: "manager@demo.test", Want: tokenwatch.StateExpiring, AccessIn: 9*day + 4*time.Hour, AutoRefresh: true, RefreshBeforeExpiry: true},
+		ConnectedBy: "manager@demo.test", Want: tokenwatch.StateHealthy, AccessIn: 45 * day},
 	{Location: "Airport", Provider: tokenwatch.Instagram, ProviderPageID: "igl-airport", Name: "@demobakery.airport",
-		ConnectedBy: "manager@demo.test", Want: tokenwatch.StateHealthy, AccessIn: 45 * day, AutoRefresh: true, RefreshBeforeExpiry: true},
+		ConnectedBy: "manager@demo.test", Want: tokenwatch.StateHealthy, AccessIn: 40 * day},
 	{Location: "Airport", Provider: tokenwatch.LinkedIn, ProviderPageID: "li-airport", Name: "Demo Bakery Airport",
 		ConnectedBy: "owner@demo.test", Want: tokenwatch.StateExpiring, AccessIn: 2*day + 20*time.Hour, RefreshIn: 120 * day},
 }
@@ -119,24 +119,41 @@ var Posts = []Post{
 	{"Airport", []string{"yt-airport"}, 8, 16, "Video: how we laminate dough."},
 }
 
-// Tokens issues the credentials of a demo page; the sandbox network gives
-// real ones, RandomTokens made-up ones.
-type Tokens func(ctx context.Context, p Page, accessExpiresAt time.Time) (tokenwatch.Credentials, error)
+// Connection is how a demo page is connected at its network: the tokens
+// and the network's ids for the account that granted access and for the
+// page.
+type Connection struct {
+	Credentials      tokenwatch.Credentials
+	ProviderUserID   string
+	ProviderUserName string
+	ProviderPageID   string
+}
 
-// RandomTokens makes up tokens that no network knows.
-func RandomTokens(_ context.Context, p Page, _ time.Time) (tokenwatch.Credentials, error) {
-	c := tokenwatch.Credentials{AccessToken: tokenwatch.NewSecret("demo-" + rand.Text())}
-	if p.AutoRefresh || p.RefreshIn != 0 {
-		c.RefreshToken = tokenwatch.NewSecret("demo-refresh-" + rand.Text())
+// Expiries are the expiries a demo page's grant is given.
+type Expiries struct {
+	Access, Refresh, DataAccess time.Time
+}
+
+// Connector connects a demo page at its network. The sandbox network
+// (SandboxConnector) gives real tokens; RandomConnector made-up ones.
+type Connector func(ctx context.Context, p Page, admin User, e Expiries) (Connection, error)
+
+// RandomConnector makes up tokens that no network knows.
+func RandomConnector(_ context.Context, p Page, admin User, e Expiries) (Connection, error) {
+	c := Connection{ProviderUserID: "demo-" + admin.Email, ProviderUserName: admin.Name, ProviderPageID: p.ProviderPageID,
+		Credentials: tokenwatch.Credentials{AccessToken: tokenwatch.NewSecret("demo-" + rand.Text())}}
+	if !e.Refresh.IsZero() || !e.Access.IsZero() {
+		c.Credentials.RefreshToken = tokenwatch.NewSecret("demo-refresh-" + rand.Text())
 	}
 	return c, nil
 }
 
 // Seed replaces the demo account with fresh demo data. passwordHash is the
-// hash of Password for every demo user.
-func Seed(ctx context.Context, st *store.Store, now time.Time, passwordHash string, tokens Tokens) error {
-	if tokens == nil {
-		tokens = RandomTokens
+// hash of Password for every demo user; providers tell how each network
+// refreshes; connect connects each page (RandomConnector if nil).
+func Seed(ctx context.Context, st *store.Store, now time.Time, passwordHash string, providers provider.Registry, connect Connector) error {
+	if connect == nil {
+		connect = RandomConnector
 	}
 	if err := Reset(ctx, st); err != nil {
 		return err
@@ -155,7 +172,9 @@ func Seed(ctx context.Context, st *store.Store, now time.Time, passwordHash stri
 		locs[loc.Name] = &loc
 	}
 	users := map[string]*tokenwatch.User{}
+	demoUsers := map[string]User{}
 	for _, du := range Users {
+		demoUsers[du.Email] = du
 		u := &tokenwatch.User{AccountID: acct.ID, Email: du.Email, Name: du.Name, AccountOwner: du.AccountOwner}
 		if err := st.CreateUser(ctx, u, passwordHash); err != nil {
 			return err
@@ -173,23 +192,31 @@ func Seed(ctx context.Context, st *store.Store, now time.Time, passwordHash stri
 	policy := lifecycle.Default()
 	pageIDs := map[string]int64{}
 	for _, dp := range Pages {
+		prov, err := providers.Get(dp.Provider)
+		if err != nil {
+			return err
+		}
+		info := prov.Info()
+		e := Expiries{Access: at(now, dp.AccessIn), Refresh: at(now, dp.RefreshIn), DataAccess: at(now, dp.DataAccessIn)}
+		conn, err := connect(ctx, dp, demoUsers[dp.ConnectedBy], e)
+		if err != nil {
+			return fmt.Errorf("demo: connecting %s: %w", dp.ProviderPageID, err)
+		}
 		p := &tokenwatch.Page{
-			LocationID: locs[dp.Location].ID, Provider: dp.Provider, ProviderPageID: dp.ProviderPageID, Name: dp.Name,
-			ConnectedBy: users[dp.ConnectedBy].ID, ProviderUserID: "demo-" + dp.ConnectedBy, ProviderUserName: users[dp.ConnectedBy].Name,
-			AccessExpiresAt: at(now, dp.AccessIn), RefreshExpiresAt: at(now, dp.RefreshIn), DataAccessExpiresAt: at(now, dp.DataAccessIn),
-			AutoRefresh: dp.AutoRefresh, RefreshBeforeExpiry: dp.RefreshBeforeExpiry, Problem: dp.Problem,
-			LastCheckedAt: now.Add(-2 * time.Hour),
+			LocationID: locs[dp.Location].ID, Provider: dp.Provider, ProviderPageID: conn.ProviderPageID, Name: dp.Name,
+			ConnectedBy: users[dp.ConnectedBy].ID, ProviderUserID: conn.ProviderUserID, ProviderUserName: conn.ProviderUserName,
+			Scopes:          info.Scopes,
+			AccessExpiresAt: e.Access, RefreshExpiresAt: e.Refresh, DataAccessExpiresAt: e.DataAccess,
+			AutoRefresh:         info.AutoRefresh && (!conn.Credentials.RefreshToken.IsZero() || info.RefreshBeforeExpiry),
+			RefreshBeforeExpiry: info.RefreshBeforeExpiry, RefreshLead: info.RefreshLead,
+			Problem: dp.Problem, LastCheckedAt: now.Add(-2 * time.Hour),
 		}
 		d := policy.Evaluate(lifecycle.FactsOf(p), nil, now)
 		if d.State != dp.Want {
 			return fmt.Errorf("demo: page %s would be %s, not %s", dp.ProviderPageID, d.State, dp.Want)
 		}
 		p.State, p.NextDueAt = d.State, d.NextAt
-		creds, err := tokens(ctx, dp, p.AccessExpiresAt)
-		if err != nil {
-			return fmt.Errorf("demo: tokens of %s: %w", dp.ProviderPageID, err)
-		}
-		if err := st.CreatePage(ctx, p, creds); err != nil {
+		if err := st.CreatePage(ctx, p, conn.Credentials); err != nil {
 			return err
 		}
 		pageIDs[dp.ProviderPageID] = p.ID

@@ -121,6 +121,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token.Reveal(), Path: "/", HttpOnly: true,
 		Secure: s.opts.CookieSecure, SameSite: http.SameSiteLaxMode, MaxAge: int(s.opts.SessionTTL / time.Second)})
 	s.log.Info("signed in", "user", u.ID)
+	if s.opts.OnSignIn != nil {
+		s.opts.OnSignIn(u)
+	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 

@@ -14,6 +14,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/connect"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
 	"github.com/tokenwatch/tokenwatch/internal/password"
 	"github.com/tokenwatch/tokenwatch/internal/store"
@@ -35,6 +37,11 @@ type Options struct {
 	DemoLogins []DemoLogin
 	// PasswordCost is the bcrypt cost for passwords set through the UI.
 	PasswordCost int
+	// Flow runs the connect and reconnect flows; nil disables them.
+	Flow *connect.Flow
+	// OnSignIn, if set, is called after each sign-in (to check the user's
+	// pages with their networks).
+	OnSignIn func(u *tokenwatch.User)
 }
 
 // DemoLogin is a demo user shown on the sign-in page.
@@ -95,6 +102,14 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /logout", s.logout)
 
 	mux.Handle("GET /{$}", s.signedIn(s.home))
+
+	mux.Handle("GET /pages/{id}/reconnect", s.signedIn(s.reconnectPage))
+	mux.Handle("POST /pages/{id}/reconnect", s.signedIn(s.reconnect))
+	mux.Handle("GET /oauth/{provider}/callback", s.signedIn(s.oauthCallback))
+	mux.Handle("GET /connect", s.signedIn(s.connectForm))
+	mux.Handle("POST /connect", s.signedIn(s.connectStart))
+	mux.Handle("GET /connect/choose", s.signedIn(s.connectChoose))
+	mux.Handle("POST /connect/choose", s.signedIn(s.connectFinish))
 
 	cop := http.NewCrossOriginProtection()
 	return s.logRequests(securityHeaders(cop.Handler(mux)))

@@ -1,0 +1,100 @@
+package cli
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/api"
+	"github.com/tokenwatch/tokenwatch/internal/config"
+	"github.com/tokenwatch/tokenwatch/internal/connect"
+	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
+	"github.com/tokenwatch/tokenwatch/internal/password"
+	"github.com/tokenwatch/tokenwatch/internal/provider"
+	"github.com/tokenwatch/tokenwatch/internal/provider/all"
+	"github.com/tokenwatch/tokenwatch/internal/store"
+	"github.com/tokenwatch/tokenwatch/internal/tokens"
+	"github.com/tokenwatch/tokenwatch/internal/web"
+)
+
+// services are tokenwatch's running parts, wired together.
+type services struct {
+	cfg       *config.Config
+	log       *slog.Logger
+	store     *store.Store
+	policy    lifecycle.Policy
+	providers provider.Registry
+	keeper    *tokens.Keeper
+	flow      *connect.Flow
+}
+
+// providersFrom builds the networks whose apps are configured.
+func providersFrom(cfg *config.Config) provider.Registry {
+	cfgs := map[tokenwatch.Provider]provider.Config{}
+	for p, pc := range cfg.Providers {
+		if pc.Configured() {
+			cfgs[p] = provider.Config{ClientID: pc.ClientID, ClientSecret: pc.ClientSecret, BaseURL: pc.BaseURL, RefreshEnabled: pc.RefreshEnabled}
+		}
+	}
+	r := provider.Registry{}
+	for p, prov := range all.New(cfgs) {
+		if _, ok := cfgs[p]; ok {
+			r[p] = prov
+		}
+	}
+	return r
+}
+
+func newServices(cfg *config.Config, log *slog.Logger, st *store.Store, providers provider.Registry) (*services, error) {
+	policy, err := policyFrom(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &services{cfg: cfg, log: log, store: st, policy: policy, providers: providers}
+	s.keeper = tokens.New(st, tokens.Options{Providers: providers, Policy: policy, Logger: log})
+	s.flow = connect.New(st, connect.Options{Providers: providers, Policy: policy, BaseURL: cfg.BaseURL, Logger: log})
+	return s, nil
+}
+
+// checkAtSignIn checks, in the background, the pages of a user who just
+// signed in that were not checked in the last hour.
+func (s *services) checkAtSignIn(u *tokenwatch.User) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		if err := s.keeper.CheckStale(ctx, u.ID, time.Hour); err != nil {
+			s.log.Warn("checking pages at sign-in", "user", u.ID, "err", err)
+		}
+	}()
+}
+
+// handler is the HTTP interface: the JSON API, the web UI, and extra
+// handlers by path prefix (the demo's sandbox).
+func (s *services) handler(env Env, demoLogins []web.DemoLogin, extra map[string]http.Handler) (http.Handler, error) {
+	cost := env.PasswordCost
+	if cost == 0 {
+		cost = password.DefaultCost
+	}
+	ui, err := web.New(s.store, web.Options{
+		Logger:       s.log,
+		Policy:       s.policy,
+		CookieSecure: s.cfg.CookieSecure,
+		SessionTTL:   s.cfg.SessionTTL,
+		DemoLogins:   demoLogins,
+		PasswordCost: cost,
+		Flow:         s.flow,
+		OnSignIn:     s.checkAtSignIn,
+	})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/api/v1/", api.New(s.store, api.Options{Logger: s.log, Policy: s.policy, BaseURL: s.cfg.BaseURL}))
+	for prefix, h := range extra {
+		mux.Handle(prefix, h)
+	}
+	mux.Handle("/", ui)
+	return mux, nil
+}

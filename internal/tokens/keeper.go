@@ -1,0 +1,359 @@
+// Package tokens keeps each page's tokens alive. It refreshes them through
+// the page's network (ahead of expiry when the sweep says so, or when a
+// caller needs a token that is about to expire), one refresh at a time per
+// page across every process on the database, persisting a rotated refresh
+// token before the new access token is handed out; it checks tokens with
+// the network to catch revocations early; and it records what it learns:
+// a dead grant, a missing permission or a blocked account changes the
+// page's problem and makes it due for an alert at once, while a transient
+// failure (5xx, timeout, rate limit) only schedules a retry with backoff and
+// never changes the page's state.
+package tokens
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
+	"github.com/tokenwatch/tokenwatch/internal/provider"
+	"github.com/tokenwatch/tokenwatch/internal/store"
+)
+
+// Options configures a Keeper.
+type Options struct {
+	Providers provider.Registry
+	// Policy is the default lifecycle policy; accounts may override its
+	// thresholds.
+	Policy lifecycle.Policy
+	Now    func() time.Time
+	Logger *slog.Logger
+	// LockTTL bounds how long a crashed process can hold a page's lock.
+	LockTTL time.Duration
+	// Skew refreshes a token this long before it actually expires.
+	Skew time.Duration
+}
+
+// Keeper refreshes and checks tokens.
+type Keeper struct {
+	store   *store.Store
+	opts    Options
+	owner   string // names this process in page locks
+	flights singleflight.Group
+}
+
+// New returns a keeper.
+func New(st *store.Store, opts Options) *Keeper {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.LockTTL == 0 {
+		opts.LockTTL = 2 * time.Minute
+	}
+	if opts.Skew == 0 {
+		opts.Skew = time.Minute
+	}
+	return &Keeper{store: st, opts: opts, owner: "keeper-" + rand.Text()[:12]}
+}
+
+// Backoff bounds after transient failures.
+const (
+	minBackoff = time.Minute
+	maxBackoff = 6 * time.Hour
+)
+
+// Access returns a page and its credentials ready to use: when the access
+// token expires within the skew and the network lets tokenwatch refresh
+// it, it is refreshed first (once, however many callers ask at the same
+// time).
+func (k *Keeper) Access(ctx context.Context, pageID int64) (*tokenwatch.Page, tokenwatch.Credentials, error) {
+	page, prov, err := k.load(ctx, pageID)
+	if err != nil {
+		return nil, tokenwatch.Credentials{}, err
+	}
+	if prov.Info().RefreshDue(page.AccessExpiresAt, k.opts.Now().Add(k.opts.Skew)) && page.State.Publishable() {
+		if err := k.refresh(ctx, pageID); err != nil {
+			return nil, tokenwatch.Credentials{}, err
+		}
+		if page, err = k.store.GetPage(ctx, pageID); err != nil {
+			return nil, tokenwatch.Credentials{}, err
+		}
+	}
+	creds, err := k.store.PageCredentials(ctx, pageID)
+	return page, creds, err
+}
+
+// Refresh prolongs a page's token if its network says it is due (the
+// sweep calls it when the refresh moment has come).
+func (k *Keeper) Refresh(ctx context.Context, pageID int64) error {
+	return k.refresh(ctx, pageID)
+}
+
+func (k *Keeper) load(ctx context.Context, pageID int64) (*tokenwatch.Page, provider.Provider, error) {
+	page, err := k.store.GetPage(ctx, pageID)
+	if err != nil {
+		return nil, nil, err
+	}
+	prov, err := k.opts.Providers.Get(page.Provider)
+	if err != nil {
+		return nil, nil, err
+	}
+	return page, prov, nil
+}
+
+// refresh runs one refresh of the page at a time in this process
+// (singleflight) and across processes (the page's lock in the database).
+func (k *Keeper) refresh(ctx context.Context, pageID int64) error {
+	_, err, _ := k.flights.Do("refresh:"+strconv.FormatInt(pageID, 10), func() (any, error) {
+		release, err := k.lock(ctx, pageID)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+		return nil, k.refreshLocked(ctx, pageID)
+	})
+	return err
+}
+
+// lock waits for the page's lock.
+func (k *Keeper) lock(ctx context.Context, pageID int64) (release func(), err error) {
+	for {
+		ok, err := k.store.LockPage(ctx, pageID, k.owner, k.opts.Now().Add(k.opts.LockTTL))
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return func() {
+				if err := k.store.UnlockPage(context.WithoutCancel(ctx), pageID, k.owner); err != nil {
+					k.opts.Logger.Error("unlocking page", "page", pageID, "err", err)
+				}
+			}, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(25 * time.Millisecond):
+		}
+	}
+}
+
+func (k *Keeper) refreshLocked(ctx context.Context, pageID int64) error {
+	// Read again under the lock: another process may have refreshed.
+	page, prov, err := k.load(ctx, pageID)
+	if err != nil {
+		return err
+	}
+	info := prov.Info()
+	now := k.opts.Now()
+	if !info.RefreshDue(page.AccessExpiresAt, now.Add(k.opts.Skew)) {
+		return nil
+	}
+	creds, err := k.store.PageCredentials(ctx, pageID)
+	if err != nil {
+		return err
+	}
+	tok, err := prov.Refresh(ctx, page, creds)
+	if err != nil {
+		k.opts.Logger.Warn("refresh failed", "page", pageID, "provider", page.Provider, "class", provider.ClassOf(err), "err", err)
+		return errors.Join(err, k.recordFailure(ctx, page, err))
+	}
+	g := store.Grant{
+		Credentials:         tokenwatch.Credentials{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken},
+		AccessExpiresAt:     tok.AccessExpiresAt,
+		RefreshExpiresAt:    keep(tok.RefreshExpiresAt, page.RefreshExpiresAt),
+		DataAccessExpiresAt: keep(tok.DataAccessExpiresAt, page.DataAccessExpiresAt),
+		Scopes:              tok.Scopes,
+		AutoRefresh:         page.AutoRefresh,
+		RefreshBeforeExpiry: info.RefreshBeforeExpiry,
+		RefreshLead:         info.RefreshLead,
+	}
+	after := *page
+	after.AccessExpiresAt, after.RefreshExpiresAt, after.DataAccessExpiresAt = g.AccessExpiresAt, g.RefreshExpiresAt, g.DataAccessExpiresAt
+	after.Problem = ""
+	g.NewGeneration = pushedOut(page, &after)
+	d, err := k.evaluate(ctx, &after, now)
+	if err != nil {
+		return err
+	}
+	g.State, g.NextDueAt = d.State, nextDue(d, now)
+	// SaveGrant stores the rotated refresh token with the new access token
+	// in one transaction, before anyone gets to use the access token.
+	if _, err := k.store.SaveGrant(ctx, pageID, g); err != nil {
+		return err
+	}
+	k.opts.Logger.Info("token refreshed", "page", pageID, "provider", page.Provider, "new_generation", g.NewGeneration)
+	return nil
+}
+
+// keep returns t, or old when the network did not say.
+func keep(t, old time.Time) time.Time {
+	if t.IsZero() {
+		return old
+	}
+	return t
+}
+
+// pushedOut reports whether the connection deadline moved later: the grant
+// is new for the alert ladder, which restarts.
+func pushedOut(before, after *tokenwatch.Page) bool {
+	b, a := lifecycle.Deadline(lifecycle.FactsOf(before)), lifecycle.Deadline(lifecycle.FactsOf(after))
+	return !b.IsZero() && (a.IsZero() || a.After(b))
+}
+
+// evaluate applies the account's policy to a page.
+func (k *Keeper) evaluate(ctx context.Context, p *tokenwatch.Page, now time.Time) (lifecycle.Decision, error) {
+	acct, err := k.store.GetAccount(ctx, p.AccountID)
+	if err != nil {
+		return lifecycle.Decision{}, err
+	}
+	return k.opts.Policy.WithThresholds(acct.AlertThresholds).Evaluate(lifecycle.FactsOf(p), nil, now), nil
+}
+
+// nextDue is when the sweep should look at the page again: the policy's
+// next moment, never in the past, never "never".
+func nextDue(d lifecycle.Decision, now time.Time) time.Time {
+	if d.NextAt.Before(now) {
+		return now
+	}
+	return d.NextAt
+}
+
+// recordFailure records a failed refresh or check. Transient failures
+// keep the page's problem and state and schedule a retry; the others set
+// the problem and make the page due now, so its alert goes out at once.
+func (k *Keeper) recordFailure(ctx context.Context, page *tokenwatch.Page, err error) error {
+	now := k.opts.Now()
+	class := provider.ClassOf(err)
+	le := &tokenwatch.PageError{Class: class, Message: failureMessage(err), At: now}
+	if class == tokenwatch.ClassTransient {
+		retry := now.Add(backoff(page, err, now))
+		return k.store.SetPageStatus(ctx, page.ID, store.PageStatus{Problem: page.Problem, State: page.State,
+			LastError: le, RetryAt: retry, NextDueAt: retry})
+	}
+	after := *page
+	after.Problem = class.Problem()
+	// A token refused after its deadline is simply expired, not revoked.
+	if deadline := lifecycle.Deadline(lifecycle.FactsOf(page)); class == tokenwatch.ClassMustReconnect && !deadline.IsZero() && !now.Before(deadline) {
+		after.Problem = page.Problem
+	}
+	d, err := k.evaluate(ctx, &after, now)
+	if err != nil {
+		return err
+	}
+	return k.store.SetPageStatus(ctx, page.ID, store.PageStatus{Problem: after.Problem, State: d.State,
+		LastCheckedAt: now, LastError: le, NextDueAt: now})
+}
+
+// backoff doubles the previous wait after each consecutive transient
+// failure, between a minute and six hours, and honours the network's
+// Retry-After.
+func backoff(page *tokenwatch.Page, err error, now time.Time) time.Duration {
+	wait := minBackoff
+	if le := page.LastError; le != nil && le.Class == tokenwatch.ClassTransient && page.RetryAt.After(le.At) {
+		wait = 2 * page.RetryAt.Sub(le.At)
+	}
+	var pe *provider.Error
+	if errors.As(err, &pe) && pe.RetryAfter > wait {
+		wait = pe.RetryAfter
+	}
+	return min(max(wait, minBackoff), maxBackoff)
+}
+
+// failureMessage is what the page's record says about a failure; provider
+// errors carry a message already cleaned of credentials.
+func failureMessage(err error) string {
+	var pe *provider.Error
+	if errors.As(err, &pe) {
+		return pe.Message
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "the network did not answer in time"
+	}
+	return "the network could not be reached"
+}
+
+// Check asks the network whether the page's token is still good, and
+// records the answer. A token the network lets tokenwatch refresh is
+// refreshed first when due, as some networks cannot tell an expired
+// short-lived token from a revoked one.
+func (k *Keeper) Check(ctx context.Context, pageID int64) error {
+	_, err, _ := k.flights.Do("check:"+strconv.FormatInt(pageID, 10), func() (any, error) {
+		return nil, k.check(ctx, pageID)
+	})
+	return err
+}
+
+func (k *Keeper) check(ctx context.Context, pageID int64) error {
+	page, prov, err := k.load(ctx, pageID)
+	if err != nil {
+		return err
+	}
+	if prov.Info().RefreshDue(page.AccessExpiresAt, k.opts.Now().Add(k.opts.Skew)) {
+		if err := k.refresh(ctx, pageID); err != nil {
+			return err
+		}
+		if page, err = k.store.GetPage(ctx, pageID); err != nil {
+			return err
+		}
+	}
+	creds, err := k.store.PageCredentials(ctx, pageID)
+	if err != nil {
+		return err
+	}
+	ins, err := prov.Inspect(ctx, page, creds)
+	if err != nil {
+		k.opts.Logger.Warn("check failed", "page", pageID, "provider", page.Provider, "class", provider.ClassOf(err), "err", err)
+		return errors.Join(err, k.recordFailure(ctx, page, err))
+	}
+	now := k.opts.Now()
+	after := *page
+	after.AccessExpiresAt = keep(ins.AccessExpiresAt, page.AccessExpiresAt)
+	after.DataAccessExpiresAt = keep(ins.DataAccessExpiresAt, page.DataAccessExpiresAt)
+	after.Problem, after.LastCheckedAt, after.RetryAt = "", now, time.Time{}
+	d, err := k.evaluate(ctx, &after, now)
+	if err != nil {
+		return err
+	}
+	_, err = k.store.RecordCheck(ctx, pageID, store.Check{CheckedAt: now, AccessExpiresAt: ins.AccessExpiresAt,
+		DataAccessExpiresAt: ins.DataAccessExpiresAt, Scopes: ins.Scopes, NewGeneration: pushedOut(page, &after),
+		State: d.State, NextDueAt: nextDue(d, now)})
+	return err
+}
+
+// CheckStale checks the pages of a user's locations that were not checked
+// within maxAge (at sign-in), a few at a time, and returns when all are
+// done. Failures are recorded on the pages; the error says only whether
+// the pages could be listed.
+func (k *Keeper) CheckStale(ctx context.Context, userID int64, maxAge time.Duration) error {
+	pages, err := k.store.ListPages(ctx, store.PageFilter{UserID: userID})
+	if err != nil {
+		return err
+	}
+	cutoff := k.opts.Now().Add(-maxAge)
+	sem := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	for _, p := range pages {
+		if p.LastCheckedAt.After(cutoff) || p.Problem == tokenwatch.ProblemRevoked || !p.RetryAt.IsZero() && p.RetryAt.After(k.opts.Now()) {
+			continue
+		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if err := k.Check(ctx, p.ID); err != nil {
+				k.opts.Logger.Debug("check at sign-in", "page", p.ID, "err", err)
+			}
+		})
+	}
+	wg.Wait()
+	return nil
+}

@@ -1,0 +1,226 @@
+package tokens_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/demo/demotest"
+	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
+	"github.com/tokenwatch/tokenwatch/internal/sandbox"
+	"github.com/tokenwatch/tokenwatch/internal/tokens"
+)
+
+func newKeeper(w *demotest.World) *tokens.Keeper {
+	return tokens.New(w.Store, tokens.Options{Providers: w.Providers, Policy: lifecycle.Default(), Now: w.Clock.Now})
+}
+
+// TestOneRefreshForManyCallers: 100 concurrent requests for a page whose
+// token needs refreshing, split over two processes, make one refresh call.
+func TestOneRefreshForManyCallers(t *testing.T) {
+	t.Parallel()
+	w := demotest.New(t, "")
+	ctx := context.Background()
+	x := w.Page(t, "x-downtown") // a 90-minute X token with a rotating refresh token
+	before, err := w.Store.PageCredentials(ctx, x.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Clock.Advance(90*time.Minute - 30*time.Second)
+	processes := []*tokens.Keeper{newKeeper(w), newKeeper(w)}
+	got := make([]tokenwatch.Credentials, 100)
+	var wg sync.WaitGroup
+	for i := range 100 {
+		wg.Go(func() {
+			_, c, err := processes[i%2].Access(ctx, x.ID)
+			if err != nil {
+				t.Errorf("caller %d: %v", i, err)
+			}
+			got[i] = c
+		})
+	}
+	wg.Wait()
+	if n := w.Sandbox.Calls(tokenwatch.X, sandbox.OpRefresh); n != 1 {
+		t.Fatalf("%d refresh calls to the network, want 1", n)
+	}
+	stored, _ := w.Store.PageCredentials(ctx, x.ID)
+	for i, c := range got {
+		if !c.AccessToken.Equal(stored.AccessToken) {
+			t.Fatalf("caller %d got another access token than the one stored", i)
+		}
+	}
+	if stored.AccessToken.Equal(before.AccessToken) || stored.RefreshToken.Equal(before.RefreshToken) {
+		t.Fatal("the new access token or the rotated refresh token was not stored")
+	}
+	// The rotated refresh token was persisted: the next refresh works (a
+	// replay of the old one would have killed the grant at X).
+	w.Clock.Advance(2 * time.Hour)
+	if _, _, err := processes[0].Access(ctx, x.ID); err != nil {
+		t.Fatalf("second refresh: %v", err)
+	}
+	if p := w.Page(t, "x-downtown"); p.State != tokenwatch.StateHealthy || p.Problem != "" {
+		t.Errorf("after two refreshes the page is %s (%s)", p.State, p.Problem)
+	}
+}
+
+// TestServerErrorStormChangesNoState: a Meta-style storm of 5xx (and 429s)
+// while refreshing and checking every page leaves every page's state as it
+// was, with the failure recorded and a retry scheduled.
+func TestServerErrorStormChangesNoState(t *testing.T) {
+	t.Parallel()
+	w := demotest.New(t, "")
+	ctx := context.Background()
+	k := newKeeper(w)
+	w.Sandbox.Fail(sandbox.Fault{Provider: tokenwatch.LinkedIn, Status: 429, RetryAfter: 2 * time.Hour})
+	w.Sandbox.Fail(sandbox.Fault{Status: 500})
+	w.Clock.Advance(2 * time.Hour) // short-lived tokens are due for refresh too
+	for id, before := range w.Pages {
+		if err := k.Check(ctx, before.ID); err == nil {
+			t.Errorf("%s: check succeeded during the storm", id)
+		}
+		after := w.Page(t, id)
+		if after.Problem != before.Problem || after.State != before.State || after.Generation != before.Generation {
+			t.Errorf("%s: %s/%q before the storm, %s/%q after", id, before.State, before.Problem, after.State, after.Problem)
+		}
+		if after.LastError == nil || after.LastError.Class != tokenwatch.ClassTransient || !after.RetryAt.After(w.Clock.Now()) {
+			t.Errorf("%s: last error %+v, retry at %v: the failure is not recorded with a retry", id, after.LastError, after.RetryAt)
+		}
+	}
+	if p := w.Page(t, "li-riverside"); p.RetryAt.Before(w.Clock.Now().Add(2 * time.Hour)) {
+		t.Errorf("LinkedIn asked to wait 2 hours; retry at %v", p.RetryAt)
+	}
+	// The backoff grows with each failure in a row.
+	fb := w.Page(t, "fb-downtown")
+	first := fb.RetryAt.Sub(fb.LastError.At)
+	w.Clock.Advance(first)
+	_ = k.Check(ctx, fb.ID)
+	fb = w.Page(t, "fb-downtown")
+	if second := fb.RetryAt.Sub(fb.LastError.At); second != 2*first {
+		t.Errorf("backoff %v then %v, want it doubled", first, second)
+	}
+	// Once the network is back, the next check clears the error.
+	w.Sandbox.ClearFaults()
+	if err := k.Check(ctx, fb.ID); err != nil {
+		t.Fatal(err)
+	}
+	if fb = w.Page(t, "fb-downtown"); fb.LastError != nil || !fb.RetryAt.IsZero() || fb.State != tokenwatch.StateHealthy {
+		t.Errorf("after recovery: last error %+v, retry %v, state %s", fb.LastError, fb.RetryAt, fb.State)
+	}
+}
+
+// TestChecksFindProblems: what the network says about a grant becomes the
+// page's problem, and the page is due at once so its alert goes out.
+func TestChecksFindProblems(t *testing.T) {
+	t.Parallel()
+	w := demotest.New(t, "")
+	ctx := context.Background()
+	k := newKeeper(w)
+	creds := func(id string) string {
+		c, err := w.Store.PageCredentials(ctx, w.Pages[id].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.AccessToken.Reveal()
+	}
+	if err := w.Sandbox.Revoke(creds("fb-downtown")); err != nil {
+		t.Fatal(err)
+	}
+	w.Sandbox.RemoveScope(tokenwatch.LinkedIn, w.Pages["li-airport"].ProviderUserID, "w_organization_social")
+	w.Sandbox.Block(tokenwatch.InstagramFacebook, w.Pages["ig-downtown"].ProviderUserID, 459)
+
+	tests := []struct {
+		page  string
+		state tokenwatch.State
+		class tokenwatch.ErrorClass
+	}{
+		{"fb-downtown", tokenwatch.StateRevoked, tokenwatch.ClassMustReconnect},
+		{"li-airport", tokenwatch.StatePermissionMissing, tokenwatch.ClassPermissionMissing},
+		{"ig-downtown", tokenwatch.StateAccountBlocked, tokenwatch.ClassAccountBlocked},
+		// Its deadline passed: the network refuses the token, and the page
+		// stays expired rather than revoked.
+		{"fb-riverside", tokenwatch.StateExpired, tokenwatch.ClassMustReconnect},
+	}
+	for _, tt := range tests {
+		if err := k.Check(ctx, w.Pages[tt.page].ID); err == nil {
+			t.Errorf("%s: the check succeeded", tt.page)
+		}
+		p := w.Page(t, tt.page)
+		if p.State != tt.state || p.LastError == nil || p.LastError.Class != tt.class || !p.NextDueAt.Equal(w.Clock.Now()) {
+			t.Errorf("%s: state %s, last error %+v, next due %v; want %s, %s, due now", tt.page, p.State, p.LastError, p.NextDueAt, tt.state, tt.class)
+		}
+		for _, s := range w.Sandbox.Secrets() {
+			if p.LastError != nil && s != "" && len(s) > 8 && contains(p.LastError.Message, s) {
+				t.Errorf("%s: the recorded error holds a secret", tt.page)
+			}
+		}
+	}
+	// A healthy page checks fine and records the check.
+	if err := k.Check(ctx, w.Pages["yt-airport"].ID); err != nil {
+		t.Fatal(err)
+	}
+	if p := w.Page(t, "yt-airport"); !p.LastCheckedAt.Equal(w.Clock.Now()) || p.State != tokenwatch.StateHealthy {
+		t.Errorf("yt-airport after a good check: checked %v, state %s", p.LastCheckedAt, p.State)
+	}
+}
+
+func contains(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return true
+		}
+	}
+	return false
+}
+
+// TestRefreshAheadStartsANewGeneration: a Meta-family token prolonged days
+// ahead of its expiry moves the deadline out, which restarts the ladder.
+func TestRefreshAheadStartsANewGeneration(t *testing.T) {
+	t.Parallel()
+	w := demotest.New(t, "")
+	ctx := context.Background()
+	k := newKeeper(w)
+	ig := w.Page(t, "igl-airport") // Instagram Login, 40 days, refreshed 15 days ahead
+	if err := k.Refresh(ctx, ig.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.Sandbox.Calls(tokenwatch.Instagram, sandbox.OpRefresh); n != 0 {
+		t.Fatalf("refreshed %d times before the refresh moment", n)
+	}
+	w.Clock.Advance(26 * 24 * time.Hour)
+	if err := k.Refresh(ctx, ig.ID); err != nil {
+		t.Fatal(err)
+	}
+	after := w.Page(t, "igl-airport")
+	if after.Generation != ig.Generation+1 || !after.AccessExpiresAt.After(ig.AccessExpiresAt) || after.State != tokenwatch.StateHealthy {
+		t.Errorf("after the refresh ahead: generation %d→%d, expiry %v→%v, state %s", ig.Generation, after.Generation,
+			ig.AccessExpiresAt, after.AccessExpiresAt, after.State)
+	}
+}
+
+// TestCheckAtSignIn checks the pages not checked in the last hour, and only
+// those.
+func TestCheckAtSignIn(t *testing.T) {
+	t.Parallel()
+	w := demotest.New(t, "")
+	ctx := context.Background()
+	k := newKeeper(w)
+	if err := k.CheckStale(ctx, w.Users["downtown@demo.test"].ID, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	// Downtown: Facebook, Instagram via Facebook and X are checked; Google
+	// Business is revoked already.
+	for p, want := range map[tokenwatch.Provider]int{tokenwatch.Facebook: 1, tokenwatch.InstagramFacebook: 1, tokenwatch.GoogleBusiness: 0, tokenwatch.LinkedIn: 0} {
+		got := w.Sandbox.Calls(p, sandbox.OpInspect) + w.Sandbox.Calls(p, sandbox.OpIdentity)
+		if got != want {
+			t.Errorf("%s: %d checks, want %d", p, got, want)
+		}
+	}
+	if err := k.CheckStale(ctx, w.Users["downtown@demo.test"].ID, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.Sandbox.Calls(tokenwatch.Facebook, sandbox.OpInspect); n != 1 {
+		t.Errorf("a page checked a moment ago was checked again (%d)", n)
+	}
+}
