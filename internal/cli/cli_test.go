@@ -9,12 +9,15 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/cli"
 	"github.com/tokenwatch/tokenwatch/internal/config"
 	"github.com/tokenwatch/tokenwatch/internal/keyring"
@@ -253,4 +256,78 @@ func TestVersion(t *testing.T) {
 	if err := cli.Run(context.Background(), []string{"version"}, env); err != nil || !strings.HasPrefix(stdout.String(), "tokenwatch ") {
 		t.Errorf("version: %v %q", err, stdout)
 	}
+}
+
+// TestDemoReconnectsOffline walks the reconnect flow of the demo with a
+// browser-like client: the Reconnect button, the sandbox network's consent
+// screen, the callback, and the page healthy again.
+func TestDemoReconnectsOffline(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "demo.db")
+	base := startDemo(t, db, nil)
+	c, body := signIn(t, base, "manager@demo.test", "demo")
+	csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(body)
+	if csrf == nil {
+		t.Fatal("no CSRF token on the home page")
+	}
+	id := demoPageID(t, db, tokenwatch.LinkedIn, "Demo Bakery Riverside") // 8 days left
+
+	resp, err := c.Get(base + "/pages/" + id + "/reconnect")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(page), "Reconnect Demo Bakery Riverside") {
+		t.Fatalf("the reconnect page:\n%s", page)
+	}
+	// The button posts to tokenwatch, which sends the browser to the network.
+	resp, err = c.PostForm(base+"/pages/"+id+"/reconnect", url.Values{"csrf": {csrf[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	consent, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(consent), "Continue as Marco Manager") || !strings.HasPrefix(resp.Request.URL.String(), base+"/sandbox/linkedin/") {
+		t.Fatalf("consent screen at %s:\n%s", resp.Request.URL, consent)
+	}
+	// Continue as the account that connected the page: back at tokenwatch, reconnected.
+	resp, err = c.PostForm(resp.Request.URL.String(), url.Values{"account": {"demo-manager"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(done), "Reconnected") || !strings.Contains(string(done), "Demo Bakery Riverside") {
+		t.Fatalf("after consent: %d at %s\n%s", resp.StatusCode, resp.Request.URL, done)
+	}
+}
+
+// demoPageID reads a demo page's id from the demo's database.
+func demoPageID(t *testing.T, db string, p tokenwatch.Provider, name string) string {
+	t.Helper()
+	key, err := os.ReadFile(db + ".key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := keyring.New(strings.TrimSpace(string(key)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), db, store.Options{Keys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	pages, err := st.ListPages(context.Background(), store.PageFilter{Provider: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pg := range pages {
+		if pg.Name == name {
+			return strconv.FormatInt(pg.ID, 10)
+		}
+	}
+	t.Fatalf("no %s page %q", p, name)
+	return ""
 }
