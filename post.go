@@ -21,6 +21,9 @@ type Post struct {
 	AuthorID    int64
 	Text        string
 	Link        string
+	// MediaURL is a public image or video, for networks that cannot post
+	// text alone (Instagram, Pinterest, TikTok, YouTube).
+	MediaURL    string
 	ScheduledAt time.Time
 	Status      PostStatus
 	PageIDs     []int64

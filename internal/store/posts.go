@@ -45,9 +45,9 @@ func (s *Store) CreatePost(ctx context.Context, p *tokenwatch.Post) error {
 		if p.AuthorID != 0 {
 			authorID = p.AuthorID
 		}
-		err = s.queryRow(ctx, tx, `INSERT INTO posts (location_id, author_id, text, link, scheduled_at, status, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`,
-			p.LocationID, authorID, p.Text, p.Link, p.ScheduledAt, p.Status, now).Scan(&p.ID)
+		err = s.queryRow(ctx, tx, `INSERT INTO posts (location_id, author_id, text, link, media_url, scheduled_at, status, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id`,
+			p.LocationID, authorID, p.Text, p.Link, p.MediaURL, p.ScheduledAt, p.Status, now).Scan(&p.ID)
 		if err != nil {
 			return err
 		}
@@ -106,8 +106,7 @@ func (s *Store) ListPosts(ctx context.Context, f PostFilter) ([]*tokenwatch.Post
 		}
 		add("po.status IN (%s)", sts...)
 	}
-	q := `SELECT po.id, po.location_id, coalesce(po.author_id, 0), po.text, po.link, po.scheduled_at, po.status,
-			po.created_at, po.updated_at FROM posts po`
+	q := `SELECT ` + postColumns + ` FROM posts po`
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
@@ -120,14 +119,13 @@ func (s *Store) ListPosts(ctx context.Context, f PostFilter) ([]*tokenwatch.Post
 		byID = map[int64]*tokenwatch.Post{}
 	)
 	for rows.Next() {
-		var p tokenwatch.Post
-		if err := scan(rows, &p.ID, &p.LocationID, &p.AuthorID, &p.Text, &p.Link, &p.ScheduledAt, &p.Status,
-			&p.CreatedAt, &p.UpdatedAt); err != nil {
+		p, err := scanPost(rows)
+		if err != nil {
 			rows.Close()
 			return nil, err
 		}
-		out = append(out, &p)
-		byID[p.ID] = &p
+		out = append(out, p)
+		byID[p.ID] = p
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil || len(out) == 0 {
@@ -157,16 +155,22 @@ func (s *Store) attachPostPages(ctx context.Context, posts []*tokenwatch.Post, b
 	return rows.Err()
 }
 
+const postColumns = `po.id, po.location_id, coalesce(po.author_id, 0), po.text, po.link, po.media_url, po.scheduled_at, po.status,
+	po.created_at, po.updated_at`
+
+func scanPost(sc scanner) (*tokenwatch.Post, error) {
+	var p tokenwatch.Post
+	err := scan(sc, &p.ID, &p.LocationID, &p.AuthorID, &p.Text, &p.Link, &p.MediaURL, &p.ScheduledAt, &p.Status, &p.CreatedAt, &p.UpdatedAt)
+	return &p, err
+}
+
 // GetPost returns the post with the given id.
 func (s *Store) GetPost(ctx context.Context, id int64) (*tokenwatch.Post, error) {
-	var p tokenwatch.Post
-	err := scan(s.queryRow(ctx, s.rdb, `SELECT id, location_id, coalesce(author_id, 0), text, link, scheduled_at, status,
-			created_at, updated_at FROM posts WHERE id = $1`, id),
-		&p.ID, &p.LocationID, &p.AuthorID, &p.Text, &p.Link, &p.ScheduledAt, &p.Status, &p.CreatedAt, &p.UpdatedAt)
+	p, err := scanPost(s.queryRow(ctx, s.rdb, `SELECT `+postColumns+` FROM posts po WHERE po.id = $1`, id))
 	if err != nil {
 		return nil, notFound(err, "post")
 	}
-	return &p, s.attachPostPages(ctx, []*tokenwatch.Post{&p}, map[int64]*tokenwatch.Post{p.ID: &p})
+	return p, s.attachPostPages(ctx, []*tokenwatch.Post{p}, map[int64]*tokenwatch.Post{p.ID: p})
 }
 
 // Risk is what a page's problem puts at risk: its scheduled posts not yet

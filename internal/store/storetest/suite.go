@@ -38,6 +38,7 @@ func Run(t *testing.T, e Engine) {
 		{"PendingGrants", testPendingGrants},
 		{"PageLock", testPageLock},
 		{"RecordCheck", testRecordCheck},
+		{"Deliveries", testDeliveries},
 		{"LookupsAndAccountDeletion", testLookupsAndDeletion},
 		{"TimesReadBackToTheMillisecond", testTimePrecision},
 	}
@@ -765,5 +766,104 @@ func testTimePrecision(t *testing.T, e Engine) {
 	must(t, err)
 	if want := t0.Add(time.Millisecond); !p.NextDueAt.Equal(want) || p.NextDueAt.Location() != time.UTC {
 		t.Errorf("NextDueAt = %v, want %v", p.NextDueAt, want)
+	}
+}
+
+func testDeliveries(t *testing.T, e Engine) {
+	ctx := context.Background()
+	clock := NewClock(t0)
+	s := Open(t, e.NewDatabase(t), store.Options{Now: clock.Now})
+	f := Seed(t, s)
+	a := f.DowntownPage.ID
+	b := NewPage(f.Downtown.ID, tokenwatch.Instagram, "ig-b", "B")
+	must(t, s.CreatePage(ctx, b, Creds("b", "")))
+	due := &tokenwatch.Post{LocationID: f.Downtown.ID, Text: "now", MediaURL: "https://media.example/bread.jpg", ScheduledAt: t0.Add(-time.Minute), PageIDs: []int64{a, b.ID}}
+	must(t, s.CreatePost(ctx, due))
+	must(t, s.CreatePost(ctx, &tokenwatch.Post{LocationID: f.Downtown.ID, Text: "later", ScheduledAt: t0.Add(time.Hour), PageIDs: []int64{a}}))
+
+	claim := func(at time.Time) []store.Delivery {
+		t.Helper()
+		ds, err := s.ClaimDueDeliveries(ctx, at, time.Minute, 10)
+		must(t, err)
+		return ds
+	}
+	status := func() tokenwatch.PostStatus {
+		t.Helper()
+		p, err := s.GetPost(ctx, due.ID)
+		must(t, err)
+		return p.Status
+	}
+	// Ten publishers at once: each delivery goes to exactly one.
+	var (
+		mu  sync.Mutex
+		got []store.Delivery
+		wg  sync.WaitGroup
+	)
+	for range 10 {
+		wg.Go(func() {
+			ds, err := s.ClaimDueDeliveries(ctx, t0, time.Minute, 10)
+			if err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			got = append(got, ds...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if len(got) != 2 || got[0].Post.ID != due.ID || got[0].Post.MediaURL != due.MediaURL || got[0].Post.Text != "now" {
+		t.Fatalf("claimed %+v, want the two deliveries of the due post once each", got)
+	}
+	if ds := claim(t0); len(ds) != 0 {
+		t.Errorf("claimed %d deliveries already claimed", len(ds))
+	}
+
+	must(t, s.SetDelivery(ctx, due.ID, a, store.DeliveryResult{Status: tokenwatch.PostPublished, ProviderPostID: "post-1"}))
+	must(t, s.SetDelivery(ctx, due.ID, b.ID, store.DeliveryResult{Status: tokenwatch.PostHeld}))
+	if st := status(); st != tokenwatch.PostHeld {
+		t.Errorf("a post held on one page is %s", st)
+	}
+	if r, _ := s.PostsAtRisk(ctx, []int64{b.ID}); r[b.ID].Posts != 1 {
+		t.Errorf("a held post is not at risk: %+v", r)
+	}
+	if ds := claim(t0.Add(time.Hour)); len(ds) != 1 || ds[0].Post.Text != "later" {
+		t.Errorf("a held delivery was claimed: %+v", ds)
+	}
+
+	n, err := s.ReleaseHeld(ctx, b.ID)
+	must(t, err)
+	if n != 1 || status() != tokenwatch.PostScheduled {
+		t.Errorf("released %d, post %s", n, status())
+	}
+	ds := claim(t0)
+	if len(ds) != 1 || ds[0].PageID != b.ID {
+		t.Fatalf("after release claimed %+v", ds)
+	}
+	must(t, s.SetDelivery(ctx, due.ID, b.ID, store.DeliveryResult{Status: tokenwatch.PostScheduled, Error: "503", RetryAt: t0.Add(5 * time.Minute)}))
+	if ds := claim(t0.Add(4 * time.Minute)); len(ds) != 0 {
+		t.Errorf("retried before its time: %+v", ds)
+	}
+	ds = claim(t0.Add(5 * time.Minute))
+	if len(ds) != 1 || ds[0].Attempts != 1 {
+		t.Fatalf("retry: %+v", ds)
+	}
+	must(t, s.SetDelivery(ctx, due.ID, b.ID, store.DeliveryResult{Status: tokenwatch.PostHeld}))
+	missed, err := s.MissHeld(ctx, t0.Add(-2*time.Minute))
+	must(t, err)
+	if len(missed) != 0 {
+		t.Errorf("missed a post scheduled after the cut-off: %+v", missed)
+	}
+	missed, err = s.MissHeld(ctx, t0)
+	must(t, err)
+	if len(missed) != 1 || missed[0].PageID != b.ID || missed[0].Post.Text != "now" || status() != tokenwatch.PostMissed {
+		t.Errorf("MissHeld = %+v, post %s", missed, status())
+	}
+	dels, err := s.PostDeliveries(ctx, due.ID)
+	must(t, err)
+	if len(dels) != 2 || dels[0].ProviderPostID != "post-1" || dels[0].PublishedAt.IsZero() || dels[1].Status != tokenwatch.PostMissed || dels[1].Error == "" {
+		t.Errorf("deliveries %+v", dels)
+	}
+	if err := s.SetDelivery(ctx, due.ID, 99999, store.DeliveryResult{Status: tokenwatch.PostFailed}); !tokenwatch.IsNotFound(err) {
+		t.Errorf("unknown delivery: %v", err)
 	}
 }
