@@ -73,7 +73,9 @@ func runDemo(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	if err := demo.Seed(ctx, st, time.Now(), hash, providers, connector); err != nil {
+	err = demo.Seed(ctx, st, demo.Options{Now: time.Now(), PasswordHash: hash, Providers: providers, Connect: connector,
+		MediaBase: cfg.BaseURL + "/sandbox/_sandbox/media"})
+	if err != nil {
 		return fmt.Errorf("seeding the demo: %w", err)
 	}
 	var logins []web.DemoLogin
@@ -99,6 +101,7 @@ func runDemo(ctx context.Context, args []string, env Env) error {
 			env.Ready(bound)
 		}
 	}
+	svc.background(ctx)
 	return serveHTTP(ctx, ln, handler, log, ready)
 }
 

@@ -37,6 +37,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
+	svc.background(ctx)
 	return serveHTTP(ctx, ln, handler, log, env.Ready)
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/password"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
 	"github.com/tokenwatch/tokenwatch/internal/provider/all"
+	"github.com/tokenwatch/tokenwatch/internal/publish"
 	"github.com/tokenwatch/tokenwatch/internal/store"
 	"github.com/tokenwatch/tokenwatch/internal/tokens"
 	"github.com/tokenwatch/tokenwatch/internal/web"
@@ -28,6 +29,7 @@ type services struct {
 	providers provider.Registry
 	keeper    *tokens.Keeper
 	flow      *connect.Flow
+	publisher *publish.Publisher
 }
 
 // providersFrom builds the networks whose apps are configured.
@@ -54,8 +56,22 @@ func newServices(cfg *config.Config, log *slog.Logger, st *store.Store, provider
 	}
 	s := &services{cfg: cfg, log: log, store: st, policy: policy, providers: providers}
 	s.keeper = tokens.New(st, tokens.Options{Providers: providers, Policy: policy, Logger: log})
-	s.flow = connect.New(st, connect.Options{Providers: providers, Policy: policy, BaseURL: cfg.BaseURL, Logger: log})
+	s.publisher = publish.New(st, s.keeper, publish.Options{Providers: providers, Policy: policy, Logger: log})
+	s.flow = connect.New(st, connect.Options{Providers: providers, Policy: policy, BaseURL: cfg.BaseURL, Logger: log,
+		OnReconnect: s.reconnected})
 	return s, nil
+}
+
+// reconnected releases a reconnected page's held posts.
+func (s *services) reconnected(ctx context.Context, p *tokenwatch.Page) {
+	if err := s.publisher.Release(ctx, p.ID); err != nil {
+		s.log.Error("releasing held posts", "page", p.ID, "err", err)
+	}
+}
+
+// background runs the background work until ctx ends: publishing.
+func (s *services) background(ctx context.Context) {
+	go s.publisher.Run(ctx, 30*time.Second)
 }
 
 // checkAtSignIn checks, in the background, the pages of a user who just

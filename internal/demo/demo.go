@@ -102,21 +102,23 @@ type Post struct {
 	InDays   int
 	Hour     int
 	Text     string
+	// Media names a sample image or video, for networks that need one.
+	Media string
 }
 
 // Posts are the demo posts, many of them on pages that need reconnecting.
 var Posts = []Post{
-	{"Downtown", []string{"fb-downtown", "ig-downtown"}, 1, 8, "Croissants are out of the oven!"},
-	{"Downtown", []string{"ig-downtown"}, 3, 12, "Lunch special: soup and sourdough."},
-	{"Downtown", []string{"gbp-downtown"}, 2, 9, "New opening hours for the holidays."},
-	{"Downtown", []string{"x-downtown", "fb-downtown"}, 6, 17, "Weekend cake tasting, come by!"},
-	{"Riverside", []string{"fb-riverside", "li-riverside"}, 1, 10, "We are hiring bakers at Riverside."},
-	{"Riverside", []string{"pin-riverside"}, 4, 15, "Our favourite rye bread recipe."},
-	{"Riverside", []string{"tt-riverside"}, 9, 18, "Behind the scenes: 4 a.m. at the bakery."},
-	{"Riverside", []string{"fb-riverside"}, 12, 9, "Riverside turns five this month."},
-	{"Airport", []string{"th-airport", "igl-airport"}, 2, 7, "Grab a coffee before your flight."},
-	{"Airport", []string{"li-airport"}, 5, 11, "Catering for airline crews, now available."},
-	{"Airport", []string{"yt-airport"}, 8, 16, "Video: how we laminate dough."},
+	{"Downtown", []string{"fb-downtown", "ig-downtown"}, 1, 8, "Croissants are out of the oven!", "croissants.jpg"},
+	{"Downtown", []string{"ig-downtown"}, 3, 12, "Lunch special: soup and sourdough.", "soup.jpg"},
+	{"Downtown", []string{"gbp-downtown"}, 2, 9, "New opening hours for the holidays.", ""},
+	{"Downtown", []string{"x-downtown", "fb-downtown"}, 6, 17, "Weekend cake tasting, come by!", ""},
+	{"Riverside", []string{"fb-riverside", "li-riverside"}, 1, 10, "We are hiring bakers at Riverside.", ""},
+	{"Riverside", []string{"pin-riverside"}, 4, 15, "Our favourite rye bread recipe.", "rye.jpg"},
+	{"Riverside", []string{"tt-riverside"}, 9, 18, "Behind the scenes: 4 a.m. at the bakery.", "night-shift.mp4"},
+	{"Riverside", []string{"fb-riverside"}, 12, 9, "Riverside turns five this month.", ""},
+	{"Airport", []string{"th-airport", "igl-airport"}, 2, 7, "Grab a coffee before your flight.", "coffee.jpg"},
+	{"Airport", []string{"li-airport"}, 5, 11, "Catering for airline crews, now available.", ""},
+	{"Airport", []string{"yt-airport"}, 8, 16, "Video: how we laminate dough.", "laminating.mp4"},
 }
 
 // Connection is how a demo page is connected at its network: the tokens
@@ -148,10 +150,24 @@ func RandomConnector(_ context.Context, p Page, admin User, e Expiries) (Connect
 	return c, nil
 }
 
-// Seed replaces the demo account with fresh demo data. passwordHash is the
-// hash of Password for every demo user; providers tell how each network
-// refreshes; connect connects each page (RandomConnector if nil).
-func Seed(ctx context.Context, st *store.Store, now time.Time, passwordHash string, providers provider.Registry, connect Connector) error {
+// Options say how to seed.
+type Options struct {
+	// Now is the moment the demo's times are relative to.
+	Now time.Time
+	// PasswordHash is the hash of Password, for every demo user.
+	PasswordHash string
+	// Providers tell how each network refreshes.
+	Providers provider.Registry
+	// Connect connects each page (RandomConnector if nil).
+	Connect Connector
+	// MediaBase is the URL the posts' sample media are under ("" for
+	// none), e.g. the sandbox's /_sandbox/media.
+	MediaBase string
+}
+
+// Seed replaces the demo account with fresh demo data.
+func Seed(ctx context.Context, st *store.Store, o Options) error {
+	now, passwordHash, providers, connect := o.Now, o.PasswordHash, o.Providers, o.Connect
 	if connect == nil {
 		connect = RandomConnector
 	}
@@ -226,6 +242,9 @@ func Seed(ctx context.Context, st *store.Store, now time.Time, passwordHash stri
 		y, m, d := now.In(loc.Loc()).Date()
 		post := &tokenwatch.Post{LocationID: loc.ID, AuthorID: users["manager@demo.test"].ID, Text: dp.Text,
 			ScheduledAt: time.Date(y, m, d+dp.InDays, dp.Hour, 0, 0, 0, loc.Loc())}
+		if dp.Media != "" && o.MediaBase != "" {
+			post.MediaURL = o.MediaBase + "/" + dp.Media
+		}
 		for _, id := range dp.Pages {
 			post.PageIDs = append(post.PageIDs, pageIDs[id])
 		}

@@ -228,6 +228,17 @@ func nextDue(d lifecycle.Decision, now time.Time) time.Time {
 	return d.NextAt
 }
 
+// Report records a network's refusal met while using a page's token (a
+// publish): like a failed check, it sets the page's problem and makes the
+// page due for its alert, or, for a transient failure, schedules a retry.
+func (k *Keeper) Report(ctx context.Context, pageID int64, err error) error {
+	page, err2 := k.store.GetPage(ctx, pageID)
+	if err2 != nil {
+		return err2
+	}
+	return k.recordFailure(ctx, page, err)
+}
+
 // recordFailure records a failed refresh or check. Transient failures
 // keep the page's problem and state and schedule a retry; the others set
 // the problem and make the page due now, so its alert goes out at once.

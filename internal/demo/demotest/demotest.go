@@ -28,6 +28,10 @@ import (
 // BaseURL is the tokenwatch address the sandbox apps redirect to.
 const BaseURL = "https://tokenwatch.test"
 
+// Start is when every test world begins: 06:00 UTC, 01:00 in Downtown
+// (New York), so that the demo's posts fall due at known moments.
+var Start = time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
+
 // World is the demo, seeded, with its sandbox.
 type World struct {
 	Store     *store.Store
@@ -50,7 +54,7 @@ func New(t testing.TB, url string) *World {
 		t.Fatal(err)
 	}
 	t.Cleanup(sb.Close)
-	clock := storetest.NewClock(time.Now().UTC().Truncate(time.Millisecond))
+	clock := storetest.NewClock(Start)
 	sb.SetClock(clock.Now)
 	if url == "" {
 		url = filepath.Join(t.TempDir(), "demo.db")
@@ -61,7 +65,9 @@ func New(t testing.TB, url string) *World {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := demo.Seed(ctx, st, clock.Now(), hash, providers, connect); err != nil {
+	err = demo.Seed(ctx, st, demo.Options{Now: clock.Now(), PasswordHash: hash, Providers: providers, Connect: connect,
+		MediaBase: sb.URL + "/_sandbox/media"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	w := &World{Store: st, Sandbox: sb, Providers: providers, Clock: clock,

@@ -1,0 +1,243 @@
+// Package publish sends scheduled posts to their pages when their time
+// comes. A post due on a page that is not publishable (expired, revoked,
+// missing a permission, blocked) is held, not failed: it goes out as soon as
+// the page is reconnected, or is marked missed, with a notification, once
+// the grace window has passed. A network's refusal that reconnecting would
+// fix holds the post and flags the page; a transient failure retries with
+// backoff; a request the network rejects for good fails the post.
+package publish
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
+	"github.com/tokenwatch/tokenwatch/internal/provider"
+	"github.com/tokenwatch/tokenwatch/internal/store"
+	"github.com/tokenwatch/tokenwatch/internal/tokens"
+)
+
+// Options configures the publisher.
+type Options struct {
+	Providers provider.Registry
+	Policy    lifecycle.Policy
+	Now       func() time.Time
+	Logger    *slog.Logger
+	// Grace is how long a held post waits for its page to be reconnected
+	// before it is marked missed.
+	Grace time.Duration
+	// Lease is how long a claimed delivery belongs to this publisher.
+	Lease time.Duration
+}
+
+// Publisher publishes due posts.
+type Publisher struct {
+	store  *store.Store
+	keeper *tokens.Keeper
+	opts   Options
+	kick   chan struct{}
+}
+
+// New returns a publisher.
+func New(st *store.Store, keeper *tokens.Keeper, opts Options) *Publisher {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Grace == 0 {
+		opts.Grace = 72 * time.Hour
+	}
+	if opts.Lease == 0 {
+		opts.Lease = 2 * time.Minute
+	}
+	return &Publisher{store: st, keeper: keeper, opts: opts, kick: make(chan struct{}, 1)}
+}
+
+// Report counts what a round did.
+type Report struct {
+	Published, Held, Failed, Retried, Missed int
+}
+
+func (r Report) String() string {
+	return fmt.Sprintf("%d published, %d held, %d failed, %d to retry, %d missed", r.Published, r.Held, r.Failed, r.Retried, r.Missed)
+}
+
+// Run publishes every interval, and at once after Release, until ctx ends.
+func (p *Publisher) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if r, err := p.Round(ctx); err != nil {
+			p.opts.Logger.Error("publishing", "err", err)
+		} else if r != (Report{}) {
+			p.opts.Logger.Info("published", "report", r.String())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-p.kick:
+		}
+	}
+}
+
+// Release puts a reconnected page's held posts back in line and wakes the
+// publisher.
+func (p *Publisher) Release(ctx context.Context, pageID int64) error {
+	n, err := p.store.ReleaseHeld(ctx, pageID)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		p.opts.Logger.Info("held posts released", "page", pageID, "posts", n)
+		select {
+		case p.kick <- struct{}{}:
+		default:
+		}
+	}
+	return nil
+}
+
+// Round publishes what is due now and marks missed what waited too long.
+func (p *Publisher) Round(ctx context.Context) (Report, error) {
+	var r Report
+	now := p.opts.Now()
+	missed, err := p.store.MissHeld(ctx, now.Add(-p.opts.Grace))
+	if err != nil {
+		return r, err
+	}
+	for _, d := range missed {
+		r.Missed++
+		p.notifyMissed(ctx, d)
+	}
+	for {
+		batch, err := p.store.ClaimDueDeliveries(ctx, now, p.opts.Lease, 50)
+		if err != nil {
+			return r, err
+		}
+		for _, d := range batch {
+			if err := p.deliver(ctx, d, &r); err != nil {
+				return r, err
+			}
+		}
+		if len(batch) < 50 {
+			return r, nil
+		}
+	}
+}
+
+// deliver publishes one post on one page, or holds, fails or retries it.
+func (p *Publisher) deliver(ctx context.Context, d store.Delivery, r *Report) error {
+	result, err := p.attempt(ctx, d)
+	if err != nil {
+		return err
+	}
+	switch result.Status {
+	case tokenwatch.PostPublished:
+		r.Published++
+	case tokenwatch.PostHeld:
+		r.Held++
+	case tokenwatch.PostFailed:
+		r.Failed++
+	case tokenwatch.PostScheduled:
+		r.Retried++
+	}
+	return p.store.SetDelivery(ctx, d.Post.ID, d.PageID, result)
+}
+
+func (p *Publisher) attempt(ctx context.Context, d store.Delivery) (store.DeliveryResult, error) {
+	held := store.DeliveryResult{Status: tokenwatch.PostHeld}
+	page, err := p.store.GetPage(ctx, d.PageID)
+	if err != nil {
+		return held, err
+	}
+	if ok, err := p.publishable(ctx, page); err != nil || !ok {
+		return held, err
+	}
+	prov, err := p.opts.Providers.Get(page.Provider)
+	if err != nil {
+		return store.DeliveryResult{Status: tokenwatch.PostFailed, Error: tokenwatch.ErrorMessage(err)}, nil
+	}
+	page, creds, err := p.keeper.Access(ctx, page.ID)
+	if err == nil {
+		var id string
+		id, err = prov.Publish(ctx, page, creds, provider.Post{Text: d.Post.Text, Link: d.Post.Link, MediaURL: d.Post.MediaURL})
+		if err == nil {
+			return store.DeliveryResult{Status: tokenwatch.PostPublished, ProviderPostID: id}, nil
+		}
+	}
+	var pe *provider.Error
+	isProvider := errors.As(err, &pe)
+	switch {
+	case provider.IsRejected(err):
+		return store.DeliveryResult{Status: tokenwatch.PostFailed, Error: pe.Message}, nil
+	case isProvider && pe.Class != tokenwatch.ClassTransient:
+		// Reconnecting fixes it: flag the page (its alert goes out) and
+		// hold the post until then.
+		if err := p.keeper.Report(ctx, page.ID, err); err != nil {
+			return held, err
+		}
+		return held, nil
+	}
+	// Transient (or a refresh that failed transiently, already recorded by
+	// the keeper): try again later; the grace window still applies.
+	wait := min(time.Minute<<min(d.Attempts, 8), 2*time.Hour)
+	if isProvider && pe.RetryAfter > wait {
+		wait = pe.RetryAfter
+	}
+	msg := "the network could not be reached"
+	if isProvider {
+		msg = pe.Message
+	}
+	if p.opts.Now().Add(wait).After(d.Post.ScheduledAt.Add(p.opts.Grace)) {
+		return store.DeliveryResult{Status: tokenwatch.PostFailed, Error: "Not published within the grace window: " + msg}, nil
+	}
+	return store.DeliveryResult{Status: tokenwatch.PostScheduled, Error: msg, RetryAt: p.opts.Now().Add(wait)}, nil
+}
+
+// publishable evaluates the page's state now.
+func (p *Publisher) publishable(ctx context.Context, page *tokenwatch.Page) (bool, error) {
+	acct, err := p.store.GetAccount(ctx, page.AccountID)
+	if err != nil {
+		return false, err
+	}
+	d := p.opts.Policy.WithThresholds(acct.AlertThresholds).Evaluate(lifecycle.FactsOf(page), nil, p.opts.Now())
+	return d.State.Publishable(), nil
+}
+
+// notifyMissed tells the post's author and the page's admin that a held
+// post was not published.
+func (p *Publisher) notifyMissed(ctx context.Context, d store.Delivery) {
+	page, err := p.store.GetPage(ctx, d.PageID)
+	if err != nil {
+		p.opts.Logger.Error("missed post", "post", d.Post.ID, "err", err)
+		return
+	}
+	for _, uid := range []int64{d.Post.AuthorID, page.ConnectedBy} {
+		if uid == 0 {
+			continue
+		}
+		n := &tokenwatch.Notification{UserID: uid, PageID: page.ID, Kind: "post_missed",
+			Title: fmt.Sprintf("A post was not published on %s (%s)", page.Name, page.Provider.DisplayName()),
+			Body: fmt.Sprintf("The post scheduled for %s waited for %s to be reconnected and was not published: %q",
+				d.Post.ScheduledAt.UTC().Format("2 January 15:04 MST"), page.Name, excerpt(d.Post.Text))}
+		key := fmt.Sprintf("post-missed:%d:%d:%d", d.Post.ID, page.ID, uid)
+		if _, err := p.store.CreateNotification(ctx, n, key); err != nil {
+			p.opts.Logger.Error("missed post notification", "post", d.Post.ID, "err", err)
+		}
+	}
+}
+
+func excerpt(s string) string {
+	r := []rune(s)
+	if len(r) > 80 {
+		return string(r[:79]) + "…"
+	}
+	return s
+}

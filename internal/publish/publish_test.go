@@ -1,0 +1,186 @@
+package publish_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/demo"
+	"github.com/tokenwatch/tokenwatch/internal/demo/demotest"
+	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
+	"github.com/tokenwatch/tokenwatch/internal/publish"
+	"github.com/tokenwatch/tokenwatch/internal/sandbox"
+	"github.com/tokenwatch/tokenwatch/internal/store"
+	"github.com/tokenwatch/tokenwatch/internal/tokens"
+)
+
+const day = 24 * time.Hour
+
+type env struct {
+	*demotest.World
+	pub *publish.Publisher
+}
+
+func newEnv(t *testing.T) *env {
+	w := demotest.New(t, "")
+	k := tokens.New(w.Store, tokens.Options{Providers: w.Providers, Policy: lifecycle.Default(), Now: w.Clock.Now})
+	return &env{World: w, pub: publish.New(w.Store, k, publish.Options{Providers: w.Providers, Policy: lifecycle.Default(), Now: w.Clock.Now})}
+}
+
+func (e *env) round(t *testing.T) publish.Report {
+	t.Helper()
+	r, err := e.pub.Round(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// post finds a demo post by the start of its text.
+func (e *env) post(t *testing.T, text string) *tokenwatch.Post {
+	t.Helper()
+	posts, err := e.Store.ListPosts(context.Background(), store.PostFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range posts {
+		if strings.HasPrefix(p.Text, text) {
+			return p
+		}
+	}
+	t.Fatalf("no post %q", text)
+	return nil
+}
+
+// The demo's clock starts at demotest.Start (01:00 in New York): the
+// croissants (Facebook and Instagram, Downtown) are due 31 hours later, the
+// Riverside hiring post (expired Facebook page and LinkedIn) after 34, the
+// Airport coffee (Threads and Instagram) after 33, and the Google profile's
+// opening hours (revoked) after 56.
+func TestPublishesWhatIsDueAndHoldsWhatCannotGo(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	if r := e.round(t); r != (publish.Report{}) {
+		t.Fatalf("published before anything was due: %v", r)
+	}
+	e.Clock.Advance(36 * time.Hour)
+	if r := e.round(t); r.Published != 5 || r.Held != 1 {
+		t.Fatalf("round: %v; want 5 published and the expired Facebook page's delivery held", r)
+	}
+	for text, want := range map[string]tokenwatch.PostStatus{"Croissants": tokenwatch.PostPublished, "Grab a coffee": tokenwatch.PostPublished,
+		"We are hiring": tokenwatch.PostHeld, "New opening hours": tokenwatch.PostScheduled} {
+		if got := e.post(t, text).Status; got != want {
+			t.Errorf("%q is %s, want %s", text, got, want)
+		}
+	}
+	if posts := e.Sandbox.Posts(tokenwatch.InstagramFacebook); len(posts) != 1 {
+		t.Errorf("Instagram received %d posts", len(posts))
+	}
+	e.Clock.Advance(21 * time.Hour)
+	if r := e.round(t); r.Held != 1 || r.Published != 0 {
+		t.Fatalf("second round: %v, want the revoked Google profile's post held", r)
+	}
+	if r := e.round(t); r != (publish.Report{}) {
+		t.Errorf("a held post was tried again: %v", r)
+	}
+
+	// The page is reconnected (a new grant): the held post goes out.
+	gbp := e.Page(t, "gbp-downtown")
+	issued, err := e.Sandbox.IssueGrant(tokenwatch.GoogleBusiness, sandbox.GrantRequest{ClientID: demo.ClientID, UserID: gbp.ProviderUserID,
+		Scopes: e.Providers[tokenwatch.GoogleBusiness].Info().Scopes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Store.SaveGrant(context.Background(), gbp.ID, store.Grant{NewGeneration: true, AutoRefresh: true, AccessExpiresAt: issued.AccessExpiresAt,
+		Credentials: tokenwatch.Credentials{AccessToken: tokenwatch.NewSecret(issued.AccessToken), RefreshToken: tokenwatch.NewSecret(issued.RefreshToken)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.pub.Release(context.Background(), gbp.ID); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.round(t); r.Published != 1 {
+		t.Errorf("after the reconnect: %v", r)
+	}
+	if got := e.post(t, "New opening hours").Status; got != tokenwatch.PostPublished {
+		t.Errorf("the released post is %s", got)
+	}
+}
+
+func TestRevocationFoundWhilePublishingHoldsThePost(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	fb := e.Page(t, "fb-downtown")
+	c, _ := e.Store.PageCredentials(context.Background(), fb.ID)
+	if err := e.Sandbox.Revoke(c.AccessToken.Reveal()); err != nil {
+		t.Fatal(err)
+	}
+	e.Clock.Advance(32 * time.Hour)
+	e.round(t)
+	p := e.Page(t, "fb-downtown")
+	if p.State != tokenwatch.StateRevoked || !p.NextDueAt.Equal(e.Clock.Now()) {
+		t.Errorf("the page is %s, due %v; want revoked and due now for its alert", p.State, p.NextDueAt)
+	}
+	ds, _ := e.Store.PostDeliveries(context.Background(), e.post(t, "Croissants").ID)
+	for _, d := range ds {
+		if d.PageID == fb.ID && d.Status != tokenwatch.PostHeld {
+			t.Errorf("the Facebook delivery is %s, want held", d.Status)
+		}
+	}
+}
+
+func TestTransientFailuresRetryAndMissAfterGrace(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.Sandbox.Fail(sandbox.Fault{Provider: tokenwatch.Facebook, Status: 503})
+	e.Clock.Advance(32 * time.Hour)
+	if r := e.round(t); r.Retried != 1 {
+		t.Fatalf("round during the outage: %v", r)
+	}
+	if p := e.Page(t, "fb-downtown"); p.State != tokenwatch.StateHealthy {
+		t.Errorf("a 503 while publishing made the page %s", p.State)
+	}
+	e.Sandbox.ClearFaults()
+	e.Clock.Advance(time.Minute)
+	if r := e.round(t); r.Published != 1 {
+		t.Errorf("after the outage: %v", r)
+	}
+
+	// The post to the revoked Google profile waits 72 hours, then is missed,
+	// and its author and the page admin are told.
+	e.Clock.Advance(day)
+	e.round(t)
+	e.Clock.Advance(73 * time.Hour)
+	if r := e.round(t); r.Missed < 1 {
+		t.Fatalf("after the grace window: %v", r)
+	}
+	if got := e.post(t, "New opening hours").Status; got != tokenwatch.PostMissed {
+		t.Errorf("the held post is %s, want missed", got)
+	}
+	for _, email := range []string{"manager@demo.test", "owner@demo.test"} {
+		ns, _ := e.Store.ListNotifications(context.Background(), e.Users[email].ID, 20)
+		found := false
+		for _, n := range ns {
+			found = found || n.Kind == "post_missed" && strings.Contains(n.Title, "Demo Bakery – Downtown")
+		}
+		if !found {
+			t.Errorf("%s was not told about the missed post", email)
+		}
+	}
+}
+
+func TestRejectedPostFails(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.Sandbox.Fail(sandbox.Fault{Provider: tokenwatch.Facebook, Status: 400, Path: "/feed",
+		Body: `{"error":{"message":"Duplicate status message","type":"OAuthException","code":506}}`})
+	e.Clock.Advance(32 * time.Hour)
+	if r := e.round(t); r.Failed != 1 {
+		t.Fatalf("round: %v, want the duplicate to fail", r)
+	}
+	if p := e.Page(t, "fb-downtown"); p.State != tokenwatch.StateHealthy {
+		t.Errorf("a rejected post made the page %s", p.State)
+	}
+}
