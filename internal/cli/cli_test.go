@@ -331,3 +331,63 @@ func demoPageID(t *testing.T, db string, p tokenwatch.Provider, name string) str
 	t.Fatalf("no %s page %q", p, name)
 	return ""
 }
+
+func TestImport(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "tw.db")
+	vars := map[string]string{"TOKENWATCH_DATABASE_URL": db, "TOKENWATCH_SECRET_KEY": keyring.Generate()}
+	file := filepath.Join(dir, "in.json")
+	write := func(s string) {
+		if err := os.WriteFile(file, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	good := `{"accounts": [{"name": "Acme", "alert_thresholds": "14d,3d",
+		"locations": [{"name": "Downtown", "time_zone": "Europe/Paris"}],
+		"users": [{"email": "ann@acme.test", "name": "Ann", "account_owner": true, "roles": {"Downtown": "manager"}}],
+		"pages": [{"location": "Downtown", "provider": "linkedin", "provider_page_id": "urn:li:organization:1", "name": "Acme",
+			"connected_by": "ann@acme.test", "provider_user_id": "li-ann", "access_token": "AQV-imported-token",
+			"refresh_token": "AQX-imported-refresh", "access_expires_at": "2027-01-20T00:00:00Z", "refresh_expires_at": "2027-10-01T00:00:00Z"}]}]}`
+
+	bad := map[string]string{
+		`{"accounts": []}`: "no accounts",
+		strings.Replace(good, `"linkedin"`, `"myspace"`, 1):                 "is not a network",
+		strings.Replace(good, `"location": "Downtown"`, `"location": "X"`, 1): `no location "X"`,
+		strings.Replace(good, `"Europe/Paris"`, `"Mars/Base"`, 1):            "is not a time zone",
+		strings.Replace(good, `"AQV-imported-token"`, `""`, 1):              "access_token is missing",
+		strings.Replace(good, `"name": "Acme",`, `"nmae": "Acme",`, 1):        "unknown field",
+	}
+	for in, want := range bad {
+		write(in)
+		env, _, _ := testEnv(vars)
+		err := cli.Run(context.Background(), []string{"import", file}, env)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("import of a bad file: %v, want %q", err, want)
+		}
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Error("a bad file created the database")
+	}
+	write(good)
+	for _, want := range []string{"imported 1 pages (0 were there already)", "imported 0 pages (1 were there already)"} {
+		env, stdout, _ := testEnv(vars)
+		if err := cli.Run(context.Background(), []string{"import", file}, env); err != nil || !strings.Contains(stdout.String(), want) {
+			t.Errorf("import: %v, %q, want %q", err, stdout, want)
+		}
+	}
+	keys, _ := keyring.New(vars["TOKENWATCH_SECRET_KEY"])
+	st, err := store.Open(context.Background(), db, store.Options{Keys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	pages, _ := st.ListPages(context.Background(), store.PageFilter{})
+	if len(pages) != 1 || pages[0].ConnectedBy == 0 || pages[0].AutoRefresh {
+		t.Fatalf("pages %+v", pages)
+	}
+	c, err := st.PageCredentials(context.Background(), pages[0].ID)
+	if err != nil || c.RefreshToken.Reveal() != "AQX-imported-refresh" {
+		t.Errorf("credentials: %v", err)
+	}
+}
