@@ -16,11 +16,11 @@ const (
 
 // Post is a scheduled post for one or more pages of a location.
 type Post struct {
-	ID          int64
-	LocationID  int64
-	AuthorID    int64
-	Text        string
-	Link        string
+	ID         int64
+	LocationID int64
+	AuthorID   int64
+	Text       string
+	Link       string
 	// MediaURL is a public image or video, for networks that cannot post
 	// text alone (Instagram, Pinterest, TikTok, YouTube).
 	MediaURL    string

@@ -352,10 +352,10 @@ func TestImport(t *testing.T) {
 
 	bad := map[string]string{
 		`{"accounts": []}`: "no accounts",
-		strings.Replace(good, `"linkedin"`, `"myspace"`, 1):                 "is not a network",
+		strings.Replace(good, `"linkedin"`, `"myspace"`, 1):                   "is not a network",
 		strings.Replace(good, `"location": "Downtown"`, `"location": "X"`, 1): `no location "X"`,
-		strings.Replace(good, `"Europe/Paris"`, `"Mars/Base"`, 1):            "is not a time zone",
-		strings.Replace(good, `"AQV-imported-token"`, `""`, 1):              "access_token is missing",
+		strings.Replace(good, `"Europe/Paris"`, `"Mars/Base"`, 1):             "is not a time zone",
+		strings.Replace(good, `"AQV-imported-token"`, `""`, 1):                "access_token is missing",
 		strings.Replace(good, `"name": "Acme",`, `"nmae": "Acme",`, 1):        "unknown field",
 	}
 	for in, want := range bad {
