@@ -30,31 +30,37 @@ func (s *Store) ClaimDueDeliveries(ctx context.Context, now time.Time, lease tim
 	if err != nil {
 		return nil, err
 	}
-	var out []Delivery
-	for rows.Next() {
-		var (
-			d      Delivery
-			postID int64
-		)
-		if err := rows.Scan(&postID, &d.PageID, &d.Attempts); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		d.Post = &tokenwatch.Post{ID: postID}
-		out = append(out, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	out, err := scanDeliveries(rows)
+	if err != nil {
 		return nil, err
 	}
-	for i := range out {
-		p, err := s.GetPost(ctx, out[i].Post.ID)
-		if err != nil {
+	return out, s.loadPosts(ctx, out)
+}
+
+// scanDeliveries reads (post_id, page_id, attempts) rows and closes them.
+func scanDeliveries(rows *sql.Rows) ([]Delivery, error) {
+	defer rows.Close()
+	var out []Delivery
+	for rows.Next() {
+		d := Delivery{Post: &tokenwatch.Post{}}
+		if err := rows.Scan(&d.Post.ID, &d.PageID, &d.Attempts); err != nil {
 			return nil, err
 		}
-		out[i].Post = p
+		out = append(out, d)
 	}
-	return out, nil
+	return out, rows.Err()
+}
+
+// loadPosts fills in the posts of deliveries.
+func (s *Store) loadPosts(ctx context.Context, ds []Delivery) error {
+	for i := range ds {
+		p, err := s.GetPost(ctx, ds[i].Post.ID)
+		if err != nil {
+			return err
+		}
+		ds[i].Post = p
+	}
+	return nil
 }
 
 // DeliveryResult is what happened to a delivery.
@@ -156,16 +162,7 @@ func (s *Store) MissHeld(ctx context.Context, scheduledBefore time.Time) ([]Deli
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			d := Delivery{Post: &tokenwatch.Post{}}
-			if err := rows.Scan(&d.Post.ID, &d.PageID, &d.Attempts); err != nil {
-				rows.Close()
-				return err
-			}
-			out = append(out, d)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if out, err = scanDeliveries(rows); err != nil {
 			return err
 		}
 		for _, d := range out {
@@ -178,14 +175,7 @@ func (s *Store) MissHeld(ctx context.Context, scheduledBefore time.Time) ([]Deli
 	if err != nil {
 		return nil, err
 	}
-	for i := range out {
-		p, err := s.GetPost(ctx, out[i].Post.ID)
-		if err != nil {
-			return nil, err
-		}
-		out[i].Post = p
-	}
-	return out, nil
+	return out, s.loadPosts(ctx, out)
 }
 
 // PostDelivery is one page's side of a post.
