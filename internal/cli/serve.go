@@ -106,6 +106,7 @@ func newWeb(cfg *config.Config, st *store.Store, log *slog.Logger, env Env, demo
 		CookieSecure: cfg.CookieSecure,
 		SessionTTL:   cfg.SessionTTL,
 		DemoLogins:   demoLogins,
+		Demo:         demoLogins != nil,
 		PasswordCost: cost,
 	})
 }

@@ -24,6 +24,8 @@ type sessionKey struct{}
 type session struct {
 	*store.Session
 	token string
+	// scope is what the user may see, filled by scopeOf on first use.
+	scope *scope
 }
 
 func sessionFrom(ctx context.Context) *session {

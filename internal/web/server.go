@@ -33,6 +33,8 @@ type Options struct {
 	SessionTTL time.Duration
 	// DemoLogins, when set, are shown on the sign-in page (demo mode).
 	DemoLogins []DemoLogin
+	// Demo adds what only the demo has to the menu (the mail outbox).
+	Demo bool
 	// PasswordCost is the bcrypt cost for passwords set through the UI.
 	PasswordCost int
 }
@@ -95,6 +97,12 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /logout", s.logout)
 
 	mux.Handle("GET /{$}", s.signedIn(s.home))
+	mux.Handle("POST /popup/close", s.signedIn(s.closePopup))
+	mux.Handle("GET /issues", s.signedIn(s.issues))
+	mux.Handle("GET /calendar", s.signedIn(s.calendar))
+	mux.Handle("GET /posts/new", s.signedIn(s.newPost))
+	mux.Handle("POST /posts", s.signedIn(s.createPost))
+	mux.Handle("GET /locations", s.signedIn(s.locations))
 
 	cop := http.NewCrossOriginProtection()
 	return s.logRequests(securityHeaders(cop.Handler(mux)))
