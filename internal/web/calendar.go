@@ -2,7 +2,9 @@ package web
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
@@ -103,6 +105,10 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
 		if cp.Highlight {
 			notice = "Your post is scheduled for " + at.Format("Monday 2 January at 15:04") + "."
 		}
+	}
+	// Posts of several locations are listed by the time on their clocks.
+	for _, ps := range byDay {
+		slices.SortStableFunc(ps, func(a, b calendarPost) int { return strings.Compare(a.Time, b.Time) })
 	}
 	c.grid(start, days, day.Month(), today.Format(dayFormat), byDay)
 	s.render(w, r, http.StatusOK, "calendar", page{Title: "Calendar", Notice: notice, Data: c})

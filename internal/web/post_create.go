@@ -32,8 +32,7 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request) {
 	}
 	post := f.validate(s.now())
 	if post == nil {
-		s.render(w, r, http.StatusBadRequest, "post_form", page{Title: "New post", Data: f,
-			Flash: "The post was not scheduled: please correct what is marked below."})
+		s.render(w, r, http.StatusBadRequest, "post_form", page{Title: "New post", Data: f})
 		return
 	}
 	post.AuthorID = sessionFrom(r.Context()).User.ID
@@ -43,7 +42,7 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.Problems = append(f.Problems, fieldError{"text", tokenwatch.ErrorMessage(err)})
-		s.render(w, r, http.StatusBadRequest, "post_form", page{Title: "New post", Data: f, Flash: tokenwatch.ErrorMessage(err)})
+		s.render(w, r, http.StatusBadRequest, "post_form", page{Title: "New post", Data: f})
 		return
 	}
 	q := url.Values{

@@ -30,8 +30,10 @@ type timeline struct {
 }
 
 type timelineTick struct {
-	X     int
-	Label string
+	X      int
+	Label  string
+	Anchor string // text-anchor of the label
+	DX     int    // shift of the label off its line
 }
 
 type timelineMark struct {
@@ -40,15 +42,16 @@ type timelineMark struct {
 	Label string
 }
 
-// Geometry of the chart, in SVG user units.
+// Geometry of the chart, in SVG user units. It is drawn for a phone's
+// width first: the stylesheet enlarges words and marks on small screens.
 const (
-	timelineWidth  = 720
-	timelineX0     = 100
-	timelineX1     = 700
-	timelineEnded  = 45
-	timelineTop    = 28 // room for the threshold labels
-	timelineRow    = 16 // vertical step between marks of the same day
-	timelineBottom = 34 // room for the tick labels
+	timelineWidth  = 600
+	timelineX0     = 106
+	timelineX1     = 570
+	timelineEnded  = 34
+	timelineTop    = 30 // room for the threshold labels
+	timelineRow    = 18 // vertical step between marks of the same day
+	timelineBottom = 36 // room for the tick labels
 )
 
 // newTimeline charts the deadlines of the pages that fall within the next
@@ -85,31 +88,35 @@ func newTimeline(pages []pageView, thresholds []time.Duration, now time.Time, da
 		} else {
 			ended++
 		}
-		marks = append(marks, placed{col, stacks[day], p})
+		marks = append(marks, placed{col, stacks[day], p}) // stacked upwards
 		stacks[day]++
 		rows = max(rows, stacks[day])
 		t.Items = append(t.Items, fmt.Sprintf("%s (%s, %s): %s", p.Name, p.Location.Name, p.Provider.DisplayName(), p.DeadlineText))
 	}
-	t.AxisY = timelineTop + rows*timelineRow + 8
-	t.TickY, t.LabelY = t.AxisY+6, t.AxisY+22
+	t.AxisY = timelineTop + rows*timelineRow + 6
+	t.TickY, t.LabelY = t.AxisY+6, t.AxisY+26
 	t.Height = t.AxisY + timelineBottom
 	for _, m := range marks {
-		t.Marks = append(t.Marks, timelineMark{X: m.x, Y: t.AxisY - 10 - m.row*timelineRow, State: m.p.State,
+		t.Marks = append(t.Marks, timelineMark{X: m.x, Y: t.AxisY - 12 - m.row*timelineRow, State: m.p.State,
 			Label: fmt.Sprintf("%s (%s, %s): %s", m.p.Name, m.p.Location.Name, m.p.Provider.DisplayName(), m.p.DeadlineText)})
 	}
 
-	t.Ticks = append(t.Ticks, timelineTick{X: timelineEnded, Label: "ended"}, timelineTick{X: timelineX0, Label: "today"})
-	for w := 1; w*7 < days; w++ {
-		label := fmt.Sprintf("%d weeks", w)
-		if w == 1 {
-			label = "1 week"
-		}
-		t.Ticks = append(t.Ticks, timelineTick{X: x(now.Add(time.Duration(w*7*24) * time.Hour)), Label: label})
+	t.Ticks = append(t.Ticks, timelineTick{X: timelineEnded, Label: "ended", Anchor: "middle"},
+		timelineTick{X: timelineX0, Label: "today", Anchor: "middle"})
+	// Weekly ticks, but none too close to the last one for its label.
+	for w := 1; w*7 <= days-5; w++ {
+		t.Ticks = append(t.Ticks, timelineTick{X: x(now.Add(time.Duration(w*7*24) * time.Hour)), Label: plural(w, "week", "weeks"), Anchor: "middle"})
 	}
-	t.Ticks = append(t.Ticks, timelineTick{X: timelineX1, Label: fmt.Sprintf("%d days", days)})
-	for _, th := range thresholds {
+	t.Ticks = append(t.Ticks, timelineTick{X: timelineX1, Label: fmt.Sprintf("%d days", days), Anchor: "end"})
+	// Threshold labels stand right of their line, the last (shortest,
+	// nearest to today) left of it, so that neighbours do not collide.
+	for i, th := range thresholds {
 		if th < time.Duration(days)*24*time.Hour {
-			t.Thresholds = append(t.Thresholds, timelineTick{X: x(now.Add(th)), Label: thresholdLabel(th)})
+			tick := timelineTick{X: x(now.Add(th)), Label: thresholdLabel(th), Anchor: "start", DX: 4}
+			if i == len(thresholds)-1 {
+				tick.Anchor, tick.DX = "end", -4
+			}
+			t.Thresholds = append(t.Thresholds, tick)
 		}
 	}
 

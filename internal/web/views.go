@@ -160,7 +160,11 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.render(w, r, statusOf(code), "error", page{Title: "Something went wrong", Data: tokenwatch.ErrorMessage(err)})
+	title := "Something went wrong"
+	if code == tokenwatch.CodeNotFound {
+		title = "Not found"
+	}
+	s.render(w, r, statusOf(code), "error", page{Title: title, Data: tokenwatch.ErrorMessage(err)})
 }
 
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
