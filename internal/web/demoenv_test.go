@@ -51,7 +51,11 @@ func newDemo(t testing.TB) *demoEnv {
 	if err := demo.Seed(t.Context(), st, demoNow, hash, nil); err != nil {
 		t.Fatal(err)
 	}
-	w, err := web.New(st, web.Options{Policy: lifecycle.Default(), PasswordCost: bcrypt.MinCost, Now: clock, Demo: true})
+	var logins []web.DemoLogin
+	for _, u := range demo.Users {
+		logins = append(logins, web.DemoLogin{Email: u.Email, Password: demo.Password, Description: u.Description})
+	}
+	w, err := web.New(st, web.Options{Policy: lifecycle.Default(), PasswordCost: bcrypt.MinCost, Now: clock, Demo: true, DemoLogins: logins})
 	if err != nil {
 		t.Fatal(err)
 	}
