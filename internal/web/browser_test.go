@@ -340,6 +340,20 @@ func (b *tab) closePopup() {
 	b.submit(chromedp.Click(chromedp.ID("popup-close")))
 }
 
+// onScreens runs a parallel subtest at desktop and at phone width, signed
+// in as the user, the login pop-up closed.
+func (e *demoEnv) onScreens(t *testing.T, email string, test func(t *testing.T, b *tab)) {
+	for _, phone := range []bool{false, true} {
+		t.Run(map[bool]string{false: "desktop", true: "phone"}[phone], func(t *testing.T) {
+			t.Parallel()
+			b := e.newTab(t, phone)
+			b.signIn(email)
+			b.closePopup()
+			test(t, b)
+		})
+	}
+}
+
 func TestBrowserIssuesList(t *testing.T) {
 	t.Parallel()
 	e := newDemo(t)
@@ -409,141 +423,123 @@ func TestBrowserIssuesList(t *testing.T) {
 func TestBrowserCalendar(t *testing.T) {
 	t.Parallel()
 	e := newDemo(t)
-	for _, phone := range []bool{false, true} {
-		t.Run(map[bool]string{false: "desktop", true: "phone"}[phone], func(t *testing.T) {
-			t.Parallel()
-			b := e.newTab(t, phone)
-			b.signIn("member@demo.test")
-			b.closePopup()
-			b.open("/calendar")
-			// This week (9–15 March): six posts, each on a page that needs
-			// reconnecting.
-			if posts, marks := b.count(".calendar li.post"), b.count(`.calendar li.post svg.mark[role=img][aria-label="Page needs reconnecting"]`); posts != 6 || marks != 6 {
-				t.Errorf("this week: %d posts, %d red marks; want 6 and 6", posts, marks)
-			}
-			var clickable int
-			b.eval(`Array.from(document.querySelectorAll('.calendar svg.mark')).filter(m => m.closest('a, button, input, select, textarea, [tabindex]:not(main)')).length`, &clickable)
-			if clickable != 0 {
-				t.Errorf("%d red marks are clickable", clickable)
-			}
-			// Friday: the Airport post at 07:00 before the Downtown one at
-			// 09:00, each at its location's time, both marked.
-			if got := b.texts(`li.day[data-date="2026-03-13"] li.post.at-risk .post-head`); !slices.Equal(got, []string{"07:00\nAirport", "09:00\nDowntown"}) {
-				t.Errorf("Friday's posts: %q", got)
-			}
-			b.screenshot("calendar-week")
+	e.onScreens(t, "member@demo.test", func(t *testing.T, b *tab) {
+		b.open("/calendar")
+		// This week (9–15 March): six posts, each on a page that needs
+		// reconnecting.
+		if posts, marks := b.count(".calendar li.post"), b.count(`.calendar li.post svg.mark[role=img][aria-label="Page needs reconnecting"]`); posts != 6 || marks != 6 {
+			t.Errorf("this week: %d posts, %d red marks; want 6 and 6", posts, marks)
+		}
+		var clickable int
+		b.eval(`Array.from(document.querySelectorAll('.calendar svg.mark')).filter(m => m.closest('a, button, input, select, textarea, [tabindex]:not(main)')).length`, &clickable)
+		if clickable != 0 {
+			t.Errorf("%d red marks are clickable", clickable)
+		}
+		// Friday: the Airport post at 07:00 before the Downtown one at
+		// 09:00, each at its location's time, both marked.
+		if got := b.texts(`li.day[data-date="2026-03-13"] li.post.at-risk .post-head`); !slices.Equal(got, []string{"07:00\nAirport", "09:00\nDowntown"}) {
+			t.Errorf("Friday's posts: %q", got)
+		}
+		b.screenshot("calendar-week")
 
-			b.submit(chromedp.Click(chromedp.ID("cal-next")))
-			if posts, marks := b.count(".calendar li.post"), b.count(".calendar li.post svg.mark"); posts != 4 || marks != 1 {
-				t.Errorf("next week: %d posts, %d red marks; want 4 and 1", posts, marks)
-			}
-			b.submit(chromedp.Click(chromedp.ID("cal-month")))
-			if got := b.text("#cal-title"); got != "March 2026" {
-				t.Errorf("month title %q", got)
-			}
-			if posts, marks := b.count(".calendar li.post"), b.count(".calendar li.post svg.mark"); posts != 11 || marks != 8 {
-				t.Errorf("March: %d posts, %d red marks; want 11 and 8", posts, marks)
-			}
-			b.screenshot("calendar-month")
+		b.submit(chromedp.Click(chromedp.ID("cal-next")))
+		if posts, marks := b.count(".calendar li.post"), b.count(".calendar li.post svg.mark"); posts != 4 || marks != 1 {
+			t.Errorf("next week: %d posts, %d red marks; want 4 and 1", posts, marks)
+		}
+		b.submit(chromedp.Click(chromedp.ID("cal-month")))
+		if got := b.text("#cal-title"); got != "March 2026" {
+			t.Errorf("month title %q", got)
+		}
+		if posts, marks := b.count(".calendar li.post"), b.count(".calendar li.post svg.mark"); posts != 11 || marks != 8 {
+			t.Errorf("March: %d posts, %d red marks; want 11 and 8", posts, marks)
+		}
+		b.screenshot("calendar-month")
 
-			// One location, in its time zone, chosen with the form.
-			b.set("c-location", e.locID("Downtown"))
-			b.submit(chromedp.Click(chromedp.CSS(`form.filters button[type=submit]`)))
-			if posts := b.count(".calendar li.post"); posts != 4 || !strings.Contains(b.text("main"), "Times are Downtown time (America/New_York).") {
-				t.Errorf("Downtown in March: %d posts", posts)
-			}
-		})
-	}
+		// One location, in its time zone, chosen with the form.
+		b.set("c-location", e.locID("Downtown"))
+		b.submit(chromedp.Click(chromedp.CSS(`form.filters button[type=submit]`)))
+		if posts := b.count(".calendar li.post"); posts != 4 || !strings.Contains(b.text("main"), "Times are Downtown time (America/New_York).") {
+			t.Errorf("Downtown in March: %d posts", posts)
+		}
+	})
 }
 
 func TestBrowserPostForm(t *testing.T) {
 	t.Parallel()
 	e := newDemo(t)
-	for _, phone := range []bool{false, true} {
-		t.Run(map[bool]string{false: "desktop", true: "phone"}[phone], func(t *testing.T) {
-			t.Parallel()
-			b := e.newTab(t, phone)
-			b.signIn("manager@demo.test")
-			b.closePopup()
-			b.open("/posts/new")
-			b.do(chromedp.SendKeys(chromedp.ID("text"), "Sourdough is back"))
-			// Choosing Riverside re-renders the form with its pages, keeping
-			// the text; ticking the expired Facebook page brings the red
-			// Reconnect button to the top.
-			b.submit(chromedp.Evaluate[chromedp.Void](`(s => { s.value = '` + e.locID("Riverside") + `'; s.dispatchEvent(new Event('change', {bubbles: true})); })(document.getElementById('location'))`))
-			if got := b.text("#pages legend"); got != "Pages of Riverside" {
-				t.Fatalf("after choosing Riverside the form shows %q", got)
-			}
-			if n := b.count(".blocked button.danger"); n != 0 {
-				t.Errorf("%d Reconnect buttons before choosing a page", n)
-			}
-			b.submit(chromedp.Click(chromedp.CSS(`input[name=page][value="` + e.pageID("fb-riverside") + `"]`)))
-			var top struct {
-				Button, Form float64
-				Label        string
-			}
-			b.eval(`({Button: document.querySelector('.blocked button.danger').getBoundingClientRect().top,
-				Form: document.querySelector('form.post-form').getBoundingClientRect().top,
-				Label: document.querySelector('.blocked button.danger').getAttribute('aria-label')})`, &top)
-			if top.Button == 0 || top.Button > top.Form || top.Label != "Reconnect Demo Bakery Riverside on Facebook" {
-				t.Errorf("the Reconnect button: %+v", top)
-			}
-			var checked bool
-			b.eval(`document.querySelector('input[name=page][value="`+e.pageID("fb-riverside")+`"]').checked`, &checked)
-			var text string
-			b.eval(`document.getElementById('text').value`, &text)
-			if !checked || text != "Sourdough is back" {
-				t.Errorf("the form lost what was chosen or typed: page ticked %v, text %q", checked, text)
-			}
-			b.screenshot("post-form-reconnect")
+	e.onScreens(t, "manager@demo.test", func(t *testing.T, b *tab) {
+		b.open("/posts/new")
+		b.do(chromedp.SendKeys(chromedp.ID("text"), "Sourdough is back"))
+		// Choosing Riverside re-renders the form with its pages, keeping
+		// the text; ticking the expired Facebook page brings the red
+		// Reconnect button to the top.
+		b.submit(chromedp.Evaluate[chromedp.Void](`(s => { s.value = '` + e.locID("Riverside") + `'; s.dispatchEvent(new Event('change', {bubbles: true})); })(document.getElementById('location'))`))
+		if got := b.text("#pages legend"); got != "Pages of Riverside" {
+			t.Fatalf("after choosing Riverside the form shows %q", got)
+		}
+		if n := b.count(".blocked button.danger"); n != 0 {
+			t.Errorf("%d Reconnect buttons before choosing a page", n)
+		}
+		b.submit(chromedp.Click(chromedp.CSS(`input[name=page][value="` + e.pageID("fb-riverside") + `"]`)))
+		var top struct {
+			Button, Form float64
+			Label        string
+		}
+		b.eval(`({Button: document.querySelector('.blocked button.danger').getBoundingClientRect().top,
+			Form: document.querySelector('form.post-form').getBoundingClientRect().top,
+			Label: document.querySelector('.blocked button.danger').getAttribute('aria-label')})`, &top)
+		if top.Button == 0 || top.Button > top.Form || top.Label != "Reconnect Demo Bakery Riverside on Facebook" {
+			t.Errorf("the Reconnect button: %+v", top)
+		}
+		var checked bool
+		b.eval(`document.querySelector('input[name=page][value="`+e.pageID("fb-riverside")+`"]').checked`, &checked)
+		var text string
+		b.eval(`document.getElementById('text').value`, &text)
+		if !checked || text != "Sourdough is back" {
+			t.Errorf("the form lost what was chosen or typed: page ticked %v, text %q", checked, text)
+		}
+		b.screenshot("post-form-reconnect")
 
-			// A time in the past: a clear error, nothing lost.
-			b.set("at", "2026-03-01T09:00")
-			b.set("link", "not a link")
-			if status := b.submit(chromedp.Click(chromedp.CSS(`button[value=schedule]`))); status != 400 {
-				t.Errorf("the bad form got %d", status)
-			}
-			if got := b.texts(".problems li"); !slices.Equal(got, []string{"The link must be a full web address, starting with https://.",
-				"That time has passed; choose a time to come."}) {
-				t.Errorf("problems %q", got)
-			}
-			b.eval(`document.getElementById('text').value`, &text)
-			if text != "Sourdough is back" || b.count(".blocked button.danger") != 1 {
-				t.Errorf("after the error the text is %q", text)
-			}
-			b.screenshot("post-form-errors")
+		// A time in the past: a clear error, nothing lost.
+		b.set("at", "2026-03-01T09:00")
+		b.set("link", "not a link")
+		if status := b.submit(chromedp.Click(chromedp.CSS(`button[value=schedule]`))); status != 400 {
+			t.Errorf("the bad form got %d", status)
+		}
+		if got := b.texts(".problems li"); !slices.Equal(got, []string{"The link must be a full web address, starting with https://.",
+			"That time has passed; choose a time to come."}) {
+			t.Errorf("problems %q", got)
+		}
+		b.eval(`document.getElementById('text').value`, &text)
+		if text != "Sourdough is back" || b.count(".blocked button.danger") != 1 {
+			t.Errorf("after the error the text is %q", text)
+		}
+		b.screenshot("post-form-errors")
 
-			b.set("at", "2026-03-25T08:15")
-			b.set("link", "")
-			b.submit(chromedp.Click(chromedp.CSS(`button[value=schedule]`)))
-			if got := b.text(".notice"); got != "Your post is scheduled for Wednesday 25 March at 08:15." {
-				t.Errorf("after scheduling: %q", got)
-			}
-			if n := b.count(".calendar li.post.highlight svg.mark"); n != 1 {
-				t.Error("the new post is not in the calendar with its red mark")
-			}
-		})
-	}
+		b.set("at", "2026-03-25T08:15")
+		b.set("link", "")
+		b.submit(chromedp.Click(chromedp.CSS(`button[value=schedule]`)))
+		if got := b.text(".notice"); got != "Your post is scheduled for Wednesday 25 March at 08:15." {
+			t.Errorf("after scheduling: %q", got)
+		}
+		if n := b.count(".calendar li.post.highlight svg.mark"); n != 1 {
+			t.Error("the new post is not in the calendar with its red mark")
+		}
+	})
 }
 
 func TestBrowserLocations(t *testing.T) {
 	t.Parallel()
 	e := newDemo(t)
-	for _, phone := range []bool{false, true} {
-		t.Run(map[bool]string{false: "desktop", true: "phone"}[phone], func(t *testing.T) {
-			t.Parallel()
-			b := e.newTab(t, phone)
-			b.signIn("owner@demo.test")
-			b.closePopup()
-			b.submit(chromedp.Click(chromedp.ID("nav-locations")))
-			names := b.texts("table.locations td[data-label=Location] strong")
-			counts := b.texts("table.locations .issues-count")
-			if !slices.Equal(names, []string{"Riverside", "Downtown", "Airport"}) || !slices.Equal(counts, []string{"3", "2", "2"}) {
-				t.Errorf("locations %q with %q issues, want worst first", names, counts)
-			}
-			b.screenshot("locations")
-		})
-	}
+	e.onScreens(t, "owner@demo.test", func(t *testing.T, b *tab) {
+		b.submit(chromedp.Click(chromedp.ID("nav-locations")))
+		names := b.texts("table.locations td[data-label=Location] strong")
+		counts := b.texts("table.locations .issues-count")
+		if !slices.Equal(names, []string{"Riverside", "Downtown", "Airport"}) || !slices.Equal(counts, []string{"3", "2", "2"}) {
+			t.Errorf("locations %q with %q issues, want worst first", names, counts)
+		}
+		b.screenshot("locations")
+	})
 }
 
 func TestBrowserDowntownMemberStaysDowntown(t *testing.T) {

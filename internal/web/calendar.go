@@ -15,17 +15,12 @@ import (
 // or of all the user's locations, each post at its location's local time,
 // with a red mark on posts whose page needs reconnecting.
 func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.scopeOf(r)
+	sc, locID, err := s.scopeAt(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	q := r.URL.Query()
-	locID, err := sc.locationParam(q.Get("location"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	c := calendarView{View: q.Get("view")}
 	switch c.View {
 	case "":

@@ -21,17 +21,12 @@ type issuesData struct {
 // worst first, under a chart of the coming deadlines; optionally only those
 // of one location or one network.
 func (s *Server) issues(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.scopeOf(r)
+	sc, locID, err := s.scopeAt(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	q := r.URL.Query()
-	locID, err := sc.locationParam(q.Get("location"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	network := tokenwatch.Provider(q.Get("network"))
 	if network != "" && !network.Valid() {
 		s.fail(w, r, tokenwatch.Errorf(tokenwatch.CodeInvalid, "%q is not a network tokenwatch knows.", network))

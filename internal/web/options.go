@@ -8,6 +8,12 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/store"
 )
 
+// selectField is a labelled <select> of a filter form.
+type selectField struct {
+	ID, Name, Label string
+	Options         []option
+}
+
 // option is one choice of a <select>.
 type option struct {
 	Value, Label string

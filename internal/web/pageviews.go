@@ -158,6 +158,17 @@ func (s *Server) scopeOf(r *http.Request) (*scope, error) {
 	return sess.scope, nil
 }
 
+// scopeAt returns the user's scope and the location the request's query
+// names ("location"), zero for none; not found if it is not theirs.
+func (s *Server) scopeAt(r *http.Request) (*scope, int64, error) {
+	sc, err := s.scopeOf(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	locID, err := sc.locationParam(r.URL.Query().Get("location"))
+	return sc, locID, err
+}
+
 // errNotFound is what any id outside the user's scope gets: the same answer
 // as an id that does not exist, so ids of other locations do not leak.
 func errNotFound(what string) error {

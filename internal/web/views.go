@@ -63,6 +63,9 @@ func parseViews() (*views, error) {
 		// sprite is the URL of the icon sprite; icons are its fragments.
 		"sprite": func() string { return "/static/icons.svg?v=" + v.assets["icons.svg"] },
 		"action": func(p pageView, csrf string) pageAction { return pageAction{Page: p, CSRF: csrf} },
+		"selectField": func(id, name, label string, opts []option) selectField {
+			return selectField{ID: id, Name: name, Label: label, Options: opts}
+		},
 	}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/components.html")
 	if err != nil {
