@@ -230,7 +230,7 @@ func TestKeysRotateWhileTheDemoRuns(t *testing.T) {
 	if err := cli.Run(context.Background(), []string{"keys", "rotate", "--batch", "5"}, env); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(stdout.String(), "re-encrypted the tokens of 12 pages") {
+	if !strings.Contains(stdout.String(), "re-encrypted the tokens of 13 pages") {
 		t.Errorf("rotate said %q", stdout)
 	}
 	keys, _ := keyring.New(newKey)
@@ -245,7 +245,7 @@ func TestKeysRotateWhileTheDemoRuns(t *testing.T) {
 			t.Errorf("page %s under the new key alone: %v", p.Name, err)
 		}
 	}
-	if len(pages) != 12 {
+	if len(pages) != 13 {
 		t.Errorf("%d pages", len(pages))
 	}
 }

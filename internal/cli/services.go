@@ -99,6 +99,7 @@ func (s *services) handler(env Env, demoLogins []web.DemoLogin, extra map[string
 		CookieSecure: s.cfg.CookieSecure,
 		SessionTTL:   s.cfg.SessionTTL,
 		DemoLogins:   demoLogins,
+		Demo:         demoLogins != nil,
 		PasswordCost: cost,
 		Flow:         s.flow,
 		OnSignIn:     s.checkAtSignIn,

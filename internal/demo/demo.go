@@ -14,6 +14,7 @@ import (
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
+	"github.com/tokenwatch/tokenwatch/internal/provider/all"
 	"github.com/tokenwatch/tokenwatch/internal/store"
 )
 
@@ -65,7 +66,8 @@ type Page struct {
 
 const day = 24 * time.Hour
 
-// Pages are the demo pages: a dozen over every network, in every state.
+// Pages are the demo pages: a dozen and one over every network, in every
+// state.
 var Pages = []Page{
 	{Location: "Downtown", Provider: tokenwatch.Facebook, ProviderPageID: "fb-downtown", Name: "Demo Bakery Downtown",
 		ConnectedBy: "manager@demo.test", Want: tokenwatch.StateHealthy, DataAccessIn: 75 * day},
@@ -90,6 +92,8 @@ var Pages = []Page{
 		ConnectedBy: "manager@demo.test", Want: tokenwatch.StateHealthy, AccessIn: 45 * day},
 	{Location: "Airport", Provider: tokenwatch.Instagram, ProviderPageID: "igl-airport", Name: "@demobakery.airport",
 		ConnectedBy: "manager@demo.test", Want: tokenwatch.StateHealthy, AccessIn: 40 * day},
+	{Location: "Airport", Provider: tokenwatch.Facebook, ProviderPageID: "fb-airport", Name: "Demo Bakery Airport",
+		ConnectedBy: "manager@demo.test", Want: tokenwatch.StateExpiring, DataAccessIn: 9*day + 4*time.Hour},
 	{Location: "Airport", Provider: tokenwatch.LinkedIn, ProviderPageID: "li-airport", Name: "Demo Bakery Airport",
 		ConnectedBy: "owner@demo.test", Want: tokenwatch.StateExpiring, AccessIn: 2*day + 20*time.Hour, RefreshIn: 120 * day},
 }
@@ -116,7 +120,7 @@ var Posts = []Post{
 	{"Riverside", []string{"pin-riverside"}, 4, 15, "Our favourite rye bread recipe.", "rye.jpg"},
 	{"Riverside", []string{"tt-riverside"}, 9, 18, "Behind the scenes: 4 a.m. at the bakery.", "night-shift.mp4"},
 	{"Riverside", []string{"fb-riverside"}, 12, 9, "Riverside turns five this month.", ""},
-	{"Airport", []string{"th-airport", "igl-airport"}, 2, 7, "Grab a coffee before your flight.", "coffee.jpg"},
+	{"Airport", []string{"th-airport", "igl-airport", "fb-airport"}, 2, 7, "Grab a coffee before your flight.", "coffee.jpg"},
 	{"Airport", []string{"li-airport"}, 5, 11, "Catering for airline crews, now available.", ""},
 	{"Airport", []string{"yt-airport"}, 8, 16, "Video: how we laminate dough.", "laminating.mp4"},
 }
@@ -170,6 +174,9 @@ func Seed(ctx context.Context, st *store.Store, o Options) error {
 	now, passwordHash, providers, connect := o.Now, o.PasswordHash, o.Providers, o.Connect
 	if connect == nil {
 		connect = RandomConnector
+	}
+	if providers == nil {
+		providers = all.New(nil)
 	}
 	if err := Reset(ctx, st); err != nil {
 		return err

@@ -14,18 +14,14 @@ import (
 func (s *Server) pageFromPath(r *http.Request) (*pageView, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		return nil, tokenwatch.Errorf(tokenwatch.CodeNotFound, "page not found")
+		return nil, errNotFound("page")
 	}
-	views, _, err := s.pageViews(r.Context(), sessionFrom(r.Context()).User)
+	sc, err := s.scopeOf(r)
 	if err != nil {
 		return nil, err
 	}
-	for i := range views {
-		if views[i].ID == id {
-			return &views[i], nil
-		}
-	}
-	return nil, tokenwatch.Errorf(tokenwatch.CodeNotFound, "page not found")
+	v, err := sc.page(id)
+	return &v, err
 }
 
 // reconnectPage shows one page and its Reconnect button: the page alert

@@ -35,6 +35,8 @@ type Options struct {
 	SessionTTL time.Duration
 	// DemoLogins, when set, are shown on the sign-in page (demo mode).
 	DemoLogins []DemoLogin
+	// Demo adds what only the demo has to the menu (the mail outbox).
+	Demo bool
 	// PasswordCost is the bcrypt cost for passwords set through the UI.
 	PasswordCost int
 	// Flow runs the connect and reconnect flows; nil disables them.
@@ -102,6 +104,12 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /logout", s.logout)
 
 	mux.Handle("GET /{$}", s.signedIn(s.home))
+	mux.Handle("POST /popup/close", s.signedIn(s.closePopup))
+	mux.Handle("GET /issues", s.signedIn(s.issues))
+	mux.Handle("GET /calendar", s.signedIn(s.calendar))
+	mux.Handle("GET /posts/new", s.signedIn(s.newPost))
+	mux.Handle("POST /posts", s.signedIn(s.createPost))
+	mux.Handle("GET /locations", s.signedIn(s.locations))
 
 	mux.Handle("GET /pages/{id}/reconnect", s.signedIn(s.reconnectPage))
 	mux.Handle("POST /pages/{id}/reconnect", s.signedIn(s.reconnect))

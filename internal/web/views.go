@@ -60,8 +60,14 @@ func parseViews() (*views, error) {
 			return t.In(tz).Format("Mon 2 Jan 2006, 15:04")
 		},
 		"isoTime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		// sprite is the URL of the icon sprite; icons are its fragments.
+		"sprite": func() string { return "/static/icons.svg?v=" + v.assets["icons.svg"] },
+		"action": func(p pageView, csrf string) pageAction { return pageAction{Page: p, CSRF: csrf} },
+		"selectField": func(id, name, label string, opts []option) selectField {
+			return selectField{ID: id, Name: name, Label: label, Options: opts}
+		},
 	}
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/components.html")
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +77,7 @@ func parseViews() (*views, error) {
 	}
 	for _, name := range names {
 		base := path.Base(name)
-		if base == "layout.html" {
+		if base == "layout.html" || base == "components.html" {
 			continue
 		}
 		t, err := template.Must(layout.Clone()).ParseFS(templateFS, name)
@@ -83,14 +89,26 @@ func parseViews() (*views, error) {
 	return v, nil
 }
 
+// pageAction is what the "page-action" template needs: a page, and the
+// form token for its Reconnect button.
+type pageAction struct {
+	Page pageView
+	CSRF string
+}
+
 // page is what every template gets.
 type page struct {
 	Title string
 	User  *tokenwatch.User
 	CSRF  string
-	// Flash is a one-line message at the top (an error or a confirmation).
+	// Flash is a one-line error message at the top.
 	Flash string
-	Data  any
+	// Notice is a one-line confirmation at the top.
+	Notice string
+	Data   any
+	// Menu and Popup are filled in by render for signed-in users.
+	Menu  *menu
+	Popup *popup
 }
 
 // render writes a page with the given status. Rendering into a buffer
@@ -103,6 +121,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	if sess := sessionFrom(r.Context()); sess != nil {
 		p.User, p.CSRF = sess.User, sess.CSRFToken
+		s.addChrome(r, &p)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
@@ -144,7 +163,11 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		s.serverError(w, r, err)
 		return
 	}
-	s.render(w, r, statusOf(code), "error", page{Title: "Something went wrong", Data: tokenwatch.ErrorMessage(err)})
+	title := "Something went wrong"
+	if code == tokenwatch.CodeNotFound {
+		title = "Not found"
+	}
+	s.render(w, r, statusOf(code), "error", page{Title: title, Data: tokenwatch.ErrorMessage(err)})
 }
 
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {

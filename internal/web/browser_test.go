@@ -1,0 +1,589 @@
+package web_test
+
+// The browser tests drive Debian's chromium through chromedp, over the demo
+// data: one browser process for the whole test binary, one tab in a fresh
+// browser context (its own cookies) per test, tests in parallel. They save
+// screenshots into testoutput/ (ignored by git).
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// shared is the browser of the test binary, started by the first browser
+// test and stopped by TestMain.
+var shared struct {
+	once   sync.Once
+	ctx    context.Context
+	cancel context.CancelFunc
+	dir    string
+	err    error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.cancel != nil {
+		shared.cancel()
+	}
+	if shared.dir != "" {
+		os.RemoveAll(shared.dir)
+	}
+	os.Exit(code)
+}
+
+// chromium returns the browser's path; without one, the test is skipped,
+// unless TOKENWATCH_TEST_BROWSER=1 (as in CI) makes it fail.
+func chromium(t *testing.T) string {
+	for _, name := range []string{"chromium", "/usr/bin/chromium"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("TOKENWATCH_TEST_BROWSER") == "1" {
+		t.Fatal("chromium is not installed, and TOKENWATCH_TEST_BROWSER=1 requires the browser tests (apt-get install -y chromium)")
+	}
+	t.Skip("chromium is not installed: skipping the browser test (apt-get install -y chromium to run it)")
+	return ""
+}
+
+func startBrowser(path string) {
+	shared.dir, shared.err = os.MkdirTemp("", "tokenwatch-chromium-")
+	if shared.err != nil {
+		return
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.NoFirstRun,
+		chromedp.UserDataDir(shared.dir),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	shared.ctx = ctx
+	shared.cancel = func() { cancelBrowser(); cancelAlloc() }
+	shared.err = chromedp.Do(ctx) // starts the browser
+}
+
+// tab is a browser tab of one test, signed in as nobody yet.
+type tab struct {
+	t    *testing.T
+	ctx  context.Context
+	base string
+	// phone says the viewport is 375 px wide.
+	phone bool
+}
+
+const (
+	desktopWidth = 1280
+	phoneWidth   = 375
+)
+
+// newTab opens a tab on the demo server in a browser context of its own, at
+// desktop or phone width.
+func (e *demoEnv) newTab(t *testing.T, phone bool) *tab {
+	t.Helper()
+	path := chromium(t)
+	shared.once.Do(func() { startBrowser(path) })
+	if shared.err != nil {
+		t.Fatalf("starting chromium: %v", shared.err)
+	}
+	ctx, cancel := chromedp.NewContext(shared.ctx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(cancelTimeout)
+	b := &tab{t: t, ctx: ctx, base: e.srv.URL, phone: phone}
+	w, h := int64(desktopWidth), int64(900)
+	var opts []chromedp.EmulateViewportOption
+	if phone {
+		w, h = phoneWidth, 812
+		opts = append(opts, chromedp.EmulateMobile, chromedp.EmulatePortrait)
+	}
+	b.do(chromedp.EmulateViewport(w, h, opts...))
+	return b
+}
+
+func (b *tab) do(actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, actions...); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// open loads a path and returns the HTTP status of the page.
+func (b *tab) open(path string) int64 {
+	b.t.Helper()
+	resp, err := chromedp.Run(b.ctx, chromedp.NavigateResponse(b.base+path))
+	if err != nil {
+		b.t.Fatalf("opening %s: %v", path, err)
+	}
+	return resp.Status
+}
+
+// submit runs actions that load another page (a click on a submit button,
+// a key that submits) and waits for it.
+func (b *tab) submit(actions ...chromedp.Action[chromedp.Void]) int64 {
+	b.t.Helper()
+	resp, err := chromedp.RunResponse(b.ctx, actions...)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return resp.Status
+}
+
+// signIn signs in through the sign-in form.
+func (b *tab) signIn(email string) {
+	b.t.Helper()
+	b.open("/login")
+	b.set("email", email)
+	b.set("password", "demo")
+	b.submit(chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)))
+}
+
+// eval runs JavaScript in the page and decodes its JSON-able result into out.
+func (b *tab) eval(js string, out any) {
+	b.t.Helper()
+	raw, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]byte](js))
+	if err != nil {
+		b.t.Fatalf("%s: %v", js, err)
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		b.t.Fatalf("%s: %s: %v", js, raw, err)
+	}
+}
+
+// set sets the value of the field with the id, as typing would (with its
+// input and change events).
+func (b *tab) set(id, value string) {
+	b.t.Helper()
+	var ok bool
+	b.eval(fmt.Sprintf(`(f => { f.value = %q; f.dispatchEvent(new Event('input', {bubbles: true})); return f.value === %q; })(document.getElementById(%q))`,
+		value, value, id), &ok)
+	if !ok {
+		b.t.Fatalf("could not set #%s to %q", id, value)
+	}
+}
+
+func (b *tab) text(selector string) string {
+	var s string
+	b.eval(fmt.Sprintf(`(document.querySelector(%q) || {innerText: ""}).innerText`, selector), &s)
+	return s
+}
+
+func (b *tab) count(selector string) int {
+	var n int
+	b.eval(fmt.Sprintf(`document.querySelectorAll(%q).length`, selector), &n)
+	return n
+}
+
+// texts returns the visible text of every element the selector finds.
+func (b *tab) texts(selector string) []string {
+	var out []string
+	b.eval(fmt.Sprintf(`Array.from(document.querySelectorAll(%q), e => e.innerText.trim())`, selector), &out)
+	return out
+}
+
+// screenshot saves the whole page (the screen when the pop-up is open) as
+// testoutput/<name>-<desktop|phone>.png, after checking that nothing sticks
+// out sideways.
+func (b *tab) screenshot(name string) {
+	b.t.Helper()
+	var width int
+	b.eval(`document.documentElement.scrollWidth`, &width)
+	if screen := map[bool]int{false: desktopWidth, true: phoneWidth}[b.phone]; width > screen {
+		b.t.Errorf("%s is %d px wide, wider than the %s screen (%d px)", name, width, b.size(), screen)
+	}
+	shot := chromedp.FullScreenshot(100)
+	if b.count("#login-popup") > 0 {
+		shot = chromedp.CaptureScreenshot() // the pop-up covers the screen, not the page
+	}
+	png, err := chromedp.Run(b.ctx, shot)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if err := os.MkdirAll("testoutput", 0o755); err != nil {
+		b.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join("testoutput", name+"-"+b.size()+".png"), png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+func (b *tab) size() string {
+	if b.phone {
+		return "phone"
+	}
+	return "desktop"
+}
+
+// pageNames maps the demo's provider page ids to the names in the list.
+func pageNames(e *demoEnv, ids []string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = e.pages[id].Name
+	}
+	return out
+}
+
+type popupItem struct {
+	Name    string `json:"name"`
+	Button  bool   `json:"button"`
+	Contact string `json:"contact"`
+}
+
+const popupItemsJS = `Array.from(document.querySelectorAll('#login-popup li.issue'), li => ({
+	name: li.querySelector('strong').innerText,
+	button: !!li.querySelector('button.danger') && li.querySelector('button.danger').checkVisibility(),
+	contact: (li.querySelector('.contact') || {innerText: ''}).innerText}))`
+
+func TestBrowserLoginPopup(t *testing.T) {
+	t.Parallel()
+	e := newDemo(t)
+	tests := []struct {
+		email   string
+		pages   []string
+		contact map[string]string // page → whom to contact; nil: Reconnect buttons
+	}{
+		{"owner@demo.test", demoIssues, nil},
+		{"manager@demo.test", demoIssues, nil},
+		{"member@demo.test", demoIssues, map[string]string{
+			"gbp-downtown": "Contact Olivia Owner at owner@demo.test to reconnect it.",
+			"fb-riverside": "Contact Marco Manager at manager@demo.test to reconnect it."}},
+		{"downtown@demo.test", demoDowntownIssues, map[string]string{
+			"gbp-downtown": "Contact Olivia Owner at owner@demo.test to reconnect it.",
+			"ig-downtown":  "Contact Marco Manager at manager@demo.test to reconnect it."}},
+	}
+	for _, tt := range tests {
+		for _, phone := range []bool{false, true} {
+			if phone && (tt.email == "manager@demo.test" || tt.email == "downtown@demo.test") {
+				continue // the owner's and the member's pop-ups show both kinds on a phone
+			}
+			t.Run(tt.email+map[bool]string{false: "/desktop", true: "/phone"}[phone], func(t *testing.T) {
+				t.Parallel()
+				b := e.newTab(t, phone)
+				b.signIn(tt.email)
+
+				var modal, focusInside bool
+				b.eval(`document.getElementById('login-popup').matches(':modal')`, &modal)
+				b.eval(`document.getElementById('login-popup').contains(document.activeElement)`, &focusInside)
+				if !modal || !focusInside {
+					t.Errorf("the pop-up is modal %v, has the focus %v", modal, focusInside)
+				}
+				var items []popupItem
+				b.eval(popupItemsJS, &items)
+				var names []string
+				for _, it := range items {
+					names = append(names, it.Name)
+				}
+				if !slices.Equal(names, pageNames(e, tt.pages)) {
+					t.Errorf("the pop-up lists %q, want %q", names, pageNames(e, tt.pages))
+				}
+				for i, it := range items[:min(len(items), len(tt.pages))] {
+					if tt.contact == nil && (!it.Button || it.Contact != "") {
+						t.Errorf("%s: button %v, contact %q; want a Reconnect button", it.Name, it.Button, it.Contact)
+					}
+					if tt.contact != nil && (it.Button || !strings.HasPrefix(it.Contact, "Contact ")) {
+						t.Errorf("%s: button %v, contact %q; want a contact line", it.Name, it.Button, it.Contact)
+					}
+					if want, ok := tt.contact[tt.pages[i]]; ok && it.Contact != want {
+						t.Errorf("%s: contact %q, want %q", it.Name, it.Contact, want)
+					}
+				}
+				if got, want := b.text("#nav-issues .count"), fmt.Sprint(len(tt.pages)); got != want {
+					t.Errorf("the Issues badge says %q, want %q", got, want)
+				}
+				b.screenshot("popup-" + strings.TrimSuffix(tt.email, "@demo.test"))
+
+				// Tab moves a visible focus within the pop-up; Escape closes it.
+				b.do(chromedp.KeyEvent(kb.Tab))
+				var outline string
+				b.eval(`document.getElementById('login-popup').contains(document.activeElement) && getComputedStyle(document.activeElement).outlineStyle`, &outline)
+				if outline != "solid" {
+					t.Errorf("the focused element in the pop-up has outline %q", outline)
+				}
+				b.submit(chromedp.KeyEvent(kb.Escape))
+				if n := b.count("#login-popup"); n != 0 {
+					t.Fatal("Escape did not close the pop-up")
+				}
+				b.open("/issues")
+				if n := b.count("#login-popup"); n != 0 {
+					t.Error("the closed pop-up came back within the session")
+				}
+				// Signing out and in again brings it back.
+				b.submit(chromedp.Click(chromedp.CSS(`form.signout button`)))
+				b.signIn(tt.email)
+				if n := b.count("#login-popup li.issue"); n != len(tt.pages) {
+					t.Errorf("after signing in again the pop-up lists %d pages, want %d", n, len(tt.pages))
+				}
+			})
+		}
+	}
+}
+
+// closePopup closes the login pop-up with its Close button.
+func (b *tab) closePopup() {
+	b.t.Helper()
+	b.submit(chromedp.Click(chromedp.ID("popup-close")))
+}
+
+// onScreens runs a parallel subtest at desktop and at phone width, signed
+// in as the user, the login pop-up closed.
+func (e *demoEnv) onScreens(t *testing.T, email string, test func(t *testing.T, b *tab)) {
+	for _, phone := range []bool{false, true} {
+		t.Run(map[bool]string{false: "desktop", true: "phone"}[phone], func(t *testing.T) {
+			t.Parallel()
+			b := e.newTab(t, phone)
+			b.signIn(email)
+			b.closePopup()
+			test(t, b)
+		})
+	}
+}
+
+func TestBrowserIssuesList(t *testing.T) {
+	t.Parallel()
+	e := newDemo(t)
+	for _, email := range []string{"owner@demo.test", "member@demo.test"} {
+		for _, phone := range []bool{false, true} {
+			if phone && email == "member@demo.test" {
+				continue // the same page as the owner's, with contact lines
+			}
+			t.Run(email+map[bool]string{false: "/desktop", true: "/phone"}[phone], func(t *testing.T) {
+				t.Parallel()
+				b := e.newTab(t, phone)
+				b.signIn(email)
+				b.closePopup()
+				b.open("/issues")
+				if got := b.texts("table.issues tbody tr td[data-label=Page] strong"); !slices.Equal(got, pageNames(e, demoIssues)) {
+					t.Errorf("the list %q, want worst first %q", got, pageNames(e, demoIssues))
+				}
+				buttons, contacts := b.count("table.issues button.danger"), b.count("table.issues .contact")
+				if email == "owner@demo.test" && (buttons != 7 || contacts != 0) || email == "member@demo.test" && (buttons != 0 || contacts != 7) {
+					t.Errorf("%d Reconnect buttons, %d contact lines", buttons, contacts)
+				}
+				revoked := b.text(`tr[data-page="` + e.pageID("gbp-downtown") + `"]`)
+				for _, want := range []string{"Google Business Profile", "Demo Bakery – Downtown", "Downtown", "Access revoked", "does not expire", "1 post, Fri 13 Mar 09:00"} {
+					if !strings.Contains(revoked, want) {
+						t.Errorf("the revoked page's row %q lacks %q", revoked, want)
+					}
+				}
+				// The chart: a described image with a mark per deadline, and a
+				// text alternative.
+				var chart struct {
+					Label  string  `json:"label"`
+					Marks  int     `json:"marks"`
+					Height float64 `json:"height"`
+				}
+				b.eval(`(() => { const s = document.querySelector('figure.timeline svg');
+					return {label: s.getAttribute('role') + ': ' + s.querySelector('title').textContent + ' / ' + s.querySelector('desc').textContent,
+						marks: s.querySelectorAll('circle.point').length, height: s.getBoundingClientRect().height}; })()`, &chart)
+				if chart.Label != "img: Connection deadlines over the next 30 days / 4 connections end in the next 30 days; 1 has ended already." ||
+					chart.Marks != 5 || chart.Height < 60 {
+					t.Errorf("the chart: %+v", chart)
+				}
+				if !strings.Contains(b.text("figure.timeline figcaption"), "4 connections end in the next 30 days") {
+					t.Error("the chart has no text alternative")
+				}
+				if email == "owner@demo.test" {
+					b.screenshot("issues-owner")
+				} else {
+					b.screenshot("issues-member")
+				}
+
+				// Filtering by network and location, with the form.
+				b.set("f-network", "linkedin")
+				b.submit(chromedp.Click(chromedp.CSS(`form.filters button[type=submit]`)))
+				if got := b.texts("table.issues td[data-label=Location]"); !slices.Equal(got, []string{"Airport", "Riverside"}) {
+					t.Errorf("LinkedIn issues are at %q", got)
+				}
+				b.set("f-location", e.locID("Riverside"))
+				b.submit(chromedp.Click(chromedp.CSS(`form.filters button[type=submit]`)))
+				if got := b.texts("table.issues td[data-label=Page] strong"); !slices.Equal(got, []string{"Demo Bakery Riverside"}) {
+					t.Errorf("LinkedIn issues at Riverside: %q", got)
+				}
+			})
+		}
+	}
+}
+
+func TestBrowserCalendar(t *testing.T) {
+	t.Parallel()
+	e := newDemo(t)
+	e.onScreens(t, "member@demo.test", func(t *testing.T, b *tab) {
+		b.open("/calendar")
+		// This week (9–15 March): six posts, each on a page that needs
+		// reconnecting.
+		if posts, marks := b.count(".calendar li.post"), b.count(`.calendar li.post svg.mark[role=img][aria-label="Page needs reconnecting"]`); posts != 6 || marks != 6 {
+			t.Errorf("this week: %d posts, %d red marks; want 6 and 6", posts, marks)
+		}
+		var clickable int
+		b.eval(`Array.from(document.querySelectorAll('.calendar svg.mark')).filter(m => m.closest('a, button, input, select, textarea, [tabindex]:not(main)')).length`, &clickable)
+		if clickable != 0 {
+			t.Errorf("%d red marks are clickable", clickable)
+		}
+		// Friday: the Airport post at 07:00 before the Downtown one at
+		// 09:00, each at its location's time, both marked.
+		if got := b.texts(`li.day[data-date="2026-03-13"] li.post.at-risk .post-head`); !slices.Equal(got, []string{"07:00\nAirport", "09:00\nDowntown"}) {
+			t.Errorf("Friday's posts: %q", got)
+		}
+		b.screenshot("calendar-week")
+
+		b.submit(chromedp.Click(chromedp.ID("cal-next")))
+		if posts, marks := b.count(".calendar li.post"), b.count(".calendar li.post svg.mark"); posts != 4 || marks != 1 {
+			t.Errorf("next week: %d posts, %d red marks; want 4 and 1", posts, marks)
+		}
+		b.submit(chromedp.Click(chromedp.ID("cal-month")))
+		if got := b.text("#cal-title"); got != "March 2026" {
+			t.Errorf("month title %q", got)
+		}
+		if posts, marks := b.count(".calendar li.post"), b.count(".calendar li.post svg.mark"); posts != 11 || marks != 8 {
+			t.Errorf("March: %d posts, %d red marks; want 11 and 8", posts, marks)
+		}
+		b.screenshot("calendar-month")
+
+		// One location, in its time zone, chosen with the form.
+		b.set("c-location", e.locID("Downtown"))
+		b.submit(chromedp.Click(chromedp.CSS(`form.filters button[type=submit]`)))
+		if posts := b.count(".calendar li.post"); posts != 4 || !strings.Contains(b.text("main"), "Times are Downtown time (America/New_York).") {
+			t.Errorf("Downtown in March: %d posts", posts)
+		}
+	})
+}
+
+func TestBrowserPostForm(t *testing.T) {
+	t.Parallel()
+	e := newDemo(t)
+	e.onScreens(t, "manager@demo.test", func(t *testing.T, b *tab) {
+		b.open("/posts/new")
+		b.do(chromedp.SendKeys(chromedp.ID("text"), "Sourdough is back"))
+		// Choosing Riverside re-renders the form with its pages, keeping
+		// the text; ticking the expired Facebook page brings the red
+		// Reconnect button to the top.
+		b.submit(chromedp.Evaluate[chromedp.Void](`(s => { s.value = '` + e.locID("Riverside") + `'; s.dispatchEvent(new Event('change', {bubbles: true})); })(document.getElementById('location'))`))
+		if got := b.text("#pages legend"); got != "Pages of Riverside" {
+			t.Fatalf("after choosing Riverside the form shows %q", got)
+		}
+		if n := b.count(".blocked button.danger"); n != 0 {
+			t.Errorf("%d Reconnect buttons before choosing a page", n)
+		}
+		b.submit(chromedp.Click(chromedp.CSS(`input[name=page][value="` + e.pageID("fb-riverside") + `"]`)))
+		var top struct {
+			Button, Form float64
+			Label        string
+		}
+		b.eval(`({Button: document.querySelector('.blocked button.danger').getBoundingClientRect().top,
+			Form: document.querySelector('form.post-form').getBoundingClientRect().top,
+			Label: document.querySelector('.blocked button.danger').getAttribute('aria-label')})`, &top)
+		if top.Button == 0 || top.Button > top.Form || top.Label != "Reconnect Demo Bakery Riverside on Facebook" {
+			t.Errorf("the Reconnect button: %+v", top)
+		}
+		var checked bool
+		b.eval(`document.querySelector('input[name=page][value="`+e.pageID("fb-riverside")+`"]').checked`, &checked)
+		var text string
+		b.eval(`document.getElementById('text').value`, &text)
+		if !checked || text != "Sourdough is back" {
+			t.Errorf("the form lost what was chosen or typed: page ticked %v, text %q", checked, text)
+		}
+		b.screenshot("post-form-reconnect")
+
+		// A time in the past: a clear error, nothing lost.
+		b.set("at", "2026-03-01T09:00")
+		b.set("link", "not a link")
+		if status := b.submit(chromedp.Click(chromedp.CSS(`button[value=schedule]`))); status != 400 {
+			t.Errorf("the bad form got %d", status)
+		}
+		if got := b.texts(".problems li"); !slices.Equal(got, []string{"The link must be a full web address, starting with https://.",
+			"That time has passed; choose a time to come."}) {
+			t.Errorf("problems %q", got)
+		}
+		b.eval(`document.getElementById('text').value`, &text)
+		if text != "Sourdough is back" || b.count(".blocked button.danger") != 1 {
+			t.Errorf("after the error the text is %q", text)
+		}
+		b.screenshot("post-form-errors")
+
+		b.set("at", "2026-03-25T08:15")
+		b.set("link", "")
+		b.submit(chromedp.Click(chromedp.CSS(`button[value=schedule]`)))
+		if got := b.text(".notice"); got != "Your post is scheduled for Wednesday 25 March at 08:15." {
+			t.Errorf("after scheduling: %q", got)
+		}
+		if n := b.count(".calendar li.post.highlight svg.mark"); n != 1 {
+			t.Error("the new post is not in the calendar with its red mark")
+		}
+	})
+}
+
+func TestBrowserLocations(t *testing.T) {
+	t.Parallel()
+	e := newDemo(t)
+	e.onScreens(t, "owner@demo.test", func(t *testing.T, b *tab) {
+		b.submit(chromedp.Click(chromedp.ID("nav-locations")))
+		names := b.texts("table.locations td[data-label=Location] strong")
+		counts := b.texts("table.locations .issues-count")
+		if !slices.Equal(names, []string{"Riverside", "Downtown", "Airport"}) || !slices.Equal(counts, []string{"3", "2", "2"}) {
+			t.Errorf("locations %q with %q issues, want worst first", names, counts)
+		}
+		b.screenshot("locations")
+	})
+}
+
+func TestBrowserDowntownMemberStaysDowntown(t *testing.T) {
+	t.Parallel()
+	e := newDemo(t)
+	b := e.newTab(t, false)
+	b.open("/login")
+	if got := b.texts("label"); !slices.Equal(got, []string{"E-mail address", "Password"}) {
+		t.Errorf("the sign-in form's labels: %q", got)
+	}
+	b.screenshot("login")
+	b.signIn("downtown@demo.test")
+	b.closePopup()
+	others := []string{"Riverside", "Airport", "Demo Bakery TV"}
+	for _, path := range []string{"/", "/issues", "/calendar", "/calendar?view=month", "/posts/new", "/locations"} {
+		if status := b.open(path); status != 200 {
+			t.Errorf("%s: %d", path, status)
+		}
+		var html string
+		b.eval(`document.documentElement.outerHTML`, &html)
+		for _, o := range others {
+			if strings.Contains(html, o) {
+				t.Errorf("%s shows %q", path, o)
+			}
+		}
+	}
+	if got := b.texts("table.locations td[data-label=Location] strong"); !slices.Equal(got, []string{"Downtown"}) {
+		t.Errorf("downtown@'s locations: %q", got)
+	}
+	b.open("/issues")
+	if got := b.texts("table.issues td[data-label=Page] strong"); !slices.Equal(got, pageNames(e, demoDowntownIssues)) {
+		t.Errorf("downtown@'s issues: %q", got)
+	}
+	b.screenshot("downtown-issues")
+	// Typing another location's ids into the address bar.
+	for _, path := range []string{"/issues?location=" + e.locID("Riverside"), "/calendar?location=" + e.locID("Airport"),
+		"/posts/new?page=" + e.pageID("fb-riverside"), "/posts/new?location=" + e.locID("Airport")} {
+		if status := b.open(path); status != 404 {
+			t.Errorf("%s: %d, want 404", path, status)
+		}
+		main := b.text("main")
+		if !strings.Contains(main, "There is no such") || strings.Contains(main, "Riverside") || strings.Contains(main, "Airport") {
+			t.Errorf("%s says %q", path, main)
+		}
+	}
+	b.screenshot("downtown-not-found")
+}

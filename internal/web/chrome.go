@@ -1,0 +1,78 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+)
+
+// menu is the navigation of every signed-in page.
+type menu struct {
+	Items []menuItem
+}
+
+type menuItem struct {
+	ID, Href, Label string
+	// Count is shown as a badge when positive; CountLabel says what it
+	// counts, for screen readers ("pages need reconnecting").
+	Count      int
+	CountLabel string
+	Current    bool
+}
+
+// popup is the login pop-up: after signing in, the pages that need
+// reconnecting, on every page of the session until it is closed.
+type popup struct {
+	Title string
+	Pages []pageView
+	// Next is where closing it leads back to.
+	Next string
+}
+
+// addChrome fills in the menu and the pop-up of a signed-in page. A failure
+// here is logged, not shown: the page itself is still worth seeing.
+func (s *Server) addChrome(r *http.Request, p *page) {
+	sess := sessionFrom(r.Context())
+	sc, err := s.scopeOf(r)
+	if err != nil {
+		s.log.Error("menu: pages", "err", err)
+		return
+	}
+	issues := sc.issues()
+	unread, err := s.store.UnreadNotifications(r.Context(), sess.User.ID)
+	if err != nil {
+		s.log.Error("menu: notifications", "err", err)
+	}
+	items := []menuItem{
+		{ID: "nav-issues", Href: "/issues", Label: "Issues", Count: len(issues), CountLabel: "pages need reconnecting"},
+		{ID: "nav-calendar", Href: "/calendar", Label: "Calendar"},
+		{ID: "nav-new-post", Href: "/posts/new", Label: "New post"},
+		{ID: "nav-locations", Href: "/locations", Label: "Locations"},
+		{ID: "nav-notifications", Href: "/notifications", Label: "Notifications", Count: unread, CountLabel: "unread"},
+	}
+	if s.opts.Demo {
+		items = append(items, menuItem{ID: "nav-outbox", Href: "/outbox", Label: "Outbox"})
+	}
+	for i := range items {
+		items[i].Current = section(r.URL.Path) == items[i].Href
+	}
+	p.Menu = &menu{Items: items}
+
+	if !sess.PopupClosed && len(issues) > 0 {
+		next := "/"
+		if r.Method == http.MethodGet {
+			next = r.URL.RequestURI()
+		}
+		p.Popup = &popup{Title: plural(len(issues), "page needs reconnecting", "pages need reconnecting"), Pages: issues, Next: next}
+	}
+}
+
+// section returns the menu entry a path belongs to.
+func section(path string) string {
+	if path == "/posts" || strings.HasPrefix(path, "/posts/") {
+		return "/posts/new"
+	}
+	if i := strings.IndexByte(path[1:], '/'); i >= 0 {
+		return path[:i+1]
+	}
+	return path
+}

@@ -1,0 +1,95 @@
+package web
+
+import (
+	"crypto/rand"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/password"
+)
+
+// login signs a user in with e-mail address and password, slowing down
+// guessing per address and per client, and starts a session in the
+// database.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	email := tokenwatch.NormalizeEmail(r.PostFormValue("email"))
+	pw := r.PostFormValue("password")
+	next := safeNext(r.PostFormValue("next"))
+	data := loginData{Email: email, Next: next, DemoLogins: s.opts.DemoLogins}
+	ip := clientIP(r)
+
+	if wait := s.limiter.blocked(ip, email); wait > 0 {
+		s.render(w, r, http.StatusTooManyRequests, "login", page{Title: "Sign in", Data: data,
+			Flash: "Too many failed attempts. Try again in " + roundUp(wait) + "."})
+		return
+	}
+	u, hash, err := s.store.UserLogin(r.Context(), email)
+	if err != nil && !tokenwatch.IsNotFound(err) {
+		s.fail(w, r, err)
+		return
+	}
+	if err != nil {
+		hash = s.dummyHash()
+	}
+	if !password.Verify(hash, pw) || u == nil {
+		s.limiter.failed(ip, email)
+		s.log.Info("sign-in failed", "email", email, "ip", ip)
+		s.render(w, r, http.StatusUnauthorized, "login", page{Title: "Sign in", Data: data,
+			Flash: "The e-mail address or the password is wrong."})
+		return
+	}
+	s.limiter.succeeded(email)
+	token, err := s.store.CreateSession(r.Context(), u.ID, s.opts.SessionTTL)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token.Reveal(), Path: "/", HttpOnly: true,
+		Secure: s.opts.CookieSecure, SameSite: http.SameSiteLaxMode, MaxAge: int(s.opts.SessionTTL / time.Second)})
+	s.log.Info("signed in", "user", u.ID)
+	if s.opts.OnSignIn != nil {
+		s.opts.OnSignIn(u)
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// dummyHash returns a hash of a random password at the configured cost,
+// compared against when the e-mail address is unknown so that a failed
+// sign-in takes as long whether or not the address exists.
+func (s *Server) dummyHash() string {
+	s.dummyOnce.Do(func() {
+		h, err := password.Hash(rand.Text(), s.opts.PasswordCost)
+		if err != nil {
+			panic(err) // only an invalid cost fails, and New checked it
+		}
+		s.dummy = h
+	})
+	return s.dummy
+}
+
+// safeNext keeps redirects after sign-in on this site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+func clientIP(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i >= 0 {
+		host = host[:i]
+	}
+	return host
+}
+
+func roundUp(d time.Duration) string {
+	m := int((d + time.Minute - 1) / time.Minute)
+	if m <= 1 {
+		return "a minute"
+	}
+	return strconv.Itoa(m) + " minutes"
+}

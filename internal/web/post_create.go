@@ -1,0 +1,54 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/tokenwatch/tokenwatch"
+)
+
+// createPost schedules a post. A form with mistakes comes back filled in,
+// with what is wrong next to each field. The "check" action only re-renders
+// the form (the way to check chosen pages without JavaScript).
+func (s *Server) createPost(w http.ResponseWriter, r *http.Request) {
+	sc, err := s.scopeOf(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, tokenwatch.WrapError(tokenwatch.CodeInvalid, err, "The form could not be read."))
+		return
+	}
+	f, err := s.readPostForm(sc, r.PostForm)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if r.PostFormValue("action") == "check" {
+		s.render(w, r, http.StatusOK, "post_form", page{Title: "New post", Data: f})
+		return
+	}
+	post := f.validate(s.now())
+	if post == nil {
+		s.render(w, r, http.StatusBadRequest, "post_form", page{Title: "New post", Data: f})
+		return
+	}
+	post.AuthorID = sessionFrom(r.Context()).User.ID
+	if err := s.store.CreatePost(r.Context(), post); err != nil {
+		if tokenwatch.ErrorCode(err) != tokenwatch.CodeInvalid {
+			s.fail(w, r, err)
+			return
+		}
+		f.Problems = append(f.Problems, fieldError{"text", tokenwatch.ErrorMessage(err)})
+		s.render(w, r, http.StatusBadRequest, "post_form", page{Title: "New post", Data: f})
+		return
+	}
+	q := url.Values{
+		"location":  {strconv.FormatInt(post.LocationID, 10)},
+		"date":      {post.ScheduledAt.In(f.Location.Loc()).Format(dayFormat)},
+		"scheduled": {strconv.FormatInt(post.ID, 10)},
+	}
+	http.Redirect(w, r, "/calendar?"+q.Encode(), http.StatusSeeOther)
+}

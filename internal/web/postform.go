@@ -1,0 +1,160 @@
+package web
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/store"
+)
+
+// postForm is the post form as the user filled it in, with what the
+// server makes of it: the pages of the chosen location, those of the
+// chosen ones that cannot publish now, and what is wrong.
+type postForm struct {
+	Location store.LocationRole
+	PageIDs  []int64
+	Text     string
+	Link     string
+	At       string // as a datetime-local input gives it: 2006-01-02T15:04
+
+	// Locations is the location choice; empty when the user has only one.
+	Locations []option
+	Pages     []postFormPage
+	// Blocked are the chosen pages that cannot publish now: the form
+	// offers to reconnect them first.
+	Blocked      []pageView
+	BlockedTitle string
+	// Elsewhere says pages of another location were chosen.
+	Elsewhere bool
+	Errors    map[string]string
+	// Problems are the errors in the order of the fields, for the summary.
+	Problems []fieldError
+}
+
+type postFormPage struct {
+	pageView
+	Checked bool
+}
+
+type fieldError struct {
+	Field, Message string
+}
+
+// Limits of a post.
+const (
+	maxPostText = 5000
+	maxPostLink = 2000
+)
+
+const datetimeLocal = "2006-01-02T15:04"
+
+// readPostForm reads the form's values (from the query of GET /posts/new
+// or the body of POST /posts). A location or a page the user may not see is
+// not found, like one that does not exist.
+func (s *Server) readPostForm(sc *scope, v url.Values) (*postForm, error) {
+	f := &postForm{Text: v.Get("text"), Link: strings.TrimSpace(v.Get("link")), At: v.Get("at"), Errors: map[string]string{}}
+	locID, err := sc.locationParam(v.Get("location"))
+	if err != nil {
+		return nil, err
+	}
+	var chosen []pageView
+	for _, raw := range v["page"] {
+		id, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil {
+			return nil, errNotFound("page")
+		}
+		p, err := sc.page(id)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.ContainsFunc(chosen, func(c pageView) bool { return c.ID == id }) {
+			chosen = append(chosen, p)
+		}
+	}
+	switch {
+	case locID != 0:
+	case len(chosen) > 0:
+		locID = chosen[0].LocationID
+	case len(sc.Locations) > 0:
+		locID = sc.Locations[0].ID
+	default:
+		return f, nil // no location: nothing to post to
+	}
+	f.Location, _ = sc.location(locID)
+	if len(sc.Locations) > 1 {
+		f.Locations = locationOptions(sc.Locations, locID, "")
+	}
+	for _, p := range chosen {
+		if p.LocationID != locID {
+			f.Elsewhere = true
+			continue
+		}
+		f.PageIDs = append(f.PageIDs, p.ID)
+		if !p.Publishable {
+			f.Blocked = append(f.Blocked, p)
+		}
+	}
+	if len(f.Blocked) > 0 {
+		f.BlockedTitle = "Reconnect first: " + plural(len(f.Blocked), "chosen page cannot publish now", "chosen pages cannot publish now")
+	}
+	for _, p := range sc.Pages {
+		if p.LocationID == locID {
+			f.Pages = append(f.Pages, postFormPage{pageView: p, Checked: slices.Contains(f.PageIDs, p.ID)})
+		}
+	}
+	return f, nil
+}
+
+// validate checks the form as it is submitted and returns the post it
+// describes, or nil with f.Errors filled in.
+func (f *postForm) validate(now time.Time) *tokenwatch.Post {
+	fail := func(field, format string, args ...any) {
+		if _, ok := f.Errors[field]; !ok {
+			f.Errors[field] = fmt.Sprintf(format, args...)
+			f.Problems = append(f.Problems, fieldError{field, f.Errors[field]})
+		}
+	}
+	if f.Location.Location == nil {
+		fail("location", "You are not a participant of any location, so there is nowhere to post.")
+		return nil
+	}
+	switch {
+	case f.Elsewhere:
+		fail("pages", "A post goes to pages of one location: choose pages of %s only.", f.Location.Name)
+	case len(f.PageIDs) == 0:
+		fail("pages", "Choose at least one page to post to.")
+	}
+	text := strings.TrimSpace(f.Text)
+	switch n := utf8.RuneCountInString(text); {
+	case text == "" && f.Link == "":
+		fail("text", "Write a text, or give a link below.")
+	case n > maxPostText:
+		fail("text", "The text is %d characters long; %d at most.", n, maxPostText)
+	}
+	if f.Link != "" {
+		u, err := url.Parse(f.Link)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(f.Link) > maxPostLink {
+			fail("link", "The link must be a full web address, starting with https://.")
+		}
+	}
+	var at time.Time
+	if f.At == "" {
+		fail("at", "Choose when to publish the post.")
+	} else if t, err := time.ParseInLocation(datetimeLocal, f.At, f.Location.Loc()); err != nil {
+		fail("at", "%q is not a date and time.", f.At)
+	} else if !t.After(now) {
+		fail("at", "That time has passed; choose a time to come.")
+	} else {
+		at = t
+	}
+	if len(f.Problems) > 0 {
+		return nil
+	}
+	return &tokenwatch.Post{LocationID: f.Location.ID, Text: text, Link: f.Link, ScheduledAt: at, PageIDs: f.PageIDs}
+}
