@@ -24,7 +24,7 @@ type env struct {
 }
 
 func newEnv(t *testing.T) *env {
-	e := &env{World: demotest.New(t, "")}
+	e := &env{World: demotest.New(t, demotest.Options{})}
 	e.flow = connect.New(e.Store, connect.Options{Providers: e.Providers, Policy: lifecycle.Default(), BaseURL: demotest.BaseURL, Now: e.Clock.Now,
 		OnReconnect: func(_ context.Context, p *tokenwatch.Page) {
 			e.mu.Lock()

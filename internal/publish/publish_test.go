@@ -24,7 +24,7 @@ type env struct {
 }
 
 func newEnv(t *testing.T) *env {
-	w := demotest.New(t, "")
+	w := demotest.New(t, demotest.Options{})
 	k := tokens.New(w.Store, tokens.Options{Providers: w.Providers, Policy: lifecycle.Default(), Now: w.Clock.Now})
 	return &env{World: w, pub: publish.New(w.Store, k, publish.Options{Providers: w.Providers, Policy: lifecycle.Default(), Now: w.Clock.Now})}
 }

@@ -21,7 +21,7 @@ func newKeeper(w *demotest.World) *tokens.Keeper {
 // token needs refreshing, split over two processes, make one refresh call.
 func TestOneRefreshForManyCallers(t *testing.T) {
 	t.Parallel()
-	w := demotest.New(t, "")
+	w := demotest.New(t, demotest.Options{})
 	ctx := context.Background()
 	x := w.Page(t, "x-downtown") // a 90-minute X token with a rotating refresh token
 	before, err := w.Store.PageCredentials(ctx, x.ID)
@@ -70,7 +70,7 @@ func TestOneRefreshForManyCallers(t *testing.T) {
 // was, with the failure recorded and a retry scheduled.
 func TestServerErrorStormChangesNoState(t *testing.T) {
 	t.Parallel()
-	w := demotest.New(t, "")
+	w := demotest.New(t, demotest.Options{})
 	ctx := context.Background()
 	k := newKeeper(w)
 	w.Sandbox.Fail(sandbox.Fault{Provider: tokenwatch.LinkedIn, Status: 429, RetryAfter: 2 * time.Hour})
@@ -114,7 +114,7 @@ func TestServerErrorStormChangesNoState(t *testing.T) {
 // page's problem, and the page is due at once so its alert goes out.
 func TestChecksFindProblems(t *testing.T) {
 	t.Parallel()
-	w := demotest.New(t, "")
+	w := demotest.New(t, demotest.Options{})
 	ctx := context.Background()
 	k := newKeeper(w)
 	creds := func(id string) string {
@@ -178,7 +178,7 @@ func contains(s, sub string) bool {
 // ahead of its expiry moves the deadline out, which restarts the ladder.
 func TestRefreshAheadStartsANewGeneration(t *testing.T) {
 	t.Parallel()
-	w := demotest.New(t, "")
+	w := demotest.New(t, demotest.Options{})
 	ctx := context.Background()
 	k := newKeeper(w)
 	ig := w.Page(t, "igl-airport") // Instagram Login, 40 days, refreshed 15 days ahead
@@ -203,7 +203,7 @@ func TestRefreshAheadStartsANewGeneration(t *testing.T) {
 // those.
 func TestCheckAtSignIn(t *testing.T) {
 	t.Parallel()
-	w := demotest.New(t, "")
+	w := demotest.New(t, demotest.Options{})
 	ctx := context.Background()
 	k := newKeeper(w)
 	if err := k.CheckStale(ctx, w.Users["downtown@demo.test"].ID, time.Hour); err != nil {

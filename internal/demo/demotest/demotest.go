@@ -44,10 +44,23 @@ type World struct {
 	Pages map[string]*tokenwatch.Page
 }
 
-// New seeds the demo at the clock's time, on a database of its own (a
-// SQLite file unless url is given), and starts the sandbox.
-func New(t testing.TB, url string) *World {
+// Options shape a world.
+type Options struct {
+	// DatabaseURL is the database to seed (default: a new SQLite file).
+	DatabaseURL string
+	// BaseURL is where tokenwatch runs, for the apps' callbacks (default
+	// BaseURL).
+	BaseURL string
+}
+
+// New seeds the demo at the clock's time, on a database of its own, and
+// starts the sandbox.
+func New(t testing.TB, o Options) *World {
 	t.Helper()
+	url, base := o.DatabaseURL, o.BaseURL
+	if base == "" {
+		base = BaseURL
+	}
 	ctx := context.Background()
 	sb, err := sandbox.Start()
 	if err != nil {
@@ -60,7 +73,7 @@ func New(t testing.TB, url string) *World {
 		url = filepath.Join(t.TempDir(), "demo.db")
 	}
 	st := storetest.Open(t, url, store.Options{Now: clock.Now})
-	providers, connect := demo.Network(sb.Sandbox, sb.URL, BaseURL)
+	providers, connect := demo.Network(sb.Sandbox, sb.URL, base)
 	hash, err := password.Hash(demo.Password, bcrypt.MinCost)
 	if err != nil {
 		t.Fatal(err)
