@@ -54,7 +54,7 @@ func New(st *store.Store, keeper *tokens.Keeper, opts Options) *Publisher {
 		opts.Grace = 72 * time.Hour
 	}
 	if opts.Lease == 0 {
-		opts.Lease = 2 * time.Minute
+		opts.Lease = 5 * time.Minute
 	}
 	return &Publisher{store: st, keeper: keeper, opts: opts, kick: make(chan struct{}, 1)}
 }
@@ -73,17 +73,28 @@ func (p *Publisher) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if r, err := p.Round(ctx); err != nil {
-			p.opts.Logger.Error("publishing", "err", err)
-		} else if r != (Report{}) {
-			p.opts.Logger.Info("published", "report", r.String())
-		}
+		p.safeRound(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		case <-p.kick:
 		}
+	}
+}
+
+// safeRound runs a round; a panic in it is logged, not fatal to the
+// process that also serves the web UI.
+func (p *Publisher) safeRound(ctx context.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			p.opts.Logger.Error("publishing panicked", "panic", v)
+		}
+	}()
+	if r, err := p.Round(ctx); err != nil {
+		p.opts.Logger.Error("publishing", "err", err)
+	} else if r != (Report{}) {
+		p.opts.Logger.Info("published", "report", r.String())
 	}
 }
 
@@ -116,20 +127,44 @@ func (p *Publisher) Round(ctx context.Context) (Report, error) {
 		r.Missed++
 		p.notifyMissed(ctx, d)
 	}
+	if err := p.releaseRecovered(ctx); err != nil {
+		return r, err
+	}
+	// One delivery at a time: a claim is never held longer than one
+	// publish takes, so another publisher never takes it over mid-way.
 	for {
-		batch, err := p.store.ClaimDueDeliveries(ctx, now, p.opts.Lease, 50)
-		if err != nil {
+		batch, err := p.store.ClaimDueDeliveries(ctx, now, p.opts.Lease, 1)
+		if err != nil || len(batch) == 0 {
 			return r, err
 		}
-		for _, d := range batch {
-			if err := p.deliver(ctx, d, &r); err != nil {
-				return r, err
-			}
-		}
-		if len(batch) < 50 {
-			return r, nil
+		if err := p.deliver(ctx, batch[0], &r); err != nil {
+			return r, err
 		}
 	}
+}
+
+// releaseRecovered puts back in line the held posts of pages that are
+// publishable again without a reconnect (a blocked account fixed, a
+// permission granted again, a deadline pushed out).
+func (p *Publisher) releaseRecovered(ctx context.Context) error {
+	ids, err := p.store.HeldPages(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		page, err := p.store.GetPage(ctx, id)
+		if err != nil {
+			return err
+		}
+		if ok, err := p.publishable(ctx, page); err != nil {
+			return err
+		} else if ok {
+			if err := p.Release(ctx, id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // deliver publishes one post on one page, or holds, fails or retries it.
@@ -164,13 +199,17 @@ func (p *Publisher) attempt(ctx context.Context, d store.Delivery) (store.Delive
 	if err != nil {
 		return store.DeliveryResult{Status: tokenwatch.PostFailed, Error: tokenwatch.ErrorMessage(err)}, nil
 	}
-	page, creds, err := p.keeper.Access(ctx, page.ID)
+	// Access refreshes the token first when it is about to expire; a
+	// failed refresh is recorded on the page by the keeper itself.
+	fresh, creds, err := p.keeper.Access(ctx, page.ID)
+	published := false
 	if err == nil {
 		var id string
-		id, err = prov.Publish(ctx, page, creds, provider.Post{Text: d.Post.Text, Link: d.Post.Link, MediaURL: d.Post.MediaURL})
+		id, err = prov.Publish(ctx, fresh, creds, provider.Post{Text: d.Post.Text, Link: d.Post.Link, MediaURL: d.Post.MediaURL})
 		if err == nil {
 			return store.DeliveryResult{Status: tokenwatch.PostPublished, ProviderPostID: id}, nil
 		}
+		published = true
 	}
 	var pe *provider.Error
 	isProvider := errors.As(err, &pe)
@@ -180,8 +219,10 @@ func (p *Publisher) attempt(ctx context.Context, d store.Delivery) (store.Delive
 	case isProvider && pe.Class != tokenwatch.ClassTransient:
 		// Reconnecting fixes it: flag the page (its alert goes out) and
 		// hold the post until then.
-		if err := p.keeper.Report(ctx, page.ID, err); err != nil {
-			return held, err
+		if published {
+			if err := p.keeper.Report(ctx, d.PageID, err); err != nil {
+				return held, err
+			}
 		}
 		return held, nil
 	}

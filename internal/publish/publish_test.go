@@ -184,3 +184,61 @@ func TestRejectedPostFails(t *testing.T) {
 		t.Errorf("a rejected post made the page %s", p.State)
 	}
 }
+
+// TestFailedRefreshHoldsThePost: the X token expired and its grant was
+// revoked; the refresh before publishing fails, the page is flagged and the
+// post held (the publisher must not fall over).
+func TestFailedRefreshHoldsThePost(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	x := e.Page(t, "x-downtown")
+	if n := e.Sandbox.RevokeUser(tokenwatch.X, x.ProviderUserID); n == 0 {
+		t.Fatal("nothing revoked")
+	}
+	e.Clock.Advance(7 * day) // the cake tasting (X and Facebook) is due after 6 days 16 hours
+	e.round(t)
+	if p := e.Page(t, "x-downtown"); p.State != tokenwatch.StateRevoked {
+		t.Errorf("the X page is %s, want revoked", p.State)
+	}
+	ds, _ := e.Store.PostDeliveries(context.Background(), e.post(t, "Weekend cake").ID)
+	for _, d := range ds {
+		want := tokenwatch.PostPublished
+		if d.PageID == x.ID {
+			want = tokenwatch.PostHeld
+		}
+		if d.Status != want {
+			t.Errorf("delivery to page %d is %s, want %s", d.PageID, d.Status, want)
+		}
+	}
+}
+
+// TestRecoveredPageReleasesItsPosts: a blocked account fixed at the network
+// makes the page publishable again without a reconnect; its held post goes
+// out at the next round.
+func TestRecoveredPageReleasesItsPosts(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	k := tokens.New(e.Store, tokens.Options{Providers: e.Providers, Policy: lifecycle.Default(), Now: e.Clock.Now})
+	fb := e.Page(t, "fb-downtown")
+	e.Sandbox.Block(tokenwatch.Facebook, fb.ProviderUserID, 459)
+	_ = k.Check(ctx, fb.ID)
+	if p := e.Page(t, "fb-downtown"); p.State != tokenwatch.StateAccountBlocked {
+		t.Fatalf("the page is %s, want account_blocked", p.State)
+	}
+	e.Clock.Advance(32 * time.Hour)
+	e.round(t)
+	if got := e.post(t, "Croissants").Status; got != tokenwatch.PostHeld {
+		t.Fatalf("croissants are %s, want held", got)
+	}
+	e.Sandbox.Unblock(tokenwatch.Facebook, fb.ProviderUserID)
+	if err := k.Check(ctx, fb.ID); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.round(t); r.Published != 1 {
+		t.Errorf("after the account was fixed: %v", r)
+	}
+	if got := e.post(t, "Croissants").Status; got != tokenwatch.PostPublished {
+		t.Errorf("croissants are %s", got)
+	}
+}

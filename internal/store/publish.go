@@ -150,6 +150,24 @@ func (s *Store) ReleaseHeld(ctx context.Context, pageID int64) (int, error) {
 	return n, err
 }
 
+// HeldPages returns the pages that hold posts.
+func (s *Store) HeldPages(ctx context.Context) ([]int64, error) {
+	rows, err := s.query(ctx, s.rdb, `SELECT DISTINCT page_id FROM post_pages WHERE status = $1 ORDER BY page_id`, tokenwatch.PostHeld)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 // MissHeld marks missed the deliveries held since before the given time
 // (the grace window passed) and returns them.
 func (s *Store) MissHeld(ctx context.Context, scheduledBefore time.Time) ([]Delivery, error) {
