@@ -182,7 +182,9 @@ func TestCrossSiteFormsAreRefused(t *testing.T) {
 func TestNextStaysOnSite(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	for next, want := range map[string]string{"/calendar": "/calendar", "//evil.example": "/", "https://evil.example": "/", "/\\evil": "/"} {
+	for next, want := range map[string]string{
+		"/calendar": "/calendar", "/issues?location=2": "/issues?location=2", "//evil.example": "/", "https://evil.example": "/",
+		"/\\evil": "/", "/\t/evil.example": "/", "/%09/evil.example": "/%09/evil.example", "/\n/evil": "/", "javascript:alert(1)": "/"} {
 		c := e.browser(t)
 		_, _, h := post(t, c, e.srv.URL+"/login", url.Values{"email": {"owner@demo.test"}, "password": {"right password"}, "next": {next}})
 		if got := h.Get("Location"); got != want {
