@@ -44,6 +44,16 @@ func TriageOAuth(status int, body []byte) *provider.Error {
 		e.Class = tokenwatch.ClassMustReconnect
 	case "insufficient_scope", "invalid_scope", "scope_not_authorized":
 		e.Class = tokenwatch.ClassPermissionMissing
+	case "invalid_client", "unauthorized_client", "unsupported_grant_type":
+		// tokenwatch's own app is refused (a wrong or rotated client
+		// secret): an operator must fix the configuration; the pages'
+		// grants are not in question and reconnecting would not help.
+		e.Class = tokenwatch.ClassTransient
+		if desc == "" {
+			e.Message = "the network refused tokenwatch's app credentials (" + code + "); check the app's client id and secret"
+		}
+	case "server_error", "temporarily_unavailable":
+		e.Class = tokenwatch.ClassTransient
 	default:
 		e.Class = ClassForStatus(status)
 	}
