@@ -283,8 +283,8 @@ func (p Policy) Evaluate(f Facts, sent []Sent, now time.Time) Decision {
 		d.NextAlertAt = now
 	}
 
-	if f.AutoRefresh && f.RefreshLead > 0 && !f.AccessExpiresAt.IsZero() && d.State.Publishable() {
-		d.RefreshAt = later(f.AccessExpiresAt.Add(-f.RefreshLead), f.RetryAt)
+	if lead := p.refreshLead(f); f.AutoRefresh && lead > 0 && !f.AccessExpiresAt.IsZero() && d.State.Publishable() {
+		d.RefreshAt = later(f.AccessExpiresAt.Add(-lead), f.RetryAt)
 	}
 	if p.checkEvery > 0 && d.State != tokenwatch.StateRevoked && d.State != tokenwatch.StateExpired {
 		d.CheckAt = later(f.LastCheckedAt.Add(p.checkEvery), f.RetryAt)
@@ -294,6 +294,17 @@ func (p Policy) Evaluate(f Facts, sent []Sent, now time.Time) Decision {
 	}
 	d.NextAt = earliest(d.NextAlertAt, d.RefreshAt, d.CheckAt)
 	return d
+}
+
+// refreshLead is how long before its expiry an access token is refreshed.
+// A token that can only be prolonged while valid is an access deadline:
+// it is refreshed before the first alert threshold is reached, so that a
+// working refresh never lets the page look expiring.
+func (p Policy) refreshLead(f Facts) time.Duration {
+	if f.RefreshBeforeExpiry && f.RefreshLead > 0 {
+		return max(f.RefreshLead, p.thresholds[0]+24*time.Hour)
+	}
+	return f.RefreshLead
 }
 
 func (p Policy) state(f Facts, deadline, now time.Time) tokenwatch.State {

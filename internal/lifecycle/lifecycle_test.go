@@ -165,6 +165,10 @@ func TestNextAt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	custom30, err := NewPolicy([]time.Duration{30 * day, 3 * day}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name   string
 		policy Policy
@@ -180,6 +184,8 @@ func TestNextAt(t *testing.T) {
 		{"no deadline, no checks: never", noChecks, Facts{}, nil, time.Time{}},
 		{"Meta token refreshed days ahead of expiry", noChecks,
 			Facts{AccessExpiresAt: at(50 * day), AutoRefresh: true, RefreshBeforeExpiry: true, RefreshLead: 15 * day}, nil, at(35 * day)},
+		{"a token prolonged only while valid is refreshed before the first threshold, whatever its lead", custom30,
+			Facts{AccessExpiresAt: at(50 * day), AutoRefresh: true, RefreshBeforeExpiry: true, RefreshLead: 15 * day}, nil, at(19 * day)},
 		{"refresh overdue: now or earlier", noChecks,
 			Facts{AccessExpiresAt: at(5 * day), AutoRefresh: true, RefreshLead: 15 * day, RefreshExpiresAt: at(200 * day)}, nil, at(-10 * day)},
 		{"refresh after a transient failure waits for the backoff", noChecks,

@@ -339,6 +339,9 @@ func (s *Store) DeletePage(ctx context.Context, id int64) error {
 // Check is what a successful health check learned about a page.
 type Check struct {
 	CheckedAt time.Time
+	// Problem is the page's problem after the check: none, unless the
+	// check could not tell (a network that does not list scopes).
+	Problem tokenwatch.Problem
 	// New expiries the network reported; zero keeps the stored ones.
 	AccessExpiresAt     time.Time
 	DataAccessExpiresAt time.Time
@@ -350,7 +353,7 @@ type Check struct {
 }
 
 // RecordCheck records a successful health check: the grant is alive, so
-// any problem, last error and retry are cleared.
+// the last error and retry are cleared, and the problem set to c.Problem.
 func (s *Store) RecordCheck(ctx context.Context, pageID int64, c Check) (*tokenwatch.Page, error) {
 	gen := 0
 	if c.NewGeneration {
@@ -366,10 +369,10 @@ func (s *Store) RecordCheck(ctx context.Context, pageID int64, c Check) (*tokenw
 				access_expires_at = coalesce($3, access_expires_at),
 				data_access_expires_at = coalesce($4, data_access_expires_at),
 				scopes = coalesce($5, scopes), generation = generation + $6,
-				problem = '', last_error_class = '', last_error_message = '', last_error_at = NULL, retry_at = NULL,
+				problem = $10, last_error_class = '', last_error_message = '', last_error_at = NULL, retry_at = NULL,
 				state = $7, next_due_at = $8, updated_at = $9
 			WHERE id = $1`,
-			pageID, c.CheckedAt, c.AccessExpiresAt, c.DataAccessExpiresAt, scopes, gen, c.State, c.NextDueAt, s.now().UTC())
+			pageID, c.CheckedAt, c.AccessExpiresAt, c.DataAccessExpiresAt, scopes, gen, c.State, c.NextDueAt, s.now().UTC(), c.Problem)
 		if err := affectedOne(res, err, "page"); err != nil {
 			return err
 		}

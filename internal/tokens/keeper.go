@@ -73,15 +73,21 @@ const (
 )
 
 // Access returns a page and its credentials ready to use: when the access
-// token expires within the skew and the network lets tokenwatch refresh
-// it, it is refreshed first (once, however many callers ask at the same
-// time).
+// token expires within the skew and tokenwatch can refresh it, it is
+// refreshed first (once, however many callers ask at the same time). While
+// a refresh is backing off after a transient failure, an expired token is
+// not handed out: the caller gets a transient error and tries later.
 func (k *Keeper) Access(ctx context.Context, pageID int64) (*tokenwatch.Page, tokenwatch.Credentials, error) {
-	page, prov, err := k.load(ctx, pageID)
+	page, _, err := k.load(ctx, pageID)
 	if err != nil {
 		return nil, tokenwatch.Credentials{}, err
 	}
-	if prov.Info().RefreshDue(page.AccessExpiresAt, k.opts.Now().Add(k.opts.Skew)) && page.State.Publishable() {
+	now := k.opts.Now()
+	if expiring := k.expiring(page, now); expiring && page.AutoRefresh && page.State.Publishable() {
+		if page.RetryAt.After(now) {
+			return nil, tokenwatch.Credentials{}, &provider.Error{Provider: page.Provider, Class: tokenwatch.ClassTransient,
+				Code: "backoff", Message: "the token is being refreshed again after a failure; try later", RetryAfter: page.RetryAt.Sub(now)}
+		}
 		if err := k.refresh(ctx, pageID); err != nil {
 			return nil, tokenwatch.Credentials{}, err
 		}
@@ -93,8 +99,27 @@ func (k *Keeper) Access(ctx context.Context, pageID int64) (*tokenwatch.Page, to
 	return page, creds, err
 }
 
-// Refresh prolongs a page's token if its network says it is due (the
-// sweep calls it when the refresh moment has come).
+// expiring says the access token expires within the skew.
+func (k *Keeper) expiring(p *tokenwatch.Page, now time.Time) bool {
+	return !p.AccessExpiresAt.IsZero() && !now.Add(k.opts.Skew).Before(p.AccessExpiresAt)
+}
+
+// refreshDue says whether a page's token should be refreshed now: when it
+// is about to expire, or when the policy's refresh-ahead moment has come;
+// never for a token tokenwatch cannot refresh, nor during a backoff.
+func (k *Keeper) refreshDue(ctx context.Context, p *tokenwatch.Page, now time.Time) (bool, error) {
+	if !p.AutoRefresh || p.AccessExpiresAt.IsZero() || p.RetryAt.After(now) {
+		return false, nil
+	}
+	if k.expiring(p, now) {
+		return true, nil
+	}
+	d, err := k.evaluate(ctx, p, now)
+	return !d.RefreshAt.IsZero() && !now.Before(d.RefreshAt), err
+}
+
+// Refresh prolongs a page's token if it is due (the sweep calls it when
+// the policy's refresh moment has come).
 func (k *Keeper) Refresh(ctx context.Context, pageID int64) error {
 	return k.refresh(ctx, pageID)
 }
@@ -113,8 +138,13 @@ func (k *Keeper) load(ctx context.Context, pageID int64) (*tokenwatch.Page, prov
 
 // refresh runs one refresh of the page at a time in this process
 // (singleflight) and across processes (the page's lock in the database).
+// Once started, a refresh runs to its end even if its caller gives up: a
+// network that rotates refresh tokens has spent the old one, and the new
+// one must be stored.
 func (k *Keeper) refresh(ctx context.Context, pageID int64) error {
-	_, err, _ := k.flights.Do("refresh:"+strconv.FormatInt(pageID, 10), func() (any, error) {
+	ch := k.flights.DoChan("refresh:"+strconv.FormatInt(pageID, 10), func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), k.opts.LockTTL-5*time.Second)
+		defer cancel()
 		release, err := k.lock(ctx, pageID)
 		if err != nil {
 			return nil, err
@@ -122,7 +152,12 @@ func (k *Keeper) refresh(ctx context.Context, pageID int64) error {
 		defer release()
 		return nil, k.refreshLocked(ctx, pageID)
 	})
-	return err
+	select {
+	case r := <-ch:
+		return r.Err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // lock waits for the page's lock.
@@ -155,8 +190,8 @@ func (k *Keeper) refreshLocked(ctx context.Context, pageID int64) error {
 	}
 	info := prov.Info()
 	now := k.opts.Now()
-	if !info.RefreshDue(page.AccessExpiresAt, now.Add(k.opts.Skew)) {
-		return nil
+	if due, err := k.refreshDue(ctx, page, now); err != nil || !due {
+		return err
 	}
 	creds, err := k.store.PageCredentials(ctx, pageID)
 	if err != nil {
@@ -309,7 +344,13 @@ func (k *Keeper) check(ctx context.Context, pageID int64) error {
 	if err != nil {
 		return err
 	}
-	if prov.Info().RefreshDue(page.AccessExpiresAt, k.opts.Now().Add(k.opts.Skew)) {
+	now := k.opts.Now()
+	if page.RetryAt.After(now) {
+		return nil // backing off after a transient failure
+	}
+	if due, err := k.refreshDue(ctx, page, now); err != nil {
+		return err
+	} else if due {
 		if err := k.refresh(ctx, pageID); err != nil {
 			return err
 		}
@@ -326,16 +367,21 @@ func (k *Keeper) check(ctx context.Context, pageID int64) error {
 		k.opts.Logger.Warn("check failed", "page", pageID, "provider", page.Provider, "class", provider.ClassOf(err), "err", err)
 		return errors.Join(err, k.recordFailure(ctx, page, err))
 	}
-	now := k.opts.Now()
+	now = k.opts.Now()
 	after := *page
 	after.AccessExpiresAt = keep(ins.AccessExpiresAt, page.AccessExpiresAt)
 	after.DataAccessExpiresAt = keep(ins.DataAccessExpiresAt, page.DataAccessExpiresAt)
 	after.Problem, after.LastCheckedAt, after.RetryAt = "", now, time.Time{}
+	if page.Problem == tokenwatch.ProblemPermissionMissing && ins.Scopes == nil {
+		// The network does not say which scopes the token holds: a valid
+		// token proves nothing about the missing permission.
+		after.Problem = page.Problem
+	}
 	d, err := k.evaluate(ctx, &after, now)
 	if err != nil {
 		return err
 	}
-	_, err = k.store.RecordCheck(ctx, pageID, store.Check{CheckedAt: now, AccessExpiresAt: ins.AccessExpiresAt,
+	_, err = k.store.RecordCheck(ctx, pageID, store.Check{CheckedAt: now, Problem: after.Problem, AccessExpiresAt: ins.AccessExpiresAt,
 		DataAccessExpiresAt: ins.DataAccessExpiresAt, Scopes: ins.Scopes, NewGeneration: pushedOut(page, &after),
 		State: d.State, NextDueAt: nextDue(d, now)})
 	return err

@@ -100,8 +100,14 @@ func TestServerErrorStormChangesNoState(t *testing.T) {
 	if second := fb.RetryAt.Sub(fb.LastError.At); second != 2*first {
 		t.Errorf("backoff %v then %v, want it doubled", first, second)
 	}
-	// Once the network is back, the next check clears the error.
+	// During the backoff, nothing is tried; once the network is back and
+	// the backoff over, the next check clears the error.
 	w.Sandbox.ClearFaults()
+	calls := w.Sandbox.Calls(tokenwatch.Facebook, sandbox.OpInspect)
+	if err := k.Check(ctx, fb.ID); err != nil || w.Sandbox.Calls(tokenwatch.Facebook, sandbox.OpInspect) != calls {
+		t.Errorf("a check during the backoff reached the network (%v)", err)
+	}
+	w.Clock.Advance(fb.RetryAt.Sub(w.Clock.Now()))
 	if err := k.Check(ctx, fb.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -68,11 +68,12 @@ func (p *Provider) Info() provider.Info {
 		Scopes:              scopes,
 		RequiredScopes:      requiredScopes,
 		PKCE:                false,
-		AutoRefresh:         p.cfg.RefreshEnabled,
-		RefreshBeforeExpiry: true,
-		// The 60-day token is refreshed a little ahead: LinkedIn's refresh
-		// token keeps its first-consent expiry whatever we do.
-		RefreshLead:  leadIf(p.cfg.RefreshEnabled, 7*24*time.Hour),
+		AutoRefresh: p.cfg.RefreshEnabled,
+		// The refresh token works after the access token has expired (it
+		// lasts until its own, first-consent expiry), so the access token's
+		// expiry is no deadline; it is still refreshed a little ahead.
+		RefreshBeforeExpiry: false,
+		RefreshLead:         leadIf(p.cfg.RefreshEnabled, 7*24*time.Hour),
 		RequiredRole: requiredRole,
 		Troubleshooting: []string{
 			"Disconnect the page, then reconnect it while signed in to LinkedIn as a Super Admin of the company page " +
