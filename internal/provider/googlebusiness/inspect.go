@@ -3,6 +3,7 @@ package googlebusiness
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
@@ -19,7 +20,16 @@ func (p *Provider) Inspect(ctx context.Context, page *tokenwatch.Page, creds tok
 	if err != nil {
 		return nil, err
 	}
-	role, err := p.role(ctx, creds.AccessToken, locationName(page.ProviderPageID), personal(accounts), "")
+	// The page id is accounts/{a}/locations/{l}: the user's role on that
+	// account (a location group) counts when they are not listed among the
+	// location's own admins, as when the page was connected.
+	var accountRole string
+	for _, a := range accounts {
+		if strings.HasPrefix(page.ProviderPageID, a.Name+"/") {
+			accountRole = a.Role
+		}
+	}
+	role, err := p.role(ctx, creds.AccessToken, locationName(page.ProviderPageID), personal(accounts), accountRole)
 	if err != nil {
 		return nil, err
 	}

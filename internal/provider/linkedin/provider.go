@@ -64,17 +64,17 @@ func New(cfg provider.Config) *Provider {
 // Info describes LinkedIn. PKCE is for LinkedIn's native apps only.
 func (p *Provider) Info() provider.Info {
 	return provider.Info{
-		Name:                tokenwatch.LinkedIn,
-		Scopes:              scopes,
-		RequiredScopes:      requiredScopes,
-		PKCE:                false,
-		AutoRefresh: p.cfg.RefreshEnabled,
+		Name:           tokenwatch.LinkedIn,
+		Scopes:         scopes,
+		RequiredScopes: requiredScopes,
+		PKCE:           false,
+		AutoRefresh:    p.cfg.RefreshEnabled,
 		// The refresh token works after the access token has expired (it
 		// lasts until its own, first-consent expiry), so the access token's
 		// expiry is no deadline; it is still refreshed a little ahead.
 		RefreshBeforeExpiry: false,
 		RefreshLead:         leadIf(p.cfg.RefreshEnabled, 7*24*time.Hour),
-		RequiredRole: requiredRole,
+		RequiredRole:        requiredRole,
 		Troubleshooting: []string{
 			"Disconnect the page, then reconnect it while signed in to LinkedIn as a Super Admin of the company page " +
 				"(the page's admin tools → Manage admins). Content Admins, Analysts and Curators cannot connect it.",
