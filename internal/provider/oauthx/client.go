@@ -12,10 +12,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
@@ -24,6 +27,10 @@ import (
 
 // DefaultTimeout bounds every call when the configuration brings no client.
 const DefaultTimeout = 30 * time.Second
+
+// MediaTimeout bounds a media download or upload (a video), which may take
+// much longer than an API call.
+const MediaTimeout = 15 * time.Minute
 
 // maxBody bounds what is read of a response.
 const maxBody = 4 << 20
@@ -37,6 +44,7 @@ type Triage func(status int, body []byte) *provider.Error
 type Client struct {
 	name    tokenwatch.Provider
 	doer    provider.HTTPDoer
+	media   provider.HTTPDoer // long transfers: media downloads and uploads
 	baseURL string
 	triage  Triage
 }
@@ -44,11 +52,39 @@ type Client struct {
 // NewClient returns a client for network name configured by cfg, whose
 // failures are classified by triage.
 func NewClient(name tokenwatch.Provider, cfg provider.Config, triage Triage) *Client {
-	doer := cfg.HTTPClient
+	doer, media := cfg.HTTPClient, cfg.HTTPClient
 	if doer == nil {
 		doer = &http.Client{Timeout: DefaultTimeout}
+		// Media URLs come from posts: unless the network itself is moved
+		// (the sandbox, a test server), they may not reach this machine or
+		// its private network.
+		media = &http.Client{Timeout: MediaTimeout, Transport: publicOnly(cfg.BaseURL != "")}
 	}
-	return &Client{name: name, doer: doer, baseURL: strings.TrimRight(cfg.BaseURL, "/"), triage: triage}
+	return &Client{name: name, doer: doer, media: media, baseURL: strings.TrimRight(cfg.BaseURL, "/"), triage: triage}
+}
+
+// publicOnly is a transport whose connections may only go to public
+// addresses, unless allowPrivate.
+func publicOnly(allowPrivate bool) http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second,
+		Control: func(_, address string, _ syscall.RawConn) error {
+			host, _, err := net.SplitHostPort(address)
+			if err != nil {
+				return err
+			}
+			ip, err := netip.ParseAddr(host)
+			if err != nil {
+				return err
+			}
+			if !allowPrivate && (ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
+				ip.IsUnspecified() || ip.IsMulticast()) {
+				return fmt.Errorf("media address %s is not public", ip)
+			}
+			return nil
+		}}
+	t.DialContext = dialer.DialContext
+	return t
 }
 
 // Name is the network the client calls.
@@ -90,6 +126,8 @@ type Request struct {
 	BasicUser     string
 	BasicPassword tokenwatch.Secret
 	Header        http.Header
+	// Media marks a long transfer (an upload): it gets MediaTimeout.
+	Media bool
 }
 
 // secrets lists every credential the request carries, so that none of them
@@ -146,7 +184,11 @@ func (c *Client) send(ctx context.Context, r Request) ([]byte, http.Header, erro
 		return nil, nil, &provider.Error{Provider: c.name, Class: tokenwatch.ClassTransient, Code: "bad_request",
 			Message: "could not build the request", Rejected: true}
 	}
-	resp, err := c.doer.Do(req)
+	doer := c.doer
+	if r.Media {
+		doer = c.media
+	}
+	resp, err := doer.Do(req)
 	if err != nil {
 		return nil, nil, c.NetworkError(req, err, r.secrets()...)
 	}
@@ -312,11 +354,14 @@ func (c *Client) Refuse(code, message string) error {
 // with the media refuses the post.
 func (c *Client) Fetch(ctx context.Context, mediaURL string) (io.ReadCloser, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, mediaURL, nil)
-	if err != nil {
-		return nil, "", c.Refuse("media_url", "the media URL is not valid")
+	if err != nil || (req.URL.Scheme != "http" && req.URL.Scheme != "https") {
+		return nil, "", c.Refuse("media_url", "the media URL is not a valid http(s) URL")
 	}
-	resp, err := c.doer.Do(req)
+	resp, err := c.media.Do(req)
 	if err != nil {
+		if strings.Contains(err.Error(), "is not public") {
+			return nil, "", c.Refuse("media_url", "the media URL does not point to a public address")
+		}
 		return nil, "", c.NetworkError(req, err)
 	}
 	if resp.StatusCode != http.StatusOK {

@@ -50,6 +50,7 @@ func (p *Provider) Publish(ctx context.Context, page *tokenwatch.Page, creds tok
 		Body:        pr,
 		ContentType: "multipart/related; boundary=" + mw.Boundary(),
 		Token:       creds.AccessToken,
+		Media:       true,
 	}, &r)
 	pr.Close()
 	return r.ID, err
