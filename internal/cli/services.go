@@ -69,9 +69,33 @@ func (s *services) reconnected(ctx context.Context, p *tokenwatch.Page) {
 	}
 }
 
-// background runs the background work until ctx ends: publishing.
+// background runs the background work until ctx ends: publishing, and
+// clearing expired sessions and OAuth flows every hour.
 func (s *services) background(ctx context.Context) {
 	go s.publisher.Run(ctx, 30*time.Second)
+	go s.janitor(ctx, time.Hour)
+}
+
+// janitor deletes expired sessions and abandoned OAuth flows (which hold
+// sealed tokens) every interval.
+func (s *services) janitor(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := s.store.DeleteExpiredSessions(ctx); err != nil {
+			s.log.Error("deleting expired sessions", "err", err)
+		} else if n > 0 {
+			s.log.Debug("expired sessions deleted", "sessions", n)
+		}
+		if err := s.store.DeleteExpiredOAuth(ctx); err != nil {
+			s.log.Error("deleting expired OAuth flows", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // checkAtSignIn checks, in the background, the pages of a user who just

@@ -6,12 +6,20 @@ import (
 )
 
 // RotateKeys re-encrypts, under the keyring's current key, the tokens of
-// every page sealed under another key, batch pages at a time, and returns
+// every page sealed under another key (and drops the OAuth flows in
+// progress sealed under one), batch pages at a time, and returns
 // how many it re-encrypted. It runs beside a live service: each page is
 // rewritten only if its ciphertext is still the one read, so a refresh that
 // lands meanwhile is neither lost nor overwritten (the page is read again in
 // the next pass).
 func (s *Store) RotateKeys(ctx context.Context, batch int) (int, error) {
+	// OAuth flows in progress live ten minutes: those sealed under an old
+	// key are dropped rather than re-encrypted (the person starts again).
+	for _, table := range []string{"oauth_states", "oauth_pending"} {
+		if _, err := s.exec(ctx, s.db, `DELETE FROM `+table+` WHERE key_id <> $1`, s.keys.CurrentID()); err != nil {
+			return 0, err
+		}
+	}
 	total := 0
 	for {
 		n, remaining, err := s.rotateBatch(ctx, batch)

@@ -389,6 +389,11 @@ func testRotateKeys(t *testing.T, e Engine) {
 	}
 	before, err := s.KeyUsage(ctx)
 	must(t, err)
+	session, err := s.CreateSession(ctx, f.Owner.ID, time.Hour)
+	must(t, err)
+	state, err := s.CreateOAuthState(ctx, session.Reveal(), store.OAuthState{Provider: tokenwatch.X, UserID: f.Owner.ID,
+		Verifier: tokenwatch.NewSecret("v"), RedirectURI: "https://x", ExpiresAt: time.Now().Add(time.Hour)})
+	must(t, err)
 
 	// The service keeps running (with both keys) while the rotation runs.
 	bothRing, _ := keyring.New(newKey, oldKey)
@@ -409,6 +414,9 @@ func testRotateKeys(t *testing.T, e Engine) {
 	must(t, err)
 	if len(after) != 1 || after[bothRing.CurrentID()] != before[oldRing.CurrentID()] {
 		t.Errorf("key usage before %v, after %v (rotated %d): want every page under %s", before, after, n, bothRing.CurrentID())
+	}
+	if _, err := rotator.ConsumeOAuthState(ctx, state.Reveal(), session.Reveal(), tokenwatch.X); err != store.ErrStateUnknown {
+		t.Errorf("an OAuth flow sealed under the old key survived the rotation: %v", err)
 	}
 	newOnly, _ := keyring.New(newKey)
 	s2 := Open(t, url, store.Options{Keys: newOnly})
