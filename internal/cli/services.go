@@ -118,15 +118,16 @@ func (s *services) handler(env Env, demoLogins []web.DemoLogin, extra map[string
 		cost = password.DefaultCost
 	}
 	ui, err := web.New(s.store, web.Options{
-		Logger:       s.log,
-		Policy:       s.policy,
-		CookieSecure: s.cfg.CookieSecure,
-		SessionTTL:   s.cfg.SessionTTL,
-		DemoLogins:   demoLogins,
-		Demo:         demoLogins != nil,
-		PasswordCost: cost,
-		Flow:         s.flow,
-		OnSignIn:     s.checkAtSignIn,
+		Logger:         s.log,
+		Policy:         s.policy,
+		CookieSecure:   s.cfg.CookieSecure,
+		SessionTTL:     s.cfg.SessionTTL,
+		DemoLogins:     demoLogins,
+		Demo:           demoLogins != nil,
+		PasswordCost:   cost,
+		Flow:           s.flow,
+		TrustedProxies: s.cfg.TrustedProxies,
+		OnSignIn:       s.checkAtSignIn,
 	})
 	if err != nil {
 		return nil, err

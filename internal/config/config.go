@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"slices"
@@ -50,6 +51,9 @@ type Config struct {
 	SessionTTL time.Duration
 	// CookieSecure marks cookies Secure (default: when BaseURL is https).
 	CookieSecure bool
+	// TrustedProxies are load balancers whose X-Forwarded-For header names
+	// the client.
+	TrustedProxies []netip.Prefix
 
 	LogLevel  slog.Level
 	LogFormat string // "text" or "json"
@@ -113,6 +117,7 @@ func Load(env Env) (*Config, error) {
 	}
 	c.BaseURL = r.baseURL("TOKENWATCH_BASE_URL", "http://"+c.Addr)
 	c.CookieSecure = r.boolean("TOKENWATCH_COOKIE_SECURE", strings.HasPrefix(c.BaseURL, "https://"))
+	c.TrustedProxies = r.prefixes("TOKENWATCH_TRUSTED_PROXIES")
 	c.SecretKey = r.secret("TOKENWATCH_SECRET_KEY")
 	for _, k := range strings.Split(r.secret("TOKENWATCH_SECRET_KEY_PREVIOUS").Reveal(), ",") {
 		if k = strings.TrimSpace(k); k != "" {
@@ -202,6 +207,25 @@ func (r *reader) smtp(name, v string) {
 		// The value may hold a password: do not echo it.
 		r.fail(name, "not an smtp:// or smtps:// URL with a host")
 	}
+}
+
+// prefixes reads a comma-separated list of addresses or CIDR prefixes.
+func (r *reader) prefixes(name string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, part := range strings.Split(r.str(name, ""), ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(part); err == nil {
+			out = append(out, p.Masked())
+		} else if a, err := netip.ParseAddr(part); err == nil {
+			out = append(out, netip.PrefixFrom(a, a.BitLen()))
+		} else {
+			r.fail(name, "%q is not an address or a CIDR prefix (e.g. 10.0.0.0/8)", part)
+		}
+	}
+	return out
 }
 
 func (r *reader) boolean(name string, def bool) bool {

@@ -36,6 +36,7 @@ func TestValues(t *testing.T) {
 				"TOKENWATCH_GOOGLE_BUSINESS_BASE_URL": "http://127.0.0.1:9999/google_business",
 				"TOKENWATCH_SMTP_URL":                 "smtp://u:p@mail.example.com:587",
 				"TOKENWATCH_LOG_LEVEL":                "debug",
+				"TOKENWATCH_TRUSTED_PROXIES":          "10.1.2.3/8, 192.168.0.7",
 			}[k]
 		},
 		ReadFile: func(name string) ([]byte, error) {
@@ -57,6 +58,9 @@ func TestValues(t *testing.T) {
 	if c.SecretKey.Reveal() != "the-key" || len(c.PreviousSecretKeys) != 2 {
 		t.Errorf("secret key from file %q, previous %d", c.SecretKey.Reveal(), len(c.PreviousSecretKeys))
 	}
+	if len(c.TrustedProxies) != 2 || c.TrustedProxies[0].String() != "10.0.0.0/8" || c.TrustedProxies[1].String() != "192.168.0.7/32" {
+		t.Errorf("trusted proxies %v", c.TrustedProxies)
+	}
 	li := c.Providers[tokenwatch.LinkedIn]
 	if !li.Configured() || !li.RefreshEnabled || c.Providers[tokenwatch.GoogleBusiness].BaseURL != "http://127.0.0.1:9999/google_business" {
 		t.Errorf("providers: %+v", c.Providers)
@@ -75,6 +79,7 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		"TOKENWATCH_SWEEP_INTERVAL":   "-1m",
 		"TOKENWATCH_COOKIE_SECURE":    "maybe",
 		"TOKENWATCH_LOG_LEVEL":        "loud",
+		"TOKENWATCH_TRUSTED_PROXIES":  "10.0.0.0/8, lb.internal",
 		"TOKENWATCH_LOG_FORMAT":       "xml",
 		"TOKENWATCH_SMTP_URL":         "http://user:hunter2@x",
 		"TOKENWATCH_SECRET_KEY_FILE":  "/missing",

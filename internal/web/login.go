@@ -20,7 +20,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	pw := r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
 	data := loginData{Email: email, Next: next, DemoLogins: s.opts.DemoLogins}
-	ip := clientIP(r)
+	ip := clientIP(r, s.opts.TrustedProxies)
 
 	if wait := s.limiter.blocked(ip, email); wait > 0 {
 		s.render(w, r, http.StatusTooManyRequests, "login", page{Title: "Sign in", Data: data,
@@ -42,7 +42,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			Flash: "The e-mail address or the password is wrong."})
 		return
 	}
-	s.limiter.succeeded(email)
+	s.limiter.succeeded(ip, email)
 	token, err := s.store.CreateSession(r.Context(), u.ID, s.opts.SessionTTL)
 	if err != nil {
 		s.fail(w, r, err)
@@ -83,14 +83,6 @@ func safeNext(next string) string {
 		return "/"
 	}
 	return u.RequestURI()
-}
-
-func clientIP(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i >= 0 {
-		host = host[:i]
-	}
-	return host
 }
 
 func roundUp(d time.Duration) string {

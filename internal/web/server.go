@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -41,6 +42,9 @@ type Options struct {
 	PasswordCost int
 	// Flow runs the connect and reconnect flows; nil disables them.
 	Flow *connect.Flow
+	// TrustedProxies are the load balancers whose X-Forwarded-For names
+	// the client (for the sign-in limiter).
+	TrustedProxies []netip.Prefix
 	// OnSignIn, if set, is called after each sign-in (to check the user's
 	// pages with their networks).
 	OnSignIn func(u *tokenwatch.User)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -213,5 +214,45 @@ func TestSessionCookieIsProtected(t *testing.T) {
 	}
 	if !found {
 		t.Error("no session cookie")
+	}
+}
+
+// TestLockOutNeedsTheSameClient: five wrong passwords from one client do
+// not lock the person out from their own; behind a trusted proxy the client
+// is the one X-Forwarded-For names.
+func TestLockOutNeedsTheSameClient(t *testing.T) {
+	t.Parallel()
+	st := storetest.Open(t, filepath.Join(t.TempDir(), "tw.db"), store.Options{})
+	f := storetest.Seed(t, st)
+	hash, _ := password.Hash("right password", bcrypt.MinCost)
+	if err := st.SetPassword(t.Context(), f.Member.ID, hash); err != nil {
+		t.Fatal(err)
+	}
+	w, err := web.New(st, web.Options{Policy: lifecycle.Default(), PasswordCost: bcrypt.MinCost,
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(w)
+	t.Cleanup(srv.Close)
+	try := func(client, pw string) int {
+		req, _ := http.NewRequest("POST", srv.URL+"/login", strings.NewReader(url.Values{"email": {"member@demo.test"}, "password": {pw}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", "203.0.113.9, "+client)
+		resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for range 5 {
+		try("198.51.100.66", "guess")
+	}
+	if got := try("198.51.100.66", "right password"); got != http.StatusTooManyRequests {
+		t.Errorf("the guessing client: %d, want 429", got)
+	}
+	if got := try("198.51.100.20", "right password"); got != http.StatusSeeOther {
+		t.Errorf("the person from their own client: %d, want a sign-in", got)
 	}
 }
