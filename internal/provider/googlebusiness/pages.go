@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
 )
@@ -29,7 +31,11 @@ func (p *Provider) Pages(ctx context.Context, grant *provider.Grant) ([]provider
 		return nil, err
 	}
 	me := personal(accounts)
-	var out []provider.Candidate
+	type found struct {
+		account account
+		loc     location
+	}
+	var locs []found
 	for _, a := range accounts {
 		var r struct {
 			Locations []location `json:"locations"`
@@ -39,18 +45,32 @@ func (p *Provider) Pages(ctx context.Context, grant *provider.Grant) ([]provider
 			return nil, err
 		}
 		for _, l := range r.Locations {
-			role, err := p.role(ctx, grant.AccessToken, l.Name, me, a.Role)
+			locs = append(locs, found{a, l})
+		}
+	}
+	// One admins call per location: a few at a time, so that an agency
+	// with hundreds of locations is listed within a page load.
+	out := make([]provider.Candidate, len(locs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for i, f := range locs {
+		g.Go(func() error {
+			role, err := p.role(gctx, grant.AccessToken, f.loc.Name, me, f.account.Role)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			c := provider.Candidate{ID: a.Name + "/" + l.Name, Name: l.Title, Role: role, Eligible: eligibleRoles[role]}
+			c := provider.Candidate{ID: f.account.Name + "/" + f.loc.Name, Name: f.loc.Title, Role: role, Eligible: eligibleRoles[role]}
 			if c.Eligible {
 				c.Token = grant.Token
 			} else {
 				c.Refusal = fmt.Sprintf("You are %s of this Business Profile; connecting it needs an %s.", article(role), requiredRole)
 			}
-			out = append(out, c)
-		}
+			out[i] = c
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

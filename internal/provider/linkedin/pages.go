@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
 )
@@ -32,22 +34,32 @@ func (p *Provider) Pages(ctx context.Context, grant *provider.Grant) ([]provider
 	if err != nil {
 		return nil, err
 	}
-	out := make([]provider.Candidate, 0, len(roles))
-	for _, org := range slices.Sorted(maps.Keys(roles)) {
-		var o struct {
-			LocalizedName string `json:"localizedName"`
-		}
-		if _, err := p.oauth.Do(ctx, p.rest(http.MethodGet, restURL+"/organizations/"+url.PathEscape(org), grant.AccessToken), &o); err != nil {
-			return nil, err
-		}
-		role := roles[org]
-		c := provider.Candidate{ID: org, Name: o.LocalizedName, Role: roleName(role), Eligible: role == roleAdmin}
-		if c.Eligible {
-			c.Token = grant.Token
-		} else {
-			c.Refusal = fmt.Sprintf("You are a %s of this page; LinkedIn lets only a %s connect it.", roleName(role), requiredRole)
-		}
-		out = append(out, c)
+	orgs := slices.Sorted(maps.Keys(roles))
+	out := make([]provider.Candidate, len(orgs))
+	// One call per organization for its name: a few at a time.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for i, org := range orgs {
+		g.Go(func() error {
+			var o struct {
+				LocalizedName string `json:"localizedName"`
+			}
+			if _, err := p.oauth.Do(gctx, p.rest(http.MethodGet, restURL+"/organizations/"+url.PathEscape(org), grant.AccessToken), &o); err != nil {
+				return err
+			}
+			role := roles[org]
+			c := provider.Candidate{ID: org, Name: o.LocalizedName, Role: roleName(role), Eligible: role == roleAdmin}
+			if c.Eligible {
+				c.Token = grant.Token
+			} else {
+				c.Refusal = fmt.Sprintf("You are a %s of this page; LinkedIn lets only a %s connect it.", roleName(role), requiredRole)
+			}
+			out[i] = c
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
