@@ -112,3 +112,22 @@ func (e *sqliteEngine) isUniqueViolation(err error) bool {
 	var se *sqlite.Error
 	return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 }
+
+func (e *sqliteEngine) claimDue(ctx context.Context, db *sql.DB, now, leaseUntil any, limit int) ([]int64, error) {
+	rows, err := db.QueryContext(ctx, `UPDATE pages SET next_due_at = $1
+		WHERE id IN (SELECT id FROM pages WHERE next_due_at <= $2 ORDER BY next_due_at LIMIT $3)
+		RETURNING id`, leaseUntil, now, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

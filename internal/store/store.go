@@ -40,6 +40,17 @@ type engine interface {
 	timeArg(t time.Time) any
 	// isUniqueViolation reports whether err is a unique-constraint failure.
 	isUniqueViolation(err error) bool
+	// claimDue leases up to limit pages whose next_due_at is at or before
+	// now, oldest first, by setting their next_due_at to leaseUntil, and
+	// returns their ids. It is one atomic statement: two callers at once
+	// (goroutines, processes, replicas) never get the same page, and a
+	// leased page is not due again before leaseUntil, so a sweep that dies
+	// holding it only delays it until then. now and leaseUntil are already
+	// converted by timeArg. SQLite has one writer and uses a plain
+	// UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING id; PostgreSQL must
+	// select with FOR UPDATE SKIP LOCKED so that concurrent sweeps skip each
+	// other's rows instead of waiting for them.
+	claimDue(ctx context.Context, db *sql.DB, now, leaseUntil any, limit int) ([]int64, error)
 	close() error
 }
 

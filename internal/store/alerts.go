@@ -1,0 +1,564 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tokenwatch/tokenwatch"
+)
+
+// ClaimDue leases up to limit pages that need attention now (next_due_at
+// at or before the store clock) for lease, and returns them. While the
+// lease runs no other sweep, in this process or another, claims them; a
+// sweep that dies holding them only delays them until the lease ends. The
+// returned pages carry the lease end as NextDueAt.
+func (s *Store) ClaimDue(ctx context.Context, limit int, lease time.Duration) ([]*tokenwatch.Page, error) {
+	now := s.now().UTC()
+	ids, err := s.eng.claimDue(ctx, s.db, s.eng.timeArg(now), s.eng.timeArg(now.Add(lease)), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: claiming due pages: %w", err)
+	}
+	return s.pagesByID(ctx, ids)
+}
+
+// pagesByID returns the pages with the given ids, in no particular order.
+func (s *Store) pagesByID(ctx context.Context, ids []int64) ([]*tokenwatch.Page, error) {
+	out := make([]*tokenwatch.Page, 0, len(ids))
+	err := inChunks(ids, func(chunk []int64) error {
+		rows, err := s.query(ctx, s.rdb, `SELECT `+pageColumns+` FROM pages p WHERE p.id IN (`+placeholders(1, len(chunk))+`)`, idArgs(chunk)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			p, err := scanPage(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, p)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// RequestAttention makes a page due now, so that the next sweep looks at
+// it: after a health check found it revoked, say, so that it alerts at once.
+func (s *Store) RequestAttention(ctx context.Context, pageID int64) error {
+	res, err := s.exec(ctx, s.db, `UPDATE pages SET next_due_at = $2 WHERE id = $1`, pageID, s.now().UTC())
+	return affectedOne(res, err, "page")
+}
+
+// PageAlert is a step of the alert ladder reached by a page's generation.
+type PageAlert struct {
+	PageID     int64
+	Generation int64
+	Step       string
+}
+
+// PageAlerts returns, for each of the pages, the steps recorded for its
+// current generation.
+func (s *Store) PageAlerts(ctx context.Context, pageIDs []int64) (map[int64][]PageAlert, error) {
+	out := map[int64][]PageAlert{}
+	err := inChunks(pageIDs, func(chunk []int64) error {
+		rows, err := s.query(ctx, s.rdb, `SELECT a.page_id, a.generation, a.step FROM page_alerts a
+			JOIN pages p ON p.id = a.page_id AND p.generation = a.generation
+			WHERE a.page_id IN (`+placeholders(1, len(chunk))+`)`, idArgs(chunk)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var a PageAlert
+			if err := rows.Scan(&a.PageID, &a.Generation, &a.Step); err != nil {
+				return err
+			}
+			out[a.PageID] = append(out[a.PageID], a)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// ParticipantsAt returns the participants of each of the locations, by
+// e-mail address.
+func (s *Store) ParticipantsAt(ctx context.Context, locationIDs []int64) (map[int64][]tokenwatch.Participant, error) {
+	out := map[int64][]tokenwatch.Participant{}
+	err := inChunks(locationIDs, func(chunk []int64) error {
+		rows, err := s.query(ctx, s.rdb, `SELECT m.location_id, `+userColumns+`, m.role
+			FROM users u JOIN memberships m ON m.user_id = u.id
+			WHERE m.location_id IN (`+placeholders(1, len(chunk))+`) ORDER BY u.email`, idArgs(chunk)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				locID int64
+				p     tokenwatch.Participant
+			)
+			err := scan(rows, &locID, &p.ID, &p.AccountID, &p.Email, &p.Name, &p.AccountOwner, &p.CreatedAt, &p.Role)
+			if err != nil {
+				return err
+			}
+			out[locID] = append(out[locID], p)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// OwnersOf returns the owners of each of the accounts, by e-mail address.
+func (s *Store) OwnersOf(ctx context.Context, accountIDs []int64) (map[int64][]*tokenwatch.User, error) {
+	out := map[int64][]*tokenwatch.User{}
+	err := inChunks(accountIDs, func(chunk []int64) error {
+		args := append(idArgs(chunk), true)
+		us, err := s.users(ctx, `SELECT `+userColumns+` FROM users u WHERE u.account_id IN (`+placeholders(1, len(chunk))+`)
+			AND u.account_owner = $`+strconv.Itoa(len(chunk)+1)+` ORDER BY u.email`, args...)
+		for _, u := range us {
+			out[u.AccountID] = append(out[u.AccountID], u)
+		}
+		return err
+	})
+	return out, err
+}
+
+// LocationsByID returns the locations with the given ids.
+func (s *Store) LocationsByID(ctx context.Context, ids []int64) (map[int64]*tokenwatch.Location, error) {
+	out := map[int64]*tokenwatch.Location{}
+	err := inChunks(ids, func(chunk []int64) error {
+		rows, err := s.query(ctx, s.rdb, `SELECT `+locationColumns+` FROM locations l WHERE l.id IN (`+placeholders(1, len(chunk))+`)`, idArgs(chunk)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			l, err := scanLocation(rows)
+			if err != nil {
+				return err
+			}
+			out[l.ID] = l
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// AccountsByID returns the accounts with the given ids.
+func (s *Store) AccountsByID(ctx context.Context, ids []int64) (map[int64]*tokenwatch.Account, error) {
+	out := map[int64]*tokenwatch.Account{}
+	err := inChunks(ids, func(chunk []int64) error {
+		rows, err := s.query(ctx, s.rdb, `SELECT id, name, alert_thresholds, created_at FROM accounts WHERE id IN (`+placeholders(1, len(chunk))+`)`, idArgs(chunk)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				a          tokenwatch.Account
+				thresholds string
+			)
+			if err := scan(rows, &a.ID, &a.Name, &thresholds, &a.CreatedAt); err != nil {
+				return err
+			}
+			a.AlertThresholds = parseThresholds(thresholds)
+			out[a.ID] = &a
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// Outcome is what a sweep decided for one claimed page.
+type Outcome struct {
+	PageID int64
+	// Generation is the page's generation as evaluated; nothing is
+	// recorded if the page has moved on to another (it was reconnected
+	// meanwhile).
+	Generation int64
+	// LeaseUntil is the page's claim (its NextDueAt as claimed); the page is
+	// advanced only if it still holds it, so a reconnect or a request for
+	// attention made during the sweep wins.
+	LeaseUntil time.Time
+	State      tokenwatch.State
+	NextDueAt  time.Time
+	// Step is the alert due, "" if none; Recipients receive it.
+	Step       string
+	Recipients []int64
+	// Notification is the in-app notification each recipient gets (UserID
+	// and PageID are set by the store).
+	Notification tokenwatch.Notification
+}
+
+// AlertKey names one alert: a step of a page's generation for a recipient.
+type AlertKey struct {
+	PageID     int64
+	Generation int64
+	Step       string
+	UserID     int64
+}
+
+// Recorded is what a sweep transaction recorded for the first time: an
+// alert already recorded (by an overlapping sweep) is in neither list.
+type Recorded struct {
+	// Steps are the page-level steps reached (one per page and step).
+	Steps []PageAlert
+	// Alerts are the per-recipient alerts.
+	Alerts []AlertKey
+}
+
+// Delivery channels.
+const (
+	ChannelEmail   = "email"
+	ChannelWebhook = "webhook"
+)
+
+// Delivery statuses.
+const (
+	DeliveryPending = "pending"
+	DeliverySent    = "sent"
+	DeliveryFailed  = "failed"
+)
+
+// Delivery is a message in the outbox: an e-mail digest for one user or a
+// webhook event for one endpoint.
+type Delivery struct {
+	ID      int64
+	Channel string
+	// Key identifies the message whatever the attempt: the e-mail's
+	// Message-ID, the webhook's event and endpoint. A second delivery with
+	// the same key is not stored.
+	Key        string
+	AccountID  int64
+	UserID     int64 // e-mail
+	EndpointID int64 // webhook
+	PageIDs    []int64
+	// Payload is what the channel needs to build the message (JSON).
+	Payload    string
+	Status     string
+	Attempts   int
+	LastError  string
+	CreatedAt  time.Time
+	EnqueuedAt time.Time
+	DoneAt     time.Time
+}
+
+// RecordSweep records, in one transaction, the outcome of a sweep over
+// claimed pages: each due alert once per page, generation and step and
+// once per recipient (an alert recorded before, by an overlapping sweep,
+// is skipped), an in-app notification per new alert, the deliveries that
+// deliveries builds from what was newly recorded (an outbox row each,
+// skipped if its key exists), and each page's state and next due time.
+// deliveries runs inside the transaction and must not use the store. It
+// returns what was recorded and the new deliveries with their ids.
+func (s *Store) RecordSweep(ctx context.Context, outcomes []Outcome, deliveries func(Recorded) ([]Delivery, error)) (Recorded, []Delivery, error) {
+	var (
+		rec Recorded
+		out []Delivery
+	)
+	now := s.now().UTC().Truncate(time.Millisecond)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		rec, out = Recorded{}, nil
+		st, err := s.prepareSweep(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer st.close()
+		for _, o := range outcomes {
+			if o.Step == "" {
+				continue
+			}
+			var pageID int64
+			err := st.step.QueryRowContext(ctx, s.args([]any{o.PageID, o.Generation, o.Step, now})...).Scan(&pageID)
+			if err == sql.ErrNoRows {
+				continue // recorded before, or the page moved to another generation
+			}
+			if err != nil {
+				return fmt.Errorf("store: recording alert %s of page %d: %w", o.Step, o.PageID, err)
+			}
+			rec.Steps = append(rec.Steps, PageAlert{PageID: o.PageID, Generation: o.Generation, Step: o.Step})
+			for _, userID := range o.Recipients {
+				res, err := st.alert.ExecContext(ctx, s.args([]any{o.PageID, o.Generation, o.Step, userID, now})...)
+				if err != nil {
+					return fmt.Errorf("store: recording alert %s of page %d for user %d: %w", o.Step, o.PageID, userID, err)
+				}
+				if n, _ := res.RowsAffected(); n == 0 {
+					continue
+				}
+				k := AlertKey{PageID: o.PageID, Generation: o.Generation, Step: o.Step, UserID: userID}
+				rec.Alerts = append(rec.Alerts, k)
+				n := o.Notification
+				if _, err := st.notification.ExecContext(ctx, s.args([]any{userID, o.PageID, n.Kind, n.Title, n.Body, k.NotificationKey(), now})...); err != nil {
+					return fmt.Errorf("store: notification for user %d: %w", userID, err)
+				}
+			}
+		}
+		for _, o := range outcomes {
+			if _, err := st.advance.ExecContext(ctx, s.args([]any{o.PageID, o.State, o.NextDueAt, now, o.Generation, o.LeaseUntil})...); err != nil {
+				return fmt.Errorf("store: advancing page %d: %w", o.PageID, err)
+			}
+		}
+		ds, err := deliveries(rec)
+		if err != nil {
+			return err
+		}
+		for _, d := range ds {
+			var userID, endpointID any
+			if d.UserID != 0 {
+				userID = d.UserID
+			}
+			if d.EndpointID != 0 {
+				endpointID = d.EndpointID
+			}
+			err := st.delivery.QueryRowContext(ctx, s.args([]any{d.Channel, d.Key, d.AccountID, userID, endpointID,
+				formatIDs(d.PageIDs), d.Payload, now})...).Scan(&d.ID)
+			if err == sql.ErrNoRows {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("store: queueing delivery %s: %w", d.Key, err)
+			}
+			d.Status, d.CreatedAt, d.EnqueuedAt = DeliveryPending, now, now
+			out = append(out, d)
+		}
+		return nil
+	})
+	return rec, out, err
+}
+
+// NotificationKey is the dedup key of the in-app notification of an alert.
+func (k AlertKey) NotificationKey() string {
+	return fmt.Sprintf("alert:%d:%d:%s:%d", k.PageID, k.Generation, k.Step, k.UserID)
+}
+
+type sweepStmts struct {
+	step, alert, notification, advance, delivery *sql.Stmt
+}
+
+func (st *sweepStmts) close() {
+	for _, s := range []*sql.Stmt{st.step, st.alert, st.notification, st.advance, st.delivery} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+func (s *Store) prepareSweep(ctx context.Context, tx *sql.Tx) (*sweepStmts, error) {
+	st := &sweepStmts{}
+	for _, p := range []struct {
+		dst   **sql.Stmt
+		query string
+	}{
+		// The step is recorded only while the page is at the generation
+		// evaluated: an alert about a grant replaced meanwhile is moot.
+		{&st.step, `INSERT INTO page_alerts (page_id, generation, step, created_at)
+			SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM pages WHERE id = $1 AND generation = $2)
+			ON CONFLICT DO NOTHING RETURNING page_id`},
+		{&st.alert, `INSERT INTO alerts (page_id, generation, step, user_id, created_at) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT DO NOTHING`},
+		{&st.notification, `INSERT INTO notifications (user_id, page_id, kind, title, body, dedup_key, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedup_key) DO NOTHING`},
+		{&st.advance, `UPDATE pages SET state = $2, next_due_at = $3, updated_at = $4
+			WHERE id = $1 AND generation = $5 AND next_due_at = $6`},
+		{&st.delivery, `INSERT INTO deliveries (channel, key, account_id, user_id, endpoint_id, page_ids, payload, created_at, enqueued_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (key) DO NOTHING RETURNING id`},
+	} {
+		stmt, err := tx.PrepareContext(ctx, p.query)
+		if err != nil {
+			st.close()
+			return nil, err
+		}
+		*p.dst = stmt
+	}
+	return st, nil
+}
+
+const deliveryColumns = `id, channel, key, account_id, coalesce(user_id, 0), coalesce(endpoint_id, 0), page_ids, payload,
+	status, attempts, last_error, created_at, enqueued_at, done_at`
+
+func scanDelivery(sc scanner) (*Delivery, error) {
+	var (
+		d   Delivery
+		ids string
+	)
+	err := scan(sc, &d.ID, &d.Channel, &d.Key, &d.AccountID, &d.UserID, &d.EndpointID, &ids, &d.Payload,
+		&d.Status, &d.Attempts, &d.LastError, &d.CreatedAt, &d.EnqueuedAt, &d.DoneAt)
+	d.PageIDs = parseIDs(ids)
+	return &d, err
+}
+
+// GetDelivery returns the delivery with the given id.
+func (s *Store) GetDelivery(ctx context.Context, id int64) (*Delivery, error) {
+	d, err := scanDelivery(s.queryRow(ctx, s.rdb, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1`, id))
+	if err != nil {
+		return nil, notFound(err, "delivery")
+	}
+	return d, nil
+}
+
+// DeliveryFilter selects deliveries; zero fields do not filter.
+type DeliveryFilter struct {
+	Channel string
+	Status  string
+	UserID  int64
+}
+
+// ListDeliveries returns the deliveries the filter selects, oldest first.
+func (s *Store) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]*Delivery, error) {
+	var (
+		where = []string{"1 = 1"}
+		args  []any
+	)
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.Channel != "" {
+		add("channel = $%d", f.Channel)
+	}
+	if f.Status != "" {
+		add("status = $%d", f.Status)
+	}
+	if f.UserID != 0 {
+		add("user_id = $%d", f.UserID)
+	}
+	rows, err := s.query(ctx, s.rdb, `SELECT `+deliveryColumns+` FROM deliveries WHERE `+strings.Join(where, " AND ")+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// DeliverySent marks a delivery sent. A delivery that is no longer pending
+// is left as it is.
+func (s *Store) DeliverySent(ctx context.Context, id int64) error {
+	_, err := s.exec(ctx, s.db, `UPDATE deliveries SET status = $2, attempts = attempts + 1, last_error = '', done_at = $3
+		WHERE id = $1 AND status = $4`, id, DeliverySent, s.now().UTC(), DeliveryPending)
+	return err
+}
+
+// DeliveryAttemptFailed records a failed attempt that will be retried.
+func (s *Store) DeliveryAttemptFailed(ctx context.Context, id int64, reason string) error {
+	_, err := s.exec(ctx, s.db, `UPDATE deliveries SET attempts = attempts + 1, last_error = $2 WHERE id = $1 AND status = $3`,
+		id, reason, DeliveryPending)
+	return err
+}
+
+// DeliveryFailed records that a delivery failed for good (it will not be
+// retried) and notes why on the pages it was about.
+func (s *Store) DeliveryFailed(ctx context.Context, id int64, reason string) error {
+	now := s.now().UTC()
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var ids string
+		err := s.queryRow(ctx, tx, `UPDATE deliveries SET status = $2, attempts = attempts + 1, last_error = $3, done_at = $4
+			WHERE id = $1 RETURNING page_ids`, id, DeliveryFailed, reason, now).Scan(&ids)
+		if err != nil {
+			return notFound(err, "delivery")
+		}
+		pageIDs := parseIDs(ids)
+		if len(pageIDs) == 0 {
+			return nil
+		}
+		args := append([]any{reason, now}, idArgs(pageIDs)...)
+		_, err = s.exec(ctx, tx, `UPDATE pages SET delivery_error = $1, delivery_error_at = $2
+			WHERE id IN (`+placeholders(3, len(pageIDs))+`)`, args...)
+		return err
+	})
+}
+
+// StaleDeliveries returns up to limit pending deliveries last handed to
+// the job queue more than olderThan ago (or never, after a crash between
+// the commit and the hand-over), and marks them handed over now.
+func (s *Store) StaleDeliveries(ctx context.Context, olderThan time.Duration, limit int) ([]*Delivery, error) {
+	now := s.now().UTC()
+	rows, err := s.query(ctx, s.db, `UPDATE deliveries SET enqueued_at = $1
+		WHERE id IN (SELECT id FROM deliveries WHERE status = $2 AND enqueued_at <= $3 ORDER BY enqueued_at LIMIT $4)
+		RETURNING `+deliveryColumns, now, DeliveryPending, now.Add(-olderThan), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// CountPagesByState counts the pages in each state.
+func (s *Store) CountPagesByState(ctx context.Context) (map[tokenwatch.State]int, error) {
+	rows, err := s.query(ctx, s.rdb, `SELECT state, count(*) FROM pages GROUP BY state`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[tokenwatch.State]int{}
+	for rows.Next() {
+		var (
+			st tokenwatch.State
+			n  int
+		)
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}
+
+// chunk is the most ids passed in one IN list.
+const chunk = 500
+
+func inChunks(ids []int64, fn func([]int64) error) error {
+	for len(ids) > 0 {
+		n := min(len(ids), chunk)
+		if err := fn(ids[:n]); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+func idArgs(ids []int64) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
+}
+
+func formatIDs(ids []int64) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(parts, " ")
+}
+
+func parseIDs(s string) []int64 {
+	var out []int64
+	for _, f := range strings.Fields(s) {
+		if id, err := strconv.ParseInt(f, 10, 64); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out
+}
