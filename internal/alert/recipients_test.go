@@ -11,7 +11,9 @@ import (
 func TestRecipients(t *testing.T) {
 	t.Parallel()
 	u := func(id int64) tokenwatch.User { return tokenwatch.User{ID: id, Email: "u@x"} }
-	p := func(id int64, r tokenwatch.Role) tokenwatch.Participant { return tokenwatch.Participant{User: u(id), Role: r} }
+	p := func(id int64, r tokenwatch.Role) tokenwatch.Participant {
+		return tokenwatch.Participant{User: u(id), Role: r}
+	}
 	owner := func(id int64) *tokenwatch.User { x := u(id); x.AccountOwner = true; return &x }
 	tests := []struct {
 		name         string

@@ -35,6 +35,10 @@ type Options struct {
 	DemoLogins []DemoLogin
 	// PasswordCost is the bcrypt cost for passwords set through the UI.
 	PasswordCost int
+	// Metrics, when set, is served at /metrics.
+	Metrics http.Handler
+	// Outbox serves the demo's mail outbox at /outbox.
+	Outbox bool
 }
 
 // DemoLogin is a demo user shown on the sign-in page.
@@ -95,6 +99,15 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /logout", s.logout)
 
 	mux.Handle("GET /{$}", s.signedIn(s.home))
+	mux.Handle("GET /notifications", s.signedIn(s.notifications))
+	mux.Handle("POST /notifications/read", s.signedIn(s.notificationsRead))
+	mux.Handle("POST /notifications/{id}/dismiss", s.signedIn(s.notificationDismiss))
+	if s.opts.Outbox {
+		mux.Handle("GET /outbox", s.signedIn(s.outbox))
+	}
+	if s.opts.Metrics != nil {
+		mux.Handle("GET /metrics", s.opts.Metrics)
+	}
 
 	cop := http.NewCrossOriginProtection()
 	return s.logRequests(securityHeaders(cop.Handler(mux)))
