@@ -66,10 +66,19 @@ func runDemo(ctx context.Context, args []string, env Env) error {
 	for _, u := range demo.Users {
 		logins = append(logins, web.DemoLogin{Email: u.Email, Password: demo.Password, Description: u.Description})
 	}
-	handler, err := newWeb(cfg, st, log, env, logins)
+	bg, err := newBackground(ctx, cfg, st, log, backgroundOptions{Work: true, Outbox: true})
 	if err != nil {
 		return err
 	}
+	handler, err := newWeb(cfg, st, log, env, logins, bg)
+	if err != nil {
+		return err
+	}
+	stop, err := bg.start(ctx)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	ready := func(bound string) {
 		fmt.Fprintf(env.Stdout, "\ntokenwatch demo is running at http://%s/\n\nSign in as (password %q):\n", bound, demo.Password)
 		for _, u := range demo.Users {

@@ -27,10 +27,19 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer st.Close()
-	handler, err := newWeb(cfg, st, log, env, nil)
+	bg, err := newBackground(ctx, cfg, st, log, backgroundOptions{Work: true})
 	if err != nil {
 		return err
 	}
+	handler, err := newWeb(cfg, st, log, env, nil, bg)
+	if err != nil {
+		return err
+	}
+	stop, err := bg.start(ctx)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	return listenAndServe(ctx, cfg.Addr, handler, log, env.Ready)
 }
 
@@ -91,7 +100,7 @@ func policyFrom(cfg *config.Config) (lifecycle.Policy, error) {
 	return p, nil
 }
 
-func newWeb(cfg *config.Config, st *store.Store, log *slog.Logger, env Env, demoLogins []web.DemoLogin) (http.Handler, error) {
+func newWeb(cfg *config.Config, st *store.Store, log *slog.Logger, env Env, demoLogins []web.DemoLogin, bg *background) (http.Handler, error) {
 	policy, err := policyFrom(cfg)
 	if err != nil {
 		return nil, err
@@ -107,6 +116,8 @@ func newWeb(cfg *config.Config, st *store.Store, log *slog.Logger, env Env, demo
 		SessionTTL:   cfg.SessionTTL,
 		DemoLogins:   demoLogins,
 		PasswordCost: cost,
+		Metrics:      bg.metrics.Handler(),
+		Outbox:       demoLogins != nil,
 	})
 }
 
