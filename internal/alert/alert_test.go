@@ -119,9 +119,9 @@ func inbox(msgs []mailtest.Message) map[string][]mailtest.Message {
 // want messages whose subjects contain the fragments, in order.
 func expectMail(t *testing.T, srv *mailtest.Server, total int, fragments ...string) []mailtest.Message {
 	t.Helper()
-	msgs := srv.Wait(total, 15*time.Second)
+	srv.Wait(total, 15*time.Second)
 	time.Sleep(100 * time.Millisecond) // anything extra would arrive now
-	msgs = srv.Messages()
+	msgs := srv.Messages()
 	if len(msgs) != total {
 		t.Fatalf("%d messages arrived, want %d:\n%s", len(msgs), total, subjects(msgs))
 	}
@@ -290,7 +290,7 @@ func TestOverlappingSweepsCreateNoAlertTwice(t *testing.T) {
 		t.Errorf("%d alerts recorded, want %d", total, n*4)
 	}
 	// One digest per recipient per batch, each page in exactly one digest.
-	msgs := w.smtp.Wait(1, 10*time.Second)
+	w.smtp.Wait(1, 10*time.Second)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		ds, _ := w.st.ListDeliveries(context.Background(), store.DeliveryFilter{Status: store.DeliveryPending})
@@ -299,7 +299,7 @@ func TestOverlappingSweepsCreateNoAlertTwice(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	msgs = w.smtp.Messages()
+	msgs := w.smtp.Messages()
 	perRecipient := map[string]int{}
 	for _, m := range msgs {
 		perRecipient[m.To] += strings.Count(m.Text, "/reconnect")

@@ -66,19 +66,6 @@ func runDemo(ctx context.Context, args []string, env Env) error {
 	for _, u := range demo.Users {
 		logins = append(logins, web.DemoLogin{Email: u.Email, Password: demo.Password, Description: u.Description})
 	}
-	bg, err := newBackground(ctx, cfg, st, log, backgroundOptions{Work: true, Outbox: true})
-	if err != nil {
-		return err
-	}
-	handler, err := newWeb(cfg, st, log, env, logins, bg)
-	if err != nil {
-		return err
-	}
-	stop, err := bg.start(ctx)
-	if err != nil {
-		return err
-	}
-	defer stop()
 	ready := func(bound string) {
 		fmt.Fprintf(env.Stdout, "\ntokenwatch demo is running at http://%s/\n\nSign in as (password %q):\n", bound, demo.Password)
 		for _, u := range demo.Users {
@@ -89,7 +76,7 @@ func runDemo(ctx context.Context, args []string, env Env) error {
 			env.Ready(bound)
 		}
 	}
-	return listenAndServe(ctx, cfg.Addr, handler, log, ready)
+	return serveAll(ctx, cfg, st, log, env, logins, ready)
 }
 
 // demoKey reads the demo's token key from a file beside the database,

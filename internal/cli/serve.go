@@ -27,11 +27,17 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer st.Close()
-	bg, err := newBackground(ctx, cfg, st, log, backgroundOptions{Work: true})
+	return serveAll(ctx, cfg, st, log, env, nil, env.Ready)
+}
+
+// serveAll runs the web server with the background work (the sweep loop
+// and the River workers) until ctx ends, then stops both.
+func serveAll(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.Logger, env Env, demoLogins []web.DemoLogin, ready func(string)) error {
+	bg, err := newBackground(ctx, cfg, st, log, backgroundOptions{Work: true, Outbox: demoLogins != nil})
 	if err != nil {
 		return err
 	}
-	handler, err := newWeb(cfg, st, log, env, nil, bg)
+	handler, err := newWeb(cfg, st, log, env, demoLogins, bg)
 	if err != nil {
 		return err
 	}
@@ -40,7 +46,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer stop()
-	return listenAndServe(ctx, cfg.Addr, handler, log, env.Ready)
+	return listenAndServe(ctx, cfg.Addr, handler, log, ready)
 }
 
 // openConfiguredStore reads the configuration, then opens and migrates the

@@ -307,15 +307,7 @@ func (s *Store) RecordSweep(ctx context.Context, outcomes []Outcome, deliveries 
 			return err
 		}
 		for _, d := range ds {
-			var userID, endpointID any
-			if d.UserID != 0 {
-				userID = d.UserID
-			}
-			if d.EndpointID != 0 {
-				endpointID = d.EndpointID
-			}
-			err := st.delivery.QueryRowContext(ctx, s.args([]any{d.Channel, d.Key, d.AccountID, userID, endpointID,
-				formatIDs(d.PageIDs), d.Payload, now})...).Scan(&d.ID)
+			err := st.delivery.QueryRowContext(ctx, s.args(d.insertArgs(now))...).Scan(&d.ID)
 			if err == sql.ErrNoRows {
 				continue
 			}
@@ -364,8 +356,7 @@ func (s *Store) prepareSweep(ctx context.Context, tx *sql.Tx) (*sweepStmts, erro
 			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedup_key) DO NOTHING`},
 		{&st.advance, `UPDATE pages SET state = $2, next_due_at = $3, updated_at = $4
 			WHERE id = $1 AND generation = $5 AND next_due_at = $6`},
-		{&st.delivery, `INSERT INTO deliveries (channel, key, account_id, user_id, endpoint_id, page_ids, payload, created_at, enqueued_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (key) DO NOTHING RETURNING id`},
+		{&st.delivery, insertDelivery},
 	} {
 		stmt, err := tx.PrepareContext(ctx, p.query)
 		if err != nil {
@@ -375,6 +366,22 @@ func (s *Store) prepareSweep(ctx context.Context, tx *sql.Tx) (*sweepStmts, erro
 		*p.dst = stmt
 	}
 	return st, nil
+}
+
+// insertDelivery stores a delivery unless one with its key exists.
+const insertDelivery = `INSERT INTO deliveries (channel, key, account_id, user_id, endpoint_id, page_ids, payload, created_at, enqueued_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (key) DO NOTHING RETURNING id`
+
+// insertArgs are the arguments of insertDelivery.
+func (d *Delivery) insertArgs(now time.Time) []any {
+	var userID, endpointID any
+	if d.UserID != 0 {
+		userID = d.UserID
+	}
+	if d.EndpointID != 0 {
+		endpointID = d.EndpointID
+	}
+	return []any{d.Channel, d.Key, d.AccountID, userID, endpointID, formatIDs(d.PageIDs), d.Payload, now}
 }
 
 const deliveryColumns = `id, channel, key, account_id, coalesce(user_id, 0), coalesce(endpoint_id, 0), page_ids, payload,
@@ -389,6 +396,19 @@ func scanDelivery(sc scanner) (*Delivery, error) {
 		&d.Status, &d.Attempts, &d.LastError, &d.CreatedAt, &d.EnqueuedAt, &d.DoneAt)
 	d.PageIDs = parseIDs(ids)
 	return &d, err
+}
+
+func scanDeliveries(rows *sql.Rows) ([]*Delivery, error) {
+	defer rows.Close()
+	var out []*Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
 }
 
 // GetDelivery returns the delivery with the given id.
@@ -430,16 +450,7 @@ func (s *Store) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]*Delive
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []*Delivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return scanDeliveries(rows)
 }
 
 // DeliverySent marks a delivery sent. A delivery that is no longer pending
@@ -490,16 +501,7 @@ func (s *Store) StaleDeliveries(ctx context.Context, olderThan time.Duration, li
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []*Delivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return scanDeliveries(rows)
 }
 
 // CountPagesByState counts the pages in each state.

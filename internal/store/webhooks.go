@@ -99,16 +99,7 @@ func (s *Store) QueueDeliveries(ctx context.Context, ds []Delivery) ([]Delivery,
 	now := s.now().UTC().Truncate(time.Millisecond)
 	var out []Delivery
 	for _, d := range ds {
-		var userID, endpointID any
-		if d.UserID != 0 {
-			userID = d.UserID
-		}
-		if d.EndpointID != 0 {
-			endpointID = d.EndpointID
-		}
-		rows, err := s.query(ctx, s.db, `INSERT INTO deliveries (channel, key, account_id, user_id, endpoint_id, page_ids, payload, created_at, enqueued_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (key) DO NOTHING RETURNING id`,
-			d.Channel, d.Key, d.AccountID, userID, endpointID, formatIDs(d.PageIDs), d.Payload, now)
+		rows, err := s.query(ctx, s.db, insertDelivery, d.insertArgs(now)...)
 		if err != nil {
 			return out, err
 		}

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"log"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
@@ -39,6 +40,8 @@ type Server struct {
 	received chan struct{}
 	// Reject, when set, is called with each recipient; an error refuses it.
 	Reject func(to string) error
+	// Delay slows down the acceptance of each message.
+	Delay time.Duration
 }
 
 // Start starts a server that stops when the test ends.
@@ -58,6 +61,7 @@ func Start(t testing.TB) *Server {
 func (s *Server) serve(ln net.Listener) {
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
 	srv.Domain = "mailtest.local"
+	srv.ErrorLog = log.New(io.Discard, "", 0) // clients killed mid-way are expected
 	srv.AllowInsecureAuth = true
 	srv.ReadTimeout = 30 * time.Second
 	srv.WriteTimeout = 30 * time.Second
@@ -123,10 +127,9 @@ func (s *Server) Wait(n int, timeout time.Duration) []Message {
 }
 
 type session struct {
-	s        *Server
-	from     string
-	to       []string
-	rejected error
+	s    *Server
+	from string
+	to   []string
 }
 
 func (ss *session) Reset()        { ss.from, ss.to = "", nil }
@@ -149,6 +152,7 @@ func (ss *session) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
+	time.Sleep(ss.s.Delay)
 	m, err := parse(raw)
 	if err != nil {
 		return err
