@@ -33,7 +33,7 @@ func TestKilledDuringDeliveryLosesNothing(t *testing.T) {
 	st := storetest.Open(t, db, store.Options{Now: func() time.Time { return t0 }})
 	f := storetest.Seed(t, st)
 	ctx := context.Background()
-	const extraUsers, pages = 60, 12
+	const extraUsers, pages = 40, 8
 	for i := range extraUsers {
 		u := &tokenwatch.User{AccountID: f.Account.ID, Email: fmt.Sprintf("crew%02d@demo.test", i)}
 		must(t, st.CreateUser(ctx, u, "x"))
@@ -73,7 +73,7 @@ func TestKilledDuringDeliveryLosesNothing(t *testing.T) {
 		_ = second.Wait()
 	}()
 	var ds []*store.Delivery
-	for end := time.Now().Add(60 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+	for end := time.Now().Add(150 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
 		var err error
 		ds, err = st.ListDeliveries(ctx, store.DeliveryFilter{Channel: store.ChannelEmail})
 		must(t, err)
@@ -143,12 +143,12 @@ func TestKillChild(t *testing.T) {
 	ctx := context.Background()
 	_, err = jobs.Migrate(ctx, st.DB())
 	must(t, err)
-	j, err := jobs.New(st.DB(), jobs.Config{Store: st, Mail: sender, Work: true, Workers: 20, JobTimeout: time.Second,
-		RescueAfter: 2 * time.Second, RetryBase: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond})
+	j, err := jobs.New(st.DB(), jobs.Config{Store: st, Mail: sender, Work: true, Workers: 20, JobTimeout: 5 * time.Second,
+		RescueAfter: 6 * time.Second, RetryBase: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond})
 	must(t, err)
 	must(t, j.Start(ctx))
 	sw := alert.New(st, alert.Options{Policy: lifecycle.Default(), BaseURL: "https://tw.example", Queue: j, BatchSize: 3,
-		Lease: 2 * time.Second, Requeue: 2 * time.Second, Now: func() time.Time { return t0 }})
+		Requeue: 2 * time.Second, Now: func() time.Time { return t0 }})
 	for {
 		if _, err := sw.Sweep(ctx); err != nil {
 			t.Log(err)

@@ -61,9 +61,6 @@ type Options struct {
 	// BatchSize is how many pages are claimed and recorded at once
 	// (default 500). A recipient gets one digest per batch.
 	BatchSize int
-	// Lease is how long a claimed page is held before another sweep may
-	// take it (default 5 minutes).
-	Lease time.Duration
 	// RetryMaintenance is when a page whose refresh or check was handed
 	// over (or could not be, without a Maintainer) is looked at again if
 	// nothing else happened (default 1 hour).
@@ -88,7 +85,6 @@ func New(st *store.Store, opts Options) *Sweeper {
 		opts.Now = time.Now
 	}
 	opts.BatchSize = cmp.Or(opts.BatchSize, 500)
-	opts.Lease = cmp.Or(opts.Lease, 5*time.Minute)
 	opts.RetryMaintenance = cmp.Or(opts.RetryMaintenance, time.Hour)
 	opts.Requeue = cmp.Or(opts.Requeue, time.Minute)
 	return &Sweeper{st: st, opts: opts}
@@ -118,25 +114,24 @@ func newReport() Report {
 // maxBatches bounds one sweep, in case pages keep becoming due.
 const maxBatches = 10000
 
-// Sweep claims every due page, batch by batch, and processes it; then it
-// hands older pending deliveries to the queue again. An error stops the
-// sweep; what was committed stays, and the pages claimed but not recorded
-// are due again when their lease ends.
+// Sweep claims every due page, batch by batch, and processes each batch
+// in one transaction; then it hands older pending deliveries to the queue
+// again. An error stops the sweep: the batches committed stay, the
+// batch in progress rolls back and its pages stay due.
 func (s *Sweeper) Sweep(ctx context.Context) (Report, error) {
 	start := time.Now()
 	rep := newReport()
 	for range maxBatches {
-		pages, err := s.st.ClaimDue(ctx, s.opts.BatchSize, s.opts.Lease)
+		var after work
+		swept, err := s.st.SweepDue(ctx, s.opts.BatchSize, func(pages []*tokenwatch.Page) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
+			return s.decide(ctx, pages, &after)
+		})
 		if err != nil {
 			return rep, err
 		}
-		rep.Claimed += len(pages)
-		if len(pages) > 0 {
-			if err := s.process(ctx, pages, &rep); err != nil {
-				return rep, err
-			}
-		}
-		if len(pages) < s.opts.BatchSize {
+		rep.Claimed += swept.Claimed
+		s.afterCommit(ctx, swept.Recorded, swept.Deliveries, after, &rep)
+		if swept.Claimed < s.opts.BatchSize {
 			break
 		}
 	}
@@ -239,16 +234,18 @@ type work struct {
 	refresh, check []int64
 }
 
-func (s *Sweeper) process(ctx context.Context, pages []*tokenwatch.Page, rep *Report) error {
+// decide evaluates a batch of claimed pages (inside the sweep's
+// transaction; it only reads): the outcome of each and the function that
+// builds the deliveries of what gets recorded.
+func (s *Sweeper) decide(ctx context.Context, pages []*tokenwatch.Page, after *work) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
 	now := s.opts.Now().UTC()
 	b, err := s.load(ctx, pages)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	var (
 		outcomes = make([]store.Outcome, 0, len(pages))
 		alerted  []*tokenwatch.Page
-		after    work
 		steps    = map[int64]lifecycle.Decision{}
 	)
 	for _, p := range pages {
@@ -259,7 +256,7 @@ func (s *Sweeper) process(ctx context.Context, pages []*tokenwatch.Page, rep *Re
 		facts := lifecycle.FactsOf(p)
 		sent := sentOf(b.sent[p.ID])
 		d := policy.Evaluate(facts, sent, now)
-		o := store.Outcome{PageID: p.ID, Generation: p.Generation, LeaseUntil: p.NextDueAt}
+		o := store.Outcome{PageID: p.ID, Generation: p.Generation}
 		if d.Due != lifecycle.StepNone {
 			o.Step = string(d.Due)
 			steps[p.ID] = d
@@ -267,29 +264,27 @@ func (s *Sweeper) process(ctx context.Context, pages []*tokenwatch.Page, rep *Re
 			// The next moment is decided as if the alert were recorded.
 			d = policy.Evaluate(facts, append(sent, lifecycle.Sent{Generation: p.Generation, Step: d.Due}), now)
 		}
-		o.State, o.NextDueAt = d.State, s.next(d, now, p.ID, &after)
+		o.State, o.NextDueAt = d.State, s.next(d, now, p.ID, after)
 		outcomes = append(outcomes, o)
 	}
 
 	dues := map[int64]*due{}
 	if len(alerted) > 0 {
 		if err := s.loadRecipients(ctx, b, alerted); err != nil {
-			return err
+			return nil, nil, err
 		}
 		ids := make([]int64, len(alerted))
+		byID := map[int64]*tokenwatch.Page{}
 		for i, p := range alerted {
 			ids[i] = p.ID
+			byID[p.ID] = p
 		}
 		risks, err := s.st.PostsAtRisk(ctx, ids)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		if b.endpoints, err = s.st.WebhookEndpoints(ctx, unique(accountsOf(alerted)), true); err != nil {
-			return err
-		}
-		byID := map[int64]*tokenwatch.Page{}
-		for _, p := range alerted {
-			byID[p.ID] = p
+			return nil, nil, err
 		}
 		for i := range outcomes {
 			o := &outcomes[i]
@@ -307,13 +302,28 @@ func (s *Sweeper) process(ctx context.Context, pages []*tokenwatch.Page, rep *Re
 			dues[p.ID] = dd
 		}
 	}
+	return outcomes, func(rec store.Recorded) ([]store.Delivery, error) { return s.deliveries(rec, dues, b, now) }, nil
+}
 
-	rec, queued, err := s.st.RecordSweep(ctx, outcomes, func(rec store.Recorded) ([]store.Delivery, error) {
-		return s.deliveries(rec, dues, b, now)
-	})
+// process decides and records pages loaded by other means than a claim
+// (the benchmark's naive scan).
+func (s *Sweeper) process(ctx context.Context, pages []*tokenwatch.Page, rep *Report) error {
+	var after work
+	outcomes, build, err := s.decide(ctx, pages, &after)
 	if err != nil {
 		return err
 	}
+	rec, queued, err := s.st.RecordSweep(ctx, outcomes, build)
+	if err != nil {
+		return err
+	}
+	s.afterCommit(ctx, rec, queued, after, rep)
+	return nil
+}
+
+// afterCommit counts what was recorded and hands the new deliveries to
+// the queue and the due refreshes and checks to the Maintainer.
+func (s *Sweeper) afterCommit(ctx context.Context, rec store.Recorded, queued []store.Delivery, after work, rep *Report) {
 	for _, st := range rec.Steps {
 		rep.Pages[lifecycle.Step(st.Step)]++
 	}
@@ -343,7 +353,6 @@ func (s *Sweeper) process(ctx context.Context, pages []*tokenwatch.Page, rep *Re
 		rep.Refreshes += len(after.refresh)
 		rep.Checks += len(after.check)
 	}
-	return nil
 }
 
 // next returns when the page next needs attention. A refresh or check due

@@ -30,6 +30,9 @@ func (j *Jobs) pending(ctx context.Context, id int64) (*store.Delivery, error) {
 // permanent failure is recorded on the delivery and its pages, logged, and
 // cancelled (never retried); any other failure is retried with backoff.
 func (j *Jobs) settle(ctx context.Context, d *store.Delivery, err error) error {
+	// What happened is recorded even if the attempt's time ran out
+	// meanwhile: a message that went out must not be sent again.
+	ctx = context.WithoutCancel(ctx)
 	permanent := err != nil && (tokenwatch.ErrorCode(err) == tokenwatch.CodeInvalid)
 	if o := j.cfg.Observer; o != nil {
 		o.Delivered(d.Channel, err, permanent)

@@ -11,41 +11,6 @@ import (
 	"github.com/tokenwatch/tokenwatch"
 )
 
-// ClaimDue leases up to limit pages that need attention now (next_due_at
-// at or before the store clock) for lease, and returns them. While the
-// lease runs no other sweep, in this process or another, claims them; a
-// sweep that dies holding them only delays them until the lease ends. The
-// returned pages carry the lease end as NextDueAt.
-func (s *Store) ClaimDue(ctx context.Context, limit int, lease time.Duration) ([]*tokenwatch.Page, error) {
-	now := s.now().UTC()
-	ids, err := s.eng.claimDue(ctx, s.db, s.eng.timeArg(now), s.eng.timeArg(now.Add(lease)), limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: claiming due pages: %w", err)
-	}
-	return s.pagesByID(ctx, ids)
-}
-
-// pagesByID returns the pages with the given ids, in no particular order.
-func (s *Store) pagesByID(ctx context.Context, ids []int64) ([]*tokenwatch.Page, error) {
-	out := make([]*tokenwatch.Page, 0, len(ids))
-	err := inChunks(ids, func(chunk []int64) error {
-		rows, err := s.query(ctx, s.rdb, `SELECT `+pageColumns+` FROM pages p WHERE p.id IN (`+placeholders(1, len(chunk))+`)`, idArgs(chunk)...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			p, err := scanPage(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, p)
-		}
-		return rows.Err()
-	})
-	return out, err
-}
-
 // RequestAttention makes a page due now, so that the next sweep looks at
 // it: after a health check found it revoked, say, so that it alerts at once.
 func (s *Store) RequestAttention(ctx context.Context, pageID int64) error {
@@ -180,10 +145,6 @@ type Outcome struct {
 	// recorded if the page has moved on to another (it was reconnected
 	// meanwhile).
 	Generation int64
-	// LeaseUntil is the page's claim (its NextDueAt as claimed); the page is
-	// advanced only if it still holds it, so a reconnect or a request for
-	// attention made during the sweep wins.
-	LeaseUntil time.Time
 	State      tokenwatch.State
 	NextDueAt  time.Time
 	// Step is the alert due, "" if none; Recipients receive it.
@@ -247,14 +208,67 @@ type Delivery struct {
 	DoneAt     time.Time
 }
 
+// Decide is what a sweep does with the pages it claimed, inside the
+// transaction: it returns an outcome per page and a function that builds
+// the deliveries of what the transaction newly recorded. Neither may write
+// through the store (the transaction holds its write connection); reading
+// is fine.
+type Decide func(pages []*tokenwatch.Page) ([]Outcome, func(Recorded) ([]Delivery, error), error)
+
+// Swept is what one sweep transaction did.
+type Swept struct {
+	Claimed    int
+	Recorded   Recorded
+	Deliveries []Delivery // the new ones, with their ids
+}
+
+// SweepDue claims up to limit pages that need attention now (next_due_at
+// at or before the store clock), most overdue first, and records what
+// decide makes of them, all in one transaction: no other sweep, in this
+// process or another, gets these pages meanwhile, and a sweep that dies
+// mid-way leaves them due. See RecordSweep for what is recorded.
+func (s *Store) SweepDue(ctx context.Context, limit int, decide Decide) (Swept, error) {
+	var out Swept
+	now := s.now().UTC().Truncate(time.Millisecond)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		out = Swept{}
+		rows, err := s.eng.claimDue(ctx, tx, pageColumns, s.eng.timeArg(now), limit)
+		if err != nil {
+			return fmt.Errorf("store: claiming due pages: %w", err)
+		}
+		var pages []*tokenwatch.Page
+		for rows.Next() {
+			p, err := scanPage(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			pages = append(pages, p)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(pages) == 0 {
+			return err
+		}
+		out.Claimed = len(pages)
+		outcomes, deliveries, err := decide(pages)
+		if err != nil {
+			return err
+		}
+		out.Recorded, out.Deliveries, err = s.record(ctx, tx, now, outcomes, deliveries)
+		return err
+	})
+	return out, err
+}
+
 // RecordSweep records, in one transaction, the outcome of a sweep over
-// claimed pages: each due alert once per page, generation and step and
-// once per recipient (an alert recorded before, by an overlapping sweep,
-// is skipped), an in-app notification per new alert, the deliveries that
+// pages: each due alert once per page, generation and step and once per
+// recipient (an alert recorded before, by an overlapping sweep, is
+// skipped), an in-app notification per new alert, the deliveries that
 // deliveries builds from what was newly recorded (an outbox row each,
-// skipped if its key exists), and each page's state and next due time.
-// deliveries runs inside the transaction and must not use the store. It
-// returns what was recorded and the new deliveries with their ids.
+// skipped if its key exists), and each page's state and next due time
+// (unless the page moved to another generation meanwhile). deliveries runs
+// inside the transaction and must not write through the store. It returns
+// what was recorded and the new deliveries with their ids.
 func (s *Store) RecordSweep(ctx context.Context, outcomes []Outcome, deliveries func(Recorded) ([]Delivery, error)) (Recorded, []Delivery, error) {
 	var (
 		rec Recorded
@@ -262,7 +276,19 @@ func (s *Store) RecordSweep(ctx context.Context, outcomes []Outcome, deliveries 
 	)
 	now := s.now().UTC().Truncate(time.Millisecond)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		rec, out = Recorded{}, nil
+		var err error
+		rec, out, err = s.record(ctx, tx, now, outcomes, deliveries)
+		return err
+	})
+	return rec, out, err
+}
+
+func (s *Store) record(ctx context.Context, tx *sql.Tx, now time.Time, outcomes []Outcome, deliveries func(Recorded) ([]Delivery, error)) (Recorded, []Delivery, error) {
+	var (
+		rec Recorded
+		out []Delivery
+	)
+	err := func() error {
 		st, err := s.prepareSweep(ctx, tx)
 		if err != nil {
 			return err
@@ -298,7 +324,7 @@ func (s *Store) RecordSweep(ctx context.Context, outcomes []Outcome, deliveries 
 			}
 		}
 		for _, o := range outcomes {
-			if _, err := st.advance.ExecContext(ctx, s.args([]any{o.PageID, o.State, o.NextDueAt, now, o.Generation, o.LeaseUntil})...); err != nil {
+			if _, err := st.advance.ExecContext(ctx, s.args([]any{o.PageID, o.State, o.NextDueAt, now, o.Generation})...); err != nil {
 				return fmt.Errorf("store: advancing page %d: %w", o.PageID, err)
 			}
 		}
@@ -318,7 +344,7 @@ func (s *Store) RecordSweep(ctx context.Context, outcomes []Outcome, deliveries 
 			out = append(out, d)
 		}
 		return nil
-	})
+	}()
 	return rec, out, err
 }
 
@@ -355,7 +381,7 @@ func (s *Store) prepareSweep(ctx context.Context, tx *sql.Tx) (*sweepStmts, erro
 		{&st.notification, `INSERT INTO notifications (user_id, page_id, kind, title, body, dedup_key, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedup_key) DO NOTHING`},
 		{&st.advance, `UPDATE pages SET state = $2, next_due_at = $3, updated_at = $4
-			WHERE id = $1 AND generation = $5 AND next_due_at = $6`},
+			WHERE id = $1 AND generation = $5`},
 		{&st.delivery, insertDelivery},
 	} {
 		stmt, err := tx.PrepareContext(ctx, p.query)

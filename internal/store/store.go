@@ -40,17 +40,16 @@ type engine interface {
 	timeArg(t time.Time) any
 	// isUniqueViolation reports whether err is a unique-constraint failure.
 	isUniqueViolation(err error) bool
-	// claimDue leases up to limit pages whose next_due_at is at or before
-	// now, oldest first, by setting their next_due_at to leaseUntil, and
-	// returns their ids. It is one atomic statement: two callers at once
-	// (goroutines, processes, replicas) never get the same page, and a
-	// leased page is not due again before leaseUntil, so a sweep that dies
-	// holding it only delays it until then. now and leaseUntil are already
-	// converted by timeArg. SQLite has one writer and uses a plain
-	// UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING id; PostgreSQL must
-	// select with FOR UPDATE SKIP LOCKED so that concurrent sweeps skip each
-	// other's rows instead of waiting for them.
-	claimDue(ctx context.Context, db *sql.DB, now, leaseUntil any, limit int) ([]int64, error)
+	// claimDue selects, inside a sweep's transaction, the given columns of
+	// up to limit pages (aliased p) whose next_due_at is at or before now
+	// (already converted by timeArg), most overdue first, and keeps them
+	// from every other sweep until tx ends: two sweeps at once (goroutines,
+	// processes, replicas) never get the same page, and a sweep that dies
+	// mid-way rolls back and leaves its pages due. SQLite needs no lock
+	// clause: its transactions begin IMMEDIATE, holding the database's one
+	// write lock. PostgreSQL must add FOR UPDATE SKIP LOCKED, so that
+	// concurrent sweeps take the next due pages instead of waiting.
+	claimDue(ctx context.Context, tx *sql.Tx, columns string, now any, limit int) (*sql.Rows, error)
 	close() error
 }
 

@@ -34,6 +34,12 @@ func Run(t *testing.T, e Engine) {
 		{"Notifications", testNotifications},
 		{"Sessions", testSessions},
 		{"APIKeys", testAPIKeys},
+		{"SweepDue", testSweepDue},
+		{"OverlappingSweeps", testOverlappingSweeps},
+		{"RecordSweep", testRecordSweep},
+		{"Deliveries", testDeliveries},
+		{"WebhookEndpoints", testWebhookEndpoints},
+		{"OutboxMail", testOutboxMail},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
