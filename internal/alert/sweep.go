@@ -59,7 +59,7 @@ type Options struct {
 	// Now is the clock (the store's); time.Now if nil.
 	Now func() time.Time
 	// BatchSize is how many pages are claimed and recorded at once
-	// (default 500). A recipient gets one digest per batch.
+	// (default 1000). A recipient gets one digest per batch.
 	BatchSize int
 	// RetryMaintenance is when a page whose refresh or check was handed
 	// over (or could not be, without a Maintainer) is looked at again if
@@ -84,7 +84,7 @@ func New(st *store.Store, opts Options) *Sweeper {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	opts.BatchSize = cmp.Or(opts.BatchSize, 500)
+	opts.BatchSize = cmp.Or(opts.BatchSize, 1000)
 	opts.RetryMaintenance = cmp.Or(opts.RetryMaintenance, time.Hour)
 	opts.Requeue = cmp.Or(opts.Requeue, time.Minute)
 	return &Sweeper{st: st, opts: opts}

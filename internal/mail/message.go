@@ -15,6 +15,7 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 
@@ -50,8 +51,16 @@ type Item struct {
 	ReconnectURL string    `json:"reconnect_url"`
 }
 
+// zones caches time zones by name: loading one reads the zone database.
+var zones sync.Map
+
 func (it Item) loc() *time.Location {
-	return tokenwatch.Location{TimeZone: it.TimeZone}.Loc()
+	if z, ok := zones.Load(it.TimeZone); ok {
+		return z.(*time.Location)
+	}
+	z := tokenwatch.Location{TimeZone: it.TimeZone}.Loc()
+	zones.Store(it.TimeZone, z)
+	return z
 }
 
 // Network is the page's network as users know it.

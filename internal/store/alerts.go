@@ -25,14 +25,13 @@ type PageAlert struct {
 	Step       string
 }
 
-// PageAlerts returns, for each of the pages, the steps recorded for its
-// current generation.
+// PageAlerts returns, for each of the pages, the steps recorded for it,
+// of every generation (the lifecycle policy looks at the current one).
 func (s *Store) PageAlerts(ctx context.Context, pageIDs []int64) (map[int64][]PageAlert, error) {
 	out := map[int64][]PageAlert{}
 	err := inChunks(pageIDs, func(chunk []int64) error {
-		rows, err := s.query(ctx, s.rdb, `SELECT a.page_id, a.generation, a.step FROM page_alerts a
-			JOIN pages p ON p.id = a.page_id AND p.generation = a.generation
-			WHERE a.page_id IN (`+placeholders(1, len(chunk))+`)`, idArgs(chunk)...)
+		rows, err := s.query(ctx, s.rdb, `SELECT page_id, generation, step FROM page_alerts
+			WHERE page_id IN (`+placeholders(1, len(chunk))+`)`, idArgs(chunk)...)
 		if err != nil {
 			return err
 		}
@@ -552,7 +551,7 @@ func (s *Store) CountPagesByState(ctx context.Context) (map[tokenwatch.State]int
 }
 
 // chunk is the most ids passed in one IN list.
-const chunk = 500
+const chunk = 1000
 
 func inChunks(ids []int64, fn func([]int64) error) error {
 	for len(ids) > 0 {

@@ -157,8 +157,8 @@ func testRecordSweep(t *testing.T, e Engine) {
 	// one is not recorded.
 	_, err = s.SaveGrant(ctx, pg.ID, store.Grant{Credentials: Creds("new", ""), NewGeneration: true})
 	must(t, err)
-	if sent, _ := s.PageAlerts(ctx, []int64{pg.ID}); len(sent[pg.ID]) != 0 {
-		t.Errorf("after a reconnect: %v", sent)
+	if sent, _ := s.PageAlerts(ctx, []int64{pg.ID}); len(sent[pg.ID]) != 1 || sent[pg.ID][0].Generation != 1 {
+		t.Errorf("after a reconnect: %v, want the alert of generation 1 only", sent)
 	}
 	rec, _, err = s.RecordSweep(ctx, []store.Outcome{outcome}, build)
 	must(t, err)
