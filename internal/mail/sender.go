@@ -74,7 +74,12 @@ func NewSMTP(rawURL tokenwatch.Secret, from string, opts SMTPOptions) (*SMTP, er
 			return nil, errors.New("TOKENWATCH_SMTP_URL: the port is not a number")
 		}
 	}
-	o := []gomail.Option{gomail.WithPort(port), gomail.WithTimeout(opts.Timeout), gomail.WithHELO(helo(from))}
+	// No NOOP before and no RSET after each message: a finished DATA
+	// resets the transaction anyway, and a connection that died while
+	// idle is noticed at MAIL, dropped, and the message sent on a fresh
+	// one. Two round trips fewer per message.
+	o := []gomail.Option{gomail.WithPort(port), gomail.WithTimeout(opts.Timeout), gomail.WithHELO(helo(from)),
+		gomail.WithoutNoop(), gomail.WithoutRset()}
 	if u.Scheme == "smtps" {
 		o = append(o, gomail.WithSSL())
 	} else {
