@@ -82,3 +82,25 @@ func TestSweepOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestWebhookAdd(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "tw.db")
+	vars := map[string]string{"TOKENWATCH_DATABASE_URL": db, "TOKENWATCH_SECRET_KEY": keyring.Generate()}
+	env, _, _ := testEnv(vars)
+	env.Stdin = strings.NewReader("a long password\n")
+	if err := cli.Run(context.Background(), []string{"user", "add", "--account", "Acme", "--email", "a@acme.test", "--password-stdin"}, env); err != nil {
+		t.Fatal(err)
+	}
+	env, stdout, _ := testEnv(vars)
+	if err := cli.Run(context.Background(), []string{"webhook", "add", "--account", "Acme", "--url", "https://hooks.acme.test/tw"}, env); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), "whsec_") {
+		t.Errorf("webhook add printed %q", stdout)
+	}
+	env, stdout, _ = testEnv(vars)
+	if err := cli.Run(context.Background(), []string{"webhook", "list", "--account", "Acme"}, env); err != nil || !strings.Contains(stdout.String(), "https://hooks.acme.test/tw\tactive") || strings.Contains(stdout.String(), "whsec_") {
+		t.Errorf("webhook list: %v %q", err, stdout)
+	}
+}
