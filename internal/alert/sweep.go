@@ -123,8 +123,8 @@ func (s *Sweeper) Sweep(ctx context.Context) (Report, error) {
 	rep := newReport()
 	for range maxBatches {
 		var after work
-		swept, err := s.st.SweepDue(ctx, s.opts.BatchSize, func(pages []*tokenwatch.Page) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
-			return s.decide(ctx, pages, &after)
+		swept, err := s.st.SweepDue(ctx, s.opts.BatchSize, func(pages []*tokenwatch.Page, sent map[int64][]store.PageAlert) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
+			return s.decide(ctx, pages, sent, &after)
 		})
 		if err != nil {
 			return rep, err
@@ -182,18 +182,14 @@ type batch struct {
 }
 
 func (s *Sweeper) load(ctx context.Context, pages []*tokenwatch.Page) (*batch, error) {
-	var pageIDs, locIDs, acctIDs []int64
+	var locIDs, acctIDs []int64
 	for _, p := range pages {
-		pageIDs = append(pageIDs, p.ID)
 		locIDs = append(locIDs, p.LocationID)
 		acctIDs = append(acctIDs, p.AccountID)
 	}
 	locIDs, acctIDs = unique(locIDs), unique(acctIDs)
 	b := &batch{policies: map[int64]lifecycle.Policy{}}
 	var err error
-	if b.sent, err = s.st.PageAlerts(ctx, pageIDs); err != nil {
-		return nil, err
-	}
 	if b.locations, err = s.st.LocationsByID(ctx, locIDs); err != nil {
 		return nil, err
 	}
@@ -237,12 +233,13 @@ type work struct {
 // decide evaluates a batch of claimed pages (inside the sweep's
 // transaction; it only reads): the outcome of each and the function that
 // builds the deliveries of what gets recorded.
-func (s *Sweeper) decide(ctx context.Context, pages []*tokenwatch.Page, after *work) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
+func (s *Sweeper) decide(ctx context.Context, pages []*tokenwatch.Page, sent map[int64][]store.PageAlert, after *work) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
 	now := s.opts.Now().UTC()
 	b, err := s.load(ctx, pages)
 	if err != nil {
 		return nil, nil, err
 	}
+	b.sent = sent
 	var (
 		outcomes = make([]store.Outcome, 0, len(pages))
 		alerted  []*tokenwatch.Page
@@ -309,7 +306,15 @@ func (s *Sweeper) decide(ctx context.Context, pages []*tokenwatch.Page, after *w
 // (the benchmark's naive scan).
 func (s *Sweeper) process(ctx context.Context, pages []*tokenwatch.Page, rep *Report) error {
 	var after work
-	outcomes, build, err := s.decide(ctx, pages, &after)
+	ids := make([]int64, len(pages))
+	for i, p := range pages {
+		ids[i] = p.ID
+	}
+	sent, err := s.st.PageAlerts(ctx, ids)
+	if err != nil {
+		return err
+	}
+	outcomes, build, err := s.decide(ctx, pages, sent, &after)
 	if err != nil {
 		return err
 	}

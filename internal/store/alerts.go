@@ -28,9 +28,13 @@ type PageAlert struct {
 // PageAlerts returns, for each of the pages, the steps recorded for it,
 // of every generation (the lifecycle policy looks at the current one).
 func (s *Store) PageAlerts(ctx context.Context, pageIDs []int64) (map[int64][]PageAlert, error) {
+	return s.pageAlerts(ctx, s.rdb, pageIDs)
+}
+
+func (s *Store) pageAlerts(ctx context.Context, q querier, pageIDs []int64) (map[int64][]PageAlert, error) {
 	out := map[int64][]PageAlert{}
 	err := inChunks(pageIDs, func(chunk []int64) error {
-		rows, err := s.query(ctx, s.rdb, `SELECT page_id, generation, step FROM page_alerts
+		rows, err := s.query(ctx, q, `SELECT page_id, generation, step FROM page_alerts
 			WHERE page_id IN (`+placeholders(1, len(chunk))+`)`, idArgs(chunk)...)
 		if err != nil {
 			return err
@@ -207,12 +211,13 @@ type Delivery struct {
 	DoneAt     time.Time
 }
 
-// Decide is what a sweep does with the pages it claimed, inside the
+// Decide is what a sweep does with the pages it claimed (and the alerts
+// already recorded for their current generations), inside the
 // transaction: it returns an outcome per page and a function that builds
 // the deliveries of what the transaction newly recorded. Neither may write
 // through the store (the transaction holds its write connection); reading
 // is fine.
-type Decide func(pages []*tokenwatch.Page) ([]Outcome, func(Recorded) ([]Delivery, error), error)
+type Decide func(pages []*tokenwatch.Page, sent map[int64][]PageAlert) ([]Outcome, func(Recorded) ([]Delivery, error), error)
 
 // Swept is what one sweep transaction did.
 type Swept struct {
@@ -231,25 +236,37 @@ func (s *Store) SweepDue(ctx context.Context, limit int, decide Decide) (Swept, 
 	now := s.now().UTC().Truncate(time.Millisecond)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		out = Swept{}
-		rows, err := s.eng.claimDue(ctx, tx, pageColumns, s.eng.timeArg(now), limit)
+		// Most due pages have no alert recorded yet: counting them in the
+		// claim spares looking up the others.
+		rows, err := s.eng.claimDue(ctx, tx, pageColumns+`,
+			(SELECT count(*) FROM page_alerts a WHERE a.page_id = p.id AND a.generation = p.generation)`, s.eng.timeArg(now), limit)
 		if err != nil {
 			return fmt.Errorf("store: claiming due pages: %w", err)
 		}
 		var pages []*tokenwatch.Page
+		var withAlerts []int64
 		for rows.Next() {
-			p, err := scanPage(rows)
+			var n int
+			p, err := scanPage(rows, &n)
 			if err != nil {
 				rows.Close()
 				return err
 			}
 			pages = append(pages, p)
+			if n > 0 {
+				withAlerts = append(withAlerts, p.ID)
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil || len(pages) == 0 {
 			return err
 		}
 		out.Claimed = len(pages)
-		outcomes, deliveries, err := decide(pages)
+		sent, err := s.pageAlerts(ctx, tx, withAlerts)
+		if err != nil {
+			return err
+		}
+		outcomes, deliveries, err := decide(pages, sent)
 		if err != nil {
 			return err
 		}

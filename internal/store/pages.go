@@ -22,18 +22,19 @@ const pageColumns = `p.id, p.account_id, p.location_id, p.provider, p.provider_p
 	p.refresh_before_expiry, p.refresh_lead_seconds, p.problem, p.last_checked_at, p.last_error_class, p.last_error_message, p.last_error_at,
 	p.retry_at, p.generation, p.state, p.next_due_at, p.delivery_error, p.created_at, p.updated_at`
 
-func scanPage(sc scanner) (*tokenwatch.Page, error) {
+// scanPage scans pageColumns, then the extra destinations.
+func scanPage(sc scanner, extra ...any) (*tokenwatch.Page, error) {
 	var (
 		p      tokenwatch.Page
 		scopes string
 		lead   int64
 		le     tokenwatch.PageError
 	)
-	err := scan(sc, &p.ID, &p.AccountID, &p.LocationID, &p.Provider, &p.ProviderPageID, &p.Name,
+	err := scan(sc, append([]any{&p.ID, &p.AccountID, &p.LocationID, &p.Provider, &p.ProviderPageID, &p.Name,
 		&p.ConnectedBy, &p.ProviderUserID, &p.ProviderUserName, &scopes,
 		&p.AccessExpiresAt, &p.RefreshExpiresAt, &p.DataAccessExpiresAt, &p.AutoRefresh,
 		&p.RefreshBeforeExpiry, &lead, &p.Problem, &p.LastCheckedAt, &le.Class, &le.Message, &le.At,
-		&p.RetryAt, &p.Generation, &p.State, &p.NextDueAt, &p.DeliveryError, &p.CreatedAt, &p.UpdatedAt)
+		&p.RetryAt, &p.Generation, &p.State, &p.NextDueAt, &p.DeliveryError, &p.CreatedAt, &p.UpdatedAt}, extra...)...)
 	if err != nil {
 		return nil, err
 	}

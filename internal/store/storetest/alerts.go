@@ -30,7 +30,7 @@ func testSweepDue(t *testing.T, e Engine) {
 	duePage(t, s, f, "later", t0.Add(time.Hour))
 
 	var claimed []int64
-	swept, err := s.SweepDue(ctx, 2, func(ps []*tokenwatch.Page) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
+	swept, err := s.SweepDue(ctx, 2, func(ps []*tokenwatch.Page, _ map[int64][]store.PageAlert) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
 		var out []store.Outcome
 		for _, p := range ps {
 			claimed = append(claimed, p.ID)
@@ -48,7 +48,7 @@ func testSweepDue(t *testing.T, e Engine) {
 	}
 	// A failed decision rolls back: the pages stay due.
 	boom := fmt.Errorf("boom")
-	_, err = s.SweepDue(ctx, 10, func([]*tokenwatch.Page) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
+	_, err = s.SweepDue(ctx, 10, func([]*tokenwatch.Page, map[int64][]store.PageAlert) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
 		return nil, nil, boom
 	})
 	if err != boom {
@@ -57,7 +57,7 @@ func testSweepDue(t *testing.T, e Engine) {
 	// A request for attention makes a page due now.
 	must(t, s.RequestAttention(ctx, late.ID))
 	var again []int64
-	_, err = s.SweepDue(ctx, 10, func(ps []*tokenwatch.Page) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
+	_, err = s.SweepDue(ctx, 10, func(ps []*tokenwatch.Page, _ map[int64][]store.PageAlert) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
 		for _, p := range ps {
 			again = append(again, p.ID)
 		}
@@ -86,7 +86,7 @@ func testOverlappingSweeps(t *testing.T, e Engine) {
 		other := Open(t, url, store.Options{Now: func() time.Time { return t0 }})
 		wg.Go(func() {
 			for {
-				sw, err := other.SweepDue(ctx, 3, func(ps []*tokenwatch.Page) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
+				sw, err := other.SweepDue(ctx, 3, func(ps []*tokenwatch.Page, _ map[int64][]store.PageAlert) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
 					var out []store.Outcome
 					for _, p := range ps {
 						mu.Lock()
