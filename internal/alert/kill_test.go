@@ -3,9 +3,11 @@ package alert_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -46,11 +48,13 @@ func TestKilledDuringDeliveryLosesNothing(t *testing.T) {
 	}
 	recipients := extraUsers + 4
 	smtp := mailtest.Start(t)
-	smtp.Delay = 3 * time.Millisecond // slow enough to be killed mid-way
+	smtp.SetDelay(3 * time.Millisecond) // slow enough to be killed mid-way
 
+	// Both children run on one clock: t0 when the test began, moving on.
+	start := time.Now()
 	run := func() *exec.Cmd {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestKillChild$", "-test.v")
-		cmd.Env = append(os.Environ(), "TW_KILL_DB="+db, "TW_KILL_SMTP="+smtp.URL())
+		cmd.Env = append(os.Environ(), "TW_KILL_DB="+db, "TW_KILL_SMTP="+smtp.URL(), fmt.Sprint("TW_KILL_START=", start.UnixNano()))
 		out, err := os.Create(filepath.Join(dir, fmt.Sprintf("child-%d.log", time.Now().UnixNano())))
 		must(t, err)
 		cmd.Stdout, cmd.Stderr = out, out
@@ -128,6 +132,18 @@ func TestKilledDuringDeliveryLosesNothing(t *testing.T) {
 			t.Errorf("delivery %d (%s) is %s, received %d times", d.ID, d.Key, d.Status, copies[d.Key])
 		}
 	}
+	if t.Failed() {
+		second.Process.Signal(syscall.SIGQUIT) // the child's goroutines, in its log
+		time.Sleep(time.Second)
+		logs, _ := filepath.Glob(filepath.Join(dir, "child-*.log"))
+		for _, l := range logs {
+			b, _ := os.ReadFile(l)
+			if len(b) > 200000 {
+				b = b[len(b)-200000:]
+			}
+			t.Logf("%s:\n%s", l, b)
+		}
+	}
 }
 
 // TestKillChild is the child process of the kill test: it sweeps and
@@ -137,21 +153,29 @@ func TestKillChild(t *testing.T) {
 	if db == "" {
 		t.Skip("only run by TestKilledDuringDeliveryLosesNothing")
 	}
-	st := storetest.Open(t, db, store.Options{Now: func() time.Time { return t0 }})
+	startNanos, _ := strconv.ParseInt(os.Getenv("TW_KILL_START"), 10, 64)
+	start := time.Unix(0, startNanos)
+	now := func() time.Time { return t0.Add(time.Since(start)) }
+	st := storetest.Open(t, db, store.Options{Now: now})
 	sender, err := twmail.NewSMTP(tokenwatch.NewSecret(os.Getenv("TW_KILL_SMTP")), "tokenwatch <alerts@tokenwatch.test>", twmail.SMTPOptions{})
 	must(t, err)
 	ctx := context.Background()
 	_, err = jobs.Migrate(ctx, st.DB())
 	must(t, err)
-	j, err := jobs.New(st.DB(), jobs.Config{Store: st, Mail: sender, Work: true, Workers: 20, JobTimeout: 5 * time.Second,
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	j, err := jobs.New(st.DB(), jobs.Config{Store: st, Logger: log, Mail: sender, Work: true, Workers: 20, JobTimeout: 5 * time.Second,
 		RescueAfter: 6 * time.Second, RetryBase: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond})
 	must(t, err)
 	must(t, j.Start(ctx))
 	sw := alert.New(st, alert.Options{Policy: lifecycle.Default(), BaseURL: "https://tw.example", Queue: j, BatchSize: 3,
-		Requeue: 2 * time.Second, Now: func() time.Time { return t0 }})
+		Logger: log, Requeue: 2 * time.Second, Now: now})
 	for {
-		if _, err := sw.Sweep(ctx); err != nil {
-			t.Log(err)
+		rep, err := sw.Sweep(ctx)
+		if err != nil {
+			log.Error("sweep", "err", err)
+		}
+		if rep.Claimed > 0 || rep.Requeued > 0 {
+			log.Info("sweep", "claimed", rep.Claimed, "deliveries", rep.Deliveries, "requeued", rep.Requeued)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}

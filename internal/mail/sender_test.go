@@ -45,12 +45,12 @@ func TestSMTPSender(t *testing.T) {
 	if err := s.Send(ctx, bad); !mail.Permanent(err) {
 		t.Errorf("malformed address: %v, want permanent", err)
 	}
-	srv.Reject = func(to string) error {
+	srv.SetReject(func(to string) error {
 		if to == "gone@bench.test" {
 			return errors.New("no such user")
 		}
 		return nil
-	}
+	})
 	gone := m
 	gone.To = "gone@bench.test"
 	if err := s.Send(ctx, gone); !mail.Permanent(err) {

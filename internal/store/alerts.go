@@ -300,68 +300,184 @@ func (s *Store) RecordSweep(ctx context.Context, outcomes []Outcome, deliveries 
 }
 
 func (s *Store) record(ctx context.Context, tx *sql.Tx, now time.Time, outcomes []Outcome, deliveries func(Recorded) ([]Delivery, error)) (Recorded, []Delivery, error) {
-	var (
-		rec Recorded
-		out []Delivery
-	)
-	err := func() error {
-		st, err := s.prepareSweep(ctx, tx)
-		if err != nil {
-			return err
+	var rec Recorded
+	// The steps, only for pages still at the generation evaluated: an alert
+	// about a grant replaced meanwhile is moot.
+	var due []Outcome
+	for _, o := range outcomes {
+		if o.Step != "" {
+			due = append(due, o)
 		}
-		defer st.close()
-		for _, o := range outcomes {
-			if o.Step == "" {
-				continue
+	}
+	gens, err := s.generations(ctx, tx, due)
+	if err != nil {
+		return rec, nil, err
+	}
+	var rows [][]any
+	for _, o := range due {
+		if gens[o.PageID] == o.Generation {
+			rows = append(rows, []any{o.PageID, o.Generation, o.Step, now})
+		}
+	}
+	newSteps := map[PageAlert]bool{}
+	err = s.insertMany(ctx, tx, `INSERT INTO page_alerts (page_id, generation, step, created_at) VALUES `, rows,
+		` ON CONFLICT DO NOTHING RETURNING page_id, generation, step`, func(r *sql.Rows) error {
+			var a PageAlert
+			err := r.Scan(&a.PageID, &a.Generation, &a.Step)
+			newSteps[a] = true
+			return err
+		})
+	if err != nil {
+		return rec, nil, fmt.Errorf("store: recording alerts: %w", err)
+	}
+	// The recipients' alerts, for the steps recorded now.
+	rows = nil
+	for _, o := range due {
+		if k := (PageAlert{PageID: o.PageID, Generation: o.Generation, Step: o.Step}); newSteps[k] {
+			rec.Steps = append(rec.Steps, k)
+			for _, u := range o.Recipients {
+				rows = append(rows, []any{o.PageID, o.Generation, o.Step, u, now})
 			}
-			var pageID int64
-			err := st.step.QueryRowContext(ctx, s.args([]any{o.PageID, o.Generation, o.Step, now})...).Scan(&pageID)
-			if err == sql.ErrNoRows {
-				continue // recorded before, or the page moved to another generation
-			}
-			if err != nil {
-				return fmt.Errorf("store: recording alert %s of page %d: %w", o.Step, o.PageID, err)
-			}
-			rec.Steps = append(rec.Steps, PageAlert{PageID: o.PageID, Generation: o.Generation, Step: o.Step})
-			for _, userID := range o.Recipients {
-				res, err := st.alert.ExecContext(ctx, s.args([]any{o.PageID, o.Generation, o.Step, userID, now})...)
-				if err != nil {
-					return fmt.Errorf("store: recording alert %s of page %d for user %d: %w", o.Step, o.PageID, userID, err)
-				}
-				if n, _ := res.RowsAffected(); n == 0 {
-					continue
-				}
-				k := AlertKey{PageID: o.PageID, Generation: o.Generation, Step: o.Step, UserID: userID}
+		}
+	}
+	newAlerts := map[AlertKey]bool{}
+	err = s.insertMany(ctx, tx, `INSERT INTO alerts (page_id, generation, step, user_id, created_at) VALUES `, rows,
+		` ON CONFLICT DO NOTHING RETURNING page_id, generation, step, user_id`, func(r *sql.Rows) error {
+			var k AlertKey
+			err := r.Scan(&k.PageID, &k.Generation, &k.Step, &k.UserID)
+			newAlerts[k] = true
+			return err
+		})
+	if err != nil {
+		return rec, nil, fmt.Errorf("store: recording alerts per recipient: %w", err)
+	}
+	rows = nil
+	for _, o := range due {
+		for _, u := range o.Recipients {
+			k := AlertKey{PageID: o.PageID, Generation: o.Generation, Step: o.Step, UserID: u}
+			if newAlerts[k] {
 				rec.Alerts = append(rec.Alerts, k)
 				n := o.Notification
-				if _, err := st.notification.ExecContext(ctx, s.args([]any{userID, o.PageID, n.Kind, n.Title, n.Body, k.NotificationKey(), now})...); err != nil {
-					return fmt.Errorf("store: notification for user %d: %w", userID, err)
-				}
+				rows = append(rows, []any{u, o.PageID, n.Kind, n.Title, n.Body, k.NotificationKey(), now})
 			}
 		}
-		for _, o := range outcomes {
-			if _, err := st.advance.ExecContext(ctx, s.args([]any{o.PageID, o.State, o.NextDueAt, now, o.Generation})...); err != nil {
-				return fmt.Errorf("store: advancing page %d: %w", o.PageID, err)
-			}
+	}
+	err = s.insertMany(ctx, tx, `INSERT INTO notifications (user_id, page_id, kind, title, body, dedup_key, created_at) VALUES `, rows,
+		` ON CONFLICT (dedup_key) DO NOTHING`, nil)
+	if err != nil {
+		return rec, nil, fmt.Errorf("store: notifications: %w", err)
+	}
+	// Each page's new state and next due time.
+	advance, err := tx.PrepareContext(ctx, `UPDATE pages SET state = $2, next_due_at = $3, updated_at = $4 WHERE id = $1 AND generation = $5`)
+	if err != nil {
+		return rec, nil, err
+	}
+	defer advance.Close()
+	for _, o := range outcomes {
+		if _, err := advance.ExecContext(ctx, s.args([]any{o.PageID, o.State, o.NextDueAt, now, o.Generation})...); err != nil {
+			return rec, nil, fmt.Errorf("store: advancing page %d: %w", o.PageID, err)
 		}
-		ds, err := deliveries(rec)
+	}
+	// The outbox.
+	ds, err := deliveries(rec)
+	if err != nil {
+		return rec, nil, err
+	}
+	rows = make([][]any, len(ds))
+	for i := range ds {
+		rows[i] = ds[i].insertArgs(now)
+	}
+	ids := map[string]int64{}
+	err = s.insertMany(ctx, tx, insertDeliveries, rows, ` ON CONFLICT (key) DO NOTHING RETURNING id, key`, func(r *sql.Rows) error {
+		var (
+			id  int64
+			key string
+		)
+		err := r.Scan(&id, &key)
+		ids[key] = id
+		return err
+	})
+	if err != nil {
+		return rec, nil, fmt.Errorf("store: queueing deliveries: %w", err)
+	}
+	var out []Delivery
+	for _, d := range ds {
+		if id, ok := ids[d.Key]; ok {
+			delete(ids, d.Key) // a key given twice is stored once
+			d.ID, d.Status, d.CreatedAt, d.EnqueuedAt = id, DeliveryPending, now, now
+			out = append(out, d)
+		}
+	}
+	return rec, out, nil
+}
+
+// generations returns the current generation of the outcomes' pages.
+func (s *Store) generations(ctx context.Context, tx *sql.Tx, os []Outcome) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	ids := make([]int64, len(os))
+	for i, o := range os {
+		ids[i] = o.PageID
+	}
+	err := inChunks(ids, func(chunk []int64) error {
+		rows, err := s.query(ctx, tx, `SELECT id, generation FROM pages WHERE id IN (`+placeholders(1, len(chunk))+`)`, idArgs(chunk)...)
 		if err != nil {
 			return err
 		}
-		for _, d := range ds {
-			err := st.delivery.QueryRowContext(ctx, s.args(d.insertArgs(now))...).Scan(&d.ID)
-			if err == sql.ErrNoRows {
-				continue
+		defer rows.Close()
+		for rows.Next() {
+			var id, gen int64
+			if err := rows.Scan(&id, &gen); err != nil {
+				return err
 			}
-			if err != nil {
-				return fmt.Errorf("store: queueing delivery %s: %w", d.Key, err)
-			}
-			d.Status, d.CreatedAt, d.EnqueuedAt = DeliveryPending, now, now
-			out = append(out, d)
+			out[id] = gen
 		}
-		return nil
-	}()
-	return rec, out, err
+		return rows.Err()
+	})
+	return out, err
+}
+
+// insertMany runs insert (ending in VALUES) with the rows as a multi-row
+// VALUES list followed by suffix, in chunks that stay well within every
+// engine's limit on arguments, and scans what each chunk returns.
+func (s *Store) insertMany(ctx context.Context, tx *sql.Tx, insert string, rows [][]any, suffix string, each func(*sql.Rows) error) error {
+	for len(rows) > 0 {
+		n := min(len(rows), 2000/len(rows[0]))
+		var (
+			b    strings.Builder
+			args []any
+		)
+		b.WriteString(insert)
+		for i, r := range rows[:n] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(" + placeholders(len(args)+1, len(r)) + ")")
+			args = append(args, r...)
+		}
+		b.WriteString(suffix)
+		if each == nil {
+			if _, err := s.exec(ctx, tx, b.String(), args...); err != nil {
+				return err
+			}
+		} else {
+			res, err := s.query(ctx, tx, b.String(), args...)
+			if err != nil {
+				return err
+			}
+			for res.Next() {
+				if err := each(res); err != nil {
+					res.Close()
+					return err
+				}
+			}
+			res.Close()
+			if err := res.Err(); err != nil {
+				return err
+			}
+		}
+		rows = rows[n:]
+	}
+	return nil
 }
 
 // NotificationKey is the dedup key of the in-app notification of an alert.
@@ -369,52 +485,11 @@ func (k AlertKey) NotificationKey() string {
 	return fmt.Sprintf("alert:%d:%d:%s:%d", k.PageID, k.Generation, k.Step, k.UserID)
 }
 
-type sweepStmts struct {
-	step, alert, notification, advance, delivery *sql.Stmt
-}
+// insertDeliveries starts the insert of deliveries; insertArgs are the
+// values of one.
+const insertDeliveries = `INSERT INTO deliveries (channel, key, account_id, user_id, endpoint_id, page_ids, payload, created_at, enqueued_at) VALUES `
 
-func (st *sweepStmts) close() {
-	for _, s := range []*sql.Stmt{st.step, st.alert, st.notification, st.advance, st.delivery} {
-		if s != nil {
-			s.Close()
-		}
-	}
-}
-
-func (s *Store) prepareSweep(ctx context.Context, tx *sql.Tx) (*sweepStmts, error) {
-	st := &sweepStmts{}
-	for _, p := range []struct {
-		dst   **sql.Stmt
-		query string
-	}{
-		// The step is recorded only while the page is at the generation
-		// evaluated: an alert about a grant replaced meanwhile is moot.
-		{&st.step, `INSERT INTO page_alerts (page_id, generation, step, created_at)
-			SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM pages WHERE id = $1 AND generation = $2)
-			ON CONFLICT DO NOTHING RETURNING page_id`},
-		{&st.alert, `INSERT INTO alerts (page_id, generation, step, user_id, created_at) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT DO NOTHING`},
-		{&st.notification, `INSERT INTO notifications (user_id, page_id, kind, title, body, dedup_key, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedup_key) DO NOTHING`},
-		{&st.advance, `UPDATE pages SET state = $2, next_due_at = $3, updated_at = $4
-			WHERE id = $1 AND generation = $5`},
-		{&st.delivery, insertDelivery},
-	} {
-		stmt, err := tx.PrepareContext(ctx, p.query)
-		if err != nil {
-			st.close()
-			return nil, err
-		}
-		*p.dst = stmt
-	}
-	return st, nil
-}
-
-// insertDelivery stores a delivery unless one with its key exists.
-const insertDelivery = `INSERT INTO deliveries (channel, key, account_id, user_id, endpoint_id, page_ids, payload, created_at, enqueued_at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (key) DO NOTHING RETURNING id`
-
-// insertArgs are the arguments of insertDelivery.
+// insertArgs are the values of a delivery for insertDeliveries.
 func (d *Delivery) insertArgs(now time.Time) []any {
 	var userID, endpointID any
 	if d.UserID != 0 {
@@ -423,7 +498,7 @@ func (d *Delivery) insertArgs(now time.Time) []any {
 	if d.EndpointID != 0 {
 		endpointID = d.EndpointID
 	}
-	return []any{d.Channel, d.Key, d.AccountID, userID, endpointID, formatIDs(d.PageIDs), d.Payload, now}
+	return []any{d.Channel, d.Key, d.AccountID, userID, endpointID, formatIDs(d.PageIDs), d.Payload, now, now}
 }
 
 const deliveryColumns = `id, channel, key, account_id, coalesce(user_id, 0), coalesce(endpoint_id, 0), page_ids, payload,

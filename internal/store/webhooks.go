@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"net/url"
 	"time"
 
@@ -96,25 +97,11 @@ func (s *Store) SetWebhookEndpointActive(ctx context.Context, id int64, active b
 // event, say); one whose key exists already is skipped. It returns the
 // new ones with their ids.
 func (s *Store) QueueDeliveries(ctx context.Context, ds []Delivery) ([]Delivery, error) {
-	now := s.now().UTC().Truncate(time.Millisecond)
 	var out []Delivery
-	for _, d := range ds {
-		rows, err := s.query(ctx, s.db, insertDelivery, d.insertArgs(now)...)
-		if err != nil {
-			return out, err
-		}
-		if rows.Next() {
-			if err := rows.Scan(&d.ID); err != nil {
-				rows.Close()
-				return out, err
-			}
-			d.Status, d.CreatedAt, d.EnqueuedAt = DeliveryPending, now, now
-			out = append(out, d)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return out, err
-		}
-	}
-	return out, nil
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		_, out, err = s.record(ctx, tx, s.now().UTC().Truncate(time.Millisecond), nil, func(Recorded) ([]Delivery, error) { return ds, nil })
+		return err
+	})
+	return out, err
 }

@@ -38,10 +38,23 @@ type Server struct {
 	msgs     []Message
 	srv      *smtp.Server
 	received chan struct{}
-	// Reject, when set, is called with each recipient; an error refuses it.
-	Reject func(to string) error
-	// Delay slows down the acceptance of each message.
-	Delay time.Duration
+	reject   func(to string) error
+	delay    time.Duration
+}
+
+// SetReject makes the server call reject with each recipient; an error
+// refuses the recipient for good (550).
+func (s *Server) SetReject(reject func(to string) error) {
+	s.mu.Lock()
+	s.reject = reject
+	s.mu.Unlock()
+}
+
+// SetDelay slows down the acceptance of each message.
+func (s *Server) SetDelay(d time.Duration) {
+	s.mu.Lock()
+	s.delay = d
+	s.mu.Unlock()
 }
 
 // Start starts a server that stops when the test ends.
@@ -138,7 +151,10 @@ func (ss *session) Logout() error { return nil }
 func (ss *session) Mail(from string, _ *smtp.MailOptions) error { ss.from = from; return nil }
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if r := ss.s.Reject; r != nil {
+	ss.s.mu.Lock()
+	r := ss.s.reject
+	ss.s.mu.Unlock()
+	if r != nil {
 		if err := r(to); err != nil {
 			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: err.Error()}
 		}
@@ -152,7 +168,10 @@ func (ss *session) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	time.Sleep(ss.s.Delay)
+	ss.s.mu.Lock()
+	delay := ss.s.delay
+	ss.s.mu.Unlock()
+	time.Sleep(delay)
 	m, err := parse(raw)
 	if err != nil {
 		return err
