@@ -233,6 +233,9 @@ type Swept struct {
 // mid-way leaves them due. See RecordSweep for what is recorded.
 func (s *Store) SweepDue(ctx context.Context, limit int, decide Decide) (Swept, error) {
 	var out Swept
+	if err := s.prepareRecord(ctx); err != nil {
+		return out, err
+	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		out = Swept{}
@@ -290,6 +293,9 @@ func (s *Store) RecordSweep(ctx context.Context, outcomes []Outcome, deliveries 
 		rec Recorded
 		out []Delivery
 	)
+	if err := s.prepareRecord(ctx); err != nil {
+		return rec, out, err
+	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -320,13 +326,12 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, now time.Time, outcomes 
 		}
 	}
 	newSteps := map[PageAlert]bool{}
-	err = s.insertMany(ctx, tx, `INSERT INTO page_alerts (page_id, generation, step, created_at) VALUES `, rows,
-		` ON CONFLICT DO NOTHING RETURNING page_id, generation, step`, func(r *sql.Rows) error {
-			var a PageAlert
-			err := r.Scan(&a.PageID, &a.Generation, &a.Step)
-			newSteps[a] = true
-			return err
-		})
+	err = s.insertMany(ctx, tx, insertPageAlerts, rows, insertPageAlertsEnd, func(r *sql.Rows) error {
+		var a PageAlert
+		err := r.Scan(&a.PageID, &a.Generation, &a.Step)
+		newSteps[a] = true
+		return err
+	})
 	if err != nil {
 		return rec, nil, fmt.Errorf("store: recording alerts: %w", err)
 	}
@@ -341,13 +346,12 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, now time.Time, outcomes 
 		}
 	}
 	newAlerts := map[AlertKey]bool{}
-	err = s.insertMany(ctx, tx, `INSERT INTO alerts (page_id, generation, step, user_id, created_at) VALUES `, rows,
-		` ON CONFLICT DO NOTHING RETURNING page_id, generation, step, user_id`, func(r *sql.Rows) error {
-			var k AlertKey
-			err := r.Scan(&k.PageID, &k.Generation, &k.Step, &k.UserID)
-			newAlerts[k] = true
-			return err
-		})
+	err = s.insertMany(ctx, tx, insertAlerts, rows, insertAlertsEnd, func(r *sql.Rows) error {
+		var k AlertKey
+		err := r.Scan(&k.PageID, &k.Generation, &k.Step, &k.UserID)
+		newAlerts[k] = true
+		return err
+	})
 	if err != nil {
 		return rec, nil, fmt.Errorf("store: recording alerts per recipient: %w", err)
 	}
@@ -362,17 +366,15 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, now time.Time, outcomes 
 			}
 		}
 	}
-	err = s.insertMany(ctx, tx, `INSERT INTO notifications (user_id, page_id, kind, title, body, dedup_key, created_at) VALUES `, rows,
-		` ON CONFLICT (dedup_key) DO NOTHING`, nil)
+	err = s.insertMany(ctx, tx, insertNotifications, rows, insertNotifsEnd, nil)
 	if err != nil {
 		return rec, nil, fmt.Errorf("store: notifications: %w", err)
 	}
 	// Each page's new state and next due time.
-	advance, err := tx.PrepareContext(ctx, `UPDATE pages SET state = $2, next_due_at = $3, updated_at = $4 WHERE id = $1 AND generation = $5`)
+	advance, err := s.txStmt(ctx, tx, advancePage)
 	if err != nil {
 		return rec, nil, err
 	}
-	defer advance.Close()
 	for _, o := range outcomes {
 		if _, err := advance.ExecContext(ctx, s.args([]any{o.PageID, o.State, o.NextDueAt, now, o.Generation})...); err != nil {
 			return rec, nil, fmt.Errorf("store: advancing page %d: %w", o.PageID, err)
@@ -388,7 +390,7 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, now time.Time, outcomes 
 		rows[i] = ds[i].insertArgs(now)
 	}
 	ids := map[string]int64{}
-	err = s.insertMany(ctx, tx, insertDeliveries, rows, ` ON CONFLICT (key) DO NOTHING RETURNING id, key`, func(r *sql.Rows) error {
+	err = s.insertMany(ctx, tx, insertDeliveries, rows, insertDeliveriesEnd, func(r *sql.Rows) error {
 		var (
 			id  int64
 			key string
@@ -436,49 +438,87 @@ func (s *Store) generations(ctx context.Context, tx *sql.Tx, os []Outcome) (map[
 	return out, err
 }
 
-// insertMany runs insert (ending in VALUES) with the rows as a multi-row
-// VALUES list followed by suffix, in chunks that stay well within every
-// engine's limit on arguments, and scans what each chunk returns.
+// insertMany runs insert (ending in VALUES) followed by suffix for each
+// of the rows, insertRows of them per statement: statements of one size
+// are prepared once and reused, which costs less than parsing a long
+// VALUES list every time. each scans what the statement returns.
 func (s *Store) insertMany(ctx context.Context, tx *sql.Tx, insert string, rows [][]any, suffix string, each func(*sql.Rows) error) error {
 	for len(rows) > 0 {
-		n := min(len(rows), 2000/len(rows[0]))
-		var (
-			b    strings.Builder
-			args []any
-		)
-		b.WriteString(insert)
-		for i, r := range rows[:n] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(" + placeholders(len(args)+1, len(r)) + ")")
-			args = append(args, r...)
+		n := insertRows
+		if len(rows) < n {
+			n = 1
 		}
-		b.WriteString(suffix)
-		if each == nil {
-			if _, err := s.exec(ctx, tx, b.String(), args...); err != nil {
-				return err
-			}
-		} else {
-			res, err := s.query(ctx, tx, b.String(), args...)
-			if err != nil {
-				return err
-			}
-			for res.Next() {
-				if err := each(res); err != nil {
-					res.Close()
-					return err
-				}
-			}
-			res.Close()
-			if err := res.Err(); err != nil {
-				return err
-			}
+		st, err := s.txStmt(ctx, tx, multiRow(insert, len(rows[0]), n, suffix))
+		if err != nil {
+			return err
+		}
+		var args []any
+		for _, r := range rows[:n] {
+			args = append(args, s.args(r)...)
 		}
 		rows = rows[n:]
+		if each == nil {
+			if _, err := st.ExecContext(ctx, args...); err != nil {
+				return err
+			}
+			continue
+		}
+		res, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		for res.Next() {
+			if err := each(res); err != nil {
+				res.Close()
+				return err
+			}
+		}
+		res.Close()
+		if err := res.Err(); err != nil {
+			return err
+		}
 	}
 	return nil
 }
+
+// multiRow returns insert with n rows of cols placeholders, then suffix.
+func multiRow(insert string, cols, n int, suffix string) string {
+	var b strings.Builder
+	b.WriteString(insert)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(" + placeholders(i*cols+1, cols) + ")")
+	}
+	b.WriteString(suffix)
+	return b.String()
+}
+
+// The statements of record.
+const (
+	insertPageAlerts    = `INSERT INTO page_alerts (page_id, generation, step, created_at) VALUES `
+	insertPageAlertsEnd = ` ON CONFLICT DO NOTHING RETURNING page_id, generation, step`
+	insertAlerts        = `INSERT INTO alerts (page_id, generation, step, user_id, created_at) VALUES `
+	insertAlertsEnd     = ` ON CONFLICT DO NOTHING RETURNING page_id, generation, step, user_id`
+	insertNotifications = `INSERT INTO notifications (user_id, page_id, kind, title, body, dedup_key, created_at) VALUES `
+	insertNotifsEnd     = ` ON CONFLICT (dedup_key) DO NOTHING`
+	insertDeliveriesEnd = ` ON CONFLICT (key) DO NOTHING RETURNING id, key`
+	advancePage         = `UPDATE pages SET state = $2, next_due_at = $3, updated_at = $4 WHERE id = $1 AND generation = $5`
+)
+
+// prepareRecord prepares the statements of record, before its transaction.
+func (s *Store) prepareRecord(ctx context.Context) error {
+	qs := []string{advancePage}
+	for _, n := range []int{1, insertRows} {
+		qs = append(qs, multiRow(insertPageAlerts, 4, n, insertPageAlertsEnd), multiRow(insertAlerts, 5, n, insertAlertsEnd),
+			multiRow(insertNotifications, 7, n, insertNotifsEnd), multiRow(insertDeliveries, 9, n, insertDeliveriesEnd))
+	}
+	return s.prepare(ctx, qs...)
+}
+
+// insertRows is how many rows insertMany writes per statement.
+const insertRows = 32
 
 // NotificationKey is the dedup key of the in-app notification of an alert.
 func (k AlertKey) NotificationKey() string {

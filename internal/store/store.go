@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
@@ -26,6 +27,9 @@ type Store struct {
 	rdb  *sql.DB // reads; the same pool as db on PostgreSQL
 	keys *keyring.Keyring
 	now  func() time.Time
+	// stmts caches statements prepared on db, by query: a transaction on
+	// the same connection reuses them instead of parsing again.
+	stmts sync.Map
 }
 
 // engine is what differs between database engines.
@@ -164,6 +168,34 @@ func (d timeDest) Scan(v any) error {
 		return fmt.Errorf("store: cannot read %T as a time", v)
 	}
 	return nil
+}
+
+// prepare prepares the queries on db once, to be reused by transactions
+// (txStmt). It must run outside any transaction: on SQLite the write pool
+// has a single connection, which a transaction holds.
+func (s *Store) prepare(ctx context.Context, queries ...string) error {
+	for _, q := range queries {
+		if _, ok := s.stmts.Load(q); ok {
+			continue
+		}
+		st, err := s.db.PrepareContext(ctx, q)
+		if err != nil {
+			return err
+		}
+		if _, loaded := s.stmts.LoadOrStore(q, st); loaded {
+			st.Close()
+		}
+	}
+	return nil
+}
+
+// txStmt returns the statement for query in tx: the one prepare made, or
+// else one prepared for this transaction only.
+func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(query); ok {
+		return tx.StmtContext(ctx, st.(*sql.Stmt)), nil
+	}
+	return tx.PrepareContext(ctx, query)
 }
 
 // inTx runs fn in a transaction, committing if it returns nil.

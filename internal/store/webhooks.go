@@ -98,6 +98,9 @@ func (s *Store) SetWebhookEndpointActive(ctx context.Context, id int64, active b
 // new ones with their ids.
 func (s *Store) QueueDeliveries(ctx context.Context, ds []Delivery) ([]Delivery, error) {
 	var out []Delivery
+	if err := s.prepareRecord(ctx); err != nil {
+		return nil, err
+	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		_, out, err = s.record(ctx, tx, s.now().UTC().Truncate(time.Millisecond), nil, func(Recorded) ([]Delivery, error) { return ds, nil })
