@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -46,6 +47,9 @@ type SMTPOptions struct {
 	Connections int
 	// Timeout bounds each dial and command (default 15 s).
 	Timeout time.Duration
+	// TLS replaces the TLS settings (a private CA, say); the server name
+	// is the URL's host.
+	TLS *tls.Config
 }
 
 // NewSMTP returns a sender for the server at rawURL (a secret: it may hold
@@ -84,6 +88,13 @@ func NewSMTP(rawURL tokenwatch.Secret, from string, opts SMTPOptions) (*SMTP, er
 		o = append(o, gomail.WithSSL())
 	} else {
 		o = append(o, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
+	}
+	if opts.TLS != nil {
+		c := opts.TLS.Clone()
+		if c.ServerName == "" {
+			c.ServerName = u.Hostname()
+		}
+		o = append(o, gomail.WithTLSConfig(c))
 	}
 	if u.User != nil && u.User.Username() != "" {
 		pw, _ := u.User.Password()

@@ -2,7 +2,17 @@ package mail_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
+	"math/big"
+	"net"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,5 +71,54 @@ func TestSMTPSender(t *testing.T) {
 	}
 	if _, err := mail.NewSMTP(tokenwatch.NewSecret("http://user:hunter2@x"), "a@b", mail.SMTPOptions{}); err == nil || contains(err.Error(), "hunter2") {
 		t.Errorf("bad URL: %v", err)
+	}
+}
+
+// selfSigned returns a server certificate for 127.0.0.1 and a client
+// configuration that trusts it.
+func selfSigned(t *testing.T) (server, client *tls.Config) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "mailtest"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, &tls.Config{RootCAs: pool}
+}
+
+func TestSMTPStartTLSAndAuth(t *testing.T) {
+	t.Parallel()
+	serverTLS, clientTLS := selfSigned(t)
+	srv := mailtest.StartWith(t, mailtest.Options{TLS: serverTLS, User: "tw", Password: "s3cret pass"})
+	host, port, _ := net.SplitHostPort(srv.Addr)
+	u := url.URL{Scheme: "smtp", User: url.UserPassword("tw", "s3cret pass"), Host: net.JoinHostPort(host, port)}
+	good := tokenwatch.NewSecret(u.String())
+	s, err := mail.NewSMTP(good, "tokenwatch <alerts@tw.example>", mail.SMTPOptions{Timeout: 2 * time.Second, TLS: clientTLS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	m, _ := mail.Render(digest(1))
+	if err := s.Send(context.Background(), m); err != nil {
+		t.Fatalf("STARTTLS with PLAIN auth: %v", err)
+	}
+	if got := srv.Wait(1, 5*time.Second); len(got) != 1 {
+		t.Fatalf("%d messages", len(got))
+	}
+	bad, _ := mail.NewSMTP(tokenwatch.NewSecret("smtp://tw:wrong@"+host+":"+port), "a@tw.example", mail.SMTPOptions{Timeout: 2 * time.Second, TLS: clientTLS})
+	defer bad.Close()
+	err = bad.Send(context.Background(), m)
+	if err == nil || mail.Permanent(err) || strings.Contains(err.Error(), "wrong") {
+		t.Errorf("wrong password: %v, want a temporary error that does not show it", err)
 	}
 }

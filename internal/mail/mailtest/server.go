@@ -5,6 +5,7 @@ package mailtest
 
 import (
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"io"
 	"log"
@@ -18,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 )
 
@@ -40,6 +42,32 @@ type Server struct {
 	received chan struct{}
 	reject   func(to string) error
 	delay    time.Duration
+	// TLS, when set before Start's server accepts, is offered with
+	// STARTTLS; User and Password, when set, are required with AUTH PLAIN.
+	tls            *tls.Config
+	user, password string
+}
+
+// Options configures a server.
+type Options struct {
+	// TLS is offered with STARTTLS when set.
+	TLS *tls.Config
+	// User and Password, when set, must be given with AUTH PLAIN.
+	User, Password string
+}
+
+// StartWith starts a server with options.
+func StartWith(t testing.TB, o Options) *Server {
+	t.Helper()
+	s := &Server{received: make(chan struct{}, 1), tls: o.TLS, user: o.User, password: o.Password}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Addr = ln.Addr().String()
+	s.serve(ln)
+	t.Cleanup(s.Stop)
+	return s
 }
 
 // SetReject makes the server call reject with each recipient; an error
@@ -57,25 +85,18 @@ func (s *Server) SetDelay(d time.Duration) {
 	s.mu.Unlock()
 }
 
-// Start starts a server that stops when the test ends.
+// Start starts a plain server that stops when the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s := &Server{received: make(chan struct{}, 1)}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Addr = ln.Addr().String()
-	s.serve(ln)
-	t.Cleanup(s.Stop)
-	return s
+	return StartWith(t, Options{})
 }
 
 func (s *Server) serve(ln net.Listener) {
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
 	srv.Domain = "mailtest.local"
 	srv.ErrorLog = log.New(io.Discard, "", 0) // clients killed mid-way are expected
-	srv.AllowInsecureAuth = true
+	srv.AllowInsecureAuth = s.tls == nil
+	srv.TLSConfig = s.tls
 	srv.ReadTimeout = 30 * time.Second
 	srv.WriteTimeout = 30 * time.Second
 	s.mu.Lock()
@@ -140,15 +161,39 @@ func (s *Server) Wait(n int, timeout time.Duration) []Message {
 }
 
 type session struct {
-	s    *Server
-	from string
-	to   []string
+	s      *Server
+	from   string
+	to     []string
+	authed bool
+}
+
+func (ss *session) AuthMechanisms() []string {
+	if ss.s.user == "" {
+		return nil
+	}
+	return []string{sasl.Plain}
+}
+
+func (ss *session) Auth(string) (sasl.Server, error) {
+	return sasl.NewPlainServer(func(_, user, password string) error {
+		if user != ss.s.user || password != ss.s.password {
+			return errors.New("invalid credentials")
+		}
+		ss.authed = true
+		return nil
+	}), nil
 }
 
 func (ss *session) Reset()        { ss.from, ss.to = "", nil }
 func (ss *session) Logout() error { return nil }
 
-func (ss *session) Mail(from string, _ *smtp.MailOptions) error { ss.from = from; return nil }
+func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
+	if ss.s.user != "" && !ss.authed {
+		return smtp.ErrAuthRequired
+	}
+	ss.from = from
+	return nil
+}
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	ss.s.mu.Lock()
