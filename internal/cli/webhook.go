@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/store"
 )
 
 const webhookUsage = "Usage: tokenwatch webhook add --account NAME --url URL | webhook list --account NAME | webhook disable --account NAME --id ID\n"
@@ -37,18 +38,11 @@ func runWebhook(ctx context.Context, args []string, env Env) error {
 	if err := parse(fs, args[1:], env); err != nil {
 		return err
 	}
-	if *account == "" {
-		return fmt.Errorf("webhook %s: --account is required", sub)
-	}
-	_, _, st, err := openConfiguredStore(ctx, env)
+	st, acct, err := openAccount(ctx, env, "webhook "+sub, *account)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	acct, err := findAccount(ctx, st, *account)
-	if err != nil {
-		return fmt.Errorf("webhook %s: %s", sub, tokenwatch.ErrorMessage(err))
-	}
 	switch sub {
 	case "add":
 		secret := tokenwatch.NewSecret("whsec_" + rand.Text())
@@ -86,4 +80,22 @@ func runWebhook(ctx context.Context, args []string, env Env) error {
 		return fmt.Errorf("webhook disable: %q has no endpoint %d", acct.Name, *id)
 	}
 	return nil
+}
+
+// openAccount opens the configured store and finds the account named by
+// a subcommand's --account flag.
+func openAccount(ctx context.Context, env Env, cmd, account string) (*store.Store, *tokenwatch.Account, error) {
+	if account == "" {
+		return nil, nil, fmt.Errorf("%s: --account is required", cmd)
+	}
+	_, _, st, err := openConfiguredStore(ctx, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	acct, err := findAccount(ctx, st, account)
+	if err != nil {
+		st.Close()
+		return nil, nil, fmt.Errorf("%s: %s", cmd, tokenwatch.ErrorMessage(err))
+	}
+	return st, acct, nil
 }
