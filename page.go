@@ -174,6 +174,9 @@ type Page struct {
 	// NextDueAt is when the page next needs attention (an alert, a refresh,
 	// a health check); the sweep claims pages through it.
 	NextDueAt time.Time
+	// DeliveryError says why an alert about the page could not be
+	// delivered for good (a malformed recipient address); empty if none.
+	DeliveryError string
 
 	CreatedAt time.Time
 	UpdatedAt time.Time

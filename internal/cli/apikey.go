@@ -33,18 +33,11 @@ func runAPIKey(ctx context.Context, args []string, env Env) error {
 	if err := parse(fs, args[1:], env); err != nil {
 		return err
 	}
-	if *account == "" {
-		return fmt.Errorf("apikey %s: --account is required", sub)
-	}
-	_, _, st, err := openConfiguredStore(ctx, env)
+	st, acct, err := openAccount(ctx, env, "apikey "+sub, *account)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	acct, err := findAccount(ctx, st, *account)
-	if err != nil {
-		return fmt.Errorf("apikey %s: %s", sub, tokenwatch.ErrorMessage(err))
-	}
 	switch sub {
 	case "create":
 		k, secret, err := st.CreateAPIKey(ctx, acct.ID, *name)

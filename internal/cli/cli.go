@@ -49,6 +49,7 @@ func commands() []command {
 		{"sweep", "run the alert sweep (--once: one sweep, then exit)", runSweep},
 		{"user", "manage users (user add)", runUser},
 		{"apikey", "manage API keys (apikey create, apikey revoke)", runAPIKey},
+		{"webhook", "manage webhook endpoints (webhook add, list, disable)", runWebhook},
 		{"import", "import accounts, locations, users and pages from a JSON file", runImport},
 		{"keys", "manage token encryption keys (keys generate, keys rotate)", runKeys},
 		{"version", "print the version", runVersion},

@@ -82,7 +82,7 @@ func runDemo(ctx context.Context, args []string, env Env) error {
 	for _, u := range demo.Users {
 		logins = append(logins, web.DemoLogin{Email: u.Email, Password: demo.Password, Description: u.Description})
 	}
-	svc, err := newServices(cfg, log, st, providers)
+	svc, err := newServices(ctx, cfg, log, st, providers, true)
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,11 @@ func runDemo(ctx context.Context, args []string, env Env) error {
 			env.Ready(bound)
 		}
 	}
-	svc.background(ctx)
+	stop, err := svc.start(ctx)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	return serveHTTP(ctx, ln, handler, log, ready)
 }
 

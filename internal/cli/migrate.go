@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/tokenwatch/tokenwatch/internal/jobs"
 	"github.com/tokenwatch/tokenwatch/internal/keyring"
 	"github.com/tokenwatch/tokenwatch/internal/store"
 )
@@ -33,6 +34,11 @@ func runMigrate(ctx context.Context, args []string, env Env) error {
 	}
 	for _, m := range applied {
 		fmt.Fprintf(env.Stdout, "applied %04d_%s\n", m.Version, m.Name)
+	}
+	if n, err := jobs.Migrate(ctx, st); err != nil {
+		return err
+	} else if n > 0 {
+		fmt.Fprintf(env.Stdout, "applied %d job queue (River) migrations\n", n)
 	}
 	v, _, err := st.SchemaVersion(ctx)
 	if err != nil {

@@ -29,7 +29,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	svc, err := newServices(cfg, log, st, providersFrom(cfg))
+	svc, err := newServices(ctx, cfg, log, st, providersFrom(cfg), false)
 	if err != nil {
 		return err
 	}
@@ -37,7 +37,11 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	svc.background(ctx)
+	stop, err := svc.start(ctx)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	return serveHTTP(ctx, ln, handler, log, env.Ready)
 }
 

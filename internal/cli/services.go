@@ -30,6 +30,9 @@ type services struct {
 	keeper    *tokens.Keeper
 	flow      *connect.Flow
 	publisher *publish.Publisher
+	// bg is the alert sweep and the River workers that deliver.
+	bg   *background
+	demo bool
 }
 
 // providersFrom builds the networks whose apps are configured.
@@ -49,31 +52,47 @@ func providersFrom(cfg *config.Config) provider.Registry {
 	return r
 }
 
-func newServices(cfg *config.Config, log *slog.Logger, st *store.Store, providers provider.Registry) (*services, error) {
+// newServices wires the running parts. demo keeps e-mails in the outbox.
+func newServices(ctx context.Context, cfg *config.Config, log *slog.Logger, st *store.Store, providers provider.Registry, demo bool) (*services, error) {
 	policy, err := policyFrom(cfg)
 	if err != nil {
 		return nil, err
 	}
-	s := &services{cfg: cfg, log: log, store: st, policy: policy, providers: providers}
+	s := &services{cfg: cfg, log: log, store: st, policy: policy, providers: providers, demo: demo}
 	s.keeper = tokens.New(st, tokens.Options{Providers: providers, Policy: policy, Logger: log})
 	s.publisher = publish.New(st, s.keeper, publish.Options{Providers: providers, Policy: policy, Logger: log})
 	s.flow = connect.New(st, connect.Options{Providers: providers, Policy: policy, BaseURL: cfg.BaseURL, Logger: log,
 		OnReconnect: s.reconnected})
+	s.bg, err = newBackground(ctx, cfg, st, log, backgroundOptions{Work: true, Outbox: demo, Maintainer: s.keeper})
+	if err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
-// reconnected releases a reconnected page's held posts.
+// reconnected tells the account's webhooks (page.reconnected) and
+// releases the page's held posts.
 func (s *services) reconnected(ctx context.Context, p *tokenwatch.Page) {
+	if err := s.bg.sweeper.Reconnected(ctx, p.ID); err != nil {
+		s.log.Error("page.reconnected webhook", "page", p.ID, "err", err)
+	}
 	if err := s.publisher.Release(ctx, p.ID); err != nil {
 		s.log.Error("releasing held posts", "page", p.ID, "err", err)
 	}
 }
 
-// background runs the background work until ctx ends: publishing, and
-// clearing expired sessions and OAuth flows every hour.
-func (s *services) background(ctx context.Context) {
+// start runs the background work until ctx ends or stop is called: the
+// sweep and the River workers, publishing, and clearing expired sessions
+// and OAuth flows every hour.
+func (s *services) start(ctx context.Context) (stop func(), err error) {
+	stopBG, err := s.bg.start(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
 	go s.publisher.Run(ctx, 30*time.Second)
 	go s.janitor(ctx, time.Hour)
+	return func() { cancel(); stopBG() }, nil
 }
 
 // janitor deletes expired sessions and abandoned OAuth flows (which hold
@@ -123,7 +142,9 @@ func (s *services) handler(env Env, demoLogins []web.DemoLogin, extra map[string
 		CookieSecure:   s.cfg.CookieSecure,
 		SessionTTL:     s.cfg.SessionTTL,
 		DemoLogins:     demoLogins,
-		Demo:           demoLogins != nil,
+		Demo:           s.demo,
+		Outbox:         s.demo,
+		Metrics:        s.bg.metrics.Handler(),
 		PasswordCost:   cost,
 		Flow:           s.flow,
 		TrustedProxies: s.cfg.TrustedProxies,

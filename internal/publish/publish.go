@@ -133,7 +133,7 @@ func (p *Publisher) Round(ctx context.Context) (Report, error) {
 	// One delivery at a time: a claim is never held longer than one
 	// publish takes, so another publisher never takes it over mid-way.
 	for {
-		batch, err := p.store.ClaimDueDeliveries(ctx, now, p.opts.Lease, 1)
+		batch, err := p.store.ClaimDuePosts(ctx, now, p.opts.Lease, 1)
 		if err != nil || len(batch) == 0 {
 			return r, err
 		}
@@ -168,7 +168,7 @@ func (p *Publisher) releaseRecovered(ctx context.Context) error {
 }
 
 // deliver publishes one post on one page, or holds, fails or retries it.
-func (p *Publisher) deliver(ctx context.Context, d store.Delivery, r *Report) error {
+func (p *Publisher) deliver(ctx context.Context, d store.DuePost, r *Report) error {
 	result, err := p.attempt(ctx, d)
 	if err != nil {
 		return err
@@ -183,11 +183,11 @@ func (p *Publisher) deliver(ctx context.Context, d store.Delivery, r *Report) er
 	case tokenwatch.PostScheduled:
 		r.Retried++
 	}
-	return p.store.SetDelivery(ctx, d.Post.ID, d.PageID, result)
+	return p.store.SetPublishResult(ctx, d.Post.ID, d.PageID, result)
 }
 
-func (p *Publisher) attempt(ctx context.Context, d store.Delivery) (store.DeliveryResult, error) {
-	held := store.DeliveryResult{Status: tokenwatch.PostHeld}
+func (p *Publisher) attempt(ctx context.Context, d store.DuePost) (store.PublishResult, error) {
+	held := store.PublishResult{Status: tokenwatch.PostHeld}
 	page, err := p.store.GetPage(ctx, d.PageID)
 	if err != nil {
 		return held, err
@@ -197,7 +197,7 @@ func (p *Publisher) attempt(ctx context.Context, d store.Delivery) (store.Delive
 	}
 	prov, err := p.opts.Providers.Get(page.Provider)
 	if err != nil {
-		return store.DeliveryResult{Status: tokenwatch.PostFailed, Error: tokenwatch.ErrorMessage(err)}, nil
+		return store.PublishResult{Status: tokenwatch.PostFailed, Error: tokenwatch.ErrorMessage(err)}, nil
 	}
 	// Access refreshes the token first when it is about to expire; a
 	// failed refresh is recorded on the page by the keeper itself.
@@ -207,7 +207,7 @@ func (p *Publisher) attempt(ctx context.Context, d store.Delivery) (store.Delive
 		var id string
 		id, err = prov.Publish(ctx, fresh, creds, provider.Post{Text: d.Post.Text, Link: d.Post.Link, MediaURL: d.Post.MediaURL})
 		if err == nil {
-			return store.DeliveryResult{Status: tokenwatch.PostPublished, ProviderPostID: id}, nil
+			return store.PublishResult{Status: tokenwatch.PostPublished, ProviderPostID: id}, nil
 		}
 		published = true
 	}
@@ -215,7 +215,7 @@ func (p *Publisher) attempt(ctx context.Context, d store.Delivery) (store.Delive
 	isProvider := errors.As(err, &pe)
 	switch {
 	case provider.IsRejected(err):
-		return store.DeliveryResult{Status: tokenwatch.PostFailed, Error: pe.Message}, nil
+		return store.PublishResult{Status: tokenwatch.PostFailed, Error: pe.Message}, nil
 	case isProvider && pe.Class != tokenwatch.ClassTransient:
 		// Reconnecting fixes it: flag the page (its alert goes out) and
 		// hold the post until then.
@@ -237,9 +237,9 @@ func (p *Publisher) attempt(ctx context.Context, d store.Delivery) (store.Delive
 		msg = pe.Message
 	}
 	if p.opts.Now().Add(wait).After(d.Post.ScheduledAt.Add(p.opts.Grace)) {
-		return store.DeliveryResult{Status: tokenwatch.PostFailed, Error: "Not published within the grace window: " + msg}, nil
+		return store.PublishResult{Status: tokenwatch.PostFailed, Error: "Not published within the grace window: " + msg}, nil
 	}
-	return store.DeliveryResult{Status: tokenwatch.PostScheduled, Error: msg, RetryAt: p.opts.Now().Add(wait)}, nil
+	return store.PublishResult{Status: tokenwatch.PostScheduled, Error: msg, RetryAt: p.opts.Now().Add(wait)}, nil
 }
 
 // publishable evaluates the page's state now.
@@ -254,7 +254,7 @@ func (p *Publisher) publishable(ctx context.Context, page *tokenwatch.Page) (boo
 
 // notifyMissed tells the post's author and the page's admin that a held
 // post was not published.
-func (p *Publisher) notifyMissed(ctx context.Context, d store.Delivery) {
+func (p *Publisher) notifyMissed(ctx context.Context, d store.DuePost) {
 	page, err := p.store.GetPage(ctx, d.PageID)
 	if err != nil {
 		p.opts.Logger.Error("missed post", "post", d.Post.ID, "err", err)

@@ -20,20 +20,21 @@ const pageColumns = `p.id, p.account_id, p.location_id, p.provider, p.provider_p
 	coalesce(p.connected_by, 0), p.provider_user_id, p.provider_user_name, p.scopes,
 	p.access_expires_at, p.refresh_expires_at, p.data_access_expires_at, p.auto_refresh,
 	p.refresh_before_expiry, p.refresh_lead_seconds, p.problem, p.last_checked_at, p.last_error_class, p.last_error_message, p.last_error_at,
-	p.retry_at, p.generation, p.state, p.next_due_at, p.created_at, p.updated_at`
+	p.retry_at, p.generation, p.state, p.next_due_at, p.delivery_error, p.created_at, p.updated_at`
 
-func scanPage(sc scanner) (*tokenwatch.Page, error) {
+// scanPage scans pageColumns, then the extra destinations.
+func scanPage(sc scanner, extra ...any) (*tokenwatch.Page, error) {
 	var (
 		p      tokenwatch.Page
 		scopes string
 		lead   int64
 		le     tokenwatch.PageError
 	)
-	err := scan(sc, &p.ID, &p.AccountID, &p.LocationID, &p.Provider, &p.ProviderPageID, &p.Name,
+	err := scan(sc, append([]any{&p.ID, &p.AccountID, &p.LocationID, &p.Provider, &p.ProviderPageID, &p.Name,
 		&p.ConnectedBy, &p.ProviderUserID, &p.ProviderUserName, &scopes,
 		&p.AccessExpiresAt, &p.RefreshExpiresAt, &p.DataAccessExpiresAt, &p.AutoRefresh,
 		&p.RefreshBeforeExpiry, &lead, &p.Problem, &p.LastCheckedAt, &le.Class, &le.Message, &le.At,
-		&p.RetryAt, &p.Generation, &p.State, &p.NextDueAt, &p.CreatedAt, &p.UpdatedAt)
+		&p.RetryAt, &p.Generation, &p.State, &p.NextDueAt, &p.DeliveryError, &p.CreatedAt, &p.UpdatedAt}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +93,8 @@ func validatePage(p *tokenwatch.Page, c tokenwatch.Credentials) error {
 
 // CreatePage inserts a page with its credentials (encrypted) and sets its
 // ID, Generation (1 unless set), CreatedAt and UpdatedAt. The page's
-// account is its location's.
+// account is its location's. A zero NextDueAt becomes now: the next sweep
+// looks at the new page.
 func (s *Store) CreatePage(ctx context.Context, p *tokenwatch.Page, creds tokenwatch.Credentials) error {
 	if err := validatePage(p, creds); err != nil {
 		return err
@@ -105,6 +107,9 @@ func (s *Store) CreatePage(ctx context.Context, p *tokenwatch.Page, creds tokenw
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	p.CreatedAt, p.UpdatedAt = now, now
+	if p.NextDueAt.IsZero() {
+		p.NextDueAt = now // the next sweep decides
+	}
 	keyID, access, refresh := s.seal(creds)
 	var connectedBy any
 	if p.ConnectedBy != 0 {
@@ -232,7 +237,8 @@ type Grant struct {
 	// NewGeneration starts a new token generation (a reconnect, or a
 	// refresh that pushed the deadline out), so the alert ladder restarts.
 	NewGeneration bool
-	// NextDueAt is when the page next needs attention.
+	// NextDueAt is when the page next needs attention; zero means now
+	// (the next sweep looks at the page and decides).
 	NextDueAt time.Time
 	// State is the page's state under the new grant.
 	State tokenwatch.State
@@ -247,6 +253,9 @@ func (s *Store) SaveGrant(ctx context.Context, pageID int64, g Grant) (*tokenwat
 	}
 	if g.State == "" {
 		g.State = tokenwatch.StateHealthy
+	}
+	if g.NextDueAt.IsZero() {
+		g.NextDueAt = s.now().UTC()
 	}
 	var page *tokenwatch.Page
 	err := s.inTx(ctx, func(tx *sql.Tx) error {

@@ -110,3 +110,10 @@ func (e *postgresEngine) close() error {
 	e.pool.Close()
 	return err
 }
+
+// claimDue locks the due pages it returns (FOR UPDATE), skipping those
+// another sweep holds, so that concurrent sweeps share the work.
+func (e *postgresEngine) claimDue(ctx context.Context, tx *sql.Tx, columns string, now any, limit int) (*sql.Rows, error) {
+	return tx.QueryContext(ctx, `SELECT `+columns+` FROM pages p WHERE p.next_due_at <= $1
+		ORDER BY p.next_due_at LIMIT $2 FOR UPDATE OF p SKIP LOCKED`, now, limit)
+}

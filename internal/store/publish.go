@@ -9,17 +9,17 @@ import (
 	"github.com/tokenwatch/tokenwatch"
 )
 
-// Delivery is a scheduled post due on one of its pages.
-type Delivery struct {
+// DuePost is a scheduled post due on one of its pages.
+type DuePost struct {
 	Post     *tokenwatch.Post
 	PageID   int64
 	Attempts int
 }
 
-// ClaimDueDeliveries claims up to limit deliveries whose time has come and
+// ClaimDuePosts claims up to limit deliveries whose time has come and
 // that nobody holds, for lease: until it ends no other publisher (in this
 // process or another) gets them.
-func (s *Store) ClaimDueDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Delivery, error) {
+func (s *Store) ClaimDuePosts(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]DuePost, error) {
 	rows, err := s.query(ctx, s.db, `UPDATE post_pages SET claimed_until = $2
 		WHERE (post_id, page_id) IN (
 			SELECT pp.post_id, pp.page_id FROM post_pages pp JOIN posts po ON po.id = pp.post_id
@@ -30,19 +30,19 @@ func (s *Store) ClaimDueDeliveries(ctx context.Context, now time.Time, lease tim
 	if err != nil {
 		return nil, err
 	}
-	out, err := scanDeliveries(rows)
+	out, err := scanDuePosts(rows)
 	if err != nil {
 		return nil, err
 	}
 	return out, s.loadPosts(ctx, out)
 }
 
-// scanDeliveries reads (post_id, page_id, attempts) rows and closes them.
-func scanDeliveries(rows *sql.Rows) ([]Delivery, error) {
+// scanDuePosts reads (post_id, page_id, attempts) rows and closes them.
+func scanDuePosts(rows *sql.Rows) ([]DuePost, error) {
 	defer rows.Close()
-	var out []Delivery
+	var out []DuePost
 	for rows.Next() {
-		d := Delivery{Post: &tokenwatch.Post{}}
+		d := DuePost{Post: &tokenwatch.Post{}}
 		if err := rows.Scan(&d.Post.ID, &d.PageID, &d.Attempts); err != nil {
 			return nil, err
 		}
@@ -52,7 +52,7 @@ func scanDeliveries(rows *sql.Rows) ([]Delivery, error) {
 }
 
 // loadPosts fills in the posts of deliveries.
-func (s *Store) loadPosts(ctx context.Context, ds []Delivery) error {
+func (s *Store) loadPosts(ctx context.Context, ds []DuePost) error {
 	for i := range ds {
 		p, err := s.GetPost(ctx, ds[i].Post.ID)
 		if err != nil {
@@ -63,8 +63,8 @@ func (s *Store) loadPosts(ctx context.Context, ds []Delivery) error {
 	return nil
 }
 
-// DeliveryResult is what happened to a delivery.
-type DeliveryResult struct {
+// PublishResult is what happened to a delivery.
+type PublishResult struct {
 	// Status is published, held, failed or missed; scheduled means "try
 	// again at RetryAt".
 	Status         tokenwatch.PostStatus
@@ -73,9 +73,9 @@ type DeliveryResult struct {
 	RetryAt        time.Time
 }
 
-// SetDelivery records what happened to a post on a page, and the post's
+// SetPublishResult records what happened to a post on a page, and the post's
 // overall status with it.
-func (s *Store) SetDelivery(ctx context.Context, postID, pageID int64, r DeliveryResult) error {
+func (s *Store) SetPublishResult(ctx context.Context, postID, pageID int64, r PublishResult) error {
 	now := s.now().UTC()
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var (
@@ -170,8 +170,8 @@ func (s *Store) HeldPages(ctx context.Context) ([]int64, error) {
 
 // MissHeld marks missed the deliveries held since before the given time
 // (the grace window passed) and returns them.
-func (s *Store) MissHeld(ctx context.Context, scheduledBefore time.Time) ([]Delivery, error) {
-	var out []Delivery
+func (s *Store) MissHeld(ctx context.Context, scheduledBefore time.Time) ([]DuePost, error) {
+	var out []DuePost
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		rows, err := s.query(ctx, tx, `UPDATE post_pages SET status = $2, error = $3
 			WHERE status = $4 AND post_id IN (SELECT id FROM posts WHERE scheduled_at < $1)
@@ -180,7 +180,7 @@ func (s *Store) MissHeld(ctx context.Context, scheduledBefore time.Time) ([]Deli
 		if err != nil {
 			return err
 		}
-		if out, err = scanDeliveries(rows); err != nil {
+		if out, err = scanDuePosts(rows); err != nil {
 			return err
 		}
 		for _, d := range out {

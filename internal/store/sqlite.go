@@ -58,6 +58,7 @@ func openSQLite(ctx context.Context, s *Store, rawURL string) error {
 		q.Add("_pragma", "busy_timeout(10000)")
 		q.Add("_pragma", "foreign_keys(1)")
 		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Add("_pragma", "cache_size(-65536)") // 64 MiB per connection: sweeps touch rows all over large tables
 		return "file:" + path + "?" + q.Encode() + extra
 	}
 	// BEGIN IMMEDIATE takes the write lock at once, so that two processes
@@ -105,4 +106,8 @@ func (e *sqliteEngine) close() error {
 func (e *sqliteEngine) isUniqueViolation(err error) bool {
 	var se *sqlite.Error
 	return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
+}
+
+func (e *sqliteEngine) claimDue(ctx context.Context, tx *sql.Tx, columns string, now any, limit int) (*sql.Rows, error) {
+	return tx.QueryContext(ctx, `SELECT `+columns+` FROM pages p WHERE p.next_due_at <= $1 ORDER BY p.next_due_at LIMIT $2`, now, limit)
 }

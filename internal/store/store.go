@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
@@ -26,6 +27,9 @@ type Store struct {
 	rdb  *sql.DB // reads; the same pool as db on PostgreSQL
 	keys *keyring.Keyring
 	now  func() time.Time
+	// stmts caches statements prepared on db, by query: a transaction on
+	// the same connection reuses them instead of parsing again.
+	stmts sync.Map
 }
 
 // engine is what differs between database engines.
@@ -40,6 +44,16 @@ type engine interface {
 	timeArg(t time.Time) any
 	// isUniqueViolation reports whether err is a unique-constraint failure.
 	isUniqueViolation(err error) bool
+	// claimDue selects, inside a sweep's transaction, the given columns of
+	// up to limit pages (aliased p) whose next_due_at is at or before now
+	// (already converted by timeArg), most overdue first, and keeps them
+	// from every other sweep until tx ends: two sweeps at once (goroutines,
+	// processes, replicas) never get the same page, and a sweep that dies
+	// mid-way rolls back and leaves its pages due. SQLite needs no lock
+	// clause: its transactions begin IMMEDIATE, holding the database's one
+	// write lock. PostgreSQL must add FOR UPDATE SKIP LOCKED, so that
+	// concurrent sweeps take the next due pages instead of waiting.
+	claimDue(ctx context.Context, tx *sql.Tx, columns string, now any, limit int) (*sql.Rows, error)
 	close() error
 }
 
@@ -156,6 +170,34 @@ func (d timeDest) Scan(v any) error {
 		return fmt.Errorf("store: cannot read %T as a time", v)
 	}
 	return nil
+}
+
+// prepare prepares the queries on db once, to be reused by transactions
+// (txStmt). It must run outside any transaction: on SQLite the write pool
+// has a single connection, which a transaction holds.
+func (s *Store) prepare(ctx context.Context, queries ...string) error {
+	for _, q := range queries {
+		if _, ok := s.stmts.Load(q); ok {
+			continue
+		}
+		st, err := s.db.PrepareContext(ctx, q)
+		if err != nil {
+			return err
+		}
+		if _, loaded := s.stmts.LoadOrStore(q, st); loaded {
+			st.Close()
+		}
+	}
+	return nil
+}
+
+// txStmt returns the statement for query in tx: the one prepare made, or
+// else one prepared for this transaction only.
+func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	if st, ok := s.stmts.Load(query); ok {
+		return tx.StmtContext(ctx, st.(*sql.Stmt)), nil
+	}
+	return tx.PrepareContext(ctx, query)
 }
 
 // inTx runs fn in a transaction, committing if it returns nil.

@@ -48,6 +48,10 @@ type Options struct {
 	// OnSignIn, if set, is called after each sign-in (to check the user's
 	// pages with their networks).
 	OnSignIn func(u *tokenwatch.User)
+	// Metrics, when set, is served at /metrics.
+	Metrics http.Handler
+	// Outbox serves the demo's mail outbox at /outbox.
+	Outbox bool
 }
 
 // DemoLogin is a demo user shown on the sign-in page.
@@ -122,6 +126,15 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /connect", s.signedIn(s.connectStart))
 	mux.Handle("GET /connect/choose", s.signedIn(s.connectChoose))
 	mux.Handle("POST /connect/choose", s.signedIn(s.connectFinish))
+	mux.Handle("GET /notifications", s.signedIn(s.notifications))
+	mux.Handle("POST /notifications/read", s.signedIn(s.notificationsRead))
+	mux.Handle("POST /notifications/{id}/dismiss", s.signedIn(s.notificationDismiss))
+	if s.opts.Outbox {
+		mux.Handle("GET /outbox", s.signedIn(s.outbox))
+	}
+	if s.opts.Metrics != nil {
+		mux.Handle("GET /metrics", s.opts.Metrics)
+	}
 
 	cop := http.NewCrossOriginProtection()
 	return s.logRequests(securityHeaders(cop.Handler(mux)))

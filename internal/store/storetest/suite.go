@@ -38,9 +38,15 @@ func Run(t *testing.T, e Engine) {
 		{"PendingGrants", testPendingGrants},
 		{"PageLock", testPageLock},
 		{"RecordCheck", testRecordCheck},
-		{"Deliveries", testDeliveries},
+		{"PostPublishing", testPostPublishing},
 		{"LookupsAndAccountDeletion", testLookupsAndDeletion},
 		{"TimesReadBackToTheMillisecond", testTimePrecision},
+		{"SweepDue", testSweepDue},
+		{"OverlappingSweeps", testOverlappingSweeps},
+		{"RecordSweep", testRecordSweep},
+		{"Deliveries", testDeliveries},
+		{"WebhookEndpoints", testWebhookEndpoints},
+		{"OutboxMail", testOutboxMail},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -777,7 +783,7 @@ func testTimePrecision(t *testing.T, e Engine) {
 	}
 }
 
-func testDeliveries(t *testing.T, e Engine) {
+func testPostPublishing(t *testing.T, e Engine) {
 	ctx := context.Background()
 	clock := NewClock(t0)
 	s := Open(t, e.NewDatabase(t), store.Options{Now: clock.Now})
@@ -789,9 +795,9 @@ func testDeliveries(t *testing.T, e Engine) {
 	must(t, s.CreatePost(ctx, due))
 	must(t, s.CreatePost(ctx, &tokenwatch.Post{LocationID: f.Downtown.ID, Text: "later", ScheduledAt: t0.Add(time.Hour), PageIDs: []int64{a}}))
 
-	claim := func(at time.Time) []store.Delivery {
+	claim := func(at time.Time) []store.DuePost {
 		t.Helper()
-		ds, err := s.ClaimDueDeliveries(ctx, at, time.Minute, 10)
+		ds, err := s.ClaimDuePosts(ctx, at, time.Minute, 10)
 		must(t, err)
 		return ds
 	}
@@ -804,12 +810,12 @@ func testDeliveries(t *testing.T, e Engine) {
 	// Ten publishers at once: each delivery goes to exactly one.
 	var (
 		mu  sync.Mutex
-		got []store.Delivery
+		got []store.DuePost
 		wg  sync.WaitGroup
 	)
 	for range 10 {
 		wg.Go(func() {
-			ds, err := s.ClaimDueDeliveries(ctx, t0, time.Minute, 10)
+			ds, err := s.ClaimDuePosts(ctx, t0, time.Minute, 10)
 			if err != nil {
 				t.Error(err)
 			}
@@ -826,8 +832,8 @@ func testDeliveries(t *testing.T, e Engine) {
 		t.Errorf("claimed %d deliveries already claimed", len(ds))
 	}
 
-	must(t, s.SetDelivery(ctx, due.ID, a, store.DeliveryResult{Status: tokenwatch.PostPublished, ProviderPostID: "post-1"}))
-	must(t, s.SetDelivery(ctx, due.ID, b.ID, store.DeliveryResult{Status: tokenwatch.PostHeld}))
+	must(t, s.SetPublishResult(ctx, due.ID, a, store.PublishResult{Status: tokenwatch.PostPublished, ProviderPostID: "post-1"}))
+	must(t, s.SetPublishResult(ctx, due.ID, b.ID, store.PublishResult{Status: tokenwatch.PostHeld}))
 	if st := status(); st != tokenwatch.PostHeld {
 		t.Errorf("a post held on one page is %s", st)
 	}
@@ -847,7 +853,7 @@ func testDeliveries(t *testing.T, e Engine) {
 	if len(ds) != 1 || ds[0].PageID != b.ID {
 		t.Fatalf("after release claimed %+v", ds)
 	}
-	must(t, s.SetDelivery(ctx, due.ID, b.ID, store.DeliveryResult{Status: tokenwatch.PostScheduled, Error: "503", RetryAt: t0.Add(5 * time.Minute)}))
+	must(t, s.SetPublishResult(ctx, due.ID, b.ID, store.PublishResult{Status: tokenwatch.PostScheduled, Error: "503", RetryAt: t0.Add(5 * time.Minute)}))
 	if ds := claim(t0.Add(4 * time.Minute)); len(ds) != 0 {
 		t.Errorf("retried before its time: %+v", ds)
 	}
@@ -855,7 +861,7 @@ func testDeliveries(t *testing.T, e Engine) {
 	if len(ds) != 1 || ds[0].Attempts != 1 {
 		t.Fatalf("retry: %+v", ds)
 	}
-	must(t, s.SetDelivery(ctx, due.ID, b.ID, store.DeliveryResult{Status: tokenwatch.PostHeld}))
+	must(t, s.SetPublishResult(ctx, due.ID, b.ID, store.PublishResult{Status: tokenwatch.PostHeld}))
 	missed, err := s.MissHeld(ctx, t0.Add(-2*time.Minute))
 	must(t, err)
 	if len(missed) != 0 {
@@ -871,7 +877,7 @@ func testDeliveries(t *testing.T, e Engine) {
 	if len(dels) != 2 || dels[0].ProviderPostID != "post-1" || dels[0].PublishedAt.IsZero() || dels[1].Status != tokenwatch.PostMissed || dels[1].Error == "" {
 		t.Errorf("deliveries %+v", dels)
 	}
-	if err := s.SetDelivery(ctx, due.ID, 99999, store.DeliveryResult{Status: tokenwatch.PostFailed}); !tokenwatch.IsNotFound(err) {
+	if err := s.SetPublishResult(ctx, due.ID, 99999, store.PublishResult{Status: tokenwatch.PostFailed}); !tokenwatch.IsNotFound(err) {
 		t.Errorf("unknown delivery: %v", err)
 	}
 }

@@ -1,0 +1,376 @@
+package alert_test
+
+import (
+	"context"
+	"fmt"
+	"net/mail"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/alert"
+	"github.com/tokenwatch/tokenwatch/internal/jobs"
+	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
+	twmail "github.com/tokenwatch/tokenwatch/internal/mail"
+	"github.com/tokenwatch/tokenwatch/internal/mail/mailtest"
+	"github.com/tokenwatch/tokenwatch/internal/store"
+	"github.com/tokenwatch/tokenwatch/internal/store/storetest"
+)
+
+const day = 24 * time.Hour
+
+var t0 = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+
+// world is a tokenwatch with a clock the test moves: the store on its own
+// SQLite file, River working the outbox, and a real SMTP server.
+type world struct {
+	st    *store.Store
+	clock *storetest.Clock
+	f     *storetest.Fixture
+	smtp  *mailtest.Server
+	jobs  *jobs.Jobs
+	sw    *alert.Sweeper
+	path  string
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	w := &world{clock: storetest.NewClock(t0), path: filepath.Join(t.TempDir(), "tw.db")}
+	w.st = storetest.Open(t, w.path, store.Options{Now: w.clock.Now})
+	w.f = storetest.Seed(t, w.st)
+	w.smtp = mailtest.Start(t)
+	sender, err := twmail.NewSMTP(tokenwatch.NewSecret(w.smtp.URL()), "tokenwatch <alerts@tokenwatch.test>", twmail.SMTPOptions{Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sender.Close() })
+	w.jobs = startJobs(t, w.st, sender)
+	w.sw = alert.New(w.st, alert.Options{Policy: lifecycle.Default(), BaseURL: "https://tw.example", MailFrom: "tokenwatch <alerts@tokenwatch.test>",
+		Queue: w.jobs, Now: w.clock.Now})
+	return w
+}
+
+func startJobs(t *testing.T, st *store.Store, sender twmail.Sender) *jobs.Jobs {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := jobs.Migrate(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	j, err := jobs.New(st, jobs.Config{Store: st, Mail: sender, Work: true, Workers: 20,
+		RetryBase: 50 * time.Millisecond, RetryMax: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := j.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		j.Stop(ctx)
+	})
+	return j
+}
+
+// page connects a LinkedIn page (no refresh: its access-token expiry is
+// its deadline) at Downtown, due at once.
+func (w *world) page(t *testing.T, name string, deadline time.Time) *tokenwatch.Page {
+	t.Helper()
+	p := storetest.NewPage(w.f.Downtown.ID, tokenwatch.LinkedIn, "li-"+name, name)
+	p.AccessExpiresAt = deadline
+	p.LastCheckedAt = w.clock.Now()
+	if err := w.st.CreatePage(context.Background(), p, storetest.Creds("access-"+name, "")); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func (w *world) sweep(t *testing.T) alert.Report {
+	t.Helper()
+	rep, err := w.sw.Sweep(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+func (w *world) at(t *testing.T, when time.Time) alert.Report {
+	t.Helper()
+	w.clock.Advance(when.Sub(w.clock.Now()))
+	return w.sweep(t)
+}
+
+// downtownRecipients are the participants of Downtown.
+var downtownRecipients = []string{"downtown@demo.test", "manager@demo.test", "member@demo.test", "owner@demo.test"}
+
+// inbox counts the messages per recipient and per subject fragment.
+func inbox(msgs []mailtest.Message) map[string][]mailtest.Message {
+	out := map[string][]mailtest.Message{}
+	for _, m := range msgs {
+		out[m.To] = append(out[m.To], m)
+	}
+	return out
+}
+
+// expectMail waits for total messages and checks that each recipient got
+// want messages whose subjects contain the fragments, in order.
+func expectMail(t *testing.T, srv *mailtest.Server, total int, fragments ...string) []mailtest.Message {
+	t.Helper()
+	srv.Wait(total, 15*time.Second)
+	time.Sleep(100 * time.Millisecond) // anything extra would arrive now
+	msgs := srv.Messages()
+	if len(msgs) != total {
+		t.Fatalf("%d messages arrived, want %d:\n%s", len(msgs), total, subjects(msgs))
+	}
+	box := inbox(msgs)
+	for _, to := range downtownRecipients {
+		got := box["<"+to+">"]
+		if len(got) == 0 {
+			got = box[to]
+		}
+		if len(got) != len(fragments) {
+			t.Errorf("%s got %d messages, want %d:\n%s", to, len(got), len(fragments), subjects(got))
+			continue
+		}
+		for i, f := range fragments {
+			if !strings.Contains(got[i].Subject, f) {
+				t.Errorf("%s message %d: subject %q, want it to say %q", to, i, got[i].Subject, f)
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for _, m := range msgs {
+		if seen[m.MessageID] {
+			t.Errorf("Message-ID %s twice", m.MessageID)
+		}
+		seen[m.MessageID] = true
+	}
+	return msgs
+}
+
+func subjects(ms []mailtest.Message) string {
+	var b strings.Builder
+	for _, m := range ms {
+		fmt.Fprintf(&b, "  %s: %s [%s]\n", m.To, m.Subject, m.MessageID)
+	}
+	return b.String()
+}
+
+func TestTheLadderArrivesOncePerRecipient(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	deadline := t0.Add(12 * day)
+	p := w.page(t, "Harbor Jobs", deadline)
+
+	if rep := w.sweep(t); len(rep.Alerts) != 0 || rep.Claimed == 0 {
+		t.Fatalf("12 days ahead: %+v", rep)
+	}
+	rep := w.at(t, deadline.Add(-10*day+time.Minute))
+	if rep.Alerts["10d"] != 4 || rep.Pages["10d"] != 1 || rep.Deliveries["email"] != 4 {
+		t.Errorf("10 days ahead: %+v", rep)
+	}
+	msgs := expectMail(t, w.smtp, 4, "expires in 10 days")
+	m := msgs[0]
+	if !strings.Contains(m.Text, "https://tw.example/pages/"+fmt.Sprint(p.ID)+"/reconnect") || !strings.Contains(m.HTML, "/reconnect") ||
+		!strings.Contains(m.Text, "Downtown") || !strings.Contains(m.Text, "LinkedIn") {
+		t.Errorf("the digest lacks the page, its location or the link:\n%s", m.Text)
+	}
+	// Sweeps in between send nothing more.
+	w.at(t, deadline.Add(-9*day))
+	w.at(t, deadline.Add(-5*day))
+	w.at(t, deadline.Add(-3*day+time.Minute))
+	expectMail(t, w.smtp, 8, "expires in 10 days", "expires in 3 days")
+	w.at(t, deadline.Add(-day))
+	w.at(t, deadline.Add(time.Minute))
+	w.at(t, deadline.Add(2*day))
+	expectMail(t, w.smtp, 12, "expires in 10 days", "expires in 3 days", "expired")
+
+	// Each recipient has an in-app notification per alert.
+	list, err := w.st.ListNotifications(context.Background(), w.f.Member.ID, 10)
+	if err != nil || len(list) != 3 {
+		t.Errorf("member's notifications: %v %v", list, err)
+	}
+	got, _ := w.st.GetPage(context.Background(), p.ID)
+	if got.State != tokenwatch.StateExpired {
+		t.Errorf("state after expiry = %s", got.State)
+	}
+}
+
+func TestAfterDowntimeOnlyTheMostUrgentArrives(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	deadline := t0.Add(12 * day)
+	w.page(t, "Quiet", deadline)
+	w.sweep(t)
+	// Down from 12 days ahead until 2 days ahead: 10d and 3d were crossed.
+	rep := w.at(t, deadline.Add(-2*day))
+	if rep.Alerts["10d"] != 0 || rep.Alerts["3d"] != 4 {
+		t.Errorf("after downtime: %+v", rep.Alerts)
+	}
+	expectMail(t, w.smtp, 4, "expires in 2 days")
+}
+
+func TestReconnectRestartsTheLadder(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	deadline := t0.Add(2 * day)
+	p := w.page(t, "Bakery", deadline)
+	w.sweep(t) // 3d
+	expectMail(t, w.smtp, 4, "expires in 2 days")
+	w.at(t, deadline.Add(time.Hour))
+	expectMail(t, w.smtp, 8, "expires in 2 days", "expired")
+
+	newDeadline := w.clock.Now().Add(60 * day)
+	if _, err := w.st.SaveGrant(context.Background(), p.ID, store.Grant{Credentials: storetest.Creds("new", ""),
+		AccessExpiresAt: newDeadline, NewGeneration: true}); err != nil {
+		t.Fatal(err)
+	}
+	w.sweep(t)
+	w.at(t, newDeadline.Add(-10*day))
+	expectMail(t, w.smtp, 12, "expires in 2 days", "expired", "expires in 10 days")
+}
+
+func TestRevokedPageAlertsAtOnce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	p := w.page(t, "Revoked", t0.Add(50*day))
+	w.sweep(t)
+	// A health check finds the grant dead and asks for attention.
+	w.clock.Advance(time.Minute)
+	ctx := context.Background()
+	if err := w.st.SetPageStatus(ctx, p.ID, store.PageStatus{Problem: tokenwatch.ProblemRevoked, State: tokenwatch.StateRevoked,
+		NextDueAt: t0.Add(20 * day)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.st.RequestAttention(ctx, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	rep := w.sweep(t)
+	if rep.Alerts["revoked"] != 4 {
+		t.Errorf("revoked: %+v", rep.Alerts)
+	}
+	expectMail(t, w.smtp, 4, "access revoked")
+}
+
+func TestOverlappingSweepsCreateNoAlertTwice(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	const n = 60
+	for i := range n {
+		w.page(t, fmt.Sprint("Page ", i), t0.Add(2*day+time.Duration(i)*time.Minute))
+	}
+	// Three processes on the same file, each with its own connections,
+	// sweep at once, in small batches.
+	var sweepers []*alert.Sweeper
+	for range 3 {
+		st := storetest.Open(t, w.path, store.Options{Now: w.clock.Now})
+		sweepers = append(sweepers, alert.New(st, alert.Options{Policy: lifecycle.Default(), Queue: w.jobs, Now: w.clock.Now, BatchSize: 7}))
+	}
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		total int
+	)
+	for _, sw := range sweepers {
+		wg.Go(func() {
+			rep, err := sw.Sweep(context.Background())
+			if err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			total += rep.Alerts["3d"]
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if total != n*4 {
+		t.Errorf("%d alerts recorded, want %d", total, n*4)
+	}
+	// One digest per recipient per batch, each page in exactly one digest.
+	w.smtp.Wait(1, 10*time.Second)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ds, _ := w.st.ListDeliveries(context.Background(), store.DeliveryFilter{Status: store.DeliveryPending})
+		if len(ds) == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	msgs := w.smtp.Messages()
+	perRecipient := map[string]int{}
+	for _, m := range msgs {
+		perRecipient[m.To] += strings.Count(m.Text, "/reconnect")
+	}
+	for to, pages := range perRecipient {
+		if pages != n {
+			t.Errorf("%s was told about %d pages, want %d", to, pages, n)
+		}
+	}
+	if len(perRecipient) != 4 {
+		t.Errorf("recipients: %v", perRecipient)
+	}
+}
+
+func TestMalformedAddressIsReportedNotRetried(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	bad := &tokenwatch.User{AccountID: w.f.Account.ID, Email: "not an address@demo.test"}
+	if err := w.st.CreateUser(ctx, bad, "x"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.st.SetMembership(ctx, tokenwatch.Membership{LocationID: w.f.Downtown.ID, UserID: bad.ID, Role: tokenwatch.RoleMember}); err != nil {
+		t.Fatal(err)
+	}
+	p := w.page(t, "Broken", t0.Add(2*day))
+	w.sweep(t)
+	w.smtp.Wait(4, 10*time.Second)
+	var failed []*store.Delivery
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if failed, _ = w.st.ListDeliveries(ctx, store.DeliveryFilter{Status: store.DeliveryFailed}); len(failed) > 0 {
+			break
+		}
+	}
+	if len(failed) != 1 || failed[0].UserID != bad.ID || failed[0].Attempts != 1 || !strings.Contains(failed[0].LastError, "malformed") {
+		t.Fatalf("failed deliveries: %+v", failed)
+	}
+	got, _ := w.st.GetPage(ctx, p.ID)
+	if !strings.Contains(got.DeliveryError, "malformed") {
+		t.Errorf("the page does not say the alert could not be delivered: %q", got.DeliveryError)
+	}
+	if n := len(w.smtp.Messages()); n != 4 {
+		t.Errorf("%d messages, want the 4 good ones", n)
+	}
+}
+
+func TestSMTPDownThenBack(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.smtp.Stop()
+	w.page(t, "One", t0.Add(2*day))
+	w.page(t, "Two", t0.Add(20*day))
+	w.sweep(t)
+	time.Sleep(500 * time.Millisecond) // several attempts fail meanwhile
+	ds, _ := w.st.ListDeliveries(context.Background(), store.DeliveryFilter{Status: store.DeliveryPending})
+	if len(ds) != 4 {
+		t.Fatalf("%d pending deliveries while the server is down", len(ds))
+	}
+	w.smtp.Restart(t)
+	expectMail(t, w.smtp, 4, "expires in 2 days")
+}
+
+func TestMessageIDIsStable(t *testing.T) {
+	t.Parallel()
+	a := twmail.MessageID([]string{"p1.g1.3d.u2", "p2.g1.3d.u2"}, "example.com")
+	b := twmail.MessageID([]string{"p2.g1.3d.u2", "p1.g1.3d.u2"}, "example.com")
+	c := twmail.MessageID([]string{"p1.g2.3d.u2", "p2.g1.3d.u2"}, "example.com")
+	if a != b || a == c {
+		t.Errorf("ids %s %s %s", a, b, c)
+	}
+	if _, err := mail.ParseAddress("<" + a + ">"); err != nil {
+		t.Errorf("%s is not an addr-spec: %v", a, err)
+	}
+}

@@ -1,0 +1,492 @@
+// Package alert is tokenwatch's alert engine. A sweep claims the pages
+// that need attention now (through their next_due_at index, so its cost
+// follows the number of due pages, not of all pages), lets the lifecycle
+// policy decide what each needs, records every due alert once per page,
+// token generation, step and recipient together with the in-app
+// notifications and the outbox of deliveries (e-mail digests, webhook
+// events) in one transaction, and then hands the deliveries to the job
+// queue and the refreshes and health checks to a Maintainer. Who receives
+// an alert is decided by Recipients, a pure function.
+package alert
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
+	"github.com/tokenwatch/tokenwatch/internal/mail"
+	"github.com/tokenwatch/tokenwatch/internal/store"
+	"github.com/tokenwatch/tokenwatch/internal/webhook"
+)
+
+// Maintainer refreshes and checks pages' tokens with their network; the
+// sweep hands it the pages whose moment has come. Both calls only queue
+// the work (as jobs) and return quickly.
+type Maintainer interface {
+	Refresh(ctx context.Context, pageID int64) error
+	Check(ctx context.Context, pageID int64) error
+}
+
+// Queue hands deliveries from the outbox to background workers. Handing
+// the same delivery twice must be harmless.
+type Queue interface {
+	Deliver(ctx context.Context, ds []store.Delivery) error
+}
+
+// Options configures a Sweeper.
+type Options struct {
+	// Policy is the default lifecycle policy; accounts may have their own
+	// thresholds.
+	Policy lifecycle.Policy
+	// BaseURL is the service's public URL, for reconnect links.
+	BaseURL string
+	// MailFrom is the sender address; its domain ends every Message-ID.
+	MailFrom string
+	// Queue receives the deliveries after each commit; nil leaves them in
+	// the outbox (a later sweep with a queue hands them over).
+	Queue Queue
+	// Maintainer receives the due refreshes and checks; nil postpones them
+	// by RetryMaintenance.
+	Maintainer Maintainer
+	Logger     *slog.Logger
+	// Now is the clock (the store's); time.Now if nil.
+	Now func() time.Time
+	// BatchSize is how many pages are claimed and recorded at once
+	// (default 1000). A recipient gets one digest per batch.
+	BatchSize int
+	// RetryMaintenance is when a page whose refresh or check was handed
+	// over (or could not be, without a Maintainer) is looked at again if
+	// nothing else happened (default 1 hour).
+	RetryMaintenance time.Duration
+	// Requeue is the age after which pending deliveries are handed to the
+	// queue again (default 1 minute).
+	Requeue time.Duration
+}
+
+// Sweeper runs sweeps.
+type Sweeper struct {
+	st   *store.Store
+	opts Options
+}
+
+// New returns a sweeper over the store.
+func New(st *store.Store, opts Options) *Sweeper {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	opts.BatchSize = cmp.Or(opts.BatchSize, 1000)
+	opts.RetryMaintenance = cmp.Or(opts.RetryMaintenance, time.Hour)
+	opts.Requeue = cmp.Or(opts.Requeue, time.Minute)
+	return &Sweeper{st: st, opts: opts}
+}
+
+// Report is what a sweep found and did.
+type Report struct {
+	// Claimed counts the due pages claimed.
+	Claimed int
+	// Pages counts the pages alerted, by step; Alerts the alerts recorded
+	// (one per recipient), by step.
+	Pages  map[lifecycle.Step]int
+	Alerts map[lifecycle.Step]int
+	// Deliveries counts the deliveries queued, by channel; Requeued the
+	// older pending ones handed to the queue again.
+	Deliveries map[string]int
+	Requeued   int
+	// Refreshes and Checks count the pages handed to the Maintainer.
+	Refreshes, Checks int
+	Duration          time.Duration
+}
+
+func newReport() Report {
+	return Report{Pages: map[lifecycle.Step]int{}, Alerts: map[lifecycle.Step]int{}, Deliveries: map[string]int{}}
+}
+
+// maxBatches bounds one sweep, in case pages keep becoming due.
+const maxBatches = 10000
+
+// Sweep claims every due page, batch by batch, and processes each batch
+// in one transaction; then it hands older pending deliveries to the queue
+// again. An error stops the sweep: the batches committed stay, the
+// batch in progress rolls back and its pages stay due.
+func (s *Sweeper) Sweep(ctx context.Context) (Report, error) {
+	start := time.Now()
+	rep := newReport()
+	for range maxBatches {
+		var after work
+		swept, err := s.st.SweepDue(ctx, s.opts.BatchSize, func(pages []*tokenwatch.Page, sent map[int64][]store.PageAlert) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
+			return s.decide(ctx, pages, sent, &after)
+		})
+		if err != nil {
+			return rep, err
+		}
+		rep.Claimed += swept.Claimed
+		s.afterCommit(ctx, swept.Recorded, swept.Deliveries, after, &rep)
+		if swept.Claimed < s.opts.BatchSize {
+			break
+		}
+	}
+	if s.opts.Queue != nil {
+		n, err := s.requeue(ctx)
+		rep.Requeued = n
+		if err != nil {
+			return rep, err
+		}
+	}
+	rep.Duration = time.Since(start)
+	return rep, nil
+}
+
+// requeue hands pending deliveries older than Requeue to the queue again:
+// this is how a delivery whose job was never inserted (a crash right after
+// the commit) still goes out.
+func (s *Sweeper) requeue(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		ds, err := s.st.StaleDeliveries(ctx, s.opts.Requeue, 1000)
+		if err != nil || len(ds) == 0 {
+			return total, err
+		}
+		vs := make([]store.Delivery, len(ds))
+		for i, d := range ds {
+			vs[i] = *d
+		}
+		if err := s.opts.Queue.Deliver(ctx, vs); err != nil {
+			return total, err
+		}
+		total += len(ds)
+		if len(ds) < 1000 {
+			return total, nil
+		}
+	}
+}
+
+// batch is what a batch of claimed pages needs from the store.
+type batch struct {
+	sent         map[int64][]store.PageAlert
+	participants map[int64][]tokenwatch.Participant
+	owners       map[int64][]*tokenwatch.User
+	locations    map[int64]*tokenwatch.Location
+	accounts     map[int64]*tokenwatch.Account
+	policies     map[int64]lifecycle.Policy
+	endpoints    map[int64][]*store.WebhookEndpoint
+}
+
+func (s *Sweeper) load(ctx context.Context, pages []*tokenwatch.Page) (*batch, error) {
+	var locIDs, acctIDs []int64
+	for _, p := range pages {
+		locIDs = append(locIDs, p.LocationID)
+		acctIDs = append(acctIDs, p.AccountID)
+	}
+	locIDs, acctIDs = unique(locIDs), unique(acctIDs)
+	b := &batch{policies: map[int64]lifecycle.Policy{}}
+	var err error
+	if b.locations, err = s.st.LocationsByID(ctx, locIDs); err != nil {
+		return nil, err
+	}
+	if b.accounts, err = s.st.AccountsByID(ctx, acctIDs); err != nil {
+		return nil, err
+	}
+	for id, a := range b.accounts {
+		b.policies[id] = s.opts.Policy.WithThresholds(a.AlertThresholds)
+	}
+	return b, nil
+}
+
+// loadRecipients reads who may receive the alerts of the given pages.
+func (s *Sweeper) loadRecipients(ctx context.Context, b *batch, pages []*tokenwatch.Page) error {
+	var locIDs, acctIDs []int64
+	for _, p := range pages {
+		locIDs = append(locIDs, p.LocationID)
+		acctIDs = append(acctIDs, p.AccountID)
+	}
+	var err error
+	if b.participants, err = s.st.ParticipantsAt(ctx, unique(locIDs)); err != nil {
+		return err
+	}
+	b.owners, err = s.st.OwnersOf(ctx, unique(acctIDs))
+	return err
+}
+
+// due is a page with an alert due, as the digests and events describe it.
+type due struct {
+	page       *tokenwatch.Page
+	item       mail.Item
+	event      webhook.Event
+	recipients map[int64]tokenwatch.User
+}
+
+// work is what happens after the commit.
+type work struct {
+	refresh, check []int64
+}
+
+// decide evaluates a batch of claimed pages (inside the sweep's
+// transaction; it only reads): the outcome of each and the function that
+// builds the deliveries of what gets recorded.
+func (s *Sweeper) decide(ctx context.Context, pages []*tokenwatch.Page, sent map[int64][]store.PageAlert, after *work) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
+	now := s.opts.Now().UTC()
+	b, err := s.load(ctx, pages)
+	if err != nil {
+		return nil, nil, err
+	}
+	b.sent = sent
+	var (
+		outcomes = make([]store.Outcome, 0, len(pages))
+		alerted  []*tokenwatch.Page
+		steps    = map[int64]lifecycle.Decision{}
+	)
+	for _, p := range pages {
+		policy, ok := b.policies[p.AccountID]
+		if !ok {
+			policy = s.opts.Policy
+		}
+		facts := lifecycle.FactsOf(p)
+		sent := sentOf(b.sent[p.ID])
+		d := policy.Evaluate(facts, sent, now)
+		o := store.Outcome{PageID: p.ID, Generation: p.Generation}
+		if d.Due != lifecycle.StepNone {
+			o.Step = string(d.Due)
+			steps[p.ID] = d
+			alerted = append(alerted, p)
+			// The next moment is decided as if the alert were recorded.
+			d = policy.Evaluate(facts, append(sent, lifecycle.Sent{Generation: p.Generation, Step: d.Due}), now)
+		}
+		o.State, o.NextDueAt = d.State, s.next(d, now, p.ID, after)
+		outcomes = append(outcomes, o)
+	}
+
+	dues := map[int64]*due{}
+	if len(alerted) > 0 {
+		if err := s.loadRecipients(ctx, b, alerted); err != nil {
+			return nil, nil, err
+		}
+		ids := make([]int64, len(alerted))
+		byID := map[int64]*tokenwatch.Page{}
+		for i, p := range alerted {
+			ids[i] = p.ID
+			byID[p.ID] = p
+		}
+		risks, err := s.st.PostsAtRisk(ctx, ids)
+		if err != nil {
+			return nil, nil, err
+		}
+		if b.endpoints, err = s.st.WebhookEndpoints(ctx, unique(accountsOf(alerted)), true); err != nil {
+			return nil, nil, err
+		}
+		for i := range outcomes {
+			o := &outcomes[i]
+			if o.Step == "" {
+				continue
+			}
+			p := byID[o.PageID]
+			dd := s.describe(p, steps[p.ID], b, risks[p.ID], now)
+			dd.recipients = map[int64]tokenwatch.User{}
+			for _, r := range Recipients(b.participants[p.LocationID], b.owners[p.AccountID]) {
+				o.Recipients = append(o.Recipients, r.ID)
+				dd.recipients[r.ID] = r
+			}
+			o.Notification = tokenwatch.Notification{Kind: o.Step, Title: dd.item.Headline(now), Body: dd.item.Advice()}
+			dues[p.ID] = dd
+		}
+	}
+	return outcomes, func(rec store.Recorded) ([]store.Delivery, error) { return s.deliveries(rec, dues, b, now) }, nil
+}
+
+// process decides and records pages loaded by other means than a claim
+// (the benchmark's naive scan).
+func (s *Sweeper) process(ctx context.Context, pages []*tokenwatch.Page, rep *Report) error {
+	var after work
+	ids := make([]int64, len(pages))
+	for i, p := range pages {
+		ids[i] = p.ID
+	}
+	sent, err := s.st.PageAlerts(ctx, ids)
+	if err != nil {
+		return err
+	}
+	outcomes, build, err := s.decide(ctx, pages, sent, &after)
+	if err != nil {
+		return err
+	}
+	rec, queued, err := s.st.RecordSweep(ctx, outcomes, build)
+	if err != nil {
+		return err
+	}
+	s.afterCommit(ctx, rec, queued, after, rep)
+	return nil
+}
+
+// afterCommit counts what was recorded and hands the new deliveries to
+// the queue and the due refreshes and checks to the Maintainer.
+func (s *Sweeper) afterCommit(ctx context.Context, rec store.Recorded, queued []store.Delivery, after work, rep *Report) {
+	for _, st := range rec.Steps {
+		rep.Pages[lifecycle.Step(st.Step)]++
+	}
+	for _, a := range rec.Alerts {
+		rep.Alerts[lifecycle.Step(a.Step)]++
+	}
+	for _, d := range queued {
+		rep.Deliveries[d.Channel]++
+	}
+	if s.opts.Queue != nil && len(queued) > 0 {
+		if err := s.opts.Queue.Deliver(ctx, queued); err != nil {
+			// Committed in the outbox: a later sweep hands them over again.
+			s.opts.Logger.Warn("handing deliveries to the queue", "deliveries", len(queued), "err", err)
+		}
+	}
+	if m := s.opts.Maintainer; m != nil {
+		for _, id := range after.refresh {
+			if err := m.Refresh(ctx, id); err != nil {
+				s.opts.Logger.Warn("queueing a refresh", "page", id, "err", err)
+			}
+		}
+		for _, id := range after.check {
+			if err := m.Check(ctx, id); err != nil {
+				s.opts.Logger.Warn("queueing a health check", "page", id, "err", err)
+			}
+		}
+		rep.Refreshes += len(after.refresh)
+		rep.Checks += len(after.check)
+	}
+}
+
+// next returns when the page next needs attention. A refresh or check due
+// now is handed to the Maintainer (after the commit) and the page comes
+// back after RetryMaintenance unless something comes earlier: the
+// Maintainer's work sets the page's next moment itself, and a page whose
+// work is lost, or that has no Maintainer, is not claimed again in a loop.
+func (s *Sweeper) next(d lifecycle.Decision, now time.Time, pageID int64, after *work) time.Time {
+	refreshDue := !d.RefreshAt.IsZero() && !d.RefreshAt.After(now)
+	checkDue := !d.CheckAt.IsZero() && !d.CheckAt.After(now)
+	if !refreshDue && !checkDue {
+		return d.NextAt
+	}
+	switch {
+	case refreshDue:
+		after.refresh = append(after.refresh, pageID)
+	case checkDue:
+		after.check = append(after.check, pageID)
+	}
+	next := now.Add(s.opts.RetryMaintenance)
+	for _, t := range []time.Time{d.NextAlertAt, d.RefreshAt, d.CheckAt} {
+		if t.After(now) && t.Before(next) {
+			next = t
+		}
+	}
+	return next
+}
+
+// describe turns a page with an alert due into a digest item and an event.
+func (s *Sweeper) describe(p *tokenwatch.Page, d lifecycle.Decision, b *batch, risk store.Risk, now time.Time) *due {
+	loc := b.locations[p.LocationID]
+	if loc == nil {
+		loc = &tokenwatch.Location{ID: p.LocationID, TimeZone: "UTC"}
+	}
+	url := s.opts.BaseURL + "/pages/" + strconv.FormatInt(p.ID, 10) + "/reconnect"
+	it := mail.Item{PageID: p.ID, Provider: p.Provider, Page: p.Name, Location: loc.Name, TimeZone: loc.TimeZone,
+		Step: string(d.Due), State: d.State, Deadline: d.Deadline, PostsAtRisk: risk.Posts, EarliestPost: risk.Earliest,
+		ReconnectURL: url}
+	ev := webhook.Event{ID: webhook.EventID(p.ID, p.Generation, string(d.Due)), Type: webhook.TypeOf(string(d.Due)), CreatedAt: now,
+		Data: webhook.Data{Step: string(d.Due), ReconnectURL: url, Page: PageData(p, loc, d)}}
+	return &due{page: p, item: it, event: ev}
+}
+
+// PageData describes a page in webhook events.
+func PageData(p *tokenwatch.Page, loc *tokenwatch.Location, d lifecycle.Decision) webhook.Page {
+	wp := webhook.Page{ID: p.ID, AccountID: p.AccountID, LocationID: p.LocationID, Location: loc.Name, Network: p.Provider,
+		Name: p.Name, State: d.State, Generation: p.Generation}
+	if !d.Deadline.IsZero() {
+		dl := d.Deadline.UTC()
+		wp.Deadline = &dl
+	}
+	return wp
+}
+
+// deliveries builds the outbox rows of what the transaction newly
+// recorded: one digest per recipient, one event per page step and
+// endpoint.
+func (s *Sweeper) deliveries(rec store.Recorded, dues map[int64]*due, b *batch, now time.Time) ([]store.Delivery, error) {
+	var out []store.Delivery
+	byUser := map[int64][]store.AlertKey{}
+	var users []int64
+	for _, a := range rec.Alerts {
+		if _, ok := byUser[a.UserID]; !ok {
+			users = append(users, a.UserID)
+		}
+		byUser[a.UserID] = append(byUser[a.UserID], a)
+	}
+	domain := mail.Domain(s.opts.MailFrom)
+	for _, userID := range users {
+		keys := byUser[userID]
+		var (
+			u       tokenwatch.User
+			names   []string
+			pageIDs []int64
+			items   []mail.Item
+		)
+		for _, k := range keys {
+			dd := dues[k.PageID]
+			u = dd.recipients[userID]
+			names = append(names, fmt.Sprintf("p%d.g%d.%s.u%d", k.PageID, k.Generation, k.Step, k.UserID))
+			pageIDs = append(pageIDs, k.PageID)
+			items = append(items, dd.item)
+		}
+		slices.SortStableFunc(items, func(a, b mail.Item) int {
+			return cmp.Or(b.State.Severity()-a.State.Severity(), a.Deadline.Compare(b.Deadline), cmp.Compare(a.Page, b.Page))
+		})
+		dg := mail.Digest{MessageID: mail.MessageID(names, domain), To: u.Email, Name: u.Name, At: now, Items: items}
+		payload, err := json.Marshal(dg)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, store.Delivery{Channel: store.ChannelEmail, Key: dg.MessageID, AccountID: u.AccountID, UserID: userID,
+			PageIDs: pageIDs, Payload: string(payload)})
+	}
+	for _, st := range rec.Steps {
+		dd := dues[st.PageID]
+		eps := b.endpoints[dd.page.AccountID]
+		if len(eps) == 0 {
+			continue
+		}
+		body, err := webhook.Marshal(dd.event)
+		if err != nil {
+			return nil, err
+		}
+		for _, ep := range eps {
+			out = append(out, store.Delivery{Channel: store.ChannelWebhook, Key: dd.event.ID + "/" + strconv.FormatInt(ep.ID, 10),
+				AccountID: dd.page.AccountID, EndpointID: ep.ID, PageIDs: []int64{st.PageID}, Payload: body})
+		}
+	}
+	return out, nil
+}
+
+func sentOf(as []store.PageAlert) []lifecycle.Sent {
+	out := make([]lifecycle.Sent, len(as))
+	for i, a := range as {
+		out[i] = lifecycle.Sent{Generation: a.Generation, Step: lifecycle.Step(a.Step)}
+	}
+	return out
+}
+
+func accountsOf(pages []*tokenwatch.Page) []int64 {
+	out := make([]int64, len(pages))
+	for i, p := range pages {
+		out[i] = p.AccountID
+	}
+	return out
+}
+
+func unique(ids []int64) []int64 {
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}

@@ -1,0 +1,167 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tokenwatch/tokenwatch/internal/alert"
+	"github.com/tokenwatch/tokenwatch/internal/config"
+	"github.com/tokenwatch/tokenwatch/internal/jobs"
+	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
+	"github.com/tokenwatch/tokenwatch/internal/mail"
+	"github.com/tokenwatch/tokenwatch/internal/metrics"
+	"github.com/tokenwatch/tokenwatch/internal/store"
+)
+
+// background is the work that runs beside the web server: the alert sweep
+// every TOKENWATCH_SWEEP_INTERVAL and the River workers that deliver.
+type background struct {
+	cfg     *config.Config
+	st      *store.Store
+	log     *slog.Logger
+	jobs    *jobs.Jobs
+	sweeper *alert.Sweeper
+	metrics *metrics.Metrics
+	closer  io.Closer
+}
+
+// backgroundOptions says how the background work is set up.
+type backgroundOptions struct {
+	// Work makes this process deliver; false only queues (sweep --once).
+	Work bool
+	// Outbox keeps e-mails in the demo's outbox instead of sending them.
+	Outbox bool
+	// Maintainer refreshes and checks the tokens the sweep hands over.
+	Maintainer alert.Maintainer
+}
+
+// newBackground migrates River's tables and sets up the jobs and the
+// sweeper. River shares the store's write pool: see the README.
+func newBackground(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.Logger, o backgroundOptions) (*background, error) {
+	if _, err := jobs.Migrate(ctx, st); err != nil {
+		return nil, err
+	}
+	policy, err := policyFrom(cfg)
+	if err != nil {
+		return nil, err
+	}
+	b := &background{cfg: cfg, st: st, log: log, metrics: metrics.New()}
+	var sender mail.Sender
+	switch {
+	case o.Outbox:
+		sender = mail.Outbox{Store: st}
+	case !cfg.SMTPURL.IsZero():
+		smtp, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom, mail.SMTPOptions{})
+		if err != nil {
+			return nil, err
+		}
+		sender, b.closer = smtp, smtp
+	case o.Work:
+		log.Warn("TOKENWATCH_SMTP_URL is not set: e-mail alerts wait in the outbox and are retried")
+	}
+	b.jobs, err = jobs.New(st, jobs.Config{Store: st, Logger: log, Mail: sender, Observer: b.metrics, Work: o.Work,
+		Maintainer: o.Maintainer})
+	if err != nil {
+		return nil, err
+	}
+	b.sweeper = alert.New(st, alert.Options{Policy: policy, BaseURL: cfg.BaseURL, MailFrom: cfg.MailFrom, Queue: b.jobs,
+		Maintainer: b.jobs.Maintainer(), Logger: log})
+	return b, nil
+}
+
+// start starts the workers and the sweep loop; stop ends them.
+func (b *background) start(ctx context.Context) (stop func(), err error) {
+	if err := b.jobs.Start(ctx); err != nil {
+		return nil, err
+	}
+	loopCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		b.loop(loopCtx)
+	}()
+	return func() {
+		cancel()
+		<-done
+		stopCtx, cancelStop := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancelStop()
+		if err := b.jobs.Stop(stopCtx); err != nil {
+			b.log.Warn("stopping the workers", "err", err)
+		}
+		if b.closer != nil {
+			b.closer.Close()
+		}
+	}, nil
+}
+
+// loop sweeps at once and then every SweepInterval until ctx ends.
+func (b *background) loop(ctx context.Context) {
+	t := time.NewTicker(b.cfg.SweepInterval)
+	defer t.Stop()
+	for {
+		rep, err := b.sweep(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			b.log.Error("sweep failed", "err", err)
+		case rep.Claimed > 0 || rep.Requeued > 0:
+			b.log.Info("sweep", "claimed", rep.Claimed, "alerts", sum(rep.Alerts), "deliveries", sum(rep.Deliveries),
+				"requeued", rep.Requeued, "duration", rep.Duration)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (b *background) sweep(ctx context.Context) (alert.Report, error) {
+	rep, err := b.sweeper.Sweep(ctx)
+	b.metrics.ObserveSweep(rep)
+	if counts, cerr := b.st.CountPagesByState(ctx); cerr == nil {
+		b.metrics.SetPagesByState(counts)
+	}
+	return rep, err
+}
+
+func sum[K comparable](m map[K]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// describe prints a report in one line: what was found and queued.
+func describe(rep alert.Report) string {
+	byKey := func(m map[string]int) string {
+		if len(m) == 0 {
+			return "none"
+		}
+		var keys []string
+		for k := range m {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		var parts []string
+		for _, k := range keys {
+			parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+		}
+		return strings.Join(parts, ", ")
+	}
+	steps := func(m map[lifecycle.Step]int) map[string]int {
+		out := map[string]int{}
+		for k, v := range m {
+			out[string(k)] = v
+		}
+		return out
+	}
+	return fmt.Sprintf("pages due: %d\npages alerted by step: %s\nalerts recorded by step: %s\ndeliveries queued: %s\npending deliveries queued again: %d\nrefreshes handed over: %d, health checks: %d\ntook %v\n",
+		rep.Claimed, byKey(steps(rep.Pages)), byKey(steps(rep.Alerts)), byKey(rep.Deliveries), rep.Requeued, rep.Refreshes, rep.Checks,
+		rep.Duration.Round(time.Millisecond))
+}

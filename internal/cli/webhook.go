@@ -1,0 +1,101 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+
+	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/store"
+)
+
+const webhookUsage = "Usage: tokenwatch webhook add --account NAME --url URL | webhook list --account NAME | webhook disable --account NAME --id ID\n"
+
+func runWebhook(ctx context.Context, args []string, env Env) error {
+	if len(args) == 0 {
+		fmt.Fprint(env.Stderr, webhookUsage)
+		return errors.New("webhook: say add, list or disable")
+	}
+	sub := args[0]
+	switch sub {
+	case "add", "list", "disable":
+	case "-h", "--help", "help":
+		fmt.Fprint(env.Stdout, webhookUsage)
+		return nil
+	default:
+		fmt.Fprint(env.Stderr, webhookUsage)
+		return fmt.Errorf("webhook: unknown subcommand %q", sub)
+	}
+	var (
+		fs = flags(env, "webhook "+sub, "webhook "+sub+" --account NAME ...",
+			"Manages the endpoints that receive an account's page events (page.expiring, page.expired,\n"+
+				"page.revoked, page.reconnected). A new endpoint's signing secret is printed once.")
+		account = fs.String("account", "", "account name")
+		url     = fs.String("url", "", "endpoint URL (add)")
+		id      = fs.Int64("id", 0, "endpoint id (disable)")
+	)
+	if err := parse(fs, args[1:], env); err != nil {
+		return err
+	}
+	st, acct, err := openAccount(ctx, env, "webhook "+sub, *account)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	switch sub {
+	case "add":
+		secret := tokenwatch.NewSecret("whsec_" + rand.Text())
+		ep, err := st.CreateWebhookEndpoint(ctx, acct.ID, *url, secret)
+		if err != nil {
+			return fmt.Errorf("webhook add: %s", tokenwatch.ErrorMessage(err))
+		}
+		fmt.Fprintf(env.Stdout, "added webhook endpoint %d for %q: %s\nits signing secret, shown only now:\n%s\n", ep.ID, acct.Name, ep.URL, secret.Reveal())
+	case "list":
+		eps, err := st.WebhookEndpoints(ctx, []int64{acct.ID}, false)
+		if err != nil {
+			return err
+		}
+		for _, ep := range eps[acct.ID] {
+			state := "active"
+			if !ep.Active {
+				state = "disabled"
+			}
+			fmt.Fprintf(env.Stdout, "%d\t%s\t%s\n", ep.ID, ep.URL, state)
+		}
+	case "disable":
+		eps, err := st.WebhookEndpoints(ctx, []int64{acct.ID}, false)
+		if err != nil {
+			return err
+		}
+		for _, ep := range eps[acct.ID] {
+			if ep.ID == *id {
+				if err := st.SetWebhookEndpointActive(ctx, ep.ID, false); err != nil {
+					return err
+				}
+				fmt.Fprintf(env.Stdout, "disabled webhook endpoint %d\n", ep.ID)
+				return nil
+			}
+		}
+		return fmt.Errorf("webhook disable: %q has no endpoint %d", acct.Name, *id)
+	}
+	return nil
+}
+
+// openAccount opens the configured store and finds the account named by
+// a subcommand's --account flag.
+func openAccount(ctx context.Context, env Env, cmd, account string) (*store.Store, *tokenwatch.Account, error) {
+	if account == "" {
+		return nil, nil, fmt.Errorf("%s: --account is required", cmd)
+	}
+	_, _, st, err := openConfiguredStore(ctx, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	acct, err := findAccount(ctx, st, account)
+	if err != nil {
+		st.Close()
+		return nil, nil, fmt.Errorf("%s: %s", cmd, tokenwatch.ErrorMessage(err))
+	}
+	return st, acct, nil
+}

@@ -1,0 +1,80 @@
+// Package metrics exposes tokenwatch's Prometheus metrics at /metrics: how
+// long sweeps take, what they claim and record, how deliveries fare, and
+// how many pages are in each state. Labels stay few and small: steps,
+// channels, results and states, never an address or a token.
+package metrics
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/alert"
+)
+
+// Metrics holds the collectors, registered on their own registry.
+type Metrics struct {
+	reg           *prometheus.Registry
+	sweepDuration prometheus.Histogram
+	pagesClaimed  prometheus.Counter
+	alerts        *prometheus.CounterVec
+	deliveries    *prometheus.CounterVec
+	pagesByState  *prometheus.GaugeVec
+}
+
+// New returns the metrics, with Go and process collectors.
+func New() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		sweepDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tokenwatch_sweep_duration_seconds",
+			Help: "How long each alert sweep took.", Buckets: prometheus.ExponentialBuckets(0.001, 4, 10)}),
+		pagesClaimed: prometheus.NewCounter(prometheus.CounterOpts{Name: "tokenwatch_sweep_pages_claimed_total",
+			Help: "Due pages claimed by sweeps."}),
+		alerts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tokenwatch_alerts_recorded_total",
+			Help: "Alerts recorded (one per recipient), by step."}, []string{"step"}),
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tokenwatch_deliveries_total",
+			Help: "Delivery attempts by channel and result (sent, retry, failed)."}, []string{"channel", "result"}),
+		pagesByState: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "tokenwatch_pages",
+			Help: "Pages by state, as of the last sweep."}, []string{"state"}),
+	}
+	m.reg.MustRegister(m.sweepDuration, m.pagesClaimed, m.alerts, m.deliveries, m.pagesByState,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+}
+
+// ObserveSweep records a sweep's report.
+func (m *Metrics) ObserveSweep(rep alert.Report) {
+	m.sweepDuration.Observe(rep.Duration.Seconds())
+	m.pagesClaimed.Add(float64(rep.Claimed))
+	for step, n := range rep.Alerts {
+		m.alerts.WithLabelValues(string(step)).Add(float64(n))
+	}
+}
+
+// Delivered records a delivery attempt (jobs.Observer).
+func (m *Metrics) Delivered(channel string, err error, permanent bool) {
+	result := "sent"
+	switch {
+	case permanent:
+		result = "failed"
+	case err != nil:
+		result = "retry"
+	}
+	m.deliveries.WithLabelValues(channel, result).Inc()
+}
+
+// SetPagesByState sets the pages-by-state gauge; states without pages
+// read zero.
+func (m *Metrics) SetPagesByState(counts map[tokenwatch.State]int) {
+	for _, s := range tokenwatch.States {
+		m.pagesByState.WithLabelValues(string(s)).Set(float64(counts[s]))
+	}
+}

@@ -1,0 +1,723 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tokenwatch/tokenwatch"
+)
+
+// RequestAttention makes a page due now, so that the next sweep looks at
+// it: after a health check found it revoked, say, so that it alerts at once.
+func (s *Store) RequestAttention(ctx context.Context, pageID int64) error {
+	res, err := s.exec(ctx, s.db, `UPDATE pages SET next_due_at = $2 WHERE id = $1`, pageID, s.now().UTC())
+	return affectedOne(res, err, "page")
+}
+
+// PageAlert is a step of the alert ladder reached by a page's generation.
+type PageAlert struct {
+	PageID     int64
+	Generation int64
+	Step       string
+}
+
+// PageAlerts returns, for each of the pages, the steps recorded for it,
+// of every generation (the lifecycle policy looks at the current one).
+func (s *Store) PageAlerts(ctx context.Context, pageIDs []int64) (map[int64][]PageAlert, error) {
+	return s.pageAlerts(ctx, s.rdb, pageIDs)
+}
+
+func (s *Store) pageAlerts(ctx context.Context, q querier, pageIDs []int64) (map[int64][]PageAlert, error) {
+	out := map[int64][]PageAlert{}
+	err := inChunks(pageIDs, func(chunk []int64) error {
+		rows, err := s.query(ctx, q, `SELECT page_id, generation, step FROM page_alerts
+			WHERE page_id IN (`+placeholders(1, len(chunk))+`)`, idArgs(chunk)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var a PageAlert
+			if err := rows.Scan(&a.PageID, &a.Generation, &a.Step); err != nil {
+				return err
+			}
+			out[a.PageID] = append(out[a.PageID], a)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// ParticipantsAt returns the participants of each of the locations, by
+// e-mail address.
+func (s *Store) ParticipantsAt(ctx context.Context, locationIDs []int64) (map[int64][]tokenwatch.Participant, error) {
+	out := map[int64][]tokenwatch.Participant{}
+	err := inChunks(locationIDs, func(chunk []int64) error {
+		rows, err := s.query(ctx, s.rdb, `SELECT m.location_id, `+userColumns+`, m.role
+			FROM users u JOIN memberships m ON m.user_id = u.id
+			WHERE m.location_id IN (`+placeholders(1, len(chunk))+`) ORDER BY u.email`, idArgs(chunk)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				locID int64
+				p     tokenwatch.Participant
+			)
+			err := scan(rows, &locID, &p.ID, &p.AccountID, &p.Email, &p.Name, &p.AccountOwner, &p.CreatedAt, &p.Role)
+			if err != nil {
+				return err
+			}
+			out[locID] = append(out[locID], p)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// OwnersOf returns the owners of each of the accounts, by e-mail address.
+func (s *Store) OwnersOf(ctx context.Context, accountIDs []int64) (map[int64][]*tokenwatch.User, error) {
+	out := map[int64][]*tokenwatch.User{}
+	err := inChunks(accountIDs, func(chunk []int64) error {
+		args := append(idArgs(chunk), true)
+		us, err := s.users(ctx, `SELECT `+userColumns+` FROM users u WHERE u.account_id IN (`+placeholders(1, len(chunk))+`)
+			AND u.account_owner = $`+strconv.Itoa(len(chunk)+1)+` ORDER BY u.email`, args...)
+		for _, u := range us {
+			out[u.AccountID] = append(out[u.AccountID], u)
+		}
+		return err
+	})
+	return out, err
+}
+
+// LocationsByID returns the locations with the given ids.
+func (s *Store) LocationsByID(ctx context.Context, ids []int64) (map[int64]*tokenwatch.Location, error) {
+	out := map[int64]*tokenwatch.Location{}
+	err := inChunks(ids, func(chunk []int64) error {
+		rows, err := s.query(ctx, s.rdb, `SELECT `+locationColumns+` FROM locations l WHERE l.id IN (`+placeholders(1, len(chunk))+`)`, idArgs(chunk)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			l, err := scanLocation(rows)
+			if err != nil {
+				return err
+			}
+			out[l.ID] = l
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// AccountsByID returns the accounts with the given ids.
+func (s *Store) AccountsByID(ctx context.Context, ids []int64) (map[int64]*tokenwatch.Account, error) {
+	out := map[int64]*tokenwatch.Account{}
+	err := inChunks(ids, func(chunk []int64) error {
+		rows, err := s.query(ctx, s.rdb, `SELECT id, name, alert_thresholds, created_at FROM accounts WHERE id IN (`+placeholders(1, len(chunk))+`)`, idArgs(chunk)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				a          tokenwatch.Account
+				thresholds string
+			)
+			if err := scan(rows, &a.ID, &a.Name, &thresholds, &a.CreatedAt); err != nil {
+				return err
+			}
+			a.AlertThresholds = parseThresholds(thresholds)
+			out[a.ID] = &a
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// Outcome is what a sweep decided for one claimed page.
+type Outcome struct {
+	PageID int64
+	// Generation is the page's generation as evaluated; nothing is
+	// recorded if the page has moved on to another (it was reconnected
+	// meanwhile).
+	Generation int64
+	State      tokenwatch.State
+	NextDueAt  time.Time
+	// Step is the alert due, "" if none; Recipients receive it.
+	Step       string
+	Recipients []int64
+	// Notification is the in-app notification each recipient gets (UserID
+	// and PageID are set by the store).
+	Notification tokenwatch.Notification
+}
+
+// AlertKey names one alert: a step of a page's generation for a recipient.
+type AlertKey struct {
+	PageID     int64
+	Generation int64
+	Step       string
+	UserID     int64
+}
+
+// Recorded is what a sweep transaction recorded for the first time: an
+// alert already recorded (by an overlapping sweep) is in neither list.
+type Recorded struct {
+	// Steps are the page-level steps reached (one per page and step).
+	Steps []PageAlert
+	// Alerts are the per-recipient alerts.
+	Alerts []AlertKey
+}
+
+// Delivery channels.
+const (
+	ChannelEmail   = "email"
+	ChannelWebhook = "webhook"
+)
+
+// Delivery statuses.
+const (
+	DeliveryPending = "pending"
+	DeliverySent    = "sent"
+	DeliveryFailed  = "failed"
+)
+
+// Delivery is a message in the outbox: an e-mail digest for one user or a
+// webhook event for one endpoint.
+type Delivery struct {
+	ID      int64
+	Channel string
+	// Key identifies the message whatever the attempt: the e-mail's
+	// Message-ID, the webhook's event and endpoint. A second delivery with
+	// the same key is not stored.
+	Key        string
+	AccountID  int64
+	UserID     int64 // e-mail
+	EndpointID int64 // webhook
+	PageIDs    []int64
+	// Payload is what the channel needs to build the message (JSON).
+	Payload    string
+	Status     string
+	Attempts   int
+	LastError  string
+	CreatedAt  time.Time
+	EnqueuedAt time.Time
+	DoneAt     time.Time
+}
+
+// Decide is what a sweep does with the pages it claimed (and the alerts
+// already recorded for their current generations), inside the
+// transaction: it returns an outcome per page and a function that builds
+// the deliveries of what the transaction newly recorded. Neither may write
+// through the store (the transaction holds its write connection); reading
+// is fine.
+type Decide func(pages []*tokenwatch.Page, sent map[int64][]PageAlert) ([]Outcome, func(Recorded) ([]Delivery, error), error)
+
+// Swept is what one sweep transaction did.
+type Swept struct {
+	Claimed    int
+	Recorded   Recorded
+	Deliveries []Delivery // the new ones, with their ids
+}
+
+// SweepDue claims up to limit pages that need attention now (next_due_at
+// at or before the store clock), most overdue first, and records what
+// decide makes of them, all in one transaction: no other sweep, in this
+// process or another, gets these pages meanwhile, and a sweep that dies
+// mid-way leaves them due. See RecordSweep for what is recorded.
+func (s *Store) SweepDue(ctx context.Context, limit int, decide Decide) (Swept, error) {
+	var out Swept
+	if err := s.prepareRecord(ctx); err != nil {
+		return out, err
+	}
+	now := s.now().UTC().Truncate(time.Millisecond)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		out = Swept{}
+		// Most due pages have no alert recorded yet: counting them in the
+		// claim spares looking up the others.
+		rows, err := s.eng.claimDue(ctx, tx, pageColumns+`,
+			(SELECT count(*) FROM page_alerts a WHERE a.page_id = p.id AND a.generation = p.generation)`, s.eng.timeArg(now), limit)
+		if err != nil {
+			return fmt.Errorf("store: claiming due pages: %w", err)
+		}
+		var pages []*tokenwatch.Page
+		var withAlerts []int64
+		for rows.Next() {
+			var n int
+			p, err := scanPage(rows, &n)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			pages = append(pages, p)
+			if n > 0 {
+				withAlerts = append(withAlerts, p.ID)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(pages) == 0 {
+			return err
+		}
+		out.Claimed = len(pages)
+		sent, err := s.pageAlerts(ctx, tx, withAlerts)
+		if err != nil {
+			return err
+		}
+		outcomes, deliveries, err := decide(pages, sent)
+		if err != nil {
+			return err
+		}
+		out.Recorded, out.Deliveries, err = s.record(ctx, tx, now, outcomes, deliveries)
+		return err
+	})
+	return out, err
+}
+
+// RecordSweep records, in one transaction, the outcome of a sweep over
+// pages: each due alert once per page, generation and step and once per
+// recipient (an alert recorded before, by an overlapping sweep, is
+// skipped), an in-app notification per new alert, the deliveries that
+// deliveries builds from what was newly recorded (an outbox row each,
+// skipped if its key exists), and each page's state and next due time
+// (unless the page moved to another generation meanwhile). deliveries runs
+// inside the transaction and must not write through the store. It returns
+// what was recorded and the new deliveries with their ids.
+func (s *Store) RecordSweep(ctx context.Context, outcomes []Outcome, deliveries func(Recorded) ([]Delivery, error)) (Recorded, []Delivery, error) {
+	var (
+		rec Recorded
+		out []Delivery
+	)
+	if err := s.prepareRecord(ctx); err != nil {
+		return rec, out, err
+	}
+	now := s.now().UTC().Truncate(time.Millisecond)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		rec, out, err = s.record(ctx, tx, now, outcomes, deliveries)
+		return err
+	})
+	return rec, out, err
+}
+
+func (s *Store) record(ctx context.Context, tx *sql.Tx, now time.Time, outcomes []Outcome, deliveries func(Recorded) ([]Delivery, error)) (Recorded, []Delivery, error) {
+	var rec Recorded
+	// The steps, only for pages still at the generation evaluated: an alert
+	// about a grant replaced meanwhile is moot.
+	var due []Outcome
+	for _, o := range outcomes {
+		if o.Step != "" {
+			due = append(due, o)
+		}
+	}
+	gens, err := s.generations(ctx, tx, due)
+	if err != nil {
+		return rec, nil, err
+	}
+	var rows [][]any
+	for _, o := range due {
+		if gens[o.PageID] == o.Generation {
+			rows = append(rows, []any{o.PageID, o.Generation, o.Step, now})
+		}
+	}
+	newSteps := map[PageAlert]bool{}
+	err = s.insertMany(ctx, tx, insertPageAlerts, rows, insertPageAlertsEnd, func(r *sql.Rows) error {
+		var a PageAlert
+		err := r.Scan(&a.PageID, &a.Generation, &a.Step)
+		newSteps[a] = true
+		return err
+	})
+	if err != nil {
+		return rec, nil, fmt.Errorf("store: recording alerts: %w", err)
+	}
+	// The recipients' alerts, for the steps recorded now.
+	rows = nil
+	for _, o := range due {
+		if k := (PageAlert{PageID: o.PageID, Generation: o.Generation, Step: o.Step}); newSteps[k] {
+			rec.Steps = append(rec.Steps, k)
+			for _, u := range o.Recipients {
+				rows = append(rows, []any{o.PageID, o.Generation, o.Step, u, now})
+			}
+		}
+	}
+	newAlerts := map[AlertKey]bool{}
+	err = s.insertMany(ctx, tx, insertAlerts, rows, insertAlertsEnd, func(r *sql.Rows) error {
+		var k AlertKey
+		err := r.Scan(&k.PageID, &k.Generation, &k.Step, &k.UserID)
+		newAlerts[k] = true
+		return err
+	})
+	if err != nil {
+		return rec, nil, fmt.Errorf("store: recording alerts per recipient: %w", err)
+	}
+	rows = nil
+	for _, o := range due {
+		for _, u := range o.Recipients {
+			k := AlertKey{PageID: o.PageID, Generation: o.Generation, Step: o.Step, UserID: u}
+			if newAlerts[k] {
+				rec.Alerts = append(rec.Alerts, k)
+				n := o.Notification
+				rows = append(rows, []any{u, o.PageID, n.Kind, n.Title, n.Body, k.NotificationKey(), now})
+			}
+		}
+	}
+	err = s.insertMany(ctx, tx, insertNotifications, rows, insertNotifsEnd, nil)
+	if err != nil {
+		return rec, nil, fmt.Errorf("store: notifications: %w", err)
+	}
+	// Each page's new state and next due time.
+	advance, err := s.txStmt(ctx, tx, advancePage)
+	if err != nil {
+		return rec, nil, err
+	}
+	for _, o := range outcomes {
+		if _, err := advance.ExecContext(ctx, s.args([]any{o.PageID, o.State, o.NextDueAt, now, o.Generation})...); err != nil {
+			return rec, nil, fmt.Errorf("store: advancing page %d: %w", o.PageID, err)
+		}
+	}
+	// The outbox.
+	ds, err := deliveries(rec)
+	if err != nil {
+		return rec, nil, err
+	}
+	rows = make([][]any, len(ds))
+	for i := range ds {
+		rows[i] = ds[i].insertArgs(now)
+	}
+	ids := map[string]int64{}
+	err = s.insertMany(ctx, tx, insertDeliveries, rows, insertDeliveriesEnd, func(r *sql.Rows) error {
+		var (
+			id  int64
+			key string
+		)
+		err := r.Scan(&id, &key)
+		ids[key] = id
+		return err
+	})
+	if err != nil {
+		return rec, nil, fmt.Errorf("store: queueing deliveries: %w", err)
+	}
+	var out []Delivery
+	for _, d := range ds {
+		if id, ok := ids[d.Key]; ok {
+			delete(ids, d.Key) // a key given twice is stored once
+			d.ID, d.Status, d.CreatedAt, d.EnqueuedAt = id, DeliveryPending, now, now
+			out = append(out, d)
+		}
+	}
+	return rec, out, nil
+}
+
+// generations returns the current generation of the outcomes' pages.
+func (s *Store) generations(ctx context.Context, tx *sql.Tx, os []Outcome) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	ids := make([]int64, len(os))
+	for i, o := range os {
+		ids[i] = o.PageID
+	}
+	err := inChunks(ids, func(chunk []int64) error {
+		rows, err := s.query(ctx, tx, `SELECT id, generation FROM pages WHERE id IN (`+placeholders(1, len(chunk))+`)`, idArgs(chunk)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id, gen int64
+			if err := rows.Scan(&id, &gen); err != nil {
+				return err
+			}
+			out[id] = gen
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// insertMany runs insert (ending in VALUES) followed by suffix for each
+// of the rows, insertRows of them per statement: statements of one size
+// are prepared once and reused, which costs less than parsing a long
+// VALUES list every time. each scans what the statement returns.
+func (s *Store) insertMany(ctx context.Context, tx *sql.Tx, insert string, rows [][]any, suffix string, each func(*sql.Rows) error) error {
+	for len(rows) > 0 {
+		n := insertRows
+		if len(rows) < n {
+			n = 1
+		}
+		st, err := s.txStmt(ctx, tx, multiRow(insert, len(rows[0]), n, suffix))
+		if err != nil {
+			return err
+		}
+		var args []any
+		for _, r := range rows[:n] {
+			args = append(args, s.args(r)...)
+		}
+		rows = rows[n:]
+		if each == nil {
+			if _, err := st.ExecContext(ctx, args...); err != nil {
+				return err
+			}
+			continue
+		}
+		res, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		for res.Next() {
+			if err := each(res); err != nil {
+				res.Close()
+				return err
+			}
+		}
+		res.Close()
+		if err := res.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// multiRow returns insert with n rows of cols placeholders, then suffix.
+func multiRow(insert string, cols, n int, suffix string) string {
+	var b strings.Builder
+	b.WriteString(insert)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(" + placeholders(i*cols+1, cols) + ")")
+	}
+	b.WriteString(suffix)
+	return b.String()
+}
+
+// The statements of record.
+const (
+	insertPageAlerts    = `INSERT INTO page_alerts (page_id, generation, step, created_at) VALUES `
+	insertPageAlertsEnd = ` ON CONFLICT DO NOTHING RETURNING page_id, generation, step`
+	insertAlerts        = `INSERT INTO alerts (page_id, generation, step, user_id, created_at) VALUES `
+	insertAlertsEnd     = ` ON CONFLICT DO NOTHING RETURNING page_id, generation, step, user_id`
+	insertNotifications = `INSERT INTO notifications (user_id, page_id, kind, title, body, dedup_key, created_at) VALUES `
+	insertNotifsEnd     = ` ON CONFLICT (dedup_key) DO NOTHING`
+	insertDeliveriesEnd = ` ON CONFLICT (key) DO NOTHING RETURNING id, key`
+	advancePage         = `UPDATE pages SET state = $2, next_due_at = $3, updated_at = $4 WHERE id = $1 AND generation = $5`
+)
+
+// prepareRecord prepares the statements of record, before its transaction.
+func (s *Store) prepareRecord(ctx context.Context) error {
+	qs := []string{advancePage}
+	for _, n := range []int{1, insertRows} {
+		qs = append(qs, multiRow(insertPageAlerts, 4, n, insertPageAlertsEnd), multiRow(insertAlerts, 5, n, insertAlertsEnd),
+			multiRow(insertNotifications, 7, n, insertNotifsEnd), multiRow(insertDeliveries, 9, n, insertDeliveriesEnd))
+	}
+	return s.prepare(ctx, qs...)
+}
+
+// insertRows is how many rows insertMany writes per statement.
+const insertRows = 32
+
+// NotificationKey is the dedup key of the in-app notification of an alert.
+func (k AlertKey) NotificationKey() string {
+	return fmt.Sprintf("alert:%d:%d:%s:%d", k.PageID, k.Generation, k.Step, k.UserID)
+}
+
+// insertDeliveries starts the insert of deliveries; insertArgs are the
+// values of one.
+const insertDeliveries = `INSERT INTO deliveries (channel, key, account_id, user_id, endpoint_id, page_ids, payload, created_at, enqueued_at) VALUES `
+
+// insertArgs are the values of a delivery for insertDeliveries.
+func (d *Delivery) insertArgs(now time.Time) []any {
+	var userID, endpointID any
+	if d.UserID != 0 {
+		userID = d.UserID
+	}
+	if d.EndpointID != 0 {
+		endpointID = d.EndpointID
+	}
+	return []any{d.Channel, d.Key, d.AccountID, userID, endpointID, formatIDs(d.PageIDs), d.Payload, now, now}
+}
+
+const deliveryColumns = `id, channel, key, account_id, coalesce(user_id, 0), coalesce(endpoint_id, 0), page_ids, payload,
+	status, attempts, last_error, created_at, enqueued_at, done_at`
+
+func scanDelivery(sc scanner) (*Delivery, error) {
+	var (
+		d   Delivery
+		ids string
+	)
+	err := scan(sc, &d.ID, &d.Channel, &d.Key, &d.AccountID, &d.UserID, &d.EndpointID, &ids, &d.Payload,
+		&d.Status, &d.Attempts, &d.LastError, &d.CreatedAt, &d.EnqueuedAt, &d.DoneAt)
+	d.PageIDs = parseIDs(ids)
+	return &d, err
+}
+
+func scanDeliveries(rows *sql.Rows) ([]*Delivery, error) {
+	defer rows.Close()
+	var out []*Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// GetDelivery returns the delivery with the given id.
+func (s *Store) GetDelivery(ctx context.Context, id int64) (*Delivery, error) {
+	d, err := scanDelivery(s.queryRow(ctx, s.rdb, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1`, id))
+	if err != nil {
+		return nil, notFound(err, "delivery")
+	}
+	return d, nil
+}
+
+// DeliveryFilter selects deliveries; zero fields do not filter.
+type DeliveryFilter struct {
+	Channel string
+	Status  string
+	UserID  int64
+}
+
+// ListDeliveries returns the deliveries the filter selects, oldest first.
+func (s *Store) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]*Delivery, error) {
+	var (
+		where = []string{"1 = 1"}
+		args  []any
+	)
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.Channel != "" {
+		add("channel = $%d", f.Channel)
+	}
+	if f.Status != "" {
+		add("status = $%d", f.Status)
+	}
+	if f.UserID != 0 {
+		add("user_id = $%d", f.UserID)
+	}
+	rows, err := s.query(ctx, s.rdb, `SELECT `+deliveryColumns+` FROM deliveries WHERE `+strings.Join(where, " AND ")+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanDeliveries(rows)
+}
+
+// DeliverySent marks a delivery sent. A delivery that is no longer pending
+// is left as it is.
+func (s *Store) DeliverySent(ctx context.Context, id int64) error {
+	_, err := s.exec(ctx, s.db, `UPDATE deliveries SET status = $2, attempts = attempts + 1, last_error = '', done_at = $3
+		WHERE id = $1 AND status = $4`, id, DeliverySent, s.now().UTC(), DeliveryPending)
+	return err
+}
+
+// DeliveryAttemptFailed records a failed attempt that will be retried.
+func (s *Store) DeliveryAttemptFailed(ctx context.Context, id int64, reason string) error {
+	_, err := s.exec(ctx, s.db, `UPDATE deliveries SET attempts = attempts + 1, last_error = $2 WHERE id = $1 AND status = $3`,
+		id, reason, DeliveryPending)
+	return err
+}
+
+// DeliveryFailed records that a delivery failed for good (it will not be
+// retried) and notes why on the pages it was about.
+func (s *Store) DeliveryFailed(ctx context.Context, id int64, reason string) error {
+	now := s.now().UTC()
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var ids string
+		err := s.queryRow(ctx, tx, `UPDATE deliveries SET status = $2, attempts = attempts + 1, last_error = $3, done_at = $4
+			WHERE id = $1 RETURNING page_ids`, id, DeliveryFailed, reason, now).Scan(&ids)
+		if err != nil {
+			return notFound(err, "delivery")
+		}
+		pageIDs := parseIDs(ids)
+		if len(pageIDs) == 0 {
+			return nil
+		}
+		args := append([]any{reason, now}, idArgs(pageIDs)...)
+		_, err = s.exec(ctx, tx, `UPDATE pages SET delivery_error = $1, delivery_error_at = $2
+			WHERE id IN (`+placeholders(3, len(pageIDs))+`)`, args...)
+		return err
+	})
+}
+
+// StaleDeliveries returns up to limit pending deliveries last handed to
+// the job queue more than olderThan ago (or never, after a crash between
+// the commit and the hand-over), and marks them handed over now.
+func (s *Store) StaleDeliveries(ctx context.Context, olderThan time.Duration, limit int) ([]*Delivery, error) {
+	now := s.now().UTC()
+	rows, err := s.query(ctx, s.db, `UPDATE deliveries SET enqueued_at = $1
+		WHERE id IN (SELECT id FROM deliveries WHERE status = $2 AND enqueued_at <= $3 ORDER BY enqueued_at LIMIT $4)
+		RETURNING `+deliveryColumns, now, DeliveryPending, now.Add(-olderThan), limit)
+	if err != nil {
+		return nil, err
+	}
+	return scanDeliveries(rows)
+}
+
+// CountPagesByState counts the pages in each state.
+func (s *Store) CountPagesByState(ctx context.Context) (map[tokenwatch.State]int, error) {
+	rows, err := s.query(ctx, s.rdb, `SELECT state, count(*) FROM pages GROUP BY state`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[tokenwatch.State]int{}
+	for rows.Next() {
+		var (
+			st tokenwatch.State
+			n  int
+		)
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}
+
+// chunk is the most ids passed in one IN list.
+const chunk = 1000
+
+func inChunks(ids []int64, fn func([]int64) error) error {
+	for len(ids) > 0 {
+		n := min(len(ids), chunk)
+		if err := fn(ids[:n]); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+func idArgs(ids []int64) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
+}
+
+func formatIDs(ids []int64) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(parts, " ")
+}
+
+func parseIDs(s string) []int64 {
+	var out []int64
+	for _, f := range strings.Fields(s) {
+		if id, err := strconv.ParseInt(f, 10, 64); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out
+}

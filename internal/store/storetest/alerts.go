@@ -1,0 +1,273 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/store"
+)
+
+// duePage creates a page at Downtown due at the given time.
+func duePage(t *testing.T, s *store.Store, f *Fixture, name string, due time.Time) *tokenwatch.Page {
+	t.Helper()
+	p := NewPage(f.Downtown.ID, tokenwatch.LinkedIn, "li-"+name, name)
+	p.NextDueAt = due
+	must(t, s.CreatePage(context.Background(), p, Creds("a", "")))
+	return p
+}
+
+func testSweepDue(t *testing.T, e Engine) {
+	ctx := context.Background()
+	clock := NewClock(t0)
+	s := Open(t, e.NewDatabase(t), store.Options{Now: clock.Now})
+	f := Seed(t, s) // its two pages are due now (a new page is due at once)
+	late := duePage(t, s, f, "late", t0.Add(-time.Hour))
+	duePage(t, s, f, "later", t0.Add(time.Hour))
+
+	var claimed []int64
+	swept, err := s.SweepDue(ctx, 2, func(ps []*tokenwatch.Page, _ map[int64][]store.PageAlert) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
+		var out []store.Outcome
+		for _, p := range ps {
+			claimed = append(claimed, p.ID)
+			out = append(out, store.Outcome{PageID: p.ID, Generation: p.Generation, State: tokenwatch.StateExpiring, NextDueAt: t0.Add(24 * time.Hour)})
+		}
+		return out, func(store.Recorded) ([]store.Delivery, error) { return nil, nil }, nil
+	})
+	must(t, err)
+	if swept.Claimed != 2 || claimed[0] != late.ID {
+		t.Errorf("claimed %v, want 2 pages, the most overdue (%d) first", claimed, late.ID)
+	}
+	p, _ := s.GetPage(ctx, late.ID)
+	if p.State != tokenwatch.StateExpiring || !p.NextDueAt.Equal(t0.Add(24*time.Hour)) {
+		t.Errorf("after the sweep: state %s, next due %v", p.State, p.NextDueAt)
+	}
+	// A failed decision rolls back: the pages stay due.
+	boom := fmt.Errorf("boom")
+	_, err = s.SweepDue(ctx, 10, func([]*tokenwatch.Page, map[int64][]store.PageAlert) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
+		return nil, nil, boom
+	})
+	if err != boom {
+		t.Errorf("SweepDue returned %v, want the decision's error", err)
+	}
+	// A request for attention makes a page due now.
+	must(t, s.RequestAttention(ctx, late.ID))
+	var again []int64
+	_, err = s.SweepDue(ctx, 10, func(ps []*tokenwatch.Page, _ map[int64][]store.PageAlert) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
+		for _, p := range ps {
+			again = append(again, p.ID)
+		}
+		return nil, func(store.Recorded) ([]store.Delivery, error) { return nil, nil }, nil
+	})
+	must(t, err)
+	if len(again) != 2 || !slices.Contains(again, late.ID) {
+		t.Errorf("second sweep claimed %v, want the page left over and the one asking for attention", again)
+	}
+}
+
+func testOverlappingSweeps(t *testing.T, e Engine) {
+	ctx := context.Background()
+	url := e.NewDatabase(t)
+	s := Open(t, url, store.Options{Now: func() time.Time { return t0 }})
+	f := Seed(t, s)
+	for i := range 40 {
+		duePage(t, s, f, fmt.Sprint("p", i), t0.Add(-time.Minute))
+	}
+	var (
+		mu   sync.Mutex
+		seen = map[int64]int{}
+		wg   sync.WaitGroup
+	)
+	for range 3 {
+		other := Open(t, url, store.Options{Now: func() time.Time { return t0 }})
+		wg.Go(func() {
+			for {
+				sw, err := other.SweepDue(ctx, 3, func(ps []*tokenwatch.Page, _ map[int64][]store.PageAlert) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
+					var out []store.Outcome
+					for _, p := range ps {
+						mu.Lock()
+						seen[p.ID]++
+						mu.Unlock()
+						out = append(out, store.Outcome{PageID: p.ID, Generation: p.Generation, State: tokenwatch.StateHealthy,
+							NextDueAt: t0.Add(time.Hour), Step: "3d", Recipients: []int64{f.Member.ID},
+							Notification: tokenwatch.Notification{Kind: "3d", Title: "x"}})
+					}
+					return out, func(store.Recorded) ([]store.Delivery, error) { return nil, nil }, nil
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if sw.Claimed == 0 {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if len(seen) != 42 {
+		t.Errorf("%d pages swept, want 42", len(seen))
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("page %d was claimed %d times", id, n)
+		}
+	}
+}
+
+func testRecordSweep(t *testing.T, e Engine) {
+	ctx := context.Background()
+	s := Open(t, e.NewDatabase(t), store.Options{Now: func() time.Time { return t0 }})
+	f := Seed(t, s)
+	pg := f.DowntownPage
+	outcome := store.Outcome{PageID: pg.ID, Generation: 1, State: tokenwatch.StateExpiring, NextDueAt: t0.Add(time.Hour), Step: "3d",
+		Recipients: []int64{f.Member.ID, f.Owner.ID}, Notification: tokenwatch.Notification{Kind: "3d", Title: "Downtown Bakery expires in 3 days"}}
+	build := func(rec store.Recorded) ([]store.Delivery, error) {
+		var ds []store.Delivery
+		for _, a := range rec.Alerts {
+			ds = append(ds, store.Delivery{Channel: store.ChannelEmail, Key: fmt.Sprint("mail-", a.UserID), AccountID: f.Account.ID,
+				UserID: a.UserID, PageIDs: []int64{a.PageID}, Payload: "{}"})
+		}
+		return ds, nil
+	}
+	rec, ds, err := s.RecordSweep(ctx, []store.Outcome{outcome}, build)
+	must(t, err)
+	if len(rec.Steps) != 1 || len(rec.Alerts) != 2 || len(ds) != 2 || ds[0].ID == 0 {
+		t.Fatalf("first record: %+v, deliveries %+v", rec, ds)
+	}
+	// The same alert again (an overlapping sweep) records nothing.
+	rec, ds, err = s.RecordSweep(ctx, []store.Outcome{outcome}, build)
+	must(t, err)
+	if len(rec.Steps) != 0 || len(rec.Alerts) != 0 || len(ds) != 0 {
+		t.Errorf("second record: %+v, deliveries %+v", rec, ds)
+	}
+	sent, err := s.PageAlerts(ctx, []int64{pg.ID, f.HarborPage.ID})
+	must(t, err)
+	if len(sent[pg.ID]) != 1 || sent[pg.ID][0].Step != "3d" || len(sent[f.HarborPage.ID]) != 0 {
+		t.Errorf("PageAlerts = %v", sent)
+	}
+	if n, _ := s.UnreadNotifications(ctx, f.Member.ID); n != 1 {
+		t.Errorf("member has %d notifications, want 1", n)
+	}
+	// A new generation starts the ladder again; an alert about the old
+	// one is not recorded.
+	_, err = s.SaveGrant(ctx, pg.ID, store.Grant{Credentials: Creds("new", ""), NewGeneration: true})
+	must(t, err)
+	if sent, _ := s.PageAlerts(ctx, []int64{pg.ID}); len(sent[pg.ID]) != 1 || sent[pg.ID][0].Generation != 1 {
+		t.Errorf("after a reconnect: %v, want the alert of generation 1 only", sent)
+	}
+	rec, _, err = s.RecordSweep(ctx, []store.Outcome{outcome}, build)
+	must(t, err)
+	if len(rec.Steps) != 0 {
+		t.Errorf("an alert of the old generation was recorded: %+v", rec)
+	}
+	p, _ := s.GetPage(ctx, pg.ID)
+	if p.Generation != 2 || p.State != tokenwatch.StateHealthy {
+		t.Errorf("the stale outcome changed the reconnected page: generation %d, state %s", p.Generation, p.State)
+	}
+}
+
+func testDeliveries(t *testing.T, e Engine) {
+	ctx := context.Background()
+	clock := NewClock(t0)
+	s := Open(t, e.NewDatabase(t), store.Options{Now: clock.Now})
+	f := Seed(t, s)
+	ds, err := s.QueueDeliveries(ctx, []store.Delivery{
+		{Channel: store.ChannelEmail, Key: "a@x", AccountID: f.Account.ID, UserID: f.Member.ID, PageIDs: []int64{f.DowntownPage.ID, f.HarborPage.ID}, Payload: "{}"},
+		{Channel: store.ChannelEmail, Key: "b@x", AccountID: f.Account.ID, UserID: f.Owner.ID, PageIDs: []int64{f.HarborPage.ID}, Payload: "{}"},
+		{Channel: store.ChannelEmail, Key: "a@x", AccountID: f.Account.ID, UserID: f.Member.ID, Payload: "{}"},
+	})
+	must(t, err)
+	if len(ds) != 2 {
+		t.Fatalf("queued %d deliveries, want 2 (one key twice)", len(ds))
+	}
+	must(t, s.DeliveryAttemptFailed(ctx, ds[0].ID, "421 try later"))
+	d, err := s.GetDelivery(ctx, ds[0].ID)
+	must(t, err)
+	if d.Status != store.DeliveryPending || d.Attempts != 1 || d.LastError != "421 try later" || !slices.Equal(d.PageIDs, []int64{f.DowntownPage.ID, f.HarborPage.ID}) {
+		t.Errorf("after a failed attempt: %+v", d)
+	}
+	// Nothing is stale yet; a minute later both are, and are handed over once.
+	if st, _ := s.StaleDeliveries(ctx, time.Minute, 10); len(st) != 0 {
+		t.Errorf("stale at once: %v", st)
+	}
+	clock.Advance(2 * time.Minute)
+	st, err := s.StaleDeliveries(ctx, time.Minute, 10)
+	must(t, err)
+	if len(st) != 2 {
+		t.Errorf("stale after two minutes: %d", len(st))
+	}
+	if st, _ := s.StaleDeliveries(ctx, time.Minute, 10); len(st) != 0 {
+		t.Errorf("handed over twice: %v", st)
+	}
+	must(t, s.DeliverySent(ctx, ds[1].ID))
+	must(t, s.DeliveryFailed(ctx, ds[0].ID, "The recipient address is malformed"))
+	p, _ := s.GetPage(ctx, f.HarborPage.ID)
+	if p.DeliveryError != "The recipient address is malformed" {
+		t.Errorf("page delivery error %q", p.DeliveryError)
+	}
+	failed, _ := s.ListDeliveries(ctx, store.DeliveryFilter{Status: store.DeliveryFailed})
+	sent, _ := s.ListDeliveries(ctx, store.DeliveryFilter{Status: store.DeliverySent, UserID: f.Owner.ID})
+	if len(failed) != 1 || len(sent) != 1 || sent[0].DoneAt.IsZero() {
+		t.Errorf("failed %v, sent %v", failed, sent)
+	}
+	// A sent delivery stays sent.
+	must(t, s.DeliveryAttemptFailed(ctx, ds[1].ID, "late"))
+	if d, _ := s.GetDelivery(ctx, ds[1].ID); d.Status != store.DeliverySent || d.LastError != "" {
+		t.Errorf("a sent delivery changed: %+v", d)
+	}
+}
+
+func testWebhookEndpoints(t *testing.T, e Engine) {
+	ctx := context.Background()
+	s := Open(t, e.NewDatabase(t), store.Options{})
+	f := Seed(t, s)
+	secret := tokenwatch.NewSecret("whsec-plaintext-secret-123456")
+	ep, err := s.CreateWebhookEndpoint(ctx, f.Account.ID, "https://hooks.example/tw", secret)
+	must(t, err)
+	got, sec, err := s.WebhookEndpoint(ctx, ep.ID)
+	must(t, err)
+	if got.URL != "https://hooks.example/tw" || !got.Active || !sec.Equal(secret) {
+		t.Errorf("WebhookEndpoint = %+v", got)
+	}
+	must(t, s.SetWebhookEndpointActive(ctx, ep.ID, false))
+	if eps, _ := s.WebhookEndpoints(ctx, []int64{f.Account.ID}, true); len(eps[f.Account.ID]) != 0 {
+		t.Errorf("inactive endpoint listed: %v", eps)
+	}
+	if eps, _ := s.WebhookEndpoints(ctx, []int64{f.Account.ID}, false); len(eps[f.Account.ID]) != 1 {
+		t.Errorf("all endpoints: %v", eps)
+	}
+	for _, bad := range []struct{ url, secret string }{{"ftp://x", "long enough secret 1"}, {"https://x", "short"}} {
+		if _, err := s.CreateWebhookEndpoint(ctx, f.Account.ID, bad.url, tokenwatch.NewSecret(bad.secret)); tokenwatch.ErrorCode(err) != tokenwatch.CodeInvalid {
+			t.Errorf("endpoint %v: %v, want invalid", bad, err)
+		}
+	}
+	rows, err := s.DB().QueryContext(ctx, `SELECT secret FROM webhook_endpoints`)
+	must(t, err)
+	defer rows.Close()
+	for rows.Next() {
+		var b []byte
+		must(t, rows.Scan(&b))
+		if slices.Contains([]string{string(b)}, secret.Reveal()) {
+			t.Error("the webhook secret is stored in plaintext")
+		}
+	}
+}
+
+func testOutboxMail(t *testing.T, e Engine) {
+	ctx := context.Background()
+	s := Open(t, e.NewDatabase(t), store.Options{})
+	for range 2 {
+		must(t, s.SaveOutboxMail(ctx, &store.OutboxMail{MessageID: "m1@x", To: "a@x", Subject: "S", Text: "T", HTML: "<p>T</p>"}))
+	}
+	must(t, s.SaveOutboxMail(ctx, &store.OutboxMail{MessageID: "m2@x", To: "b@x", Subject: "S2"}))
+	ms, err := s.ListOutboxMail(ctx, 10)
+	must(t, err)
+	if len(ms) != 2 || ms[0].MessageID != "m2@x" || ms[1].HTML != "<p>T</p>" {
+		t.Errorf("outbox = %+v", ms)
+	}
+}

@@ -1,0 +1,110 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"net/url"
+	"time"
+
+	"github.com/tokenwatch/tokenwatch"
+)
+
+// webhookSecretContext binds each sealed webhook secret to its column.
+const webhookSecretContext = "tokenwatch webhook_endpoints secret"
+
+// WebhookEndpoint is a URL of an account that receives its page events.
+type WebhookEndpoint struct {
+	ID        int64
+	AccountID int64
+	URL       string
+	Active    bool
+	CreatedAt time.Time
+}
+
+// CreateWebhookEndpoint registers an endpoint for an account's events. The
+// secret signs every event sent to it; it is stored encrypted.
+func (s *Store) CreateWebhookEndpoint(ctx context.Context, accountID int64, rawURL string, secret tokenwatch.Secret) (*WebhookEndpoint, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, tokenwatch.Errorf(tokenwatch.CodeInvalid, "%q is not an http(s) URL.", rawURL)
+	}
+	if len(secret.Reveal()) < 16 {
+		return nil, tokenwatch.Errorf(tokenwatch.CodeInvalid, "A webhook secret needs at least 16 characters.")
+	}
+	e := &WebhookEndpoint{AccountID: accountID, URL: rawURL, Active: true, CreatedAt: s.now().UTC().Truncate(time.Millisecond)}
+	keyID, sealed := s.keys.Seal([]byte(secret.Reveal()), webhookSecretContext)
+	err = s.queryRow(ctx, s.db, `INSERT INTO webhook_endpoints (account_id, url, key_id, secret, active, created_at)
+		SELECT id, $2, $3, $4, $5, $6 FROM accounts WHERE id = $1 RETURNING id`,
+		accountID, rawURL, keyID, sealed, true, e.CreatedAt).Scan(&e.ID)
+	if err != nil {
+		return nil, notFound(err, "account")
+	}
+	return e, nil
+}
+
+// WebhookEndpoint returns an endpoint with its signing secret.
+func (s *Store) WebhookEndpoint(ctx context.Context, id int64) (*WebhookEndpoint, tokenwatch.Secret, error) {
+	var (
+		e      WebhookEndpoint
+		keyID  string
+		sealed []byte
+	)
+	err := scan(s.queryRow(ctx, s.rdb, `SELECT id, account_id, url, active, created_at, key_id, secret FROM webhook_endpoints WHERE id = $1`, id),
+		&e.ID, &e.AccountID, &e.URL, &e.Active, &e.CreatedAt, &keyID, &sealed)
+	if err != nil {
+		return nil, tokenwatch.Secret{}, notFound(err, "webhook endpoint")
+	}
+	pt, err := s.keys.Open(keyID, sealed, webhookSecretContext)
+	if err != nil {
+		return nil, tokenwatch.Secret{}, err
+	}
+	return &e, tokenwatch.NewSecret(string(pt)), nil
+}
+
+// WebhookEndpoints returns the endpoints of the accounts, active ones
+// only if activeOnly, by account and id.
+func (s *Store) WebhookEndpoints(ctx context.Context, accountIDs []int64, activeOnly bool) (map[int64][]*WebhookEndpoint, error) {
+	out := map[int64][]*WebhookEndpoint{}
+	err := inChunks(accountIDs, func(chunk []int64) error {
+		q := `SELECT id, account_id, url, active, created_at FROM webhook_endpoints WHERE account_id IN (` + placeholders(1, len(chunk)) + `)`
+		if activeOnly {
+			q += ` AND active = 1`
+		}
+		rows, err := s.query(ctx, s.rdb, q+` ORDER BY account_id, id`, idArgs(chunk)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var e WebhookEndpoint
+			if err := scan(rows, &e.ID, &e.AccountID, &e.URL, &e.Active, &e.CreatedAt); err != nil {
+				return err
+			}
+			out[e.AccountID] = append(out[e.AccountID], &e)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// SetWebhookEndpointActive turns an endpoint on or off.
+func (s *Store) SetWebhookEndpointActive(ctx context.Context, id int64, active bool) error {
+	res, err := s.exec(ctx, s.db, `UPDATE webhook_endpoints SET active = $2 WHERE id = $1`, id, active)
+	return affectedOne(res, err, "webhook endpoint")
+}
+
+// QueueDeliveries stores deliveries outside a sweep (a page.reconnected
+// event, say); one whose key exists already is skipped. It returns the
+// new ones with their ids.
+func (s *Store) QueueDeliveries(ctx context.Context, ds []Delivery) ([]Delivery, error) {
+	var out []Delivery
+	if err := s.prepareRecord(ctx); err != nil {
+		return nil, err
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		_, out, err = s.record(ctx, tx, s.now().UTC().Truncate(time.Millisecond), nil, func(Recorded) ([]Delivery, error) { return ds, nil })
+		return err
+	})
+	return out, err
+}
