@@ -171,8 +171,9 @@ type Page struct {
 	Generation int64
 	// State is the state as of the last evaluation; views recompute it.
 	State State
-	// NextDueAt is when the page next needs attention (an alert, a refresh,
-	// a health check); the sweep claims pages through it.
+	// NextDueAt is when the page's last change (a connection, a refresh, a
+	// check, a reconnect) asked for it to be looked at. The sweep keeps the
+	// schedule itself in its due queue and does not update it.
 	NextDueAt time.Time
 	// DeliveryError says why an alert about the page could not be
 	// delivered for good (a malformed recipient address); empty if none.

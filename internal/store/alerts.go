@@ -14,8 +14,14 @@ import (
 // RequestAttention makes a page due now, so that the next sweep looks at
 // it: after a health check found it revoked, say, so that it alerts at once.
 func (s *Store) RequestAttention(ctx context.Context, pageID int64) error {
-	res, err := s.exec(ctx, s.db, `UPDATE pages SET next_due_at = $2 WHERE id = $1`, pageID, s.now().UTC())
-	return affectedOne(res, err, "page")
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		now := s.now().UTC()
+		res, err := s.exec(ctx, tx, `UPDATE pages SET next_due_at = $2 WHERE id = $1`, pageID, now)
+		if err := affectedOne(res, err, "page"); err != nil {
+			return err
+		}
+		return s.schedule(ctx, tx, pageID, now)
+	})
 }
 
 // PageAlert is a step of the alert ladder reached by a page's generation.
@@ -226,8 +232,8 @@ type Swept struct {
 	Deliveries []Delivery // the new ones, with their ids
 }
 
-// SweepDue claims up to limit pages that need attention now (next_due_at
-// at or before the store clock), most overdue first, and records what
+// SweepDue claims up to limit pages that need attention now (their rows
+// at the head of the due queue), most overdue first, and records what
 // decide makes of them, all in one transaction: no other sweep, in this
 // process or another, gets these pages meanwhile, and a sweep that dies
 // mid-way leaves them due. See RecordSweep for what is recorded.
@@ -239,29 +245,12 @@ func (s *Store) SweepDue(ctx context.Context, limit int, decide Decide) (Swept, 
 	now := s.now().UTC().Truncate(time.Millisecond)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		out = Swept{}
-		// Most due pages have no alert recorded yet: counting them in the
-		// claim spares looking up the others.
-		rows, err := s.eng.claimDue(ctx, tx, pageColumns+`,
-			(SELECT count(*) FROM page_alerts a WHERE a.page_id = p.id AND a.generation = p.generation)`, s.eng.timeArg(now), limit)
+		ids, err := s.eng.claimDue(ctx, tx, s.eng.timeArg(now), limit)
 		if err != nil {
 			return fmt.Errorf("store: claiming due pages: %w", err)
 		}
-		var pages []*tokenwatch.Page
-		var withAlerts []int64
-		for rows.Next() {
-			var n int
-			p, err := scanPage(rows, &n)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			pages = append(pages, p)
-			if n > 0 {
-				withAlerts = append(withAlerts, p.ID)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil || len(pages) == 0 {
+		pages, withAlerts, err := s.duePages(ctx, tx, ids)
+		if err != nil || len(pages) == 0 {
 			return err
 		}
 		out.Claimed = len(pages)
@@ -273,10 +262,59 @@ func (s *Store) SweepDue(ctx context.Context, limit int, decide Decide) (Swept, 
 		if err != nil {
 			return err
 		}
-		out.Recorded, out.Deliveries, err = s.record(ctx, tx, now, outcomes, deliveries)
+		prior := make(map[int64]tokenwatch.State, len(pages))
+		for _, p := range pages {
+			prior[p.ID] = p.State
+		}
+		out.Recorded, out.Deliveries, err = s.record(ctx, tx, now, outcomes, deliveries, prior)
 		return err
 	})
 	return out, err
+}
+
+// duePages reads the claimed pages, in the order of ids, each once (a page
+// deleted meanwhile is skipped), and says which have alerts recorded for
+// their current generation.
+func (s *Store) duePages(ctx context.Context, tx *sql.Tx, ids []int64) ([]*tokenwatch.Page, []int64, error) {
+	byID := map[int64]*tokenwatch.Page{}
+	alerted := map[int64]bool{}
+	err := inChunks(ids, func(chunk []int64) error {
+		// Most due pages have no alert recorded yet: counting them here
+		// spares looking up the others.
+		rows, err := s.query(ctx, tx, `SELECT `+pageColumns+`,
+				(SELECT count(*) FROM page_alerts a WHERE a.page_id = p.id AND a.generation = p.generation)
+			FROM pages p WHERE p.id IN (`+placeholders(1, len(chunk))+`)`, idArgs(chunk)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var n int
+			p, err := scanPage(rows, &n)
+			if err != nil {
+				return err
+			}
+			byID[p.ID], alerted[p.ID] = p, n > 0
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	var (
+		pages      []*tokenwatch.Page
+		withAlerts []int64
+	)
+	for _, id := range ids {
+		if p := byID[id]; p != nil {
+			pages = append(pages, p)
+			if alerted[id] {
+				withAlerts = append(withAlerts, id)
+			}
+			delete(byID, id)
+		}
+	}
+	return pages, withAlerts, nil
 }
 
 // RecordSweep records, in one transaction, the outcome of a sweep over
@@ -299,13 +337,15 @@ func (s *Store) RecordSweep(ctx context.Context, outcomes []Outcome, deliveries 
 	now := s.now().UTC().Truncate(time.Millisecond)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		rec, out, err = s.record(ctx, tx, now, outcomes, deliveries)
+		rec, out, err = s.record(ctx, tx, now, outcomes, deliveries, nil)
 		return err
 	})
 	return rec, out, err
 }
 
-func (s *Store) record(ctx context.Context, tx *sql.Tx, now time.Time, outcomes []Outcome, deliveries func(Recorded) ([]Delivery, error)) (Recorded, []Delivery, error) {
+// record records outcomes in tx. prior, when known, is each page's state
+// as read in tx: pages whose state stays are not written at all.
+func (s *Store) record(ctx context.Context, tx *sql.Tx, now time.Time, outcomes []Outcome, deliveries func(Recorded) ([]Delivery, error), prior map[int64]tokenwatch.State) (Recorded, []Delivery, error) {
 	var rec Recorded
 	// The steps, only for pages still at the generation evaluated: an alert
 	// about a grant replaced meanwhile is moot.
@@ -370,13 +410,26 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, now time.Time, outcomes 
 	if err != nil {
 		return rec, nil, fmt.Errorf("store: notifications: %w", err)
 	}
-	// Each page's new state and next due time.
+	// Each page's next moment goes to the due queue; its state is written
+	// only when it changed, so that most pages' rows are not touched.
+	rows = nil
+	for _, o := range outcomes {
+		if !o.NextDueAt.IsZero() {
+			rows = append(rows, []any{o.NextDueAt.UTC(), o.PageID})
+		}
+	}
+	if err := s.insertMany(ctx, tx, insertDue, rows, insertDueEnd, nil); err != nil {
+		return rec, nil, fmt.Errorf("store: scheduling pages: %w", err)
+	}
 	advance, err := s.txStmt(ctx, tx, advancePage)
 	if err != nil {
 		return rec, nil, err
 	}
 	for _, o := range outcomes {
-		if _, err := advance.ExecContext(ctx, s.args([]any{o.PageID, o.State, o.NextDueAt, now, o.Generation})...); err != nil {
+		if st, known := prior[o.PageID]; known && st == o.State {
+			continue
+		}
+		if _, err := advance.ExecContext(ctx, s.args([]any{o.PageID, o.State, now, o.Generation})...); err != nil {
 			return rec, nil, fmt.Errorf("store: advancing page %d: %w", o.PageID, err)
 		}
 	}
@@ -504,13 +557,16 @@ const (
 	insertNotifications = `INSERT INTO notifications (user_id, page_id, kind, title, body, dedup_key, created_at) VALUES `
 	insertNotifsEnd     = ` ON CONFLICT (dedup_key) DO NOTHING`
 	insertDeliveriesEnd = ` ON CONFLICT (key) DO NOTHING RETURNING id, key`
-	advancePage         = `UPDATE pages SET state = $2, next_due_at = $3, updated_at = $4 WHERE id = $1 AND generation = $5`
+	insertDue           = `INSERT INTO page_due (due_at, page_id) VALUES `
+	insertDueEnd        = ` ON CONFLICT DO NOTHING`
+	advancePage         = `UPDATE pages SET state = $2, updated_at = $3 WHERE id = $1 AND generation = $4 AND state <> $2`
 )
 
 // prepareRecord prepares the statements of record, before its transaction.
 func (s *Store) prepareRecord(ctx context.Context) error {
 	qs := []string{advancePage}
 	for _, n := range []int{1, insertRows} {
+		qs = append(qs, multiRow(insertDue, 2, n, insertDueEnd))
 		qs = append(qs, multiRow(insertPageAlerts, 4, n, insertPageAlertsEnd), multiRow(insertAlerts, 5, n, insertAlertsEnd),
 			multiRow(insertNotifications, 7, n, insertNotifsEnd), multiRow(insertDeliveries, 9, n, insertDeliveriesEnd))
 	}

@@ -115,7 +115,8 @@ func (s *Store) CreatePage(ctx context.Context, p *tokenwatch.Page, creds tokenw
 	if p.ConnectedBy != 0 {
 		connectedBy = p.ConnectedBy
 	}
-	err := s.queryRow(ctx, s.db, `INSERT INTO pages (account_id, location_id, provider, provider_page_id, name,
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := s.queryRow(ctx, tx, `INSERT INTO pages (account_id, location_id, provider, provider_page_id, name,
 			connected_by, provider_user_id, provider_user_name, scopes, key_id, access_token, refresh_token,
 			access_expires_at, refresh_expires_at, data_access_expires_at, auto_refresh,
 			refresh_before_expiry, refresh_lead_seconds, problem,
@@ -123,11 +124,16 @@ func (s *Store) CreatePage(ctx context.Context, p *tokenwatch.Page, creds tokenw
 		SELECT l.account_id, l.id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22
 		FROM locations l WHERE l.id = $1
 		RETURNING id, account_id`,
-		p.LocationID, p.Provider, p.ProviderPageID, p.Name, connectedBy, p.ProviderUserID, p.ProviderUserName,
-		strings.Join(p.Scopes, " "), keyID, access, refresh,
-		p.AccessExpiresAt, p.RefreshExpiresAt, p.DataAccessExpiresAt, p.AutoRefresh,
-		p.RefreshBeforeExpiry, int64(p.RefreshLead/time.Second), p.Problem,
-		p.Generation, p.State, p.NextDueAt, now).Scan(&p.ID, &p.AccountID)
+			p.LocationID, p.Provider, p.ProviderPageID, p.Name, connectedBy, p.ProviderUserID, p.ProviderUserName,
+			strings.Join(p.Scopes, " "), keyID, access, refresh,
+			p.AccessExpiresAt, p.RefreshExpiresAt, p.DataAccessExpiresAt, p.AutoRefresh,
+			p.RefreshBeforeExpiry, int64(p.RefreshLead/time.Second), p.Problem,
+			p.Generation, p.State, p.NextDueAt, now).Scan(&p.ID, &p.AccountID)
+		if err != nil {
+			return err
+		}
+		return s.schedule(ctx, tx, p.ID, p.NextDueAt)
+	})
 	switch {
 	case err == sql.ErrNoRows:
 		return tokenwatch.Errorf(tokenwatch.CodeNotFound, "location not found")
@@ -303,6 +309,9 @@ func (s *Store) SaveGrant(ctx context.Context, pageID int64, g Grant) (*tokenwat
 		if err != nil {
 			return err
 		}
+		if err := s.schedule(ctx, tx, pageID, g.NextDueAt); err != nil {
+			return err
+		}
 		page, err = scanPage(s.queryRow(ctx, tx, `SELECT `+pageColumns+` FROM pages p WHERE p.id = $1`, pageID))
 		return err
 	})
@@ -330,13 +339,18 @@ func (s *Store) SetPageStatus(ctx context.Context, pageID int64, st PageStatus) 
 	if st.LastError != nil {
 		le = *st.LastError
 	}
-	res, err := s.exec(ctx, s.db, `UPDATE pages SET problem = $2, state = $3,
-			last_checked_at = coalesce($4, last_checked_at),
-			last_error_class = $5, last_error_message = $6, last_error_at = $7,
-			retry_at = $8, next_due_at = $9, updated_at = $10
-		WHERE id = $1`,
-		pageID, st.Problem, st.State, st.LastCheckedAt, le.Class, le.Message, le.At, st.RetryAt, st.NextDueAt, s.now().UTC())
-	return affectedOne(res, err, "page")
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := s.exec(ctx, tx, `UPDATE pages SET problem = $2, state = $3,
+				last_checked_at = coalesce($4, last_checked_at),
+				last_error_class = $5, last_error_message = $6, last_error_at = $7,
+				retry_at = $8, next_due_at = $9, updated_at = $10
+			WHERE id = $1`,
+			pageID, st.Problem, st.State, st.LastCheckedAt, le.Class, le.Message, le.At, st.RetryAt, st.NextDueAt, s.now().UTC())
+		if err := affectedOne(res, err, "page"); err != nil {
+			return err
+		}
+		return s.schedule(ctx, tx, pageID, st.NextDueAt)
+	})
 }
 
 // DeletePage disconnects a page: it and its tokens are deleted.
@@ -383,6 +397,9 @@ func (s *Store) RecordCheck(ctx context.Context, pageID int64, c Check) (*tokenw
 			WHERE id = $1`,
 			pageID, c.CheckedAt, c.AccessExpiresAt, c.DataAccessExpiresAt, scopes, gen, c.State, c.NextDueAt, s.now().UTC(), c.Problem)
 		if err := affectedOne(res, err, "page"); err != nil {
+			return err
+		}
+		if err := s.schedule(ctx, tx, pageID, c.NextDueAt); err != nil {
 			return err
 		}
 		page, err = scanPage(s.queryRow(ctx, tx, `SELECT `+pageColumns+` FROM pages p WHERE p.id = $1`, pageID))

@@ -1,12 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -111,9 +113,32 @@ func (e *postgresEngine) close() error {
 	return err
 }
 
-// claimDue locks the due pages it returns (FOR UPDATE), skipping those
-// another sweep holds, so that concurrent sweeps share the work.
-func (e *postgresEngine) claimDue(ctx context.Context, tx *sql.Tx, columns string, now any, limit int) (*sql.Rows, error) {
-	return tx.QueryContext(ctx, `SELECT `+columns+` FROM pages p WHERE p.next_due_at <= $1
-		ORDER BY p.next_due_at LIMIT $2 FOR UPDATE OF p SKIP LOCKED`, now, limit)
+// claimDue deletes the rows it takes, skipping those another sweep holds,
+// so that concurrent sweeps share the work.
+func (e *postgresEngine) claimDue(ctx context.Context, tx *sql.Tx, now any, limit int) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, `DELETE FROM page_due WHERE (due_at, page_id) IN (
+			SELECT due_at, page_id FROM page_due WHERE due_at <= $1 ORDER BY due_at, page_id LIMIT $2 FOR UPDATE SKIP LOCKED)
+		RETURNING due_at, page_id`, now, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	type taken struct {
+		due time.Time
+		id  int64
+	}
+	var ts []taken
+	for rows.Next() {
+		var t taken
+		if err := rows.Scan(&t.due, &t.id); err != nil {
+			return nil, err
+		}
+		ts = append(ts, t)
+	}
+	slices.SortFunc(ts, func(a, b taken) int { return cmp.Or(a.due.Compare(b.due), cmp.Compare(a.id, b.id)) })
+	ids := make([]int64, len(ts))
+	for i, t := range ts {
+		ids[i] = t.id
+	}
+	return ids, rows.Err()
 }

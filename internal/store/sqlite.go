@@ -108,6 +108,28 @@ func (e *sqliteEngine) isUniqueViolation(err error) bool {
 	return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 }
 
-func (e *sqliteEngine) claimDue(ctx context.Context, tx *sql.Tx, columns string, now any, limit int) (*sql.Rows, error) {
-	return tx.QueryContext(ctx, `SELECT `+columns+` FROM pages p WHERE p.next_due_at <= $1 ORDER BY p.next_due_at LIMIT $2`, now, limit)
+func (e *sqliteEngine) claimDue(ctx context.Context, tx *sql.Tx, now any, limit int) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT due_at, page_id FROM page_due WHERE due_at <= $1 ORDER BY due_at, page_id LIMIT $2`, now, limit)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		ids             []int64
+		lastDue, lastID int64
+	)
+	for rows.Next() {
+		if err := rows.Scan(&lastDue, &lastID); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, lastID)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	// The rows taken are exactly those up to the last one, in key order: a
+	// range at the head of the table.
+	_, err = tx.ExecContext(ctx, `DELETE FROM page_due WHERE due_at < $1 OR (due_at = $1 AND page_id <= $2)`, lastDue, lastID)
+	return ids, err
 }

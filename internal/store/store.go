@@ -44,16 +44,17 @@ type engine interface {
 	timeArg(t time.Time) any
 	// isUniqueViolation reports whether err is a unique-constraint failure.
 	isUniqueViolation(err error) bool
-	// claimDue selects, inside a sweep's transaction, the given columns of
-	// up to limit pages (aliased p) whose next_due_at is at or before now
-	// (already converted by timeArg), most overdue first, and keeps them
-	// from every other sweep until tx ends: two sweeps at once (goroutines,
-	// processes, replicas) never get the same page, and a sweep that dies
-	// mid-way rolls back and leaves its pages due. SQLite needs no lock
-	// clause: its transactions begin IMMEDIATE, holding the database's one
-	// write lock. PostgreSQL must add FOR UPDATE SKIP LOCKED, so that
-	// concurrent sweeps take the next due pages instead of waiting.
-	claimDue(ctx context.Context, tx *sql.Tx, columns string, now any, limit int) (*sql.Rows, error)
+	// claimDue takes, inside a sweep's transaction, up to limit rows at
+	// the head of the page_due queue (due_at at or before now, already
+	// converted by timeArg), most overdue first, and returns their pages'
+	// ids in that order (a page may come twice). Taken rows are deleted in
+	// tx: two sweeps at once (goroutines, processes, replicas) never take
+	// the same row, and a sweep that dies mid-way rolls back and leaves
+	// them due. SQLite needs no lock clause: its transactions begin
+	// IMMEDIATE, holding the database's one write lock. PostgreSQL must
+	// use FOR UPDATE SKIP LOCKED, so that concurrent sweeps take the next
+	// rows instead of waiting.
+	claimDue(ctx context.Context, tx *sql.Tx, now any, limit int) ([]int64, error)
 	close() error
 }
 
@@ -198,6 +199,16 @@ func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt
 		return tx.StmtContext(ctx, st.(*sql.Stmt)), nil
 	}
 	return tx.PrepareContext(ctx, query)
+}
+
+// schedule adds to the due queue that a page needs attention at t (nothing
+// for a zero t: never).
+func (s *Store) schedule(ctx context.Context, q querier, pageID int64, t time.Time) error {
+	if t.IsZero() {
+		return nil
+	}
+	_, err := s.exec(ctx, q, `INSERT INTO page_due (due_at, page_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, t.UTC(), pageID)
+	return err
 }
 
 // inTx runs fn in a transaction, committing if it returns nil.

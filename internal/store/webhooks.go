@@ -103,7 +103,7 @@ func (s *Store) QueueDeliveries(ctx context.Context, ds []Delivery) ([]Delivery,
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		_, out, err = s.record(ctx, tx, s.now().UTC().Truncate(time.Millisecond), nil, func(Recorded) ([]Delivery, error) { return ds, nil })
+		_, out, err = s.record(ctx, tx, s.now().UTC().Truncate(time.Millisecond), nil, func(Recorded) ([]Delivery, error) { return ds, nil }, nil)
 		return err
 	})
 	return out, err

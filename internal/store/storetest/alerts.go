@@ -21,6 +21,27 @@ func duePage(t *testing.T, s *store.Store, f *Fixture, name string, due time.Tim
 	return p
 }
 
+// dueAt returns the pages a sweep would claim at the given time, without
+// claiming them (the decision fails, so the sweep rolls back).
+func dueAt(t *testing.T, s *store.Store, clock *Clock, at time.Time) []int64 {
+	t.Helper()
+	saved := clock.Now()
+	clock.Set(at)
+	defer clock.Set(saved)
+	var ids []int64
+	errPeek := fmt.Errorf("only looking")
+	_, err := s.SweepDue(context.Background(), 1000, func(ps []*tokenwatch.Page, _ map[int64][]store.PageAlert) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
+		for _, p := range ps {
+			ids = append(ids, p.ID)
+		}
+		return nil, nil, errPeek
+	})
+	if err != errPeek && err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
 func testSweepDue(t *testing.T, e Engine) {
 	ctx := context.Background()
 	clock := NewClock(t0)
@@ -43,8 +64,15 @@ func testSweepDue(t *testing.T, e Engine) {
 		t.Errorf("claimed %v, want 2 pages, the most overdue (%d) first", claimed, late.ID)
 	}
 	p, _ := s.GetPage(ctx, late.ID)
-	if p.State != tokenwatch.StateExpiring || !p.NextDueAt.Equal(t0.Add(24*time.Hour)) {
-		t.Errorf("after the sweep: state %s, next due %v", p.State, p.NextDueAt)
+	if p.State != tokenwatch.StateExpiring {
+		t.Errorf("after the sweep: state %s", p.State)
+	}
+	// The page comes back at its next moment, not before.
+	if ids := dueAt(t, s, clock, t0.Add(24*time.Hour-time.Millisecond)); slices.Contains(ids, late.ID) {
+		t.Errorf("the swept page is due again before its next moment: %v", ids)
+	}
+	if ids := dueAt(t, s, clock, t0.Add(24*time.Hour)); !slices.Contains(ids, late.ID) {
+		t.Errorf("the swept page is not due at its next moment: %v", ids)
 	}
 	// A failed decision rolls back: the pages stay due.
 	boom := fmt.Errorf("boom")
