@@ -272,16 +272,23 @@ func (s *Store) SweepDue(ctx context.Context, limit int, decide Decide) (Swept, 
 	return out, err
 }
 
-// duePages reads the claimed pages, in the order of ids, each once (a page
-// deleted meanwhile is skipped), and says which have alerts recorded for
-// their current generation.
+// sweptColumns are what a sweep reads of a due page: what the lifecycle
+// policy needs, and what an alert says about the page. Reading a third of
+// the columns makes reading ten thousand pages markedly cheaper.
+const sweptColumns = `p.id, p.account_id, p.location_id, p.provider, p.name, p.access_expires_at, p.refresh_expires_at,
+	p.data_access_expires_at, p.auto_refresh, p.refresh_before_expiry, p.refresh_lead_seconds, p.problem, p.last_checked_at,
+	p.retry_at, p.generation, p.state`
+
+// duePages reads the claimed pages (the sweptColumns of them), in the
+// order of ids, each once (a page deleted meanwhile is skipped), and says
+// which have alerts recorded for their current generation.
 func (s *Store) duePages(ctx context.Context, tx *sql.Tx, ids []int64) ([]*tokenwatch.Page, []int64, error) {
 	byID := map[int64]*tokenwatch.Page{}
 	alerted := map[int64]bool{}
 	err := inChunks(ids, func(chunk []int64) error {
 		// Most due pages have no alert recorded yet: counting them here
 		// spares looking up the others.
-		rows, err := s.query(ctx, tx, `SELECT `+pageColumns+`,
+		rows, err := s.query(ctx, tx, `SELECT `+sweptColumns+`,
 				(SELECT count(*) FROM page_alerts a WHERE a.page_id = p.id AND a.generation = p.generation)
 			FROM pages p WHERE p.id IN (`+placeholders(1, len(chunk))+`)`, idArgs(chunk)...)
 		if err != nil {
@@ -289,12 +296,19 @@ func (s *Store) duePages(ctx context.Context, tx *sql.Tx, ids []int64) ([]*token
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var n int
-			p, err := scanPage(rows, &n)
+			var (
+				p    tokenwatch.Page
+				lead int64
+				n    int
+			)
+			err := scan(rows, &p.ID, &p.AccountID, &p.LocationID, &p.Provider, &p.Name, &p.AccessExpiresAt, &p.RefreshExpiresAt,
+				&p.DataAccessExpiresAt, &p.AutoRefresh, &p.RefreshBeforeExpiry, &lead, &p.Problem, &p.LastCheckedAt, &p.RetryAt,
+				&p.Generation, &p.State, &n)
 			if err != nil {
 				return err
 			}
-			byID[p.ID], alerted[p.ID] = p, n > 0
+			p.RefreshLead = time.Duration(lead) * time.Second
+			byID[p.ID], alerted[p.ID] = &p, n > 0
 		}
 		return rows.Err()
 	})
