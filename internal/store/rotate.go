@@ -20,6 +20,9 @@ func (s *Store) RotateKeys(ctx context.Context, batch int) (int, error) {
 			return 0, err
 		}
 	}
+	if err := s.rotateWebhookSecrets(ctx); err != nil {
+		return 0, err
+	}
 	total := 0
 	for {
 		n, remaining, err := s.rotateBatch(ctx, batch)
@@ -28,6 +31,45 @@ func (s *Store) RotateKeys(ctx context.Context, batch int) (int, error) {
 			return total, err
 		}
 	}
+}
+
+// rotateWebhookSecrets re-encrypts the webhook endpoints' signing secrets
+// sealed under another key (there are few: one pass, compare-and-swap).
+func (s *Store) rotateWebhookSecrets(ctx context.Context) error {
+	type row struct {
+		id     int64
+		keyID  string
+		secret []byte
+	}
+	rows, err := s.query(ctx, s.rdb, `SELECT id, key_id, secret FROM webhook_endpoints WHERE key_id <> $1`, s.keys.CurrentID())
+	if err != nil {
+		return err
+	}
+	var todo []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.keyID, &r.secret); err != nil {
+			rows.Close()
+			return err
+		}
+		todo = append(todo, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, r := range todo {
+		pt, err := s.keys.Open(r.keyID, r.secret, webhookSecretContext)
+		if err != nil {
+			return fmt.Errorf("store: webhook endpoint %d: %w", r.id, err)
+		}
+		keyID, sealed := s.keys.Seal(pt, webhookSecretContext)
+		if _, err := s.exec(ctx, s.db, `UPDATE webhook_endpoints SET key_id = $2, secret = $3 WHERE id = $1 AND key_id = $4 AND secret = $5`,
+			r.id, keyID, sealed, r.keyID, r.secret); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // rotateBatch re-encrypts up to batch pages and returns how many it did and

@@ -19,7 +19,7 @@ func (s *Server) notifications(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	unread, err := s.UnreadCount(r, sess.User.ID)
+	unread, err := s.store.UnreadNotifications(r.Context(), sess.User.ID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -28,12 +28,6 @@ func (s *Server) notifications(w http.ResponseWriter, r *http.Request) {
 		Notifications []*tokenwatch.Notification
 		Unread        int
 	}{list, unread}})
-}
-
-// UnreadCount is the number the menu shows next to Notifications: the
-// user's notifications neither read nor dismissed.
-func (s *Server) UnreadCount(r *http.Request, userID int64) (int, error) {
-	return s.store.UnreadNotifications(r.Context(), userID)
 }
 
 // notificationsRead marks every notification of the user read.
