@@ -400,7 +400,7 @@ func testRotateKeys(t *testing.T, e Engine) {
 	state, err := s.CreateOAuthState(ctx, session.Reveal(), store.OAuthState{Provider: tokenwatch.X, UserID: f.Owner.ID,
 		Verifier: tokenwatch.NewSecret("v"), RedirectURI: "https://x", ExpiresAt: time.Now().Add(time.Hour)})
 	must(t, err)
-	ep, err := s.CreateWebhookEndpoint(ctx, f.Account.ID, "https://hooks.example/tw", tokenwatch.NewSecret("whsec-rotate-me"))
+	ep, err := s.CreateWebhookEndpoint(ctx, f.Account.ID, "https://hooks.example/tw", tokenwatch.NewSecret("whsec-rotate-me-0123456789"))
 	must(t, err)
 
 	// The service keeps running (with both keys) while the rotation runs.
@@ -427,7 +427,7 @@ func testRotateKeys(t *testing.T, e Engine) {
 		t.Errorf("an OAuth flow sealed under the old key survived the rotation: %v", err)
 	}
 	newOnlyRing, _ := keyring.New(newKey)
-	if _, secret, err := Open(t, url, store.Options{Keys: newOnlyRing}).WebhookEndpoint(ctx, ep.ID); err != nil || secret.Reveal() != "whsec-rotate-me" {
+	if _, secret, err := Open(t, url, store.Options{Keys: newOnlyRing}).WebhookEndpoint(ctx, ep.ID); err != nil || secret.Reveal() != "whsec-rotate-me-0123456789" {
 		t.Errorf("the webhook secret under the new key alone: %v", err)
 	}
 	newOnly, _ := keyring.New(newKey)
