@@ -1,7 +1,10 @@
 package tokens_test
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -228,5 +231,35 @@ func TestCheckAtSignIn(t *testing.T) {
 	}
 	if n := w.Sandbox.Calls(tokenwatch.Facebook, sandbox.OpInspect); n != 1 {
 		t.Errorf("a page checked a moment ago was checked again (%d)", n)
+	}
+}
+
+// TestLogsHoldNoToken: refreshing, checking and failing, with debug logs
+// on, never writes a token the network issued into the log.
+func TestLogsHoldNoToken(t *testing.T) {
+	t.Parallel()
+	w := demotest.New(t, demotest.Options{})
+	var logs bytes.Buffer
+	k := tokens.New(w.Store, tokens.Options{Providers: w.Providers, Policy: lifecycle.Default(), Now: w.Clock.Now,
+		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	ctx := context.Background()
+	w.Clock.Advance(2 * time.Hour) // short-lived tokens are refreshed first
+	for _, p := range w.Pages {
+		_ = k.Check(ctx, p.ID)
+	}
+	c, _ := w.Store.PageCredentials(ctx, w.Pages["x-downtown"].ID)
+	_ = w.Sandbox.Revoke(c.AccessToken.Reveal())
+	w.Sandbox.Fail(sandbox.Fault{Provider: tokenwatch.Facebook, Status: 500})
+	w.Clock.Advance(3 * time.Hour)
+	for _, p := range w.Pages {
+		_ = k.Check(ctx, p.ID)
+	}
+	if logs.Len() == 0 {
+		t.Fatal("nothing was logged: the test sees nothing")
+	}
+	for _, s := range w.Sandbox.Secrets() {
+		if len(s) >= 12 && strings.Contains(logs.String(), s) {
+			t.Fatalf("the log holds a secret the network issued:\n%s", logs.String())
+		}
 	}
 }
