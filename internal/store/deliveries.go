@@ -23,32 +23,79 @@ import (
 func (s *Store) ClaimDeliveries(ctx context.Context, ids []int64, handedAt time.Time, lease time.Duration) ([]*Delivery, error) {
 	until := s.now().UTC().Add(lease)
 	var out []*Delivery
-	err := inChunks(ids, func(chunk []int64) error {
-		args := append([]any{until, DeliveryPending, handedAt}, idArgs(chunk)...)
-		rows, err := s.query(ctx, s.db, `UPDATE deliveries SET enqueued_at = $1
+	for _, chunk := range idLists(ids) {
+		st, err := s.stmt(ctx, `UPDATE deliveries SET enqueued_at = $1
 			WHERE status = $2 AND enqueued_at = $3 AND id IN (`+placeholders(4, len(chunk))+`)
-			RETURNING `+deliveryColumns, args...)
+			RETURNING `+deliveryColumns)
 		if err != nil {
-			return err
+			return nil, err
+		}
+		rows, err := st.QueryContext(ctx, s.args(append([]any{until, DeliveryPending, handedAt}, idArgs(chunk)...))...)
+		if err != nil {
+			return nil, err
 		}
 		ds, err := scanDeliveries(rows)
+		if err != nil {
+			return nil, err
+		}
 		out = append(out, ds...)
-		return err
-	})
+	}
 	slices.SortFunc(out, func(a, b *Delivery) int { return cmp.Compare(a.ID, b.ID) })
-	return out, err
+	return out, nil
 }
 
-// DeliveriesSent marks deliveries sent, in one statement per thousand. A
+// DeliveriesSent marks deliveries sent, as DeliverySent does one. A
 // delivery that is no longer pending is left as it is.
 func (s *Store) DeliveriesSent(ctx context.Context, ids []int64) error {
 	now := s.now().UTC()
-	return inChunks(ids, func(chunk []int64) error {
-		args := append([]any{DeliverySent, now, DeliveryPending}, idArgs(chunk)...)
-		_, err := s.exec(ctx, s.db, `UPDATE deliveries SET status = $1, attempts = attempts + 1, last_error = '', done_at = $2
-			WHERE status = $3 AND id IN (`+placeholders(4, len(chunk))+`)`, args...)
-		return err
-	})
+	for _, chunk := range idLists(ids) {
+		st, err := s.stmt(ctx, `UPDATE deliveries SET status = $1, attempts = attempts + 1, last_error = '', done_at = $2
+			WHERE status = $3 AND id IN (`+placeholders(4, len(chunk))+`)`)
+		if err != nil {
+			return err
+		}
+		if _, err := st.ExecContext(ctx, s.args(append([]any{DeliverySent, now, DeliveryPending}, idArgs(chunk)...))...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// idListLengths are the lengths of the id lists of the statements that
+// jobs run many times a second with any number of ids: padded to one of
+// these, a few prepared statements serve every number, where SQLite would
+// otherwise parse a statement for each.
+var idListLengths = []int{1, 4, 16, 64, 256}
+
+// idLists cuts ids into lists of the lengths of idListLengths, repeating
+// the last id to fill each (an id twice in an IN list is harmless).
+func idLists(ids []int64) [][]int64 {
+	var out [][]int64
+	for len(ids) > 0 {
+		n := idListLengths[len(idListLengths)-1]
+		for _, l := range idListLengths {
+			if l >= len(ids) {
+				n = l
+				break
+			}
+		}
+		list := ids[:min(n, len(ids))]
+		ids = ids[len(list):]
+		for len(list) < n {
+			list = append(list[:len(list):len(list)], list[len(list)-1])
+		}
+		out = append(out, list)
+	}
+	return out
+}
+
+// stmt returns query prepared on the write pool, preparing it once.
+func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if err := s.prepare(ctx, query); err != nil {
+		return nil, err
+	}
+	st, _ := s.stmts.Load(query)
+	return st.(*sql.Stmt), nil
 }
 
 // DeliveryRetry is a claimed delivery that its job tries again later.
