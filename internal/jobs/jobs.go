@@ -254,10 +254,10 @@ func (MaintenanceArgs) InsertOpts() river.InsertOpts {
 	}}
 }
 
-// Deliver hands deliveries read from the store to jobs (alert.Queue):
-// e-mails handed over at the same moment in batches of up to EmailBatch,
-// each webhook event on its own, so that a slow endpoint holds up nothing
-// else.
+// Deliver hands deliveries to jobs (alert.Queue), as the store returned
+// them when it handed them over (their EnqueuedAt says when): e-mails
+// handed over at the same moment in batches of up to EmailBatch, each
+// webhook event on its own, so that a slow endpoint holds up nothing else.
 func (j *Jobs) Deliver(ctx context.Context, ds []store.Delivery) error {
 	type handover struct {
 		channel string
