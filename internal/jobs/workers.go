@@ -46,12 +46,18 @@ func (j *Jobs) deliver(ctx context.Context, job *rivertype.JobRow, h Handover, s
 		return err
 	}
 	var (
-		marks   []*markGroup
-		sent    []int64
-		retries []store.DeliveryRetry
-		cause   error
+		unmarked []*markGroup // the mark of each message sent, until written
+		markErr  error
+		sent     []int64
+		retries  []store.DeliveryRetry
+		cause    error
 	)
 	for _, d := range ds {
+		// A message goes out once the one before the last is marked sent:
+		// however slow the store, a kill repeats few.
+		for ; len(unmarked) > 1; unmarked = unmarked[1:] {
+			markErr = errors.Join(markErr, unmarked[0].wait())
+		}
 		err := ctx.Err() // out of time: the rest waits for the retry
 		if err == nil {
 			err = send(ctx, d)
@@ -60,9 +66,7 @@ func (j *Jobs) deliver(ctx context.Context, job *rivertype.JobRow, h Handover, s
 		case err == nil:
 			j.observe(d, nil, false)
 			sent = append(sent, d.ID)
-			if g := j.sent.add(d.ID); len(marks) == 0 || marks[len(marks)-1] != g {
-				marks = append(marks, g)
-			}
+			unmarked = append(unmarked, j.sent.add(d.ID))
 		case ctx.Err() != nil && errors.Is(err, ctx.Err()):
 			retries = append(retries, store.DeliveryRetry{ID: d.ID})
 			cause = err
@@ -76,8 +80,7 @@ func (j *Jobs) deliver(ctx context.Context, job *rivertype.JobRow, h Handover, s
 	// What happened is recorded even if the attempt's time ran out
 	// meanwhile: a message that went out must not be sent again.
 	ctx = context.WithoutCancel(ctx)
-	var markErr error
-	for _, g := range marks {
+	for _, g := range unmarked {
 		markErr = errors.Join(markErr, g.wait())
 	}
 	if markErr != nil {
