@@ -1,6 +1,7 @@
 // Package jobs runs tokenwatch's background work on River (riverqueue):
-// delivering the outbox (e-mail digests, webhook events) with retries and
-// backoff, and the refreshes and health checks the sweep hands over. It is
+// delivering the outbox with retries and backoff (e-mail digests in
+// batches, a job per batch; webhook events a job each), and the refreshes
+// and health checks the sweep hands over. It is
 // the only package that knows River: on SQLite it drives River's SQLite
 // driver (riversqlite) over the store's write pool; on PostgreSQL, River's
 // pgx driver (riverpgxv5) over the store's pgx pool, where LISTEN/NOTIFY
@@ -64,6 +65,10 @@ type Config struct {
 	Work bool
 	// Workers per queue (default 100).
 	Workers int
+	// EmailBatch is the most e-mails one job sends (default 50): a job per
+	// e-mail costs River's queries on every one of them, which on SQLite
+	// queue for the one write connection.
+	EmailBatch int
 	// FetchCooldown and FetchPollInterval tune River's polling (SQLite has
 	// no LISTEN/NOTIFY): defaults 5 ms and 20 ms, measured at about twenty
 	// times River's own defaults' throughput on SQLite.
@@ -85,6 +90,7 @@ type Config struct {
 type Jobs struct {
 	client client
 	cfg    Config
+	sent   *sentMarks
 }
 
 // client is what Jobs uses of a River client, whatever its driver.
@@ -137,6 +143,7 @@ func New(st *store.Store, cfg Config) (*Jobs, error) {
 		cfg.Webhooks = webhook.NewClient(10 * time.Second)
 	}
 	cfg.Workers = cmp.Or(cfg.Workers, 100)
+	cfg.EmailBatch = cmp.Or(cfg.EmailBatch, 50)
 	cfg.FetchCooldown = cmp.Or(cfg.FetchCooldown, 5*time.Millisecond)
 	cfg.FetchPollInterval = cmp.Or(cfg.FetchPollInterval, 20*time.Millisecond)
 	cfg.JobTimeout = cmp.Or(cfg.JobTimeout, time.Minute)
@@ -145,7 +152,7 @@ func New(st *store.Store, cfg Config) (*Jobs, error) {
 	cfg.RetryMax = cmp.Or(cfg.RetryMax, time.Hour)
 	cfg.MaxAttempts = cmp.Or(cfg.MaxAttempts, 25)
 
-	j := &Jobs{cfg: cfg}
+	j := &Jobs{cfg: cfg, sent: &sentMarks{write: cfg.Store.DeliveriesSent}}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &emailWorker{j: j})
 	river.AddWorker(workers, &webhookWorker{j: j})
@@ -199,32 +206,35 @@ func (j *Jobs) Stop(ctx context.Context) error {
 	return err
 }
 
-// EmailArgs delivers one e-mail of the outbox.
-type EmailArgs struct {
-	DeliveryID int64 `json:"delivery_id"`
+// Handover is deliveries of the outbox handed to one job: the job
+// delivers those that are still handed over to it (see
+// store.ClaimDeliveries), so handing a delivery over again, to another job
+// (the sweep does when it looks stuck), is harmless: the earlier job no
+// longer sends it.
+type Handover struct {
+	DeliveryIDs []int64 `json:"delivery_ids"`
+	// HandedAt is when they were handed over (their enqueued_at), in Unix
+	// milliseconds.
+	HandedAt int64 `json:"handed_at"`
 }
+
+// EmailArgs delivers a batch of e-mails of the outbox (up to EmailBatch).
+type EmailArgs struct{ Handover }
 
 // Kind is the job's kind in River.
 func (EmailArgs) Kind() string { return "deliver_email" }
 
-// InsertOpts puts e-mail on its own queue; the job is unique by delivery,
-// so inserting it again (after a crash, by a later sweep) is harmless.
-func (EmailArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueEmail, UniqueOpts: river.UniqueOpts{ByArgs: true}}
-}
+// InsertOpts puts e-mail on its own queue.
+func (EmailArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: QueueEmail} }
 
 // WebhookArgs delivers one webhook event of the outbox to one endpoint.
-type WebhookArgs struct {
-	DeliveryID int64 `json:"delivery_id"`
-}
+type WebhookArgs struct{ Handover }
 
 // Kind is the job's kind in River.
 func (WebhookArgs) Kind() string { return "deliver_webhook" }
 
-// InsertOpts puts webhooks on their own queue, unique by delivery.
-func (WebhookArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{Queue: QueueWebhook, UniqueOpts: river.UniqueOpts{ByArgs: true}}
-}
+// InsertOpts puts webhooks on their own queue.
+func (WebhookArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: QueueWebhook} }
 
 // MaintenanceArgs refreshes or checks one page's token.
 type MaintenanceArgs struct {
@@ -244,15 +254,37 @@ func (MaintenanceArgs) InsertOpts() river.InsertOpts {
 	}}
 }
 
-// Deliver inserts one job per delivery (alert.Queue).
+// Deliver hands deliveries to jobs (alert.Queue), as the store returned
+// them when it handed them over (their EnqueuedAt says when): e-mails
+// handed over at the same moment in batches of up to EmailBatch, each
+// webhook event on its own, so that a slow endpoint holds up nothing else.
 func (j *Jobs) Deliver(ctx context.Context, ds []store.Delivery) error {
-	params := make([]river.InsertManyParams, 0, len(ds))
+	type handover struct {
+		channel string
+		at      int64
+	}
+	var (
+		order  []handover
+		groups = map[handover][]int64{}
+	)
 	for _, d := range ds {
-		switch d.Channel {
+		h := handover{d.Channel, d.EnqueuedAt.UnixMilli()}
+		if _, ok := groups[h]; !ok {
+			order = append(order, h)
+		}
+		groups[h] = append(groups[h], d.ID)
+	}
+	var params []river.InsertManyParams
+	for _, h := range order {
+		switch h.channel {
 		case store.ChannelEmail:
-			params = append(params, river.InsertManyParams{Args: EmailArgs{DeliveryID: d.ID}})
+			for _, ids := range split(groups[h], j.cfg.EmailBatch) {
+				params = append(params, river.InsertManyParams{Args: EmailArgs{Handover{DeliveryIDs: ids, HandedAt: h.at}}})
+			}
 		case store.ChannelWebhook:
-			params = append(params, river.InsertManyParams{Args: WebhookArgs{DeliveryID: d.ID}})
+			for _, id := range groups[h] {
+				params = append(params, river.InsertManyParams{Args: WebhookArgs{Handover{DeliveryIDs: []int64{id}, HandedAt: h.at}}})
+			}
 		}
 	}
 	for len(params) > 0 {
@@ -263,6 +295,16 @@ func (j *Jobs) Deliver(ctx context.Context, ds []store.Delivery) error {
 		params = params[n:]
 	}
 	return nil
+}
+
+// split cuts ids into the fewest batches of at most size, of even sizes.
+func split(ids []int64, size int) [][]int64 {
+	n := (len(ids) + size - 1) / size
+	out := make([][]int64, 0, n)
+	for i := range n {
+		out = append(out, ids[i*len(ids)/n:(i+1)*len(ids)/n])
+	}
+	return out
 }
 
 // Maintainer returns the alert.Maintainer that queues refreshes and checks
@@ -290,12 +332,17 @@ func (q queuedMaintenance) Check(ctx context.Context, pageID int64) error {
 type backoff struct{ base, max time.Duration }
 
 func (b backoff) NextRetry(job *rivertype.JobRow) time.Time {
-	n := max(len(job.Errors), 1) // this attempt's error is already counted
+	d := b.delay(max(len(job.Errors), 1))           // this attempt's error is already counted
+	d += time.Duration(rand.Int64N(int64(d)/5 + 1)) // up to 20% jitter
+	return time.Now().Add(d)
+}
+
+// delay is the wait before the retry of the nth failed attempt, jitter
+// aside (it adds at most a fifth).
+func (b backoff) delay(n int) time.Duration {
 	d := b.base
 	for i := 1; i < n && d < b.max; i++ {
 		d *= 2
 	}
-	d = min(d, b.max)
-	d += time.Duration(rand.Int64N(int64(d)/5 + 1)) // up to 20% jitter
-	return time.Now().Add(d)
+	return min(d, b.max)
 }

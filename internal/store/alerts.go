@@ -683,9 +683,7 @@ func (s *Store) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]*Delive
 // DeliverySent marks a delivery sent. A delivery that is no longer pending
 // is left as it is.
 func (s *Store) DeliverySent(ctx context.Context, id int64) error {
-	_, err := s.exec(ctx, s.db, `UPDATE deliveries SET status = $2, attempts = attempts + 1, last_error = '', done_at = $3
-		WHERE id = $1 AND status = $4`, id, DeliverySent, s.now().UTC(), DeliveryPending)
-	return err
+	return s.DeliveriesSent(ctx, []int64{id})
 }
 
 // DeliveryAttemptFailed records a failed attempt that will be retried.
@@ -719,11 +717,15 @@ func (s *Store) DeliveryFailed(ctx context.Context, id int64, reason string) err
 
 // StaleDeliveries returns up to limit pending deliveries last handed to
 // the job queue more than olderThan ago (or never, after a crash between
-// the commit and the hand-over), and marks them handed over now.
+// the commit and the hand-over), and marks them handed over now: the jobs
+// they were handed to before no longer claim them (see ClaimDeliveries).
 func (s *Store) StaleDeliveries(ctx context.Context, olderThan time.Duration, limit int) ([]*Delivery, error) {
 	now := s.now().UTC()
+	// The outer condition is checked again on a row that a job claimed
+	// meanwhile (PostgreSQL re-reads it; the subquery keeps its snapshot).
 	rows, err := s.query(ctx, s.db, `UPDATE deliveries SET enqueued_at = $1
 		WHERE id IN (SELECT id FROM deliveries WHERE status = $2 AND enqueued_at <= $3 ORDER BY enqueued_at LIMIT $4)
+			AND status = $2 AND enqueued_at <= $3
 		RETURNING `+deliveryColumns, now, DeliveryPending, now.Add(-olderThan), limit)
 	if err != nil {
 		return nil, err

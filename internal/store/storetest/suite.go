@@ -45,6 +45,7 @@ func Run(t *testing.T, e Engine) {
 		{"OverlappingSweeps", testOverlappingSweeps},
 		{"RecordSweep", testRecordSweep},
 		{"Deliveries", testDeliveries},
+		{"DeliveryClaims", testDeliveryClaims},
 		{"WebhookEndpoints", testWebhookEndpoints},
 		{"OutboxMail", testOutboxMail},
 	}

@@ -1,0 +1,276 @@
+package jobs_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/jobs"
+	"github.com/tokenwatch/tokenwatch/internal/mail"
+	"github.com/tokenwatch/tokenwatch/internal/mail/mailtest"
+	"github.com/tokenwatch/tokenwatch/internal/store"
+	"github.com/tokenwatch/tokenwatch/internal/store/pgtest"
+	"github.com/tokenwatch/tokenwatch/internal/store/storetest"
+)
+
+// engines name a new database per engine: a SQLite file (River on the
+// store's write pool) and, when TOKENWATCH_TEST_POSTGRES_URL is set, a
+// PostgreSQL schema (River's pgx driver).
+var engines = []struct {
+	name string
+	url  func(t testing.TB) string
+}{
+	{"sqlite", func(t testing.TB) string { return filepath.Join(t.TempDir(), "tw.db") }},
+	{"postgres", pgtest.NewDatabase},
+}
+
+// world is a store, a loopback SMTP server and the jobs that deliver the
+// store's outbox to it.
+type world struct {
+	st   *store.Store
+	f    *storetest.Fixture
+	smtp *mailtest.Server
+	jobs *jobs.Jobs
+	seen *observer
+}
+
+// newWorld sets up a world on the database at url; its jobs are not started.
+func newWorld(t testing.TB, url string, opts store.Options, cfg jobs.Config) *world {
+	t.Helper()
+	ctx := context.Background()
+	w := &world{st: storetest.Open(t, url, opts), smtp: mailtest.Start(t), seen: &observer{n: map[string]int{}}}
+	w.f = storetest.Seed(t, w.st)
+	sender, err := mail.NewSMTP(tokenwatch.NewSecret(w.smtp.URL()), "tokenwatch <a@tw.example>", mail.SMTPOptions{Connections: 8, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sender.Close() })
+	if _, err := jobs.Migrate(ctx, w.st); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Store, cfg.Mail, cfg.Observer, cfg.Work = w.st, sender, w.seen, true
+	if w.jobs, err = jobs.New(w.st, cfg); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.stop)
+	return w
+}
+
+// stop stops the jobs (again is harmless).
+func (w *world) stop() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	w.jobs.Stop(ctx)
+}
+
+func (w *world) start(t testing.TB) {
+	t.Helper()
+	if err := w.jobs.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// queue stores n digests in the outbox, each to the address to(i), with
+// Message-IDs m<i>@tw.example.
+func (w *world) queue(t testing.TB, n int, to func(i int) string) []store.Delivery {
+	t.Helper()
+	ds := make([]store.Delivery, n)
+	for i := range ds {
+		ds[i] = store.Delivery{Channel: store.ChannelEmail, Key: fmt.Sprintf("m%d@tw.example", i), AccountID: w.f.Account.ID,
+			UserID: w.f.Member.ID, Payload: fmt.Sprintf(`{"message_id":"m%d@tw.example","to":%q,"name":"M","items":[]}`, i, to(i))}
+	}
+	queued, err := w.st.QueueDeliveries(context.Background(), ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return queued
+}
+
+// settled waits until no delivery is pending and returns them all.
+func (w *world) settled(t testing.TB, timeout time.Duration) []*store.Delivery {
+	t.Helper()
+	for end := time.Now().Add(timeout); ; time.Sleep(20 * time.Millisecond) {
+		ds, err := w.st.ListDeliveries(context.Background(), store.DeliveryFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pending := 0
+		for _, d := range ds {
+			if d.Status == store.DeliveryPending {
+				pending++
+			}
+		}
+		if pending == 0 || time.Now().After(end) {
+			if pending > 0 {
+				t.Fatalf("%d of %d deliveries still pending after %v", pending, len(ds), timeout)
+			}
+			return ds
+		}
+	}
+}
+
+// observer counts the attempts jobs report, by result as the metrics name
+// them.
+type observer struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (o *observer) Delivered(channel string, err error, permanent bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	switch {
+	case permanent:
+		o.n["failed"]++
+	case err != nil:
+		o.n["retry"]++
+	default:
+		o.n["sent"]++
+	}
+}
+
+func (o *observer) counts() map[string]int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return map[string]int{"sent": o.n["sent"], "retry": o.n["retry"], "failed": o.n["failed"]}
+}
+
+// TestDeliveriesRetryUntilSentOrFailed sends batches of digests while the
+// mail server is down, then up: every good one arrives once, a malformed
+// address fails at once, an address the server refuses fails once the
+// server answers, and each delivery's status and attempts in the store,
+// like the metrics, count every attempt.
+func TestDeliveriesRetryUntilSentOrFailed(t *testing.T) {
+	t.Parallel()
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			t.Parallel()
+			// No sweep runs here to hand over again what a job gave up on:
+			// the jobs must not give up however long the server is down.
+			w := newWorld(t, e.url(t), store.Options{}, jobs.Config{EmailBatch: 40, RetryBase: 20 * time.Millisecond, RetryMax: 100 * time.Millisecond,
+				MaxAttempts: 10000})
+			w.smtp.SetReject(func(to string) error {
+				if strings.HasPrefix(to, "refused") {
+					return errors.New("no such mailbox")
+				}
+				return nil
+			})
+			const n = 120
+			to := func(i int) string {
+				switch i % 40 {
+				case 7:
+					return "not an address"
+				case 13:
+					return fmt.Sprintf("refused%d@demo.test", i)
+				}
+				return fmt.Sprintf("user%d@demo.test", i)
+			}
+			w.smtp.Stop()
+			w.start(t)
+			if err := w.jobs.Deliver(context.Background(), w.queue(t, n, to)); err != nil {
+				t.Fatal(err)
+			}
+			// Each delivery fails at least once (a malformed address for good).
+			for end := time.Now().Add(20 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+				ds, err := w.st.ListDeliveries(context.Background(), store.DeliveryFilter{})
+				must(t, err)
+				if !slices.ContainsFunc(ds, func(d *store.Delivery) bool { return d.Attempts == 0 }) {
+					break
+				}
+			}
+			w.smtp.Restart(t)
+			ds := w.settled(t, 30*time.Second)
+
+			got := map[string]int{}
+			for _, m := range w.smtp.Messages() {
+				got[m.MessageID]++
+			}
+			attempts := 0
+			for i, d := range ds {
+				attempts += d.Attempts
+				want := store.DeliverySent
+				switch i % 40 {
+				case 7:
+					want = store.DeliveryFailed
+					if d.Attempts != 1 || !strings.Contains(d.LastError, "malformed") {
+						t.Errorf("malformed address: %d attempts, %q", d.Attempts, d.LastError)
+					}
+				case 13:
+					want = store.DeliveryFailed
+					if d.Attempts < 2 || !strings.Contains(d.LastError, "refuses") {
+						t.Errorf("refused address: %d attempts, %q", d.Attempts, d.LastError)
+					}
+				default:
+					if got[d.Key] != 1 || d.Attempts < 2 || d.LastError != "" {
+						t.Errorf("%s: received %d times, %d attempts, %q", d.Key, got[d.Key], d.Attempts, d.LastError)
+					}
+				}
+				if d.Status != want {
+					t.Errorf("%s is %s, want %s", d.Key, d.Status, want)
+				}
+			}
+			seen := w.seen.counts()
+			if seen["sent"] != n-6 || seen["failed"] != 6 || seen["retry"] == 0 || seen["sent"]+seen["failed"]+seen["retry"] != attempts {
+				t.Errorf("metrics counted %v; the store %d attempts", seen, attempts)
+			}
+		})
+	}
+}
+
+// TestHandedOverAgainSentOnce hands the same deliveries to several jobs: the
+// same hand-over twice, and again after the sweep found them stale. Each
+// e-mail goes out once.
+func TestHandedOverAgainSentOnce(t *testing.T) {
+	t.Parallel()
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			clock := storetest.NewClock(time.Now())
+			w := newWorld(t, e.url(t), store.Options{Now: clock.Now}, jobs.Config{EmailBatch: 30})
+			const n = 200
+			queued := w.queue(t, n, func(i int) string { return fmt.Sprintf("user%d@demo.test", i) })
+			must(t, w.jobs.Deliver(ctx, queued))
+			must(t, w.jobs.Deliver(ctx, queued[:n/2]))
+			clock.Advance(2 * time.Minute)
+			stale, err := w.st.StaleDeliveries(ctx, time.Minute, n/2)
+			must(t, err)
+			again := make([]store.Delivery, len(stale))
+			for i, d := range stale {
+				again[i] = *d
+			}
+			must(t, w.jobs.Deliver(ctx, again))
+			must(t, w.jobs.Deliver(ctx, again))
+			w.start(t)
+
+			ds := w.settled(t, 30*time.Second)
+			got := map[string]int{}
+			for _, m := range w.smtp.Wait(n, 5*time.Second) {
+				got[m.MessageID]++
+			}
+			time.Sleep(100 * time.Millisecond) // any repeat arrives meanwhile
+			if msgs := w.smtp.Messages(); len(msgs) != n || len(got) != n {
+				t.Errorf("%d messages, %d distinct, want %d", len(msgs), len(got), n)
+			}
+			for _, d := range ds {
+				if d.Status != store.DeliverySent || d.Attempts != 1 {
+					t.Errorf("%s is %s after %d attempts", d.Key, d.Status, d.Attempts)
+				}
+			}
+		})
+	}
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
