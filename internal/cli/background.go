@@ -43,7 +43,7 @@ type backgroundOptions struct {
 // newBackground migrates River's tables and sets up the jobs and the
 // sweeper. River shares the store's write pool: see the README.
 func newBackground(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.Logger, o backgroundOptions) (*background, error) {
-	if _, err := jobs.Migrate(ctx, st); err != nil {
+	if _, err := migrateJobs(ctx, st); err != nil {
 		return nil, err
 	}
 	policy, err := policyFrom(cfg)
