@@ -1,0 +1,5 @@
+//go:build race
+
+package replicas_test
+
+func init() { raceEnabled = true }
