@@ -1,5 +1,0 @@
-//go:build race
-
-package replicas_test
-
-func init() { raceEnabled = true }
