@@ -43,7 +43,7 @@ type backgroundOptions struct {
 // newBackground migrates River's tables and sets up the jobs and the
 // sweeper. River shares the store's write pool: see the README.
 func newBackground(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.Logger, o backgroundOptions) (*background, error) {
-	if _, err := jobs.Migrate(ctx, st); err != nil {
+	if _, err := migrateJobs(ctx, st); err != nil {
 		return nil, err
 	}
 	policy, err := policyFrom(cfg)
@@ -64,13 +64,19 @@ func newBackground(ctx context.Context, cfg *config.Config, st *store.Store, log
 	case o.Work:
 		log.Warn("TOKENWATCH_SMTP_URL is not set: e-mail alerts wait in the outbox and are retried")
 	}
+	// A job still running twice its timeout after it started belongs to a
+	// process that died (a replica killed mid-delivery): another takes it
+	// over. A delivery still pending that long after it was handed over may
+	// never have reached the queue (a crash right after the sweep's
+	// commit): the sweep hands it over again, harmlessly if it did.
+	stuck := 2 * cfg.JobTimeout
 	b.jobs, err = jobs.New(st, jobs.Config{Store: st, Logger: log, Mail: sender, Observer: b.metrics, Work: o.Work,
-		Maintainer: o.Maintainer})
+		Maintainer: o.Maintainer, JobTimeout: cfg.JobTimeout, RescueAfter: stuck})
 	if err != nil {
 		return nil, err
 	}
 	b.sweeper = alert.New(st, alert.Options{Policy: policy, BaseURL: cfg.BaseURL, MailFrom: cfg.MailFrom, Queue: b.jobs,
-		Maintainer: b.jobs.Maintainer(), Logger: log})
+		Maintainer: b.jobs.Maintainer(), Logger: log, Requeue: stuck})
 	return b, nil
 }
 

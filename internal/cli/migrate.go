@@ -35,7 +35,7 @@ func runMigrate(ctx context.Context, args []string, env Env) error {
 	for _, m := range applied {
 		fmt.Fprintf(env.Stdout, "applied %04d_%s\n", m.Version, m.Name)
 	}
-	if n, err := jobs.Migrate(ctx, st); err != nil {
+	if n, err := migrateJobs(ctx, st); err != nil {
 		return err
 	} else if n > 0 {
 		fmt.Fprintf(env.Stdout, "applied %d job queue (River) migrations\n", n)
@@ -46,4 +46,13 @@ func runMigrate(ctx context.Context, args []string, env Env) error {
 	}
 	fmt.Fprintf(env.Stdout, "%s database at schema version %d\n", st.Engine(), v)
 	return nil
+}
+
+// migrateJobs creates or updates River's tables, one process at a time.
+func migrateJobs(ctx context.Context, st *store.Store) (applied int, err error) {
+	err = st.MigrateAlongside(ctx, func(ctx context.Context) error {
+		applied, err = jobs.Migrate(ctx, st)
+		return err
+	})
+	return applied, err
 }

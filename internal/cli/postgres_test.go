@@ -3,6 +3,7 @@ package cli_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/tokenwatch/tokenwatch/internal/cli"
@@ -29,5 +30,28 @@ func TestMigratePostgres(t *testing.T) {
 	env, _, stderr := testEnv(vars)
 	if code := cli.Main(context.Background(), []string{"migrate"}, env); code != 1 || !strings.Contains(stderr.String(), "CREATE SCHEMA") {
 		t.Errorf("migrate into a missing schema: exit %d, %s", code, stderr)
+	}
+}
+
+// TestMigratePostgresFromSeveralProcesses: replicas starting at once all
+// migrate the same fresh schema, the store's tables and River's; each
+// succeeds, and the schema ends up complete.
+func TestMigratePostgresFromSeveralProcesses(t *testing.T) {
+	t.Parallel()
+	vars := map[string]string{"TOKENWATCH_DATABASE_URL": pgtest.NewDatabase(t)}
+	const n = 4
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			env, stdout, stderr := testEnv(vars)
+			if err := cli.Run(context.Background(), []string{"migrate"}, env); err != nil {
+				t.Errorf("migrate %d of %d at once: %v\n%s%s", i+1, n, err, stdout, stderr)
+			}
+		})
+	}
+	wg.Wait()
+	env, stdout, _ := testEnv(vars)
+	if err := cli.Run(context.Background(), []string{"migrate"}, env); err != nil || strings.Contains(stdout.String(), "applied") {
+		t.Errorf("migrating again: %v, %q; want nothing left to apply", err, stdout)
 	}
 }

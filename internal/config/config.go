@@ -47,6 +47,10 @@ type Config struct {
 	CheckInterval time.Duration
 	// SweepInterval is how often the alert sweep runs.
 	SweepInterval time.Duration
+	// JobTimeout bounds one attempt of a background job (an e-mail, a
+	// webhook call, a refresh or check). A job still running twice as long
+	// after it started was left by a process that died, and is retried.
+	JobTimeout time.Duration
 	// SessionTTL is how long a sign-in lasts.
 	SessionTTL time.Duration
 	// CookieSecure marks cookies Secure (default: when BaseURL is https).
@@ -110,6 +114,7 @@ func Load(env Env) (*Config, error) {
 		AlertThresholds: r.thresholds("TOKENWATCH_ALERT_THRESHOLDS", lifecycle.DefaultThresholds),
 		CheckInterval:   r.duration("TOKENWATCH_CHECK_INTERVAL", lifecycle.DefaultCheckEvery),
 		SweepInterval:   r.duration("TOKENWATCH_SWEEP_INTERVAL", time.Minute),
+		JobTimeout:      r.duration("TOKENWATCH_JOB_TIMEOUT", time.Minute),
 		SessionTTL:      r.duration("TOKENWATCH_SESSION_TTL", 12*time.Hour),
 		LogLevel:        r.level("TOKENWATCH_LOG_LEVEL"),
 		LogFormat:       r.oneOf("TOKENWATCH_LOG_FORMAT", "text", "text", "json"),

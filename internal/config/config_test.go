@@ -16,7 +16,7 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.DatabaseURL != "tokenwatch.db" || c.Addr != "127.0.0.1:8080" || c.BaseURL != "http://127.0.0.1:8080" ||
-		c.CookieSecure || len(c.AlertThresholds) != 2 || c.AlertThresholds[0] != 240*time.Hour {
+		c.CookieSecure || len(c.AlertThresholds) != 2 || c.AlertThresholds[0] != 240*time.Hour || c.JobTimeout != time.Minute {
 		t.Errorf("defaults: %+v", c)
 	}
 }
@@ -77,6 +77,7 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		"TOKENWATCH_ALERT_THRESHOLDS": "10d,10d",
 		"TOKENWATCH_CHECK_INTERVAL":   "soon",
 		"TOKENWATCH_SWEEP_INTERVAL":   "-1m",
+		"TOKENWATCH_JOB_TIMEOUT":      "0s",
 		"TOKENWATCH_COOKIE_SECURE":    "maybe",
 		"TOKENWATCH_LOG_LEVEL":        "loud",
 		"TOKENWATCH_TRUSTED_PROXIES":  "10.0.0.0/8, lb.internal",

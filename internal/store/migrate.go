@@ -112,6 +112,19 @@ func (s *Store) Migrate(ctx context.Context) ([]Migration, error) {
 	return applied, nil
 }
 
+// MigrateAlongside runs migrate, which applies migrations that are not the
+// store's own (River's tables), while no other process on the database
+// runs its own: replicas starting at once would otherwise all try to
+// create the same tables, and all but one fail.
+func (s *Store) MigrateAlongside(ctx context.Context, migrate func(context.Context) error) error {
+	release, err := s.eng.holdMigrationLock(ctx)
+	if err != nil {
+		return fmt.Errorf("store: migration lock: %w", err)
+	}
+	defer release()
+	return migrate(ctx)
+}
+
 // SchemaVersion returns the highest applied migration (0 for none) and the
 // highest this binary knows.
 func (s *Store) SchemaVersion(ctx context.Context) (applied, known int, err error) {

@@ -93,6 +93,31 @@ func (e *postgresEngine) lockMigrations(ctx context.Context, tx *sql.Tx) error {
 	return err
 }
 
+// holdMigrationLock takes a session-level advisory lock, drawn from the
+// schema's name like lockMigrations' (but another key, so that the two
+// never wait for each other), on a connection of its own: the migrations it
+// guards run in their own transactions on other connections of the pool.
+func (e *postgresEngine) holdMigrationLock(ctx context.Context) (func(), error) {
+	conn, err := e.pool.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	const key = `hashtext('tokenwatch migrate alongside ' || current_schema())`
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(`+key+`)`); err != nil {
+		conn.Release()
+		return nil, err
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if _, err := conn.Exec(ctx, `SELECT pg_advisory_unlock(`+key+`)`); err != nil {
+			// Closing the session is what releases the lock then.
+			conn.Conn().Close(ctx)
+		}
+		conn.Release()
+	}, nil
+}
+
 // timeArg keeps milliseconds, as SQLite does, so that a time reads back the
 // same on either engine.
 func (e *postgresEngine) timeArg(t time.Time) any {

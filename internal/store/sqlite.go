@@ -92,6 +92,10 @@ func (e *sqliteEngine) migrations() fs.FS { return embeddedDir(sqliteMigrations,
 // already holds the file's write lock.
 func (e *sqliteEngine) lockMigrations(context.Context, *sql.Tx) error { return nil }
 
+// holdMigrationLock has nothing to hold: a SQLite file serves one process
+// (River's migrations run on the store's single write connection).
+func (e *sqliteEngine) holdMigrationLock(context.Context) (func(), error) { return func() {}, nil }
+
 func (e *sqliteEngine) timeArg(t time.Time) any {
 	if t.IsZero() {
 		return nil

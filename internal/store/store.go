@@ -40,6 +40,10 @@ type engine interface {
 	migrations() fs.FS
 	// lockMigrations serializes migrations across processes inside tx.
 	lockMigrations(ctx context.Context, tx *sql.Tx) error
+	// holdMigrationLock serializes, across processes, migrations that are
+	// not the store's own and run in transactions of their own (River's),
+	// until release is called.
+	holdMigrationLock(ctx context.Context) (release func(), err error)
 	// timeArg turns a time into what the engine stores; zero becomes NULL.
 	timeArg(t time.Time) any
 	// isUniqueViolation reports whether err is a unique-constraint failure.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
@@ -67,10 +68,14 @@ func (s *Store) WebhookEndpoints(ctx context.Context, accountIDs []int64, active
 	out := map[int64][]*WebhookEndpoint{}
 	err := inChunks(accountIDs, func(chunk []int64) error {
 		q := `SELECT id, account_id, url, active, created_at FROM webhook_endpoints WHERE account_id IN (` + placeholders(1, len(chunk)) + `)`
+		args := idArgs(chunk)
 		if activeOnly {
-			q += ` AND active = 1`
+			// A parameter, not a literal: the column is a boolean on
+			// PostgreSQL, an integer on SQLite.
+			args = append(args, true)
+			q += ` AND active = $` + strconv.Itoa(len(args))
 		}
-		rows, err := s.query(ctx, s.rdb, q+` ORDER BY account_id, id`, idArgs(chunk)...)
+		rows, err := s.query(ctx, s.rdb, q+` ORDER BY account_id, id`, args...)
 		if err != nil {
 			return err
 		}

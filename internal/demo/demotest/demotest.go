@@ -18,6 +18,7 @@ import (
 
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/demo"
+	"github.com/tokenwatch/tokenwatch/internal/keyring"
 	"github.com/tokenwatch/tokenwatch/internal/password"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
 	"github.com/tokenwatch/tokenwatch/internal/sandbox"
@@ -51,6 +52,9 @@ type Options struct {
 	// BaseURL is where tokenwatch runs, for the apps' callbacks (default
 	// BaseURL).
 	BaseURL string
+	// Keys seal the tokens (default: a new key), for a test that opens
+	// the database again, as another replica would.
+	Keys *keyring.Keyring
 }
 
 // New seeds the demo at the clock's time, on a database of its own, and
@@ -72,7 +76,7 @@ func New(t testing.TB, o Options) *World {
 	if url == "" {
 		url = filepath.Join(t.TempDir(), "demo.db")
 	}
-	st := storetest.Open(t, url, store.Options{Now: clock.Now})
+	st := storetest.Open(t, url, store.Options{Now: clock.Now, Keys: o.Keys})
 	providers, connect := demo.Network(sb.Sandbox, sb.URL, base)
 	hash, err := password.Hash(demo.Password, bcrypt.MinCost)
 	if err != nil {

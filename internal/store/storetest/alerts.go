@@ -262,11 +262,20 @@ func testWebhookEndpoints(t *testing.T, e Engine) {
 	if got.URL != "https://hooks.example/tw" || !got.Active || !sec.Equal(secret) {
 		t.Errorf("WebhookEndpoint = %+v", got)
 	}
-	must(t, s.SetWebhookEndpointActive(ctx, ep.ID, false))
-	if eps, _ := s.WebhookEndpoints(ctx, []int64{f.Account.ID}, true); len(eps[f.Account.ID]) != 0 {
-		t.Errorf("inactive endpoint listed: %v", eps)
+	active := func(want int) {
+		t.Helper()
+		eps, err := s.WebhookEndpoints(ctx, []int64{f.Account.ID}, true)
+		must(t, err)
+		if len(eps[f.Account.ID]) != want {
+			t.Errorf("%d active endpoints listed, want %d", len(eps[f.Account.ID]), want)
+		}
 	}
-	if eps, _ := s.WebhookEndpoints(ctx, []int64{f.Account.ID}, false); len(eps[f.Account.ID]) != 1 {
+	active(1)
+	must(t, s.SetWebhookEndpointActive(ctx, ep.ID, false))
+	active(0)
+	eps, err := s.WebhookEndpoints(ctx, []int64{f.Account.ID}, false)
+	must(t, err)
+	if len(eps[f.Account.ID]) != 1 {
 		t.Errorf("all endpoints: %v", eps)
 	}
 	for _, bad := range []struct{ url, secret string }{{"ftp://x", "long enough secret 1"}, {"https://x", "short"}} {
