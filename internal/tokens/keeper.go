@@ -119,9 +119,21 @@ func (k *Keeper) refreshDue(ctx context.Context, p *tokenwatch.Page, now time.Ti
 }
 
 // Refresh prolongs a page's token if it is due (the sweep calls it when
-// the policy's refresh moment has come).
+// the policy's refresh moment has come). A page that was deleted, or whose
+// network is not set up on this tokenwatch, has nothing to refresh: that
+// is no failure to retry.
 func (k *Keeper) Refresh(ctx context.Context, pageID int64) error {
-	return k.refresh(ctx, pageID)
+	return k.nothingToDo(k.refresh(ctx, pageID))
+}
+
+// nothingToDo turns "no such page" and "network not set up" into success,
+// for the scheduled work: retrying would not change them.
+func (k *Keeper) nothingToDo(err error) error {
+	if tokenwatch.IsNotFound(err) {
+		k.opts.Logger.Debug("scheduled token work skipped", "reason", tokenwatch.ErrorMessage(err))
+		return nil
+	}
+	return err
 }
 
 func (k *Keeper) load(ctx context.Context, pageID int64) (*tokenwatch.Page, provider.Provider, error) {
@@ -336,7 +348,7 @@ func (k *Keeper) Check(ctx context.Context, pageID int64) error {
 	_, err, _ := k.flights.Do("check:"+strconv.FormatInt(pageID, 10), func() (any, error) {
 		return nil, k.check(ctx, pageID)
 	})
-	return err
+	return k.nothingToDo(err)
 }
 
 func (k *Keeper) check(ctx context.Context, pageID int64) error {
