@@ -279,22 +279,31 @@ const sweptColumns = `p.id, p.account_id, p.location_id, p.provider, p.name, p.a
 	p.data_access_expires_at, p.auto_refresh, p.refresh_before_expiry, p.refresh_lead_seconds, p.problem, p.last_checked_at,
 	p.retry_at, p.generation, p.state`
 
+// duePagesQuery reads n pages by id, each with a count of the alerts
+// recorded for its current generation (most due pages have none, which
+// spares looking them up).
+func duePagesQuery(n int) string {
+	return `SELECT ` + sweptColumns + `,
+			(SELECT count(*) FROM page_alerts a WHERE a.page_id = p.id AND a.generation = p.generation)
+		FROM pages p WHERE p.id IN (` + placeholders(1, n) + `)`
+}
+
 // duePages reads the claimed pages (the sweptColumns of them), in the
 // order of ids, each once (a page deleted meanwhile is skipped), and says
 // which have alerts recorded for their current generation.
 func (s *Store) duePages(ctx context.Context, tx *sql.Tx, ids []int64) ([]*tokenwatch.Page, []int64, error) {
 	byID := map[int64]*tokenwatch.Page{}
 	alerted := map[int64]bool{}
-	err := inChunks(ids, func(chunk []int64) error {
-		// Most due pages have no alert recorded yet: counting them here
-		// spares looking up the others.
-		rows, err := s.query(ctx, tx, `SELECT `+sweptColumns+`,
-				(SELECT count(*) FROM page_alerts a WHERE a.page_id = p.id AND a.generation = p.generation)
-			FROM pages p WHERE p.id IN (`+placeholders(1, len(chunk))+`)`, idArgs(chunk)...)
+	// Padded id lists let a few prepared statements serve every batch.
+	for _, list := range idLists(ids) {
+		st, err := s.txStmt(ctx, tx, duePagesQuery(len(list)))
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
-		defer rows.Close()
+		rows, err := st.QueryContext(ctx, idArgs(list)...)
+		if err != nil {
+			return nil, nil, err
+		}
 		for rows.Next() {
 			var (
 				p    tokenwatch.Page
@@ -305,15 +314,16 @@ func (s *Store) duePages(ctx context.Context, tx *sql.Tx, ids []int64) ([]*token
 				&p.DataAccessExpiresAt, &p.AutoRefresh, &p.RefreshBeforeExpiry, &lead, &p.Problem, &p.LastCheckedAt, &p.RetryAt,
 				&p.Generation, &p.State, &n)
 			if err != nil {
-				return err
+				rows.Close()
+				return nil, nil, err
 			}
 			p.RefreshLead = time.Duration(lead) * time.Second
 			byID[p.ID], alerted[p.ID] = &p, n > 0
 		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, nil, err
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, nil, err
+		}
 	}
 	var (
 		pages      []*tokenwatch.Page
@@ -579,6 +589,9 @@ const (
 // prepareRecord prepares the statements of record, before its transaction.
 func (s *Store) prepareRecord(ctx context.Context) error {
 	qs := []string{advancePage}
+	for _, n := range idListLengths {
+		qs = append(qs, duePagesQuery(n))
+	}
 	for _, n := range []int{1, insertRows} {
 		qs = append(qs, multiRow(insertDue, 2, n, insertDueEnd))
 		qs = append(qs, multiRow(insertPageAlerts, 4, n, insertPageAlertsEnd), multiRow(insertAlerts, 5, n, insertAlertsEnd),
