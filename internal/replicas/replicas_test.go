@@ -95,11 +95,15 @@ func TestThreeReplicasKilledMidDelivery(t *testing.T) {
 
 	// Kill one replica once a good part of the digests has arrived.
 	atKill := len(smtp.Wait(750, 60*time.Second))
-	victim := replicas[1]
+	// The victim is the replica with the most deliveries in its jobs.
+	victim := replicas[0]
+	for _, r := range replicas[1:] {
+		if len(runningDeliveries(t, st, r.riverClient(t))) > len(runningDeliveries(t, st, victim.riverClient(t))) {
+			victim = r
+		}
+	}
 	victim.kill(t)
-	inFlight := runningDeliveries(t, st)
-	time.Sleep(3 * time.Second) // the survivors finish theirs in well under a second
-	inFlight = intersect(inFlight, runningDeliveries(t, st))
+	inFlight := runningDeliveries(t, st, victim.riverClient(t))
 	if len(inFlight) == 0 {
 		t.Error("the killed replica had no delivery in flight; kill it earlier")
 	}
@@ -107,7 +111,7 @@ func TestThreeReplicasKilledMidDelivery(t *testing.T) {
 	// Wait until no page is due and every digest is sent.
 	for deadline := time.Now().Add(80 * time.Second); ; time.Sleep(250 * time.Millisecond) {
 		var due, queued, sent int
-		must(t, st.DB().QueryRowContext(ctx, `SELECT (SELECT count(*) FROM pages WHERE next_due_at <= now()),
+		must(t, st.DB().QueryRowContext(ctx, `SELECT (SELECT count(DISTINCT page_id) FROM page_due WHERE due_at <= now()),
 			count(*), count(*) FILTER (WHERE status = 'sent') FROM deliveries WHERE channel = 'email'`).Scan(&due, &queued, &sent))
 		if due == 0 && queued > 0 && sent == queued {
 			break
@@ -176,7 +180,7 @@ func TestThreeReplicasKilledMidDelivery(t *testing.T) {
 			t.Errorf("%s received %d times; it was in flight at the kill: %v", id, n, wasInFlight[id])
 		}
 	}
-	t.Logf("replicas: %d pages, %d alerts, %d digests queued, %d received before the kill, %d received in all, %d distinct Message-IDs, %d repeats; %d deliveries in flight at the kill",
+	t.Logf("replicas: %d pages, %d alerts, %d digests queued, %d received before the kill, %d received in all, %d distinct Message-IDs, %d repeats; %d unsent deliveries in the killed replica's running jobs",
 		pages, alerts, len(ds), atKill, len(msgs), len(copies), repeats, len(inFlight))
 
 	// The survivors shut down cleanly on SIGTERM.
@@ -248,10 +252,16 @@ func seed(t *testing.T, st *store.Store) map[pair]bool {
 	return want
 }
 
-// runningDeliveries returns the e-mail deliveries whose job is running.
-func runningDeliveries(t *testing.T, st *store.Store) map[int64]bool {
+// runningDeliveries returns the pending e-mail deliveries of the jobs that
+// the River client runs: those of a killed replica were in flight at its
+// kill (River does not learn of it before its rescuer runs).
+func runningDeliveries(t *testing.T, st *store.Store, client string) map[int64]bool {
 	rows, err := st.DB().QueryContext(context.Background(),
-		`SELECT (args->>'delivery_id')::bigint FROM river_job WHERE kind = 'deliver_email' AND state = 'running'`)
+		`SELECT d.id FROM river_job j
+			CROSS JOIN LATERAL jsonb_array_elements_text(j.args->'delivery_ids') AS a(id)
+			JOIN deliveries d ON d.id = a.id::bigint
+		WHERE j.kind = 'deliver_email' AND j.state = 'running' AND j.attempted_by[cardinality(j.attempted_by)] = $1
+			AND d.status = 'pending'`, client)
 	must(t, err)
 	defer rows.Close()
 	out := map[int64]bool{}
@@ -268,7 +278,7 @@ func runningDeliveries(t *testing.T, st *store.Store) map[int64]bool {
 func logJobs(t *testing.T, st *store.Store) {
 	rows, err := st.DB().QueryContext(context.Background(), `SELECT d.id, d.status, d.attempts, d.enqueued_at, coalesce(j.id, 0), coalesce(j.state::text, ''),
 			coalesce(j.attempt, 0), coalesce(j.attempted_at::text, ''), coalesce(j.scheduled_at::text, ''), coalesce(j.errors::text, '')
-		FROM deliveries d LEFT JOIN river_job j ON j.kind = 'deliver_email' AND (j.args->>'delivery_id')::bigint = d.id
+		FROM deliveries d LEFT JOIN river_job j ON j.kind = 'deliver_email' AND j.args->'delivery_ids' @> to_jsonb(d.id)
 		WHERE d.status <> 'sent'`)
 	must(t, err)
 	defer rows.Close()
@@ -283,16 +293,6 @@ func logJobs(t *testing.T, st *store.Store) {
 		t.Logf("delivery %d %s (%d attempts, enqueued %v): job %d %s attempt %d at %s, scheduled %s, errors %s",
 			id, status, attempts, enqueued, jobID, state, attempt, attemptedAt, scheduledAt, errs)
 	}
-}
-
-func intersect(a, b map[int64]bool) map[int64]bool {
-	out := map[int64]bool{}
-	for k := range a {
-		if b[k] {
-			out[k] = true
-		}
-	}
-	return out
 }
 
 // testURL gives each replica 8 connections, and spares the disk: commits
@@ -390,6 +390,18 @@ func (r *replica) waitReady(t *testing.T) {
 	}
 	r.dumpLog(t)
 	t.Fatalf("replica not ready after a minute")
+}
+
+// riverClient returns the id of the replica's River client, from its log.
+func (r *replica) riverClient(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(r.log)
+	must(t, err)
+	m := regexp.MustCompile(`msg="River client started".* client_id=(\S+)`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("the replica did not log its River client id")
+	}
+	return string(m[1])
 }
 
 func (r *replica) kill(t *testing.T) {

@@ -27,7 +27,12 @@ func start(t *testing.T) *Server {
 	return s
 }
 
-var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+// client has its own transport: a test server closing elsewhere closes the
+// idle connections of http.DefaultTransport, breaking a request that has
+// just picked one up.
+var client = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+
+var noRedirect = &http.Client{Transport: client.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 func consentURL(s *Server, mutate func(url.Values)) string {
 	q := url.Values{"client_id": {"app"}, "redirect_uri": {redirect}, "response_type": {"code"}, "state": {"st"},
@@ -65,7 +70,7 @@ func TestConsentRefusesWhatTheRealOneRefuses(t *testing.T) {
 func TestConsentPageCodeAndExchange(t *testing.T) {
 	t.Parallel()
 	s := start(t)
-	resp, err := http.Get(consentURL(s, nil))
+	resp, err := client.Get(consentURL(s, nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +104,7 @@ func TestConsentPageCodeAndExchange(t *testing.T) {
 			"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirect}, "code_verifier": {verifier}}.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.SetBasicAuth("app", "secret")
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := client.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -123,7 +128,7 @@ func TestHTTPControls(t *testing.T) {
 	post := func(path string, v any) map[string]any {
 		t.Helper()
 		b, _ := json.Marshal(v)
-		resp, err := http.Post(s.URL+"/_sandbox/"+path, "application/json", bytes.NewReader(b))
+		resp, err := client.Post(s.URL+"/_sandbox/"+path, "application/json", bytes.NewReader(b))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -148,7 +153,7 @@ func TestHTTPControls(t *testing.T) {
 	userinfo := func() int {
 		req, _ := http.NewRequest(http.MethodGet, s.BaseURL(tokenwatch.LinkedIn)+"/v2/userinfo", nil)
 		req.Header.Set("Authorization", "Bearer "+tok)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := client.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -169,7 +174,7 @@ func TestHTTPControls(t *testing.T) {
 	if got := userinfo(); got != 401 {
 		t.Errorf("expired token: %d", got)
 	}
-	resp, err := http.Get(s.URL + "/_sandbox/calls?provider=linkedin")
+	resp, err := client.Get(s.URL + "/_sandbox/calls?provider=linkedin")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +184,7 @@ func TestHTTPControls(t *testing.T) {
 	if calls["linkedin"]["identity"] != 4 {
 		t.Errorf("calls = %v", calls)
 	}
-	resp, err = http.Get(s.URL + "/_sandbox/")
+	resp, err = client.Get(s.URL + "/_sandbox/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +207,7 @@ func TestConcurrentUse(t *testing.T) {
 		wg.Go(func() {
 			req, _ := http.NewRequest(http.MethodGet, s.BaseURL(tokenwatch.X)+"/2/users/me", nil)
 			req.Header.Set("Authorization", "Bearer "+issued.AccessToken)
-			if resp, err := http.DefaultClient.Do(req); err == nil {
+			if resp, err := client.Do(req); err == nil {
 				resp.Body.Close()
 			}
 			if i%5 == 0 {

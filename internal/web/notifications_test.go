@@ -20,7 +20,11 @@ func TestNotificationsAfterASweep(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	p := storetest.NewPage(e.fixture.Downtown.ID, tokenwatch.LinkedIn, "li-soon", "Soon Expiring Page")
-	p.AccessExpiresAt = time.Now().Add(50 * time.Hour)
+	// Noon, two days from today where the location is: "in 2 days" at
+	// whatever hour the test runs.
+	loc := e.fixture.Downtown.Loc()
+	y, m, d := time.Now().In(loc).Date()
+	p.AccessExpiresAt = time.Date(y, m, d+2, 12, 0, 0, 0, loc)
 	if err := e.st.CreatePage(ctx, p, storetest.Creds("a", "")); err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ func TestDuplicatePostIsRefusedNotAReconnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := New(provider.Config{ClientID: "app", ClientSecret: tokenwatch.NewSecret("secret"), BaseURL: sb.BaseURL(tokenwatch.Facebook),
-		HTTPClient: http.DefaultClient})
+		HTTPClient: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}})
 	page := &tokenwatch.Page{ProviderPageID: "501"}
 	creds := tokenwatch.Credentials{AccessToken: tokenwatch.NewSecret(issued.AccessToken)}
 	post := provider.Post{Text: "Same again"}

@@ -82,6 +82,10 @@ type env struct {
 	redirect string
 	secret   string
 	opts     sandbox.Options
+	// transport is this test's own: closing a test server elsewhere
+	// closes the idle connections of http.DefaultTransport, breaking a
+	// request that has just picked one up.
+	transport *http.Transport
 
 	mu   sync.Mutex
 	errs []error
@@ -96,7 +100,8 @@ func newEnv(t *testing.T, spec Spec) *env {
 	t.Cleanup(sb.Close)
 	name := spec.New(provider.Config{}).Info().Name
 	e := &env{spec: spec, name: name, sb: sb, redirect: "https://tokenwatch.test/oauth/" + string(name) + "/callback",
-		secret: "app-secret-" + string(name) + "-0123456789"}
+		secret: "app-secret-" + string(name) + "-0123456789", transport: http.DefaultTransport.(*http.Transport).Clone()}
+	t.Cleanup(e.transport.CloseIdleConnections)
 	sb.AddApp(name, sandbox.App{ClientID: clientID, ClientSecret: e.secret, RedirectURIs: []string{e.redirect}})
 	sb.AddAccount(name, sandbox.Account{ID: alice, Name: aliceName})
 	sb.AddAccount(name, sandbox.Account{ID: bob, Name: bobName})
@@ -127,7 +132,7 @@ func newEnv(t *testing.T, spec Spec) *env {
 
 func (e *env) config(baseURL string) provider.Config {
 	cfg := provider.Config{ClientID: clientID, ClientSecret: tokenwatch.NewSecret(e.secret), BaseURL: baseURL,
-		HTTPClient: &http.Client{Timeout: 5 * time.Second}}
+		HTTPClient: &http.Client{Timeout: 5 * time.Second, Transport: e.transport}}
 	if e.spec.Config != nil {
 		e.spec.Config(&cfg)
 	}
@@ -181,7 +186,7 @@ func (e *env) consent(t *testing.T, user, verifier string) string {
 	if e.p.Info().PKCE && q.Get("code_challenge") != oauth2.S256ChallengeFromVerifier(verifier) {
 		t.Errorf("code_challenge is not the S256 challenge of the verifier")
 	}
-	client := &http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	client := &http.Client{Timeout: 5 * time.Second, Transport: e.transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := client.Get(consentURL)
 	if err != nil {
 		t.Fatal(err)
