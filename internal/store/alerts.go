@@ -445,17 +445,30 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, now time.Time, outcomes 
 	if err := s.insertMany(ctx, tx, insertDue, rows, insertDueEnd, nil); err != nil {
 		return rec, nil, fmt.Errorf("store: scheduling pages: %w", err)
 	}
-	advance, err := s.txStmt(ctx, tx, advancePage)
-	if err != nil {
-		return rec, nil, err
-	}
+	rows = nil
 	for _, o := range outcomes {
 		if st, known := prior[o.PageID]; known && st == o.State {
 			continue
 		}
-		if _, err := advance.ExecContext(ctx, s.args([]any{o.PageID, o.State, now, o.Generation})...); err != nil {
-			return rec, nil, fmt.Errorf("store: advancing page %d: %w", o.PageID, err)
+		rows = append(rows, []any{o.PageID, o.State, o.Generation})
+	}
+	for len(rows) > 0 {
+		n := insertRows
+		if len(rows) < n {
+			n = 1
 		}
+		st, err := s.txStmt(ctx, tx, advancePages(n))
+		if err != nil {
+			return rec, nil, err
+		}
+		args := s.args([]any{now})
+		for _, r := range rows[:n] {
+			args = append(args, s.args(r)...)
+		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
+			return rec, nil, fmt.Errorf("store: advancing pages: %w", err)
+		}
+		rows = rows[n:]
 	}
 	// The outbox.
 	ds, err := deliveries(rec)
@@ -583,12 +596,29 @@ const (
 	insertDeliveriesEnd = ` ON CONFLICT (key) DO NOTHING RETURNING id, key`
 	insertDue           = `INSERT INTO page_due (due_at, page_id) VALUES `
 	insertDueEnd        = ` ON CONFLICT DO NOTHING`
-	advancePage         = `UPDATE pages SET state = $2, updated_at = $3 WHERE id = $1 AND generation = $4 AND state <> $2`
 )
+
+// advancePages sets the state of n pages, each only if the page is still at
+// the generation evaluated and its state changes: $1 is the time, then each
+// page is its id, state and generation. (The casts type the VALUES columns
+// on PostgreSQL, which would otherwise take them for text.)
+func advancePages(n int) string {
+	var b strings.Builder
+	b.WriteString(`UPDATE pages SET state = v.column2, updated_at = $1 FROM (VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		p := 2 + 3*i
+		fmt.Fprintf(&b, "(CAST($%d AS bigint), CAST($%d AS text), CAST($%d AS bigint))", p, p+1, p+2)
+	}
+	b.WriteString(`) AS v WHERE pages.id = v.column1 AND pages.generation = v.column3 AND pages.state <> v.column2`)
+	return b.String()
+}
 
 // prepareRecord prepares the statements of record, before its transaction.
 func (s *Store) prepareRecord(ctx context.Context) error {
-	qs := []string{advancePage}
+	qs := []string{advancePages(1), advancePages(insertRows)}
 	for _, n := range idListLengths {
 		qs = append(qs, duePagesQuery(n))
 	}
