@@ -510,22 +510,34 @@ func (s *Store) generations(ctx context.Context, tx *sql.Tx, os []Outcome) (map[
 	for i, o := range os {
 		ids[i] = o.PageID
 	}
-	err := inChunks(ids, func(chunk []int64) error {
-		rows, err := s.query(ctx, tx, `SELECT id, generation FROM pages WHERE id IN (`+placeholders(1, len(chunk))+`)`, idArgs(chunk)...)
+	for _, list := range idLists(ids) {
+		st, err := s.txStmt(ctx, tx, generationsQuery(len(list)))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		defer rows.Close()
+		rows, err := st.QueryContext(ctx, idArgs(list)...)
+		if err != nil {
+			return nil, err
+		}
 		for rows.Next() {
 			var id, gen int64
 			if err := rows.Scan(&id, &gen); err != nil {
-				return err
+				rows.Close()
+				return nil, err
 			}
 			out[id] = gen
 		}
-		return rows.Err()
-	})
-	return out, err
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// generationsQuery reads the generation of n pages by id.
+func generationsQuery(n int) string {
+	return `SELECT id, generation FROM pages WHERE id IN (` + placeholders(1, n) + `)`
 }
 
 // insertMany runs insert (ending in VALUES) followed by suffix for each
@@ -620,7 +632,7 @@ func advancePages(n int) string {
 func (s *Store) prepareRecord(ctx context.Context) error {
 	qs := []string{advancePages(1), advancePages(insertRows)}
 	for _, n := range idListLengths {
-		qs = append(qs, duePagesQuery(n))
+		qs = append(qs, duePagesQuery(n), generationsQuery(n))
 	}
 	for _, n := range []int{1, insertRows} {
 		qs = append(qs, multiRow(insertDue, 2, n, insertDueEnd))
