@@ -741,13 +741,6 @@ func (s *Store) DeliverySent(ctx context.Context, id int64) error {
 	return s.DeliveriesSent(ctx, []int64{id})
 }
 
-// DeliveryAttemptFailed records a failed attempt that will be retried.
-func (s *Store) DeliveryAttemptFailed(ctx context.Context, id int64, reason string) error {
-	_, err := s.exec(ctx, s.db, `UPDATE deliveries SET attempts = attempts + 1, last_error = $2 WHERE id = $1 AND status = $3`,
-		id, reason, DeliveryPending)
-	return err
-}
-
 // DeliveryFailed records that a delivery failed for good (it will not be
 // retried) and notes why on the pages it was about.
 func (s *Store) DeliveryFailed(ctx context.Context, id int64, reason string) error {
