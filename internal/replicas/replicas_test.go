@@ -96,10 +96,10 @@ func TestThreeReplicasKilledMidDelivery(t *testing.T) {
 	// Kill one replica once a good part of the digests has arrived.
 	atKill := len(smtp.Wait(750, 60*time.Second))
 	// The victim is the replica with the most deliveries in its jobs.
-	victim := replicas[0]
-	for _, r := range replicas[1:] {
-		if len(runningDeliveries(t, st, r.riverClient(t))) > len(runningDeliveries(t, st, victim.riverClient(t))) {
-			victim = r
+	victim, most := replicas[0], -1
+	for _, r := range replicas {
+		if n := len(runningDeliveries(t, st, r.riverClient(t))); n > most {
+			victim, most = r, n
 		}
 	}
 	victim.kill(t)

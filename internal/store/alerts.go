@@ -294,36 +294,24 @@ func duePagesQuery(n int) string {
 func (s *Store) duePages(ctx context.Context, tx *sql.Tx, ids []int64) ([]*tokenwatch.Page, []int64, error) {
 	byID := map[int64]*tokenwatch.Page{}
 	alerted := map[int64]bool{}
-	// Padded id lists let a few prepared statements serve every batch.
-	for _, list := range idLists(ids) {
-		st, err := s.txStmt(ctx, tx, duePagesQuery(len(list)))
+	err := s.byIDs(ctx, tx, duePagesQuery, ids, func(rows *sql.Rows) error {
+		var (
+			p    tokenwatch.Page
+			lead int64
+			n    int
+		)
+		err := scan(rows, &p.ID, &p.AccountID, &p.LocationID, &p.Provider, &p.Name, &p.AccessExpiresAt, &p.RefreshExpiresAt,
+			&p.DataAccessExpiresAt, &p.AutoRefresh, &p.RefreshBeforeExpiry, &lead, &p.Problem, &p.LastCheckedAt, &p.RetryAt,
+			&p.Generation, &p.State, &n)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
-		rows, err := st.QueryContext(ctx, idArgs(list)...)
-		if err != nil {
-			return nil, nil, err
-		}
-		for rows.Next() {
-			var (
-				p    tokenwatch.Page
-				lead int64
-				n    int
-			)
-			err := scan(rows, &p.ID, &p.AccountID, &p.LocationID, &p.Provider, &p.Name, &p.AccessExpiresAt, &p.RefreshExpiresAt,
-				&p.DataAccessExpiresAt, &p.AutoRefresh, &p.RefreshBeforeExpiry, &lead, &p.Problem, &p.LastCheckedAt, &p.RetryAt,
-				&p.Generation, &p.State, &n)
-			if err != nil {
-				rows.Close()
-				return nil, nil, err
-			}
-			p.RefreshLead = time.Duration(lead) * time.Second
-			byID[p.ID], alerted[p.ID] = &p, n > 0
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, nil, err
-		}
+		p.RefreshLead = time.Duration(lead) * time.Second
+		byID[p.ID], alerted[p.ID] = &p, n > 0
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	var (
 		pages      []*tokenwatch.Page
@@ -452,23 +440,8 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, now time.Time, outcomes 
 		}
 		rows = append(rows, []any{o.PageID, o.State, o.Generation})
 	}
-	for len(rows) > 0 {
-		n := insertRows
-		if len(rows) < n {
-			n = 1
-		}
-		st, err := s.txStmt(ctx, tx, advancePages(n))
-		if err != nil {
-			return rec, nil, err
-		}
-		args := s.args([]any{now})
-		for _, r := range rows[:n] {
-			args = append(args, s.args(r)...)
-		}
-		if _, err := st.ExecContext(ctx, args...); err != nil {
-			return rec, nil, fmt.Errorf("store: advancing pages: %w", err)
-		}
-		rows = rows[n:]
+	if err := s.inBatches(ctx, tx, advancePages, []any{now}, rows, nil); err != nil {
+		return rec, nil, fmt.Errorf("store: advancing pages: %w", err)
 	}
 	// The outbox.
 	ds, err := deliveries(rec)
@@ -510,29 +483,15 @@ func (s *Store) generations(ctx context.Context, tx *sql.Tx, os []Outcome) (map[
 	for i, o := range os {
 		ids[i] = o.PageID
 	}
-	for _, list := range idLists(ids) {
-		st, err := s.txStmt(ctx, tx, generationsQuery(len(list)))
-		if err != nil {
-			return nil, err
+	err := s.byIDs(ctx, tx, generationsQuery, ids, func(rows *sql.Rows) error {
+		var id, gen int64
+		if err := rows.Scan(&id, &gen); err != nil {
+			return err
 		}
-		rows, err := st.QueryContext(ctx, idArgs(list)...)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var id, gen int64
-			if err := rows.Scan(&id, &gen); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out[id] = gen
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+		out[id] = gen
+		return nil
+	})
+	return out, err
 }
 
 // generationsQuery reads the generation of n pages by id.
@@ -541,20 +500,31 @@ func generationsQuery(n int) string {
 }
 
 // insertMany runs insert (ending in VALUES) followed by suffix for each
-// of the rows, insertRows of them per statement: statements of one size
-// are prepared once and reused, which costs less than parsing a long
-// VALUES list every time. each scans what the statement returns.
+// of the rows; see inBatches. each scans what the statement returns.
 func (s *Store) insertMany(ctx context.Context, tx *sql.Tx, insert string, rows [][]any, suffix string, each func(*sql.Rows) error) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	cols := len(rows[0])
+	return s.inBatches(ctx, tx, func(n int) string { return multiRow(insert, cols, n, suffix) }, nil, rows, each)
+}
+
+// inBatches runs query(n) with the lead arguments followed by those of n
+// rows, insertRows rows per statement and the rest one by one: statements
+// of these two sizes are prepared once and reused, which costs less than
+// parsing a long list every time. each, if not nil, scans what each
+// statement returns.
+func (s *Store) inBatches(ctx context.Context, tx *sql.Tx, query func(n int) string, lead []any, rows [][]any, each func(*sql.Rows) error) error {
 	for len(rows) > 0 {
 		n := insertRows
 		if len(rows) < n {
 			n = 1
 		}
-		st, err := s.txStmt(ctx, tx, multiRow(insert, len(rows[0]), n, suffix))
+		st, err := s.txStmt(ctx, tx, query(n))
 		if err != nil {
 			return err
 		}
-		var args []any
+		args := s.args(lead)
 		for _, r := range rows[:n] {
 			args = append(args, s.args(r)...)
 		}
@@ -569,18 +539,42 @@ func (s *Store) insertMany(ctx context.Context, tx *sql.Tx, insert string, rows 
 		if err != nil {
 			return err
 		}
-		for res.Next() {
-			if err := each(res); err != nil {
-				res.Close()
-				return err
-			}
-		}
-		res.Close()
-		if err := res.Err(); err != nil {
+		if err := scanAll(res, each); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// byIDs runs query(n) over the ids, in lists padded to the lengths of
+// idListLengths so that a few prepared statements serve any number, and
+// has each scan every row.
+func (s *Store) byIDs(ctx context.Context, tx *sql.Tx, query func(n int) string, ids []int64, each func(*sql.Rows) error) error {
+	for _, list := range idLists(ids) {
+		st, err := s.txStmt(ctx, tx, query(len(list)))
+		if err != nil {
+			return err
+		}
+		rows, err := st.QueryContext(ctx, idArgs(list)...)
+		if err != nil {
+			return err
+		}
+		if err := scanAll(rows, each); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scanAll has each scan every row of rows, and closes them.
+func scanAll(rows *sql.Rows, each func(*sql.Rows) error) error {
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // multiRow returns insert with n rows of cols placeholders, then suffix.
