@@ -98,7 +98,20 @@ const (
 	ClassPermissionMissing ErrorClass = "permission_missing" // re-consent with the scope, or restore the role
 	ClassAccountBlocked    ErrorClass = "account_blocked"    // the user must fix their provider account first
 	ClassTransient         ErrorClass = "transient"          // 5xx, timeouts, rate limits: retry, change nothing
+	// ClassService is a refusal of tokenwatch's own app or configuration
+	// at the network (a wrong client secret, a retired API version, an
+	// exhausted quota, no credits, an app not approved for a permission):
+	// no page is at fault and reconnecting would not help. It changes no
+	// page's state and opens a service problem for the network instead.
+	ClassService ErrorClass = "service"
 )
+
+// ChangesPage reports whether an error of this class says something about
+// the page's grant (a person must act on the page). Transient failures and
+// service problems do not: the page keeps its state and the call is retried.
+func (c ErrorClass) ChangesPage() bool {
+	return c == ClassMustReconnect || c == ClassPermissionMissing || c == ClassAccountBlocked
+}
 
 // Problem returns the problem a provider error of this class means for the
 // page; transient errors mean none.

@@ -40,7 +40,8 @@ func providersFrom(cfg *config.Config) provider.Registry {
 	cfgs := map[tokenwatch.Provider]provider.Config{}
 	for p, pc := range cfg.Providers {
 		if pc.Configured() {
-			cfgs[p] = provider.Config{ClientID: pc.ClientID, ClientSecret: pc.ClientSecret, BaseURL: pc.BaseURL, RefreshEnabled: pc.RefreshEnabled}
+			cfgs[p] = provider.Config{ClientID: pc.ClientID, ClientSecret: pc.ClientSecret, BaseURL: pc.BaseURL, RefreshEnabled: pc.RefreshEnabled,
+				Versions: cfg.APIVersions}
 		}
 	}
 	r := provider.Registry{}

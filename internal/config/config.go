@@ -20,6 +20,7 @@ import (
 
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
+	"github.com/tokenwatch/tokenwatch/internal/provider"
 )
 
 // Config is every setting of tokenwatch.
@@ -64,6 +65,9 @@ type Config struct {
 
 	// Providers holds each network's app settings, by provider.
 	Providers map[tokenwatch.Provider]Provider
+	// APIVersions are the operator's overrides of network API versions, by
+	// API id (see provider.APIs).
+	APIVersions map[string]string
 }
 
 // Provider is one network's app settings.
@@ -144,6 +148,15 @@ func Load(env Env) (*Config, error) {
 			r.fail(VarName(p, "CLIENT_ID"), "set both %s and %s, or neither", VarName(p, "CLIENT_ID"), VarName(p, "CLIENT_SECRET"))
 		}
 		c.Providers[p] = pc
+	}
+	c.APIVersions = map[string]string{}
+	for _, a := range provider.APIs {
+		if v := r.str(a.Setting, ""); v != "" {
+			if err := a.Validate(v); err != nil {
+				r.fail(a.Setting, "%v", err)
+			}
+			c.APIVersions[a.ID] = v
+		}
 	}
 	if err := errors.Join(r.errs...); err != nil {
 		return nil, err

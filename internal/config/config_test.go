@@ -104,3 +104,20 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		t.Error("both a key and a key file accepted")
 	}
 }
+
+// API versions: an override is kept, a malformed one stops start-up naming
+// the variable.
+func TestAPIVersions(t *testing.T) {
+	t.Parallel()
+	c, err := Load(MapEnv(map[string]string{"TOKENWATCH_LINKEDIN_API_VERSION": "202602", "TOKENWATCH_META_GRAPH_VERSION": "v24.0"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.APIVersions["linkedin"] != "202602" || c.APIVersions["meta_graph"] != "v24.0" {
+		t.Errorf("APIVersions = %v", c.APIVersions)
+	}
+	_, err = Load(MapEnv(map[string]string{"TOKENWATCH_LINKEDIN_API_VERSION": "2026-02"}))
+	if err == nil || !strings.Contains(err.Error(), "TOKENWATCH_LINKEDIN_API_VERSION") {
+		t.Errorf("a malformed version: %v", err)
+	}
+}

@@ -87,6 +87,9 @@ type Config struct {
 	RefreshEnabled bool
 	// HTTPClient is used for every call; nil means a client with a timeout.
 	HTTPClient HTTPDoer
+	// Versions overrides API versions by API id (see APIs); an API not
+	// named is called at its default version.
+	Versions map[string]string
 }
 
 // HTTPDoer is the part of *http.Client providers use.
@@ -181,6 +184,12 @@ type Error struct {
 	// network does not accept): the post fails, the page's state does not
 	// change. Such errors are of ClassTransient.
 	Rejected bool
+	// RefreshMayFix says the network refused the access token in a way
+	// that a refresh may cure (TikTok's access_token_invalid, an expired
+	// short-lived token): where tokenwatch can refresh the page, it
+	// refreshes and tries once more before deciding anything about the
+	// page; elsewhere the error stands as its Class says.
+	RefreshMayFix bool
 }
 
 func (e *Error) Error() string {
@@ -204,6 +213,13 @@ func (i Info) RefreshDue(accessExpiresAt, now time.Time) bool {
 		return false
 	}
 	return !now.Before(accessExpiresAt.Add(-i.RefreshLead))
+}
+
+// RefreshMayFix reports whether err is a provider error that a refresh of
+// the access token may cure (see Error.RefreshMayFix).
+func RefreshMayFix(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.RefreshMayFix
 }
 
 // ClassOf returns the class of a provider error; errors that are not an

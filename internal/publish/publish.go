@@ -199,27 +199,28 @@ func (p *Publisher) attempt(ctx context.Context, d store.DuePost) (store.Publish
 	if err != nil {
 		return store.PublishResult{Status: tokenwatch.PostFailed, Error: tokenwatch.ErrorMessage(err)}, nil
 	}
-	// Access refreshes the token first when it is about to expire; a
-	// failed refresh is recorded on the page by the keeper itself.
-	fresh, creds, err := p.keeper.Access(ctx, page.ID)
-	published := false
+	// Use refreshes the token first when it is about to expire, or once
+	// more when the network says a refresh may cure its refusal; a failed
+	// refresh is recorded on the page by the keeper itself.
+	var id string
+	var publishErr error
+	err = p.keeper.Use(ctx, page.ID, func(fresh *tokenwatch.Page, creds tokenwatch.Credentials) error {
+		id, publishErr = prov.Publish(ctx, fresh, creds, provider.Post{Text: d.Post.Text, Link: d.Post.Link, MediaURL: d.Post.MediaURL})
+		return publishErr
+	})
 	if err == nil {
-		var id string
-		id, err = prov.Publish(ctx, fresh, creds, provider.Post{Text: d.Post.Text, Link: d.Post.Link, MediaURL: d.Post.MediaURL})
-		if err == nil {
-			return store.PublishResult{Status: tokenwatch.PostPublished, ProviderPostID: id}, nil
-		}
-		published = true
+		return store.PublishResult{Status: tokenwatch.PostPublished, ProviderPostID: id}, nil
 	}
+	fromPublish := err == publishErr
 	var pe *provider.Error
 	isProvider := errors.As(err, &pe)
 	switch {
 	case provider.IsRejected(err):
 		return store.PublishResult{Status: tokenwatch.PostFailed, Error: pe.Message}, nil
-	case isProvider && pe.Class != tokenwatch.ClassTransient:
+	case isProvider && pe.Class.ChangesPage():
 		// Reconnecting fixes it: flag the page (its alert goes out) and
 		// hold the post until then.
-		if published {
+		if fromPublish {
 			if err := p.keeper.Report(ctx, d.PageID, err); err != nil {
 				return held, err
 			}

@@ -88,7 +88,7 @@ func (k *Keeper) Access(ctx context.Context, pageID int64) (*tokenwatch.Page, to
 			return nil, tokenwatch.Credentials{}, &provider.Error{Provider: page.Provider, Class: tokenwatch.ClassTransient,
 				Code: "backoff", Message: "the token is being refreshed again after a failure; try later", RetryAfter: page.RetryAt.Sub(now)}
 		}
-		if err := k.refresh(ctx, pageID); err != nil {
+		if err := k.refresh(ctx, pageID, tokenwatch.Secret{}); err != nil {
 			return nil, tokenwatch.Credentials{}, err
 		}
 		if page, err = k.store.GetPage(ctx, pageID); err != nil {
@@ -123,7 +123,35 @@ func (k *Keeper) refreshDue(ctx context.Context, p *tokenwatch.Page, now time.Ti
 // network is not set up on this tokenwatch, has nothing to refresh: that
 // is no failure to retry.
 func (k *Keeper) Refresh(ctx context.Context, pageID int64) error {
-	return k.nothingToDo(k.refresh(ctx, pageID))
+	return k.nothingToDo(k.refresh(ctx, pageID, tokenwatch.Secret{}))
+}
+
+// Use calls use with the page's fresh token (see Access). When the network
+// refuses that token in a way a refresh may cure (provider.RefreshMayFix)
+// and tokenwatch can refresh the page, the token is refreshed once, out of
+// schedule, and use is called again with the new one; what the second call
+// answers stands. The error of a refresh that fails is recorded on the page
+// by the keeper itself.
+func (k *Keeper) Use(ctx context.Context, pageID int64, use func(*tokenwatch.Page, tokenwatch.Credentials) error) error {
+	page, creds, err := k.Access(ctx, pageID)
+	if err != nil {
+		return err
+	}
+	err = use(page, creds)
+	if err == nil || !provider.RefreshMayFix(err) || !page.AutoRefresh {
+		return err
+	}
+	k.opts.Logger.Info("token refused; refreshing before trying again", "page", pageID, "provider", page.Provider)
+	if err := k.refresh(ctx, pageID, creds.AccessToken); err != nil {
+		return err
+	}
+	if page, err = k.store.GetPage(ctx, pageID); err != nil {
+		return err
+	}
+	if creds, err = k.store.PageCredentials(ctx, pageID); err != nil {
+		return err
+	}
+	return use(page, creds)
 }
 
 // nothingToDo turns "no such page" and "network not set up" into success,
@@ -152,9 +180,15 @@ func (k *Keeper) load(ctx context.Context, pageID int64) (*tokenwatch.Page, prov
 // (singleflight) and across processes (the page's lock in the database).
 // Once started, a refresh runs to its end even if its caller gives up: a
 // network that rotates refresh tokens has spent the old one, and the new
-// one must be stored.
-func (k *Keeper) refresh(ctx context.Context, pageID int64) error {
-	ch := k.flights.DoChan("refresh:"+strconv.FormatInt(pageID, 10), func() (any, error) {
+// one must be stored. With a zero refused token the refresh happens only
+// when due; otherwise it is forced, unless the stored access token is no
+// longer the refused one (someone refreshed meanwhile).
+func (k *Keeper) refresh(ctx context.Context, pageID int64, refused tokenwatch.Secret) error {
+	key := "refresh:" + strconv.FormatInt(pageID, 10)
+	if !refused.IsZero() {
+		key = "renew:" + strconv.FormatInt(pageID, 10)
+	}
+	ch := k.flights.DoChan(key, func() (any, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), k.opts.LockTTL-5*time.Second)
 		defer cancel()
 		release, err := k.lock(ctx, pageID)
@@ -162,7 +196,7 @@ func (k *Keeper) refresh(ctx context.Context, pageID int64) error {
 			return nil, err
 		}
 		defer release()
-		return nil, k.refreshLocked(ctx, pageID)
+		return nil, k.refreshLocked(ctx, pageID, refused)
 	})
 	select {
 	case r := <-ch:
@@ -194,7 +228,7 @@ func (k *Keeper) lock(ctx context.Context, pageID int64) (release func(), err er
 	}
 }
 
-func (k *Keeper) refreshLocked(ctx context.Context, pageID int64) error {
+func (k *Keeper) refreshLocked(ctx context.Context, pageID int64, refused tokenwatch.Secret) error {
 	// Read again under the lock: another process may have refreshed.
 	page, prov, err := k.load(ctx, pageID)
 	if err != nil {
@@ -202,12 +236,16 @@ func (k *Keeper) refreshLocked(ctx context.Context, pageID int64) error {
 	}
 	info := prov.Info()
 	now := k.opts.Now()
-	if due, err := k.refreshDue(ctx, page, now); err != nil || !due {
-		return err
-	}
 	creds, err := k.store.PageCredentials(ctx, pageID)
 	if err != nil {
 		return err
+	}
+	if refused.IsZero() {
+		if due, err := k.refreshDue(ctx, page, now); err != nil || !due {
+			return err
+		}
+	} else if !page.AutoRefresh || !creds.AccessToken.Equal(refused) {
+		return nil
 	}
 	tok, err := prov.Refresh(ctx, page, creds)
 	if err != nil {
@@ -293,7 +331,9 @@ func (k *Keeper) recordFailure(ctx context.Context, page *tokenwatch.Page, err e
 	now := k.opts.Now()
 	class := provider.ClassOf(err)
 	le := &tokenwatch.PageError{Class: class, Message: failureMessage(err), At: now}
-	if class == tokenwatch.ClassTransient {
+	if !class.ChangesPage() {
+		// A transient failure or a service problem of tokenwatch's own app:
+		// the page is not at fault; try again later.
 		retry := now.Add(backoff(page, err, now))
 		return k.store.SetPageStatus(ctx, page.ID, store.PageStatus{Problem: page.Problem, State: page.State,
 			LastError: le, RetryAt: retry, NextDueAt: retry})
@@ -317,7 +357,7 @@ func (k *Keeper) recordFailure(ctx context.Context, page *tokenwatch.Page, err e
 // Retry-After.
 func backoff(page *tokenwatch.Page, err error, now time.Time) time.Duration {
 	wait := minBackoff
-	if le := page.LastError; le != nil && le.Class == tokenwatch.ClassTransient && page.RetryAt.After(le.At) {
+	if le := page.LastError; le != nil && !le.Class.ChangesPage() && page.RetryAt.After(le.At) {
 		wait = 2 * page.RetryAt.Sub(le.At)
 	}
 	var pe *provider.Error
@@ -363,19 +403,21 @@ func (k *Keeper) check(ctx context.Context, pageID int64) error {
 	if due, err := k.refreshDue(ctx, page, now); err != nil {
 		return err
 	} else if due {
-		if err := k.refresh(ctx, pageID); err != nil {
-			return err
-		}
-		if page, err = k.store.GetPage(ctx, pageID); err != nil {
+		if err := k.refresh(ctx, pageID, tokenwatch.Secret{}); err != nil {
 			return err
 		}
 	}
-	creds, err := k.store.PageCredentials(ctx, pageID)
+	var ins *provider.Inspection
+	var inspectErr error
+	err = k.Use(ctx, pageID, func(p *tokenwatch.Page, creds tokenwatch.Credentials) error {
+		page = p
+		ins, inspectErr = prov.Inspect(ctx, p, creds)
+		return inspectErr
+	})
 	if err != nil {
-		return err
-	}
-	ins, err := prov.Inspect(ctx, page, creds)
-	if err != nil {
+		if err != inspectErr {
+			return err // reading the page, or a refresh, which recorded its own failure
+		}
 		k.opts.Logger.Warn("check failed", "page", pageID, "provider", page.Provider, "class", provider.ClassOf(err), "err", err)
 		return errors.Join(err, k.recordFailure(ctx, page, err))
 	}

@@ -31,7 +31,8 @@ func OAuthError(body []byte) (code, description string) {
 // TriageOAuth classifies an RFC 6749 token-endpoint error: a grant the
 // network no longer honours (invalid_grant, a refresh token it does not
 // know) means reconnecting; a missing scope means re-consenting; the rest
-// (a misconfigured client, a server error) changes nothing about the page.
+// (a server error) changes nothing about the page, and a refused client
+// (invalid_client) is a service problem of tokenwatch's own app.
 // It returns nil when body is not an OAuth error.
 func TriageOAuth(status int, body []byte) *provider.Error {
 	code, desc := OAuthError(body)
@@ -48,7 +49,7 @@ func TriageOAuth(status int, body []byte) *provider.Error {
 		// tokenwatch's own app is refused (a wrong or rotated client
 		// secret): an operator must fix the configuration; the pages'
 		// grants are not in question and reconnecting would not help.
-		e.Class = tokenwatch.ClassTransient
+		e.Class = tokenwatch.ClassService
 		if desc == "" {
 			e.Message = "the network refused tokenwatch's app credentials (" + code + "); check the app's client id and secret"
 		}

@@ -26,6 +26,7 @@ const (
 	Permission = tokenwatch.ClassPermissionMissing
 	Blocked    = tokenwatch.ClassAccountBlocked
 	Transient  = tokenwatch.ClassTransient
+	Service    = tokenwatch.ClassService
 )
 
 // RunTriage checks a network's triage, through the client's Fail as every
