@@ -243,3 +243,21 @@ func (r Registry) Get(p tokenwatch.Provider) (Provider, error) {
 	}
 	return nil, tokenwatch.Errorf(tokenwatch.CodeNotFound, "%s is not configured", p.DisplayName())
 }
+
+// Diagnoser is implemented by providers that can check their app's
+// configuration at the network without any user's token, for
+// `tokenwatch doctor`: the app's credentials (a token request with a
+// made-up code must be refused as invalid_grant, not invalid_client), the
+// API version, what the network says of the redirect URI.
+type Diagnoser interface {
+	Diagnose(ctx context.Context, redirectURI string) []Finding
+}
+
+// Finding is one check of Diagnose.
+type Finding struct {
+	// Check names what was checked ("app credentials", "API version 202603").
+	Check string
+	OK    bool
+	// Detail says what was seen and, when not OK, what the operator must do.
+	Detail string
+}

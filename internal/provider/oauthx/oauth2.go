@@ -179,3 +179,34 @@ func extraInt(t *oauth2.Token, key string) int64 {
 	}
 	return 0
 }
+
+// ProbeCredentials checks the app's client id and secret without any
+// user's token: it redeems a made-up authorization code. A network that
+// knows the app refuses the code (invalid_grant, or another refusal of the
+// code itself); one that does not know it, or not with that secret,
+// answers invalid_client.
+func (o *OAuth2) ProbeCredentials(ctx context.Context, redirectURI string) provider.Finding {
+	f := provider.Finding{Check: "app credentials"}
+	_, err := o.Exchange(ctx, "tokenwatch-doctor-made-up-code", "tokenwatch-doctor-verifier-0123456789-0123456789", redirectURI)
+	return CredentialsFinding(f, err)
+}
+
+// CredentialsFinding judges the answer to a request that only a known app
+// gets past: a refusal of the code or token it carried means the app's
+// credentials were accepted; a service-class refusal means they were not.
+func CredentialsFinding(f provider.Finding, err error) provider.Finding {
+	var pe *provider.Error
+	switch {
+	case err == nil:
+		f.OK, f.Detail = true, "accepted"
+	case !errors.As(err, &pe) || pe.Code == "network":
+		f.Detail = "the network could not be reached: " + err.Error()
+	case pe.Class == tokenwatch.ClassService:
+		f.Detail = "refused (" + pe.Code + "): check the client id and secret of the app registered at the network"
+	case pe.Status >= 500 || pe.Status == 429:
+		f.Detail = "the network answered " + strconv.Itoa(pe.Status) + "; try again later"
+	default:
+		f.OK, f.Detail = true, "accepted (a made-up code was refused with "+pe.Code+", as it should be)"
+	}
+	return f
+}
