@@ -27,15 +27,36 @@ type background struct {
 	jobs    *jobs.Jobs
 	sweeper *alert.Sweeper
 	metrics *metrics.Metrics
+	sender  mail.Sender // nil without SMTP
 	closer  io.Closer
+}
+
+// newSender is how e-mail leaves: the demo's outbox, SMTP, or nothing
+// (then alerts wait in the database and are retried).
+func newSender(cfg *config.Config, st *store.Store, log *slog.Logger, outbox, work bool) (mail.Sender, io.Closer, error) {
+	switch {
+	case outbox:
+		return mail.Outbox{Store: st}, nil, nil
+	case !cfg.SMTPURL.IsZero():
+		smtp, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom, mail.SMTPOptions{})
+		if err != nil {
+			return nil, nil, err
+		}
+		return smtp, smtp, nil
+	case work:
+		log.Warn("TOKENWATCH_SMTP_URL is not set: e-mail alerts wait in the outbox and are retried")
+	}
+	return nil, nil, nil
 }
 
 // backgroundOptions says how the background work is set up.
 type backgroundOptions struct {
 	// Work makes this process deliver; false only queues (sweep --once).
 	Work bool
-	// Outbox keeps e-mails in the demo's outbox instead of sending them.
-	Outbox bool
+	// Sender sends e-mail (nil: none is configured; alerts wait), and
+	// Closer, if set, is closed when the work stops (see newSender).
+	Sender mail.Sender
+	Closer io.Closer
 	// Maintainer refreshes and checks the tokens the sweep hands over.
 	Maintainer alert.Maintainer
 }
@@ -50,20 +71,8 @@ func newBackground(ctx context.Context, cfg *config.Config, st *store.Store, log
 	if err != nil {
 		return nil, err
 	}
-	b := &background{cfg: cfg, st: st, log: log, metrics: metrics.New()}
-	var sender mail.Sender
-	switch {
-	case o.Outbox:
-		sender = mail.Outbox{Store: st}
-	case !cfg.SMTPURL.IsZero():
-		smtp, err := mail.NewSMTP(cfg.SMTPURL, cfg.MailFrom, mail.SMTPOptions{})
-		if err != nil {
-			return nil, err
-		}
-		sender, b.closer = smtp, smtp
-	case o.Work:
-		log.Warn("TOKENWATCH_SMTP_URL is not set: e-mail alerts wait in the outbox and are retried")
-	}
+	b := &background{cfg: cfg, st: st, log: log, metrics: metrics.New(), sender: o.Sender, closer: o.Closer}
+	sender := o.Sender
 	// A job still running twice its timeout after it started belongs to a
 	// process that died (a replica killed mid-delivery): another takes it
 	// over. A delivery still pending that long after it was handed over may

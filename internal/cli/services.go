@@ -15,6 +15,7 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/provider"
 	"github.com/tokenwatch/tokenwatch/internal/provider/all"
 	"github.com/tokenwatch/tokenwatch/internal/publish"
+	"github.com/tokenwatch/tokenwatch/internal/status"
 	"github.com/tokenwatch/tokenwatch/internal/store"
 	"github.com/tokenwatch/tokenwatch/internal/tokens"
 	"github.com/tokenwatch/tokenwatch/internal/web"
@@ -31,8 +32,9 @@ type services struct {
 	flow      *connect.Flow
 	publisher *publish.Publisher
 	// bg is the alert sweep and the River workers that deliver.
-	bg   *background
-	demo bool
+	bg     *background
+	status *status.Monitor
+	demo   bool
 }
 
 // providersFrom builds the networks whose apps are configured.
@@ -60,14 +62,21 @@ func newServices(ctx context.Context, cfg *config.Config, log *slog.Logger, st *
 		return nil, err
 	}
 	s := &services{cfg: cfg, log: log, store: st, policy: policy, providers: providers, demo: demo}
-	s.keeper = tokens.New(st, tokens.Options{Providers: providers, Policy: policy, Logger: log})
-	s.publisher = publish.New(st, s.keeper, publish.Options{Providers: providers, Policy: policy, Logger: log})
-	s.flow = connect.New(st, connect.Options{Providers: providers, Policy: policy, BaseURL: cfg.BaseURL, Logger: log,
-		OnReconnect: s.reconnected})
-	s.bg, err = newBackground(ctx, cfg, st, log, backgroundOptions{Work: true, Outbox: demo, Maintainer: s.keeper})
+	sender, closer, err := newSender(cfg, st, log, demo, true)
 	if err != nil {
 		return nil, err
 	}
+	s.status = status.New(st, status.Options{Logger: log, Operator: cfg.OperatorEmail, Mail: sender, MailFrom: cfg.MailFrom,
+		BaseURL: cfg.BaseURL, Versions: cfg.APIVersions, Configured: func(p tokenwatch.Provider) bool { _, ok := providers[p]; return ok }})
+	s.keeper = tokens.New(st, tokens.Options{Providers: providers, Policy: policy, Logger: log, Status: s.status})
+	s.publisher = publish.New(st, s.keeper, publish.Options{Providers: providers, Policy: policy, Logger: log, Status: s.status})
+	s.flow = connect.New(st, connect.Options{Providers: providers, Policy: policy, BaseURL: cfg.BaseURL, Logger: log,
+		OnReconnect: s.reconnected, Status: s.status})
+	s.bg, err = newBackground(ctx, cfg, st, log, backgroundOptions{Work: true, Sender: sender, Closer: closer, Maintainer: s.keeper})
+	if err != nil {
+		return nil, err
+	}
+	s.bg.metrics.WatchServiceProblems(s.status.Open)
 	return s, nil
 }
 
@@ -92,6 +101,7 @@ func (s *services) start(ctx context.Context) (stop func(), err error) {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	go s.publisher.Run(ctx, 30*time.Second)
+	go s.status.Run(ctx, 30*time.Second)
 	go s.janitor(ctx, time.Hour)
 	return func() { cancel(); stopBG() }, nil
 }
@@ -150,6 +160,7 @@ func (s *services) handler(env Env, demoLogins []web.DemoLogin, extra map[string
 		Flow:           s.flow,
 		TrustedProxies: s.cfg.TrustedProxies,
 		OnSignIn:       s.checkAtSignIn,
+		Status:         s.status,
 	})
 	if err != nil {
 		return nil, err

@@ -19,7 +19,11 @@ func runSweep(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer st.Close()
-	bg, err := newBackground(ctx, cfg, st, log, backgroundOptions{Work: !*once})
+	sender, closer, err := newSender(cfg, st, log, false, !*once)
+	if err != nil {
+		return err
+	}
+	bg, err := newBackground(ctx, cfg, st, log, backgroundOptions{Work: !*once, Sender: sender, Closer: closer})
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"os"
@@ -41,6 +42,9 @@ type Config struct {
 	// smtps://… (TLS), or empty for no e-mail.
 	SMTPURL  tokenwatch.Secret
 	MailFrom string
+	// OperatorEmail is told once about each service problem (a refusal of
+	// tokenwatch's own app at a network); empty: nobody is e-mailed.
+	OperatorEmail string
 
 	// AlertThresholds are the default alert thresholds, longest first.
 	AlertThresholds []time.Duration
@@ -133,6 +137,7 @@ func Load(env Env) (*Config, error) {
 			c.PreviousSecretKeys = append(c.PreviousSecretKeys, tokenwatch.NewSecret(k))
 		}
 	}
+	c.OperatorEmail = r.address("TOKENWATCH_OPERATOR_EMAIL")
 	c.SMTPURL = r.secret("TOKENWATCH_SMTP_URL")
 	if !c.SMTPURL.IsZero() {
 		r.smtp("TOKENWATCH_SMTP_URL", c.SMTPURL.Reveal())
@@ -217,6 +222,20 @@ func (r *reader) baseURL(name, def string) string {
 		return v
 	}
 	return strings.TrimSuffix(v, "/")
+}
+
+// address reads an optional e-mail address.
+func (r *reader) address(name string) string {
+	v := r.str(name, "")
+	if v == "" {
+		return ""
+	}
+	a, err := mail.ParseAddress(v)
+	if err != nil {
+		r.fail(name, "%q is not an e-mail address", v)
+		return v
+	}
+	return a.Address
 }
 
 func (r *reader) smtp(name, v string) {

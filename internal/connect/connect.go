@@ -22,7 +22,9 @@ import (
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
+	"github.com/tokenwatch/tokenwatch/internal/status"
 	"github.com/tokenwatch/tokenwatch/internal/store"
+	"github.com/tokenwatch/tokenwatch/internal/tokens"
 )
 
 // stateTTL is how long a person has at the network's consent screen.
@@ -41,6 +43,9 @@ type Options struct {
 	// OnReconnect, if set, is told of every successful reconnect (to emit
 	// page.reconnected and release the page's held posts).
 	OnReconnect func(ctx context.Context, page *tokenwatch.Page)
+	// Status hears of code exchanges and page listings: refusals of
+	// tokenwatch's own app open service problems. Optional.
+	Status tokens.ServiceMonitor
 }
 
 // Flow runs the connect and reconnect flows.
@@ -200,6 +205,7 @@ func (f *Flow) Callback(ctx context.Context, u *tokenwatch.User, sessionToken st
 		return nil, f.failure(p, st.PageID, nil, "%s sent no authorization code back.", p.DisplayName())
 	}
 	grant, err := prov.Exchange(ctx, code, st.Verifier.Reveal(), st.RedirectURI)
+	f.observe(ctx, p, status.ScopeToken, err)
 	if err != nil {
 		return nil, f.failure(p, st.PageID, err, "%s did not accept the sign-in: %s", p.DisplayName(), providerMessage(err))
 	}
@@ -221,9 +227,25 @@ func (f *Flow) Callback(ctx context.Context, u *tokenwatch.User, sessionToken st
 func providerMessage(err error) string {
 	var pe *provider.Error
 	if errors.As(err, &pe) {
+		if pe.Class == tokenwatch.ClassService {
+			return "tokenwatch's own app is refused there (" + pe.Message + "). This is not a problem of your page or your account: " +
+				"tokenwatch's operator has been told. Try again later."
+		}
 		return pe.Message
 	}
 	return "it could not be reached; try again in a moment"
+}
+
+// observe tells the service monitor how a call to network p went.
+func (f *Flow) observe(ctx context.Context, p tokenwatch.Provider, scope string, err error) {
+	if f.opts.Status == nil {
+		return
+	}
+	if err != nil {
+		f.opts.Status.Failed(ctx, p, scope, err)
+	} else {
+		f.opts.Status.Succeeded(ctx, p, scope)
+	}
 }
 
 func (f *Flow) reconnect(ctx context.Context, u *tokenwatch.User, prov provider.Provider, st *store.OAuthState, grant *provider.Grant) (*tokenwatch.Page, error) {
@@ -242,6 +264,7 @@ func (f *Flow) reconnect(ctx context.Context, u *tokenwatch.User, prov provider.
 			page.Name, net, page.ProviderUserName, net, grant.UserName, net, page.ProviderUserName, net)
 	}
 	cands, err := prov.Pages(ctx, grant)
+	f.observe(ctx, info.Name, status.ScopeAPI, err)
 	if err != nil {
 		return nil, f.failure(info.Name, page.ID, err, "tokenwatch could not list what the %s account %q manages: %s", net, grant.UserName, providerMessage(err))
 	}

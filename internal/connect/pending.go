@@ -8,6 +8,7 @@ import (
 
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
+	"github.com/tokenwatch/tokenwatch/internal/status"
 	"github.com/tokenwatch/tokenwatch/internal/store"
 )
 
@@ -43,6 +44,7 @@ func (c pendingCandidate) token() provider.Token {
 func (f *Flow) savePending(ctx context.Context, u *tokenwatch.User, sessionToken string, prov provider.Provider, st *store.OAuthState, grant *provider.Grant) (string, error) {
 	info := prov.Info()
 	cands, err := prov.Pages(ctx, grant)
+	f.observe(ctx, info.Name, status.ScopeAPI, err)
 	if err != nil {
 		return "", f.failure(info.Name, 0, err, "tokenwatch could not list what the %s account %q manages: %s",
 			info.Name.DisplayName(), grant.UserName, providerMessage(err))

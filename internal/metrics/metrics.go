@@ -13,6 +13,7 @@ import (
 
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/alert"
+	"github.com/tokenwatch/tokenwatch/internal/store"
 )
 
 // Metrics holds the collectors, registered on their own registry.
@@ -69,6 +70,36 @@ func (m *Metrics) Delivered(channel string, err error, permanent bool) {
 		result = "retry"
 	}
 	m.deliveries.WithLabelValues(channel, result).Inc()
+}
+
+// WatchServiceProblems reports, at every scrape, the open service problems
+// read from open: tokenwatch_service_problems{network, severity} is 1 for
+// each network and severity with an open problem, 0 for the others.
+func (m *Metrics) WatchServiceProblems(open func() []store.ServiceProblem) {
+	m.reg.MustRegister(serviceProblems{open})
+}
+
+type serviceProblems struct{ open func() []store.ServiceProblem }
+
+var serviceProblemsDesc = prometheus.NewDesc("tokenwatch_service_problems",
+	"Open service problems (refusals of tokenwatch's own app or configuration) by network and severity.", []string{"network", "severity"}, nil)
+
+func (c serviceProblems) Describe(ch chan<- *prometheus.Desc) { ch <- serviceProblemsDesc }
+
+func (c serviceProblems) Collect(ch chan<- prometheus.Metric) {
+	open := map[[2]string]bool{}
+	for _, sp := range c.open() {
+		open[[2]string{string(sp.Provider), sp.Severity}] = true
+	}
+	for _, p := range tokenwatch.Providers {
+		for _, sev := range []string{"error", "warning"} {
+			v := 0.0
+			if open[[2]string{string(p), sev}] {
+				v = 1
+			}
+			ch <- prometheus.MustNewConstMetric(serviceProblemsDesc, prometheus.GaugeValue, v, string(p), sev)
+		}
+	}
 }
 
 // SetPagesByState sets the pages-by-state gauge; states without pages

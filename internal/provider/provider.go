@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
@@ -190,6 +191,10 @@ type Error struct {
 	// refreshes and tries once more before deciding anything about the
 	// page; elsewhere the error stands as its Class says.
 	RefreshMayFix bool
+	// Action says, for a ClassService error, what the operator must do
+	// ("set TOKENWATCH_LINKEDIN_API_VERSION to a supported version"); empty
+	// when the network's message says enough.
+	Action string
 }
 
 func (e *Error) Error() string {
@@ -235,13 +240,28 @@ func ClassOf(err error) tokenwatch.ErrorClass {
 // Registry holds the configured providers by name.
 type Registry map[tokenwatch.Provider]Provider
 
-// Get returns the provider named p, or a not-found error for a network that
-// is unknown or not configured.
+// Get returns the provider named p; an unknown name is not found. A network whose app is not configured
+// on this tokenwatch is a service problem (ClassService, code
+// "not_configured"), wrapped in an unavailable error whose message is safe
+// to show: its pages can be neither refreshed nor checked, which the
+// operator must hear about rather than have them silently expire.
 func (r Registry) Get(p tokenwatch.Provider) (Provider, error) {
 	if pr, ok := r[p]; ok {
 		return pr, nil
 	}
-	return nil, tokenwatch.Errorf(tokenwatch.CodeNotFound, "%s is not configured", p.DisplayName())
+	if !p.Valid() {
+		return nil, tokenwatch.Errorf(tokenwatch.CodeNotFound, "there is no network named %q", p)
+	}
+	pe := &Error{Provider: p, Class: tokenwatch.ClassService, Code: "not_configured",
+		Message: p.DisplayName() + " is not configured on this tokenwatch",
+		Action:  "Set the " + p.DisplayName() + " app's client id and secret (" + EnvPrefix(p) + "_CLIENT_ID and " + EnvPrefix(p) + "_CLIENT_SECRET) and restart tokenwatch."}
+	return nil, tokenwatch.WrapError(tokenwatch.CodeUnavailable, pe, "%s is not configured on this tokenwatch", p.DisplayName())
+}
+
+// EnvPrefix is the prefix of a network's settings, e.g.
+// TOKENWATCH_GOOGLE_BUSINESS for Google Business Profile.
+func EnvPrefix(p tokenwatch.Provider) string {
+	return "TOKENWATCH_" + strings.ToUpper(string(p))
 }
 
 // Diagnoser is implemented by providers that can check their app's

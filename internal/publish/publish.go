@@ -17,6 +17,7 @@ import (
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
+	"github.com/tokenwatch/tokenwatch/internal/status"
 	"github.com/tokenwatch/tokenwatch/internal/store"
 	"github.com/tokenwatch/tokenwatch/internal/tokens"
 )
@@ -32,6 +33,9 @@ type Options struct {
 	Grace time.Duration
 	// Lease is how long a claimed delivery belongs to this publisher.
 	Lease time.Duration
+	// Status hears of every publish call: refusals of tokenwatch's own app
+	// open service problems, successes close them. Optional.
+	Status tokens.ServiceMonitor
 }
 
 // Publisher publishes due posts.
@@ -197,7 +201,12 @@ func (p *Publisher) attempt(ctx context.Context, d store.DuePost) (store.Publish
 	}
 	prov, err := p.opts.Providers.Get(page.Provider)
 	if err != nil {
-		return store.PublishResult{Status: tokenwatch.PostFailed, Error: tokenwatch.ErrorMessage(err)}, nil
+		// The network is not configured here: a service problem, not the
+		// page's; the post waits for the operator within its grace window.
+		if p.opts.Status != nil {
+			p.opts.Status.Failed(ctx, page.Provider, status.ScopeToken, err)
+		}
+		return p.later(d, err), nil
 	}
 	// Use refreshes the token first when it is about to expire, or once
 	// more when the network says a refresh may cure its refusal; a failed
@@ -206,6 +215,13 @@ func (p *Publisher) attempt(ctx context.Context, d store.DuePost) (store.Publish
 	var publishErr error
 	err = p.keeper.Use(ctx, page.ID, func(fresh *tokenwatch.Page, creds tokenwatch.Credentials) error {
 		id, publishErr = prov.Publish(ctx, fresh, creds, provider.Post{Text: d.Post.Text, Link: d.Post.Link, MediaURL: d.Post.MediaURL})
+		if p.opts.Status != nil {
+			if publishErr != nil {
+				p.opts.Status.Failed(ctx, page.Provider, status.ScopeAPI, publishErr)
+			} else {
+				p.opts.Status.Succeeded(ctx, page.Provider, status.ScopeAPI)
+			}
+		}
 		return publishErr
 	})
 	if err == nil {
@@ -228,7 +244,16 @@ func (p *Publisher) attempt(ctx context.Context, d store.DuePost) (store.Publish
 		return held, nil
 	}
 	// Transient (or a refresh that failed transiently, already recorded by
-	// the keeper): try again later; the grace window still applies.
+	// the keeper), or a service problem: try again later.
+	return p.later(d, err), nil
+}
+
+// later schedules another attempt after a failure that is not the page's
+// (transient, or a service problem), with a growing wait; past the grace
+// window the post fails.
+func (p *Publisher) later(d store.DuePost, err error) store.PublishResult {
+	var pe *provider.Error
+	isProvider := errors.As(err, &pe)
 	wait := min(time.Minute<<min(d.Attempts, 8), 2*time.Hour)
 	if isProvider && pe.RetryAfter > wait {
 		wait = pe.RetryAfter
@@ -238,9 +263,9 @@ func (p *Publisher) attempt(ctx context.Context, d store.DuePost) (store.Publish
 		msg = pe.Message
 	}
 	if p.opts.Now().Add(wait).After(d.Post.ScheduledAt.Add(p.opts.Grace)) {
-		return store.PublishResult{Status: tokenwatch.PostFailed, Error: "Not published within the grace window: " + msg}, nil
+		return store.PublishResult{Status: tokenwatch.PostFailed, Error: "Not published within the grace window: " + msg}
 	}
-	return store.PublishResult{Status: tokenwatch.PostScheduled, Error: msg, RetryAt: p.opts.Now().Add(wait)}, nil
+	return store.PublishResult{Status: tokenwatch.PostScheduled, Error: msg, RetryAt: p.opts.Now().Add(wait)}
 }
 
 // publishable evaluates the page's state now.

@@ -24,6 +24,7 @@ import (
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
+	"github.com/tokenwatch/tokenwatch/internal/status"
 	"github.com/tokenwatch/tokenwatch/internal/store"
 )
 
@@ -39,7 +40,21 @@ type Options struct {
 	LockTTL time.Duration
 	// Skew refreshes a token this long before it actually expires.
 	Skew time.Duration
+	// Status hears of every refresh and check: refusals of tokenwatch's
+	// own app open service problems, successes close them. Optional.
+	Status ServiceMonitor
 }
+
+// ServiceMonitor keeps service problems (status.Monitor).
+type ServiceMonitor interface {
+	Failed(ctx context.Context, p tokenwatch.Provider, scope string, err error)
+	Succeeded(ctx context.Context, p tokenwatch.Provider, scope string)
+}
+
+type noMonitor struct{}
+
+func (noMonitor) Failed(context.Context, tokenwatch.Provider, string, error) {}
+func (noMonitor) Succeeded(context.Context, tokenwatch.Provider, string)     {}
 
 // Keeper refreshes and checks tokens.
 type Keeper struct {
@@ -62,6 +77,9 @@ func New(st *store.Store, opts Options) *Keeper {
 	}
 	if opts.Skew == 0 {
 		opts.Skew = time.Minute
+	}
+	if opts.Status == nil {
+		opts.Status = noMonitor{}
 	}
 	return &Keeper{store: st, opts: opts, owner: "keeper-" + rand.Text()[:12]}
 }
@@ -164,6 +182,9 @@ func (k *Keeper) nothingToDo(err error) error {
 	return err
 }
 
+// load reads a page and its network. A network that is not configured is
+// a service problem, recorded on the page (which keeps its state) and
+// reported to the monitor.
 func (k *Keeper) load(ctx context.Context, pageID int64) (*tokenwatch.Page, provider.Provider, error) {
 	page, err := k.store.GetPage(ctx, pageID)
 	if err != nil {
@@ -171,7 +192,8 @@ func (k *Keeper) load(ctx context.Context, pageID int64) (*tokenwatch.Page, prov
 	}
 	prov, err := k.opts.Providers.Get(page.Provider)
 	if err != nil {
-		return nil, nil, err
+		k.opts.Status.Failed(ctx, page.Provider, status.ScopeToken, err)
+		return nil, nil, errors.Join(err, k.recordFailure(ctx, page, err))
 	}
 	return page, prov, nil
 }
@@ -250,8 +272,10 @@ func (k *Keeper) refreshLocked(ctx context.Context, pageID int64, refused tokenw
 	tok, err := prov.Refresh(ctx, page, creds)
 	if err != nil {
 		k.opts.Logger.Warn("refresh failed", "page", pageID, "provider", page.Provider, "class", provider.ClassOf(err), "err", err)
+		k.opts.Status.Failed(ctx, page.Provider, status.ScopeToken, err)
 		return errors.Join(err, k.recordFailure(ctx, page, err))
 	}
+	k.opts.Status.Succeeded(ctx, page.Provider, status.ScopeToken)
 	g := store.Grant{
 		Credentials:         tokenwatch.Credentials{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken},
 		AccessExpiresAt:     tok.AccessExpiresAt,
@@ -419,8 +443,10 @@ func (k *Keeper) check(ctx context.Context, pageID int64) error {
 			return err // reading the page, or a refresh, which recorded its own failure
 		}
 		k.opts.Logger.Warn("check failed", "page", pageID, "provider", page.Provider, "class", provider.ClassOf(err), "err", err)
+		k.opts.Status.Failed(ctx, page.Provider, status.ScopeAPI, err)
 		return errors.Join(err, k.recordFailure(ctx, page, err))
 	}
+	k.opts.Status.Succeeded(ctx, page.Provider, status.ScopeAPI)
 	now = k.opts.Now()
 	after := *page
 	after.AccessExpiresAt = keep(ins.AccessExpiresAt, page.AccessExpiresAt)

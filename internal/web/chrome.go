@@ -56,6 +56,9 @@ func (s *Server) addChrome(r *http.Request, p *page) {
 		items[i].Current = section(r.URL.Path) == items[i].Href
 	}
 	p.Menu = &menu{Items: items}
+	if sess.User.AccountOwner && s.opts.Status != nil {
+		p.Banner = s.opts.Status.Open()
+	}
 
 	if !sess.PopupClosed && len(issues) > 0 {
 		next := "/"

@@ -40,7 +40,10 @@ var (
 	demoDowntownIssues = []string{"gbp-downtown", "ig-downtown"}
 )
 
-func newDemo(t testing.TB) *demoEnv {
+func newDemo(t testing.TB) *demoEnv { t.Helper(); return newDemoWith(t, nil) }
+
+// newDemoWith is newDemo with the web server's options adjusted.
+func newDemoWith(t testing.TB, adjust func(*web.Options)) *demoEnv {
 	t.Helper()
 	clock := func() time.Time { return demoNow }
 	st := storetest.Open(t, filepath.Join(t.TempDir(), "demo.db"), store.Options{Now: clock})
@@ -55,7 +58,11 @@ func newDemo(t testing.TB) *demoEnv {
 	for _, u := range demo.Users {
 		logins = append(logins, web.DemoLogin{Email: u.Email, Password: demo.Password, Description: u.Description})
 	}
-	w, err := web.New(st, web.Options{Policy: lifecycle.Default(), PasswordCost: bcrypt.MinCost, Now: clock, Demo: true, DemoLogins: logins})
+	opts := web.Options{Policy: lifecycle.Default(), PasswordCost: bcrypt.MinCost, Now: clock, Demo: true, DemoLogins: logins}
+	if adjust != nil {
+		adjust(&opts)
+	}
+	w, err := web.New(st, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 )
@@ -29,4 +30,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Write([]byte("ready\n"))
+	// Service problems do not make the process unready (another replica
+	// would meet the same refusal), but they are said here.
+	if s.opts.Status != nil {
+		for _, sp := range s.opts.Status.Open() {
+			fmt.Fprintf(w, "service %s: %s since %s: %s\n", sp.Severity, sp.Provider, sp.OpenedAt.UTC().Format(time.RFC3339), sp.Message)
+		}
+	}
 }

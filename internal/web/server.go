@@ -6,6 +6,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/connect"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
 	"github.com/tokenwatch/tokenwatch/internal/password"
+	"github.com/tokenwatch/tokenwatch/internal/provider"
 	"github.com/tokenwatch/tokenwatch/internal/store"
 )
 
@@ -52,6 +54,17 @@ type Options struct {
 	Metrics http.Handler
 	// Outbox serves the demo's mail outbox at /outbox.
 	Outbox bool
+	// Status reports service problems: at /status, as a banner for
+	// account owners, and in /readyz. Optional.
+	Status ServiceStatus
+}
+
+// ServiceStatus is what the web UI shows of service problems
+// (status.Monitor).
+type ServiceStatus interface {
+	Open() []store.ServiceProblem
+	Recent(ctx context.Context) ([]*store.ServiceProblem, error)
+	Versions() []provider.VersionStatus
 }
 
 // DemoLogin is a demo user shown on the sign-in page.
@@ -118,6 +131,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /posts/new", s.signedIn(s.newPost))
 	mux.Handle("POST /posts", s.signedIn(s.createPost))
 	mux.Handle("GET /locations", s.signedIn(s.locations))
+	mux.Handle("GET /status", s.signedIn(s.status))
 
 	mux.Handle("GET /pages/{id}/reconnect", s.signedIn(s.reconnectPage))
 	mux.Handle("POST /pages/{id}/reconnect", s.signedIn(s.reconnect))

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/store"
 )
 
 //go:embed templates/*.html
@@ -109,6 +110,8 @@ type page struct {
 	// Menu and Popup are filled in by render for signed-in users.
 	Menu  *menu
 	Popup *popup
+	// Banner lists the service problems, for account owners.
+	Banner []store.ServiceProblem
 }
 
 // render writes a page with the given status. Rendering into a buffer

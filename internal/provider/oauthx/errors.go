@@ -50,8 +50,9 @@ func TriageOAuth(status int, body []byte) *provider.Error {
 		// secret): an operator must fix the configuration; the pages'
 		// grants are not in question and reconnecting would not help.
 		e.Class = tokenwatch.ClassService
+		e.Action = "Check the client id and secret of tokenwatch's app at the network (run tokenwatch doctor)."
 		if desc == "" {
-			e.Message = "the network refused tokenwatch's app credentials (" + code + "); check the app's client id and secret"
+			e.Message = "the network refused tokenwatch's app credentials (" + code + ")"
 		}
 	case "server_error", "temporarily_unavailable":
 		e.Class = tokenwatch.ClassTransient
