@@ -52,6 +52,7 @@ func commands() []command {
 		{"webhook", "manage webhook endpoints (webhook add, list, disable)", runWebhook},
 		{"import", "import accounts, locations, users and pages from a JSON file", runImport},
 		{"keys", "manage token encryption keys (keys generate, keys rotate)", runKeys},
+		{"doctor", "check each configured network's app settings without any user's token", runDoctor},
 		{"version", "print the version", runVersion},
 	}
 }
