@@ -4,10 +4,14 @@ import (
 	"context"
 	"strconv"
 
+	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
 	"github.com/tokenwatch/tokenwatch/internal/store"
 	"github.com/tokenwatch/tokenwatch/internal/webhook"
 )
+
+// Renewed announces a page renewed by a new grant (connection.Renewer).
+func (s *Sweeper) Renewed(ctx context.Context, page *tokenwatch.Page) error { return s.Reconnected(ctx, page.ID) }
 
 // Reconnected emits page.reconnected to the active webhook endpoints of the
 // page's account. The reconnect flow calls it once the new grant is saved

@@ -10,6 +10,7 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/api"
 	"github.com/tokenwatch/tokenwatch/internal/config"
 	"github.com/tokenwatch/tokenwatch/internal/connect"
+	"github.com/tokenwatch/tokenwatch/internal/connection"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
 	"github.com/tokenwatch/tokenwatch/internal/password"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
@@ -23,14 +24,15 @@ import (
 
 // services are tokenwatch's running parts, wired together.
 type services struct {
-	cfg       *config.Config
-	log       *slog.Logger
-	store     *store.Store
-	policy    lifecycle.Policy
-	providers provider.Registry
-	keeper    *tokens.Keeper
-	flow      *connect.Flow
-	publisher *publish.Publisher
+	cfg        *config.Config
+	log        *slog.Logger
+	store      *store.Store
+	policy     lifecycle.Policy
+	providers  provider.Registry
+	keeper     *tokens.Keeper
+	flow       *connect.Flow
+	connection *connection.Service
+	publisher  *publish.Publisher
 	// bg is the alert sweep and the River workers that deliver.
 	bg     *background
 	status *status.Monitor
@@ -70,25 +72,17 @@ func newServices(ctx context.Context, cfg *config.Config, log *slog.Logger, st *
 		BaseURL: cfg.BaseURL, Versions: cfg.APIVersions, Configured: func(p tokenwatch.Provider) bool { _, ok := providers[p]; return ok }})
 	s.keeper = tokens.New(st, tokens.Options{Providers: providers, Policy: policy, Logger: log, Status: s.status})
 	s.publisher = publish.New(st, s.keeper, publish.Options{Providers: providers, Policy: policy, Logger: log, Status: s.status})
-	s.flow = connect.New(st, connect.Options{Providers: providers, Policy: policy, BaseURL: cfg.BaseURL, Logger: log,
-		OnReconnect: s.reconnected, Status: s.status})
 	s.bg, err = newBackground(ctx, cfg, st, log, backgroundOptions{Work: true, Sender: sender, Closer: closer, Maintainer: s.keeper})
 	if err != nil {
 		return nil, err
 	}
+	// After a renewal: page.reconnected to the webhooks, then the held
+	// posts go out.
+	s.connection = connection.New(st, connection.Options{Providers: providers, Policy: policy, Logger: log,
+		Renewers: []connection.Renewer{s.bg.sweeper, s.publisher}})
+	s.flow = connect.New(st, connect.Options{Providers: providers, Connection: s.connection, BaseURL: cfg.BaseURL, Logger: log, Status: s.status})
 	s.bg.metrics.WatchServiceProblems(s.status.Open)
 	return s, nil
-}
-
-// reconnected tells the account's webhooks (page.reconnected) and
-// releases the page's held posts.
-func (s *services) reconnected(ctx context.Context, p *tokenwatch.Page) {
-	if err := s.bg.sweeper.Reconnected(ctx, p.ID); err != nil {
-		s.log.Error("page.reconnected webhook", "page", p.ID, "err", err)
-	}
-	if err := s.publisher.Release(ctx, p.ID); err != nil {
-		s.log.Error("releasing held posts", "page", p.ID, "err", err)
-	}
 }
 
 // start runs the background work until ctx ends or stop is called: the

@@ -1,12 +1,17 @@
 // Package connect runs the OAuth flows that attach a network's pages to
-// tokenwatch: connecting new pages to a location, and reconnecting a page
-// whose grant ended. It checks who may start them (owners and managers of
-// the location), keeps a single-use state bound to the browser session
-// with PKCE where the network supports it, takes the network's answer at a
-// callback of that network's own, and refuses what would silently break the
-// page: another network account than the one the page was connected with,
-// or a role on the page that is not enough. Failures come back as a
-// *Failure that says what happened and what to do.
+// tokenwatch: connecting new pages to a location, and reconnecting pages
+// whose grant ended. A flow is run by an actor — a participant signed in,
+// a person answering a single-use reconnect link (who needs no account), or
+// the platform's user sent by an API session — and bound to the browser that
+// started it (its session cookie or its flow cookie): a single-use state,
+// PKCE where the network supports it, a callback of the network's own. What
+// the actor may do is decided by package access when the flow begins and
+// again when the network answers. A consent renews the page it was started
+// for and every other page of the account that the same network account
+// connected and that needs a person; it refuses what would silently break a
+// page (another network account than the page's, unless the request allowed
+// any; a role that is not enough). Failures come back as a *Failure that
+// says what happened and what to do.
 package connect
 
 import (
@@ -15,12 +20,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"time"
 
 	"golang.org/x/oauth2"
 
 	"github.com/tokenwatch/tokenwatch"
-	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
+	"github.com/tokenwatch/tokenwatch/internal/access"
+	"github.com/tokenwatch/tokenwatch/internal/connection"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
 	"github.com/tokenwatch/tokenwatch/internal/status"
 	"github.com/tokenwatch/tokenwatch/internal/store"
@@ -33,16 +40,12 @@ const stateTTL = 10 * time.Minute
 // Options configures the flows.
 type Options struct {
 	Providers provider.Registry
-	// Policy is the default lifecycle policy; accounts may override its
-	// thresholds.
-	Policy lifecycle.Policy
+	// Connection creates and renews the pages.
+	Connection *connection.Service
 	// BaseURL is tokenwatch's public URL; callbacks are under it.
 	BaseURL string
 	Now     func() time.Time
 	Logger  *slog.Logger
-	// OnReconnect, if set, is told of every successful reconnect (to emit
-	// page.reconnected and release the page's held posts).
-	OnReconnect func(ctx context.Context, page *tokenwatch.Page)
 	// Status hears of code exchanges and page listings: refusals of
 	// tokenwatch's own app open service problems. Optional.
 	Status tokens.ServiceMonitor
@@ -65,15 +68,28 @@ func New(st *store.Store, opts Options) *Flow {
 	return &Flow{store: st, opts: opts}
 }
 
+// Actor names who runs a flow: a user, a reconnect request or an API
+// session, by id. The flow reads what it may do when it begins and again
+// when the network answers.
+type Actor struct {
+	Kind access.Kind
+	ID   int64
+}
+
+// User is the actor of a signed-in participant.
+func User(u *tokenwatch.User) Actor { return Actor{Kind: access.KindUser, ID: u.ID} }
+
 // Failure is a flow that did not succeed, explained: what happened, and
 // the network's advice on what to do.
 type Failure struct {
 	Provider        tokenwatch.Provider
 	Message         string
 	Troubleshooting []string
-	// PageID is the page a reconnect was for (zero for a new connection).
-	PageID int64
-	err    error
+	// PageID is the page a reconnect was for (zero for a new connection);
+	// ReturnTo is where the flow was to go back to.
+	PageID   int64
+	ReturnTo string
+	err      error
 }
 
 func (f *Failure) Error() string {
@@ -85,8 +101,11 @@ func (f *Failure) Error() string {
 
 func (f *Failure) Unwrap() error { return f.err }
 
-func (f *Flow) failure(p tokenwatch.Provider, pageID int64, err error, format string, args ...any) *Failure {
-	fl := &Failure{Provider: p, PageID: pageID, Message: fmt.Sprintf(format, args...), err: err}
+func (f *Flow) failure(p tokenwatch.Provider, st *store.OAuthState, err error, format string, args ...any) *Failure {
+	fl := &Failure{Provider: p, Message: fmt.Sprintf(format, args...), err: err}
+	if st != nil {
+		fl.PageID, fl.ReturnTo = st.PageID, st.ReturnTo
+	}
 	if prov, e := f.opts.Providers.Get(p); e == nil {
 		fl.Troubleshooting = prov.Info().Troubleshooting
 	}
@@ -97,7 +116,7 @@ func (f *Flow) failure(p tokenwatch.Provider, pageID int64, err error, format st
 func (f *Flow) Providers() []tokenwatch.Provider {
 	var out []tokenwatch.Provider
 	for _, p := range tokenwatch.Providers {
-		if _, err := f.opts.Providers.Get(p); err == nil {
+		if _, ok := f.opts.Providers[p]; ok {
 			out = append(out, p)
 		}
 	}
@@ -109,118 +128,285 @@ func (f *Flow) CallbackURL(p tokenwatch.Provider) string {
 	return f.opts.BaseURL + "/oauth/" + string(p) + "/callback"
 }
 
-// mayConnect checks that u may connect and reconnect pages at a location:
-// a location they do not take part in does not exist for them; members
-// may look but not connect.
-func (f *Flow) mayConnect(ctx context.Context, u *tokenwatch.User, locationID int64) error {
-	role, err := f.store.RoleAt(ctx, u.ID, locationID)
-	if err != nil {
-		return err
+// resolve reads what an actor may do: a user's account, ownership and
+// roles; the page a reconnect request is bound to (while it is open); the
+// pages or location of an API session.
+func (f *Flow) resolve(ctx context.Context, a Actor) (access.Actor, *store.ReconnectRequest, error) {
+	switch a.Kind {
+	case access.KindUser:
+		u, err := f.store.GetUser(ctx, a.ID)
+		if err != nil {
+			return access.Actor{}, nil, err
+		}
+		locs, err := f.store.UserLocations(ctx, u.ID)
+		if err != nil {
+			return access.Actor{}, nil, err
+		}
+		aa := access.Actor{Kind: access.KindUser, AccountID: u.AccountID, UserID: u.ID, Owner: u.AccountOwner, Roles: map[int64]tokenwatch.Role{}}
+		for _, l := range locs {
+			aa.Roles[l.ID] = l.Role
+		}
+		return aa, nil, nil
+	case access.KindRequest:
+		r, err := f.store.GetReconnectRequest(ctx, a.ID)
+		if err != nil {
+			return access.Actor{}, nil, err
+		}
+		if !r.Open(f.opts.Now()) {
+			return access.Actor{}, r, tokenwatch.Errorf(tokenwatch.CodeForbidden,
+				"This reconnect link has been used, revoked or has expired. Ask whoever sent it for a new one.")
+		}
+		return access.Actor{Kind: access.KindRequest, AccountID: r.AccountID, PageIDs: []int64{r.PageID}}, r, nil
 	}
-	if !role.CanReconnect() {
-		return tokenwatch.Errorf(tokenwatch.CodeForbidden, "Only owners and managers of a location can connect or reconnect its pages; you are a %s there.", role)
-	}
-	return nil
+	return access.Actor{}, nil, tokenwatch.Errorf(tokenwatch.CodeForbidden, "This kind of sign-in is not supported.")
 }
 
-// userPage returns a page the user takes part in, or not found.
-func (f *Flow) userPage(ctx context.Context, u *tokenwatch.User, pageID int64) (*tokenwatch.Page, error) {
-	p, err := f.store.GetPage(ctx, pageID)
-	if err != nil {
-		return nil, err
+// decide checks that actor may do act on the page or location: an id it
+// may not see does not exist; one it may see but not act on is refused.
+func decide(a access.Actor, act access.Action, t access.Target, what string) error {
+	switch access.Decide(a, act, t) {
+	case access.Allowed:
+		return nil
+	case access.Forbidden:
+		if act == access.Reconnect || act == access.Connect {
+			return tokenwatch.Errorf(tokenwatch.CodeForbidden, "Only owners and managers of a location can connect or reconnect its pages.")
+		}
+		return tokenwatch.Errorf(tokenwatch.CodeForbidden, "You may not do that.")
 	}
-	if _, err := f.store.RoleAt(ctx, u.ID, p.LocationID); err != nil {
-		return nil, tokenwatch.Errorf(tokenwatch.CodeNotFound, "page not found")
-	}
-	return p, nil
+	return tokenwatch.Errorf(tokenwatch.CodeNotFound, "%s not found", what)
 }
 
-// BeginReconnect starts reconnecting a page and returns the URL of the
-// network's consent screen to send the browser to.
-func (f *Flow) BeginReconnect(ctx context.Context, u *tokenwatch.User, sessionToken string, pageID int64) (string, error) {
-	p, err := f.userPage(ctx, u, pageID)
+// Reconnect is what a reconnect flow is started for.
+type Reconnect struct {
+	PageID int64
+	// ReturnTo is where the browser goes once done (checked by the
+	// caller: a path of tokenwatch, or an allowed return URL).
+	ReturnTo string
+}
+
+// BeginReconnect starts reconnecting a page for actor in the browser that
+// holds browserToken, and returns the URL of the network's consent screen
+// to send the browser to.
+func (f *Flow) BeginReconnect(ctx context.Context, a Actor, browserToken string, r Reconnect) (string, error) {
+	aa, req, err := f.resolve(ctx, a)
 	if err != nil {
 		return "", err
 	}
-	if err := f.mayConnect(ctx, u, p.LocationID); err != nil {
+	p, err := f.store.GetPage(ctx, r.PageID)
+	if err != nil {
+		return "", tokenwatch.Errorf(tokenwatch.CodeNotFound, "page not found")
+	}
+	if err := decide(aa, access.Reconnect, access.Target{AccountID: p.AccountID, LocationID: p.LocationID, PageID: p.ID}, "page"); err != nil {
 		return "", err
 	}
-	return f.begin(ctx, u, sessionToken, store.OAuthState{Provider: p.Provider, UserID: u.ID, PageID: p.ID})
+	st := store.OAuthState{Provider: p.Provider, AccountID: p.AccountID, ActorKind: string(a.Kind), ActorID: a.ID, PageID: p.ID, ReturnTo: r.ReturnTo}
+	if req != nil {
+		st.AnyAccount = req.AnyAccount
+	}
+	return f.begin(ctx, browserToken, st)
 }
 
 // BeginConnect starts connecting pages of network p to a location.
-func (f *Flow) BeginConnect(ctx context.Context, u *tokenwatch.User, sessionToken string, p tokenwatch.Provider, locationID int64) (string, error) {
-	if err := f.mayConnect(ctx, u, locationID); err != nil {
+func (f *Flow) BeginConnect(ctx context.Context, a Actor, browserToken string, p tokenwatch.Provider, locationID int64, returnTo string) (string, error) {
+	aa, _, err := f.resolve(ctx, a)
+	if err != nil {
 		return "", err
 	}
-	return f.begin(ctx, u, sessionToken, store.OAuthState{Provider: p, UserID: u.ID, LocationID: locationID})
+	loc, err := f.store.GetLocation(ctx, locationID)
+	if err != nil {
+		return "", tokenwatch.Errorf(tokenwatch.CodeNotFound, "location not found")
+	}
+	if err := decide(aa, access.Connect, access.Target{AccountID: loc.AccountID, LocationID: loc.ID}, "location"); err != nil {
+		return "", err
+	}
+	return f.begin(ctx, browserToken, store.OAuthState{Provider: p, AccountID: loc.AccountID, ActorKind: string(a.Kind), ActorID: a.ID,
+		LocationID: loc.ID, ReturnTo: returnTo})
 }
 
-func (f *Flow) begin(ctx context.Context, u *tokenwatch.User, sessionToken string, st store.OAuthState) (string, error) {
+func (f *Flow) begin(ctx context.Context, browserToken string, st store.OAuthState) (string, error) {
 	prov, err := f.opts.Providers.Get(st.Provider)
 	if err != nil {
-		return "", tokenwatch.Errorf(tokenwatch.CodeInvalid, "%s is not set up on this tokenwatch (its app's client id and secret are missing).", st.Provider.DisplayName())
+		return "", err
 	}
 	st.Verifier = tokenwatch.NewSecret(oauth2.GenerateVerifier())
 	st.RedirectURI = f.CallbackURL(st.Provider)
 	st.ExpiresAt = f.opts.Now().Add(stateTTL)
-	state, err := f.store.CreateOAuthState(ctx, sessionToken, st)
+	state, err := f.store.CreateOAuthState(ctx, browserToken, st)
 	if err != nil {
 		return "", err
 	}
 	return prov.AuthCodeURL(state.Reveal(), st.Verifier.Reveal(), st.RedirectURI), nil
 }
 
-// Result is what a successful callback did: a page reconnected, or a
+// Result is what a successful callback did: pages renewed (the one the
+// flow was for first, then the others the same consent renewed), the
+// pages of the same network account it could not renew and why, or a
 // grant waiting for the person to pick the pages to connect.
 type Result struct {
-	Reconnected *tokenwatch.Page
-	PendingID   string
+	Actor     Actor
+	Renewed   []*tokenwatch.Page
+	NotFixed  []NotFixed
+	PendingID string
+	// ReturnTo is where the flow was started from, to go back to.
+	ReturnTo string
 }
 
-// Callback takes the network's answer at /oauth/{p}/callback.
-func (f *Flow) Callback(ctx context.Context, u *tokenwatch.User, sessionToken string, p tokenwatch.Provider, q url.Values) (*Result, error) {
+// NotFixed is a page a consent could not renew, with the reason.
+type NotFixed struct {
+	Page   *tokenwatch.Page
+	Reason string
+}
+
+// Callback takes the network's answer at /oauth/{p}/callback in the browser
+// that holds browserToken.
+func (f *Flow) Callback(ctx context.Context, browserToken string, p tokenwatch.Provider, q url.Values) (*Result, error) {
 	prov, err := f.opts.Providers.Get(p)
 	if err != nil {
-		return nil, tokenwatch.Errorf(tokenwatch.CodeNotFound, "%s is not set up on this tokenwatch.", p.DisplayName())
+		return nil, err
 	}
-	st, err := f.store.ConsumeOAuthState(ctx, q.Get("state"), sessionToken, p)
+	st, err := f.store.ConsumeOAuthState(ctx, q.Get("state"), browserToken, p)
 	if err != nil {
 		if tokenwatch.ErrorCode(err) == tokenwatch.CodeForbidden {
-			return nil, f.failure(p, 0, err, "%s", tokenwatch.ErrorMessage(err))
+			return nil, f.failure(p, nil, err, "%s", tokenwatch.ErrorMessage(err))
 		}
 		return nil, err
 	}
-	if st.UserID != u.ID {
-		return nil, f.failure(p, st.PageID, nil, "%s", tokenwatch.ErrorMessage(store.ErrStateUnknown))
-	}
+	actor := Actor{Kind: access.Kind(st.ActorKind), ID: st.ActorID}
 	if e := q.Get("error"); e != "" {
-		if e == "access_denied" || e == "user_cancelled_login" || e == "user_cancelled_authorize" {
-			return nil, f.failure(p, st.PageID, nil, "You cancelled at %s; nothing was changed.", p.DisplayName())
+		if e == "access_denied" || slices.Contains(prov.Info().CancelErrors, e) {
+			return nil, f.failure(p, st, nil, "You cancelled at %s; nothing was changed.", p.DisplayName())
 		}
-		return nil, f.failure(p, st.PageID, errors.New(e), "%s refused the sign-in (%s).", p.DisplayName(), e)
+		return nil, f.failure(p, st, errors.New(e), "%s refused the sign-in (%s).", p.DisplayName(), e)
 	}
 	code := q.Get("code")
 	if code == "" {
-		return nil, f.failure(p, st.PageID, nil, "%s sent no authorization code back.", p.DisplayName())
+		return nil, f.failure(p, st, nil, "%s sent no authorization code back.", p.DisplayName())
+	}
+	aa, req, err := f.resolve(ctx, actor)
+	if err != nil {
+		return nil, f.failure(p, st, err, "%s", tokenwatch.ErrorMessage(err))
 	}
 	grant, err := prov.Exchange(ctx, code, st.Verifier.Reveal(), st.RedirectURI)
 	f.observe(ctx, p, status.ScopeToken, err)
 	if err != nil {
-		return nil, f.failure(p, st.PageID, err, "%s did not accept the sign-in: %s", p.DisplayName(), providerMessage(err))
+		return nil, f.failure(p, st, err, "%s did not accept the sign-in: %s", p.DisplayName(), providerMessage(err))
 	}
-	if st.PageID != 0 {
-		page, err := f.reconnect(ctx, u, prov, st, grant)
+	if st.PageID == 0 {
+		if err := decide(aa, access.Connect, access.Target{AccountID: st.AccountID, LocationID: st.LocationID}, "location"); err != nil {
+			return nil, err
+		}
+		id, err := f.savePending(ctx, browserToken, actor, prov, st, grant)
 		if err != nil {
 			return nil, err
 		}
-		return &Result{Reconnected: page}, nil
+		return &Result{Actor: actor, PendingID: id, ReturnTo: st.ReturnTo}, nil
 	}
-	id, err := f.savePending(ctx, u, sessionToken, prov, st, grant)
+	res, err := f.renew(ctx, aa, prov, st, grant)
+	if req != nil {
+		f.recordRequest(ctx, req, res, err)
+	}
 	if err != nil {
 		return nil, err
 	}
-	return &Result{PendingID: id}, nil
+	res.Actor = actor
+	return res, nil
+}
+
+// renew renews the page the flow was for, and every other page of the
+// account that the same network account connected and that needs a
+// person, with the pages the consent's grant may act on.
+func (f *Flow) renew(ctx context.Context, aa access.Actor, prov provider.Provider, st *store.OAuthState, grant *provider.Grant) (*Result, error) {
+	info := prov.Info()
+	page, err := f.store.GetPage(ctx, st.PageID)
+	if err != nil {
+		return nil, f.failure(info.Name, st, err, "The page to reconnect no longer exists.")
+	}
+	if err := decide(aa, access.Reconnect, access.Target{AccountID: page.AccountID, LocationID: page.LocationID, PageID: page.ID}, "page"); err != nil {
+		return nil, f.failure(info.Name, st, err, "%s", tokenwatch.ErrorMessage(err))
+	}
+	cands, err := prov.Pages(ctx, grant)
+	f.observe(ctx, info.Name, status.ScopeAPI, err)
+	if err != nil {
+		return nil, f.failure(info.Name, st, err, "tokenwatch could not list what the %s account %q manages: %s",
+			info.Name.DisplayName(), grant.UserName, providerMessage(err))
+	}
+	byID := map[string]provider.Candidate{}
+	for _, c := range cands {
+		byID[c.ID] = c
+	}
+	verdict := func(p *tokenwatch.Page, anyAccount bool) (access.Verdict, provider.Candidate) {
+		c, listed := byID[p.ProviderPageID]
+		return access.MayRenew(p, access.Account{UserID: grant.UserID, UserName: grant.UserName, Listed: listed,
+			Eligible: c.Eligible, Refusal: c.Refusal}, anyAccount, info.RequiredRole), c
+	}
+	by := aa.UserID // zero for someone without an account
+	v, c := verdict(page, st.AnyAccount)
+	if !v.OK {
+		return nil, f.failure(info.Name, st, nil, "%s", v.Reason)
+	}
+	renewed, err := f.opts.Connection.Renew(ctx, page, connection.Grant{Token: c.Token, UserID: grant.UserID, UserName: grant.UserName}, by)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Renewed: []*tokenwatch.Page{renewed}, ReturnTo: st.ReturnTo}
+	// One consent renews every page it can: the others of the same
+	// network account in this account that need a person.
+	same, err := f.store.ListPages(ctx, store.PageFilter{AccountID: page.AccountID, Provider: info.Name, ProviderUserID: grant.UserID})
+	if err != nil {
+		return nil, err
+	}
+	policies := f.opts.Connection.Policies()
+	now := f.opts.Now()
+	for _, other := range same {
+		if other.ID == page.ID {
+			continue
+		}
+		d, err := policies.Evaluate(ctx, other, now)
+		if err != nil {
+			return nil, err
+		}
+		if !d.State.IsIssue() {
+			continue
+		}
+		v, c := verdict(other, false)
+		if !v.OK {
+			res.NotFixed = append(res.NotFixed, NotFixed{Page: other, Reason: v.Reason})
+			continue
+		}
+		p, err := f.opts.Connection.Renew(ctx, other, connection.Grant{Token: c.Token, UserID: grant.UserID, UserName: grant.UserName}, by)
+		if err != nil {
+			res.NotFixed = append(res.NotFixed, NotFixed{Page: other, Reason: tokenwatch.ErrorMessage(err)})
+			continue
+		}
+		res.Renewed = append(res.Renewed, p)
+	}
+	return res, nil
+}
+
+// recordRequest records on a reconnect request what its consent came to;
+// a renewal spends the link.
+func (f *Flow) recordRequest(ctx context.Context, r *store.ReconnectRequest, res *Result, err error) {
+	outcome, used := "", err == nil
+	switch {
+	case err == nil:
+		outcome = fmt.Sprintf("Renewed %d %s", len(res.Renewed), plural(len(res.Renewed), "page", "pages"))
+	default:
+		var fl *Failure
+		outcome = "Not renewed: " + tokenwatch.ErrorMessage(err)
+		if errors.As(err, &fl) {
+			outcome = "Not renewed: " + fl.Message
+		}
+	}
+	if _, err := f.store.UseReconnectRequest(ctx, r.ID, outcome, used); err != nil {
+		f.opts.Logger.Error("recording a reconnect request's outcome", "request", r.ID, "err", err)
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // providerMessage is a network error in words for people.
@@ -246,88 +432,4 @@ func (f *Flow) observe(ctx context.Context, p tokenwatch.Provider, scope string,
 	} else {
 		f.opts.Status.Succeeded(ctx, p, scope)
 	}
-}
-
-func (f *Flow) reconnect(ctx context.Context, u *tokenwatch.User, prov provider.Provider, st *store.OAuthState, grant *provider.Grant) (*tokenwatch.Page, error) {
-	info := prov.Info()
-	net := info.Name.DisplayName()
-	page, err := f.userPage(ctx, u, st.PageID)
-	if err != nil {
-		return nil, err
-	}
-	if err := f.mayConnect(ctx, u, page.LocationID); err != nil {
-		return nil, err
-	}
-	if grant.UserID != page.ProviderUserID {
-		return nil, f.failure(info.Name, page.ID, nil,
-			"%q was connected with the %s account %q, but you signed in to %s as %q. Sign in to %s as %q (sign out of %s first if it signs you in automatically) and reconnect again.",
-			page.Name, net, page.ProviderUserName, net, grant.UserName, net, page.ProviderUserName, net)
-	}
-	cands, err := prov.Pages(ctx, grant)
-	f.observe(ctx, info.Name, status.ScopeAPI, err)
-	if err != nil {
-		return nil, f.failure(info.Name, page.ID, err, "tokenwatch could not list what the %s account %q manages: %s", net, grant.UserName, providerMessage(err))
-	}
-	var c *provider.Candidate
-	for i := range cands {
-		if cands[i].ID == page.ProviderPageID {
-			c = &cands[i]
-		}
-	}
-	switch {
-	case c == nil:
-		return nil, f.failure(info.Name, page.ID, nil, "The %s account %q no longer has a role on %q. Reconnecting needs %s.",
-			net, grant.UserName, page.Name, info.RequiredRole)
-	case !c.Eligible:
-		return nil, f.failure(info.Name, page.ID, nil, "%s", c.Refusal)
-	}
-	g := store.Grant{
-		Credentials:         tokenwatch.Credentials{AccessToken: c.Token.AccessToken, RefreshToken: c.Token.RefreshToken},
-		AccessExpiresAt:     c.Token.AccessExpiresAt,
-		RefreshExpiresAt:    c.Token.RefreshExpiresAt,
-		DataAccessExpiresAt: c.Token.DataAccessExpiresAt,
-		Scopes:              c.Token.Scopes,
-		AutoRefresh:         autoRefresh(info, c.Token),
-		RefreshBeforeExpiry: info.RefreshBeforeExpiry,
-		RefreshLead:         info.RefreshLead,
-		ProviderUserName:    grant.UserName,
-		ConnectedBy:         u.ID,
-		NewGeneration:       true,
-	}
-	after := *page
-	after.AccessExpiresAt, after.RefreshExpiresAt, after.DataAccessExpiresAt = g.AccessExpiresAt, g.RefreshExpiresAt, g.DataAccessExpiresAt
-	after.AutoRefresh, after.RefreshBeforeExpiry, after.RefreshLead, after.Problem = g.AutoRefresh, g.RefreshBeforeExpiry, g.RefreshLead, ""
-	if c.Token.RefreshToken.IsZero() && page.AutoRefresh {
-		// The network sent no new refresh token; the stored one stays.
-		after.AutoRefresh, g.AutoRefresh = true, true
-	}
-	d, err := f.evaluate(ctx, &after)
-	if err != nil {
-		return nil, err
-	}
-	g.State, g.NextDueAt = d.State, f.opts.Now()
-	saved, err := f.store.SaveGrant(ctx, page.ID, g)
-	if err != nil {
-		return nil, err
-	}
-	f.opts.Logger.Info("page reconnected", "page", page.ID, "provider", page.Provider, "user", u.ID, "generation", saved.Generation)
-	if f.opts.OnReconnect != nil {
-		f.opts.OnReconnect(ctx, saved)
-	}
-	return saved, nil
-}
-
-// autoRefresh says whether tokenwatch can prolong a token by itself: the
-// network allows it and tokenwatch holds what it needs (a refresh token,
-// or a token that prolongs itself).
-func autoRefresh(info provider.Info, t provider.Token) bool {
-	return info.AutoRefresh && (!t.RefreshToken.IsZero() || info.RefreshBeforeExpiry)
-}
-
-func (f *Flow) evaluate(ctx context.Context, p *tokenwatch.Page) (lifecycle.Decision, error) {
-	acct, err := f.store.GetAccount(ctx, p.AccountID)
-	if err != nil {
-		return lifecycle.Decision{}, err
-	}
-	return f.opts.Policy.WithThresholds(acct.AlertThresholds).Evaluate(lifecycle.FactsOf(p), nil, f.opts.Now()), nil
 }

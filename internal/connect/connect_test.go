@@ -5,33 +5,57 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/access"
 	"github.com/tokenwatch/tokenwatch/internal/connect"
+	"github.com/tokenwatch/tokenwatch/internal/connection"
 	"github.com/tokenwatch/tokenwatch/internal/demo/demotest"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
 	"github.com/tokenwatch/tokenwatch/internal/sandbox"
+	"github.com/tokenwatch/tokenwatch/internal/store"
 )
 
 type env struct {
 	*demotest.World
-	flow        *connect.Flow
-	mu          sync.Mutex
-	reconnected []int64
+	flow    *connect.Flow
+	renewed *renewals
+}
+
+// renewals records what the connection service told its renewers.
+type renewals struct {
+	mu  sync.Mutex
+	ids []int64
+}
+
+func (r *renewals) Renewed(_ context.Context, p *tokenwatch.Page) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ids = append(r.ids, p.ID)
+	return nil
+}
+
+func (r *renewals) list() []int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.ids)
 }
 
 func newEnv(t *testing.T) *env {
-	e := &env{World: demotest.New(t, demotest.Options{})}
-	e.flow = connect.New(e.Store, connect.Options{Providers: e.Providers, Policy: lifecycle.Default(), BaseURL: demotest.BaseURL, Now: e.Clock.Now,
-		OnReconnect: func(_ context.Context, p *tokenwatch.Page) {
-			e.mu.Lock()
-			e.reconnected = append(e.reconnected, p.ID)
-			e.mu.Unlock()
-		}})
+	e := &env{World: demotest.New(t, demotest.Options{}), renewed: &renewals{}}
+	conn := connection.New(e.Store, connection.Options{Providers: e.Providers, Policy: lifecycle.Default(), Now: e.Clock.Now,
+		Renewers: []connection.Renewer{e.renewed}})
+	e.flow = connect.New(e.Store, connect.Options{Providers: e.Providers, Connection: conn, BaseURL: demotest.BaseURL, Now: e.Clock.Now})
 	return e
+}
+
+func (e *env) begin(t *testing.T, email, page string) (string, error) {
+	t.Helper()
+	return e.flow.BeginReconnect(context.Background(), connect.User(e.Users[email]), e.Session(t, email), connect.Reconnect{PageID: e.Pages[page].ID})
 }
 
 // reconnect plays a reconnect: the user starts it, consents at the
@@ -39,13 +63,13 @@ func newEnv(t *testing.T) *env {
 func (e *env) reconnect(t *testing.T, email, page, account string) (*connect.Result, error) {
 	t.Helper()
 	ctx := context.Background()
-	u, session := e.Users[email], e.Session(t, email)
-	consent, err := e.flow.BeginReconnect(ctx, u, session, e.Pages[page].ID)
+	session := e.Session(t, email)
+	consent, err := e.flow.BeginReconnect(ctx, connect.User(e.Users[email]), session, connect.Reconnect{PageID: e.Pages[page].ID})
 	if err != nil {
 		return nil, err
 	}
 	q := demotest.Consent(t, consent, account)
-	return e.flow.Callback(ctx, u, session, e.Pages[page].Provider, q)
+	return e.flow.Callback(ctx, session, e.Pages[page].Provider, q)
 }
 
 func failure(t *testing.T, err error) *connect.Failure {
@@ -66,7 +90,7 @@ func TestReconnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	after := e.Page(t, "li-riverside")
-	if res.Reconnected == nil || res.Reconnected.ID != before.ID {
+	if len(res.Renewed) == 0 || res.Renewed[0].ID != before.ID {
 		t.Fatalf("result %+v", res)
 	}
 	if after.Generation != before.Generation+1 || after.State != tokenwatch.StateHealthy || !after.AccessExpiresAt.After(before.AccessExpiresAt) ||
@@ -74,17 +98,16 @@ func TestReconnect(t *testing.T) {
 		t.Errorf("after reconnecting: generation %d→%d, state %s, expiry %v→%v", before.Generation, after.Generation, after.State,
 			before.AccessExpiresAt, after.AccessExpiresAt)
 	}
-	if len(e.reconnected) != 1 || e.reconnected[0] != before.ID {
-		t.Errorf("OnReconnect was told %v", e.reconnected)
+	if got := e.renewed.list(); len(got) == 0 || got[0] != before.ID {
+		t.Errorf("the renewers were told %v", got)
 	}
 }
 
 func TestReconnectUsesPKCEWhereTheNetworkHasIt(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	ctx := context.Background()
 	for page, pkce := range map[string]bool{"x-downtown": true, "gbp-downtown": true, "fb-downtown": false} {
-		u, _ := url.Parse(must(e.flow.BeginReconnect(ctx, e.Users["owner@demo.test"], e.Session(t, "owner@demo.test"), e.Pages[page].ID)))
+		u, _ := url.Parse(must(e.begin(t, "owner@demo.test", page)))
 		q := u.Query()
 		if got := q.Get("code_challenge_method") == "S256" && q.Get("code_challenge") != ""; got != pkce {
 			t.Errorf("%s: PKCE S256 %v, want %v", page, got, pkce)
@@ -137,7 +160,7 @@ func TestReconnectWithTooSmallARoleIsRefused(t *testing.T) {
 	}
 	e.Sandbox.SetRole(tokenwatch.Facebook, "fb-downtown", fb.ProviderUserID, "")
 	_, err = e.reconnect(t, "manager@demo.test", "fb-downtown", fb.ProviderUserID)
-	if f := failure(t, err); !strings.Contains(f.Message, "no longer has a role") {
+	if f := failure(t, err); !strings.Contains(f.Message, "has no role on") || !strings.Contains(f.Message, "full control") {
 		t.Errorf("no role at all: %q", f.Message)
 	}
 }
@@ -145,12 +168,11 @@ func TestReconnectWithTooSmallARoleIsRefused(t *testing.T) {
 func TestWhoMayReconnect(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	ctx := context.Background()
-	_, err := e.flow.BeginReconnect(ctx, e.Users["member@demo.test"], e.Session(t, "member@demo.test"), e.Pages["li-riverside"].ID)
+	_, err := e.begin(t, "member@demo.test", "li-riverside")
 	if tokenwatch.ErrorCode(err) != tokenwatch.CodeForbidden {
 		t.Errorf("a member starting a reconnect: %v, want forbidden", err)
 	}
-	_, err = e.flow.BeginReconnect(ctx, e.Users["downtown@demo.test"], e.Session(t, "downtown@demo.test"), e.Pages["li-riverside"].ID)
+	_, err = e.begin(t, "downtown@demo.test", "li-riverside")
 	if !tokenwatch.IsNotFound(err) {
 		t.Errorf("someone of another location: %v, want not found", err)
 	}
@@ -162,10 +184,10 @@ func TestState(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	mgr, session := e.Users["manager@demo.test"], e.Session(t, "manager@demo.test")
+	mgr, session := connect.User(e.Users["manager@demo.test"]), e.Session(t, "manager@demo.test")
 	page := e.Pages["li-riverside"]
 	start := func() url.Values {
-		return demotest.Consent(t, must(e.flow.BeginReconnect(ctx, mgr, session, page.ID)), page.ProviderUserID)
+		return demotest.Consent(t, must(e.flow.BeginReconnect(ctx, mgr, session, connect.Reconnect{PageID: page.ID})), page.ProviderUserID)
 	}
 	refused := func(name string, err error, want string) {
 		t.Helper()
@@ -175,30 +197,30 @@ func TestState(t *testing.T) {
 	}
 
 	q := start()
-	if _, err := e.flow.Callback(ctx, mgr, session, tokenwatch.LinkedIn, q); err != nil {
+	if _, err := e.flow.Callback(ctx, session, tokenwatch.LinkedIn, q); err != nil {
 		t.Fatal(err)
 	}
-	_, err := e.flow.Callback(ctx, mgr, session, tokenwatch.LinkedIn, q)
+	_, err := e.flow.Callback(ctx, session, tokenwatch.LinkedIn, q)
 	refused("replayed", err, "used already")
 
 	forged := start()
 	forged.Set("state", "forged-"+forged.Get("state"))
-	_, err = e.flow.Callback(ctx, mgr, session, tokenwatch.LinkedIn, forged)
+	_, err = e.flow.Callback(ctx, session, tokenwatch.LinkedIn, forged)
 	refused("forged", err, "not started here")
 
-	_, err = e.flow.Callback(ctx, mgr, e.Session(t, "manager@demo.test"), tokenwatch.LinkedIn, start())
+	_, err = e.flow.Callback(ctx, e.Session(t, "manager@demo.test"), tokenwatch.LinkedIn, start())
 	refused("another browser session", err, "not started here")
 
-	_, err = e.flow.Callback(ctx, mgr, session, tokenwatch.Facebook, start())
+	_, err = e.flow.Callback(ctx, session, tokenwatch.Facebook, start())
 	refused("another network's callback", err, "not started here")
 
 	late := start()
 	e.Clock.Advance(10*time.Minute + time.Second)
-	_, err = e.flow.Callback(ctx, mgr, session, tokenwatch.LinkedIn, late)
+	_, err = e.flow.Callback(ctx, session, tokenwatch.LinkedIn, late)
 	refused("expired", err, "expired")
 
-	u := demotest.Consent(t, must(e.flow.BeginReconnect(ctx, mgr, session, page.ID)), "")
-	_, err = e.flow.Callback(ctx, mgr, session, tokenwatch.LinkedIn, u)
+	u := demotest.Consent(t, must(e.flow.BeginReconnect(ctx, mgr, session, connect.Reconnect{PageID: page.ID})), "")
+	_, err = e.flow.Callback(ctx, session, tokenwatch.LinkedIn, u)
 	refused("cancelled", err, "You cancelled")
 }
 
@@ -206,18 +228,18 @@ func TestConnectNewPages(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	owner, session := e.Users["owner@demo.test"], e.Session(t, "owner@demo.test")
+	owner, session := connect.User(e.Users["owner@demo.test"]), e.Session(t, "owner@demo.test")
 	e.Sandbox.AddPage(tokenwatch.Facebook, sandbox.Page{ID: "fb-new", Name: "Demo Bakery Catering"})
 	e.Sandbox.AddPage(tokenwatch.Facebook, sandbox.Page{ID: "fb-partial", Name: "Demo Bakery Fans"})
 	e.Sandbox.SetRole(tokenwatch.Facebook, "fb-new", "demo-owner", "MANAGE")
 	e.Sandbox.SetRole(tokenwatch.Facebook, "fb-partial", "demo-owner", "CREATE_CONTENT")
 	downtown := e.Pages["fb-downtown"].LocationID
 
-	consent, err := e.flow.BeginConnect(ctx, owner, session, tokenwatch.Facebook, downtown)
+	consent, err := e.flow.BeginConnect(ctx, owner, session, tokenwatch.Facebook, downtown, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := e.flow.Callback(ctx, owner, session, tokenwatch.Facebook, demotest.Consent(t, consent, "demo-owner"))
+	res, err := e.flow.Callback(ctx, session, tokenwatch.Facebook, demotest.Consent(t, consent, "demo-owner"))
 	if err != nil || res.PendingID == "" {
 		t.Fatalf("callback: %+v, %v", res, err)
 	}
@@ -235,7 +257,7 @@ func TestConnectNewPages(t *testing.T) {
 	if _, err := e.flow.Finish(ctx, owner, session, res.PendingID, []string{"fb-partial"}); tokenwatch.ErrorCode(err) != tokenwatch.CodeForbidden {
 		t.Errorf("connecting a page without full control: %v", err)
 	}
-	if _, err := e.flow.Choices(ctx, e.Users["manager@demo.test"], e.Session(t, "manager@demo.test"), res.PendingID); !tokenwatch.IsNotFound(err) {
+	if _, err := e.flow.Choices(ctx, connect.User(e.Users["manager@demo.test"]), e.Session(t, "manager@demo.test"), res.PendingID); !tokenwatch.IsNotFound(err) {
 		t.Errorf("another user reading the pending grant: %v", err)
 	}
 	pages, err := e.flow.Finish(ctx, owner, session, res.PendingID, []string{"fb-new"})
@@ -254,7 +276,123 @@ func TestConnectNewPages(t *testing.T) {
 	if err != nil || c.AccessToken.IsZero() {
 		t.Errorf("credentials: %v", err)
 	}
-	if _, err := e.flow.BeginConnect(ctx, e.Users["member@demo.test"], e.Session(t, "member@demo.test"), tokenwatch.Facebook, downtown); tokenwatch.ErrorCode(err) != tokenwatch.CodeForbidden {
+	if _, err := e.flow.BeginConnect(ctx, connect.User(e.Users["member@demo.test"]), e.Session(t, "member@demo.test"), tokenwatch.Facebook, downtown, ""); tokenwatch.ErrorCode(err) != tokenwatch.CodeForbidden {
 		t.Errorf("a member connecting: %v", err)
+	}
+}
+
+// A person without an account answers a reconnect link: the same flow as a
+// participant's, run by the request, bound to their browser's flow cookie.
+// The link renews its one page once; it is spent afterwards; it knows no
+// other page.
+func TestReconnectThroughALink(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	li := e.Page(t, "li-riverside")
+	req := &store.ReconnectRequest{AccountID: li.AccountID, PageID: li.ID, RequestedBy: e.Users["member@demo.test"].ID,
+		Recipient: "franchisee@example.com", ExpiresAt: e.Clock.Now().Add(7 * 24 * time.Hour)}
+	if _, err := e.Store.CreateReconnectRequest(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	actor := connect.Actor{Kind: access.KindRequest, ID: req.ID}
+	const browser = "flow-cookie-of-the-franchisee-0123456789"
+	if _, err := e.flow.BeginReconnect(ctx, actor, browser, connect.Reconnect{PageID: e.Pages["li-airport"].ID}); !tokenwatch.IsNotFound(err) {
+		t.Errorf("the link reconnecting another page: %v, want not found", err)
+	}
+	consent, err := e.flow.BeginReconnect(ctx, actor, browser, connect.Reconnect{PageID: li.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := demotest.Consent(t, consent, li.ProviderUserID)
+	if _, err := e.flow.Callback(ctx, "another-browser-0123456789", tokenwatch.LinkedIn, q); err == nil {
+		t.Fatal("the answer was taken in another browser")
+	}
+	consent, _ = e.flow.BeginReconnect(ctx, actor, browser, connect.Reconnect{PageID: li.ID})
+	res, err := e.flow.Callback(ctx, browser, tokenwatch.LinkedIn, demotest.Consent(t, consent, li.ProviderUserID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := e.Page(t, "li-riverside")
+	if len(res.Renewed) != 1 || after.Generation != li.Generation+1 || after.State != tokenwatch.StateHealthy || after.ConnectedBy != li.ConnectedBy {
+		t.Errorf("renewed %+v; page generation %d→%d, state %s, page admin %d→%d", res.Renewed, li.Generation, after.Generation, after.State,
+			li.ConnectedBy, after.ConnectedBy)
+	}
+	got, _ := e.Store.GetReconnectRequest(ctx, req.ID)
+	if got.UsedAt.IsZero() || got.Outcome != "Renewed 1 page" {
+		t.Errorf("request after use: %+v", got)
+	}
+	if _, err := e.flow.BeginReconnect(ctx, actor, browser, connect.Reconnect{PageID: li.ID}); tokenwatch.ErrorCode(err) != tokenwatch.CodeForbidden ||
+		!strings.Contains(tokenwatch.ErrorMessage(err), "has been used") {
+		t.Errorf("the link opened again: %v", err)
+	}
+}
+
+// A link whose requester allowed any network account: another account is
+// accepted only with the role the page needs, and one without it is told
+// which role.
+func TestReconnectLinkNeedsTheRole(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	li := e.Page(t, "li-airport")
+	req := &store.ReconnectRequest{AccountID: li.AccountID, PageID: li.ID, Recipient: "it@example.com", AnyAccount: true,
+		ExpiresAt: e.Clock.Now().Add(7 * 24 * time.Hour)}
+	if _, err := e.Store.CreateReconnectRequest(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	actor := connect.Actor{Kind: access.KindRequest, ID: req.ID}
+	consent, err := e.flow.BeginReconnect(ctx, actor, "browser-0123456789", connect.Reconnect{PageID: li.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.flow.Callback(ctx, "browser-0123456789", tokenwatch.LinkedIn, demotest.Consent(t, consent, "demo-member"))
+	if f := failure(t, err); !strings.Contains(f.Message, "has no role") || !strings.Contains(f.Message, "Super Admin") {
+		t.Errorf("a consent without the role: %q", f.Message)
+	}
+	if got, _ := e.Store.GetReconnectRequest(ctx, req.ID); !got.UsedAt.IsZero() || !strings.Contains(got.Outcome, "Super Admin") {
+		t.Errorf("a refused consent spent the link or left no outcome: %+v", got)
+	}
+	e.Sandbox.SetRole(tokenwatch.LinkedIn, "li-airport", "demo-member", "ADMINISTRATOR")
+	consent, _ = e.flow.BeginReconnect(ctx, actor, "browser-0123456789", connect.Reconnect{PageID: li.ID})
+	res, err := e.flow.Callback(ctx, "browser-0123456789", tokenwatch.LinkedIn, demotest.Consent(t, consent, "demo-member"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after := e.Page(t, "li-airport"); len(res.Renewed) != 1 || after.ProviderUserID != "demo-member" || after.State != tokenwatch.StateHealthy {
+		t.Errorf("after a consent by another Super Admin: %+v", after)
+	}
+}
+
+// One consent renews every page it can: reconnecting the expired Riverside
+// Facebook page as the manager's Facebook account also renews the expiring
+// Airport page that account connected, and leaves the healthy Downtown one
+// alone.
+func TestOneConsentRenewsTheAccountsOtherPages(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	before := map[string]*tokenwatch.Page{}
+	for _, id := range []string{"fb-riverside", "fb-airport", "fb-downtown"} {
+		before[id] = e.Page(t, id)
+	}
+	res, err := e.reconnect(t, "manager@demo.test", "fb-riverside", before["fb-riverside"].ProviderUserID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var renewed []string
+	for _, p := range res.Renewed {
+		renewed = append(renewed, p.ProviderPageID)
+	}
+	if !slices.Equal(renewed, []string{"fb-riverside", "fb-airport"}) || len(res.NotFixed) != 0 {
+		t.Errorf("renewed %v, not fixed %+v; want fb-riverside then fb-airport", renewed, res.NotFixed)
+	}
+	for id, want := range map[string]int64{"fb-riverside": 1, "fb-airport": 1, "fb-downtown": 0} {
+		after := e.Page(t, id)
+		if after.Generation != before[id].Generation+want || (want == 1 && after.State != tokenwatch.StateHealthy) {
+			t.Errorf("%s: generation %d→%d, state %s", id, before[id].Generation, after.Generation, after.State)
+		}
+	}
+	if got := e.renewed.list(); len(got) != 2 {
+		t.Errorf("renewers told of %v, want both pages", got)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/access"
+	"github.com/tokenwatch/tokenwatch/internal/connection"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
 	"github.com/tokenwatch/tokenwatch/internal/status"
 	"github.com/tokenwatch/tokenwatch/internal/store"
@@ -41,12 +43,12 @@ func (c pendingCandidate) token() provider.Token {
 		AccessExpiresAt: c.AccessExpiresAt, RefreshExpiresAt: c.RefreshExpiresAt, DataAccessExpiresAt: c.DataAccessExpiresAt, Scopes: c.Scopes}
 }
 
-func (f *Flow) savePending(ctx context.Context, u *tokenwatch.User, sessionToken string, prov provider.Provider, st *store.OAuthState, grant *provider.Grant) (string, error) {
+func (f *Flow) savePending(ctx context.Context, browserToken string, a Actor, prov provider.Provider, st *store.OAuthState, grant *provider.Grant) (string, error) {
 	info := prov.Info()
 	cands, err := prov.Pages(ctx, grant)
 	f.observe(ctx, info.Name, status.ScopeAPI, err)
 	if err != nil {
-		return "", f.failure(info.Name, 0, err, "tokenwatch could not list what the %s account %q manages: %s",
+		return "", f.failure(info.Name, st, err, "tokenwatch could not list what the %s account %q manages: %s",
 			info.Name.DisplayName(), grant.UserName, providerMessage(err))
 	}
 	p := pending{Provider: info.Name, LocationID: st.LocationID, UserID: grant.UserID, UserName: grant.UserName}
@@ -60,22 +62,32 @@ func (f *Flow) savePending(ctx context.Context, u *tokenwatch.User, sessionToken
 	if err != nil {
 		return "", err
 	}
-	return f.store.SavePending(ctx, sessionToken, u.ID, b, f.opts.Now().Add(stateTTL))
+	return f.store.SavePending(ctx, f.pendingOwner(browserToken, st.AccountID, a), b, f.opts.Now().Add(stateTTL))
 }
 
-func (f *Flow) loadPending(ctx context.Context, u *tokenwatch.User, sessionToken, id string) (*pending, error) {
-	b, err := f.store.Pending(ctx, id, sessionToken, u.ID)
+func (f *Flow) pendingOwner(browserToken string, accountID int64, a Actor) store.PendingOwner {
+	return store.PendingOwner{BrowserToken: browserToken, AccountID: accountID, ActorKind: string(a.Kind), ActorID: a.ID}
+}
+
+// loadPending reads a pending grant of the actor in this browser, and what
+// the actor may do now.
+func (f *Flow) loadPending(ctx context.Context, a Actor, browserToken, id string) (*pending, access.Actor, error) {
+	aa, _, err := f.resolve(ctx, a)
+	if err != nil {
+		return nil, aa, err
+	}
+	b, err := f.store.Pending(ctx, id, f.pendingOwner(browserToken, aa.AccountID, a))
 	if err != nil {
 		if tokenwatch.IsNotFound(err) {
-			return nil, tokenwatch.Errorf(tokenwatch.CodeNotFound, "This choice of pages has expired (10 minutes). Start connecting again.")
+			return nil, aa, tokenwatch.Errorf(tokenwatch.CodeNotFound, "This choice of pages has expired (10 minutes). Start connecting again.")
 		}
-		return nil, err
+		return nil, aa, err
 	}
 	var p pending
 	if err := json.Unmarshal(b, &p); err != nil {
-		return nil, err
+		return nil, aa, err
 	}
-	return &p, nil
+	return &p, aa, nil
 }
 
 // Choice is a page the person may pick after consenting.
@@ -98,12 +110,12 @@ type Choices struct {
 }
 
 // Choices returns the pages a pending grant may connect.
-func (f *Flow) Choices(ctx context.Context, u *tokenwatch.User, sessionToken, pendingID string) (*Choices, error) {
-	p, err := f.loadPending(ctx, u, sessionToken, pendingID)
+func (f *Flow) Choices(ctx context.Context, a Actor, browserToken, pendingID string) (*Choices, error) {
+	p, aa, err := f.loadPending(ctx, a, browserToken, pendingID)
 	if err != nil {
 		return nil, err
 	}
-	existing, err := f.store.ListPages(ctx, store.PageFilter{AccountID: u.AccountID, Provider: p.Provider})
+	existing, err := f.store.ListPages(ctx, store.PageFilter{AccountID: aa.AccountID, Provider: p.Provider})
 	if err != nil {
 		return nil, err
 	}
@@ -117,12 +129,12 @@ func (f *Flow) Choices(ctx context.Context, u *tokenwatch.User, sessionToken, pe
 
 // Finish connects the chosen pages of a pending grant to its location and
 // returns them.
-func (f *Flow) Finish(ctx context.Context, u *tokenwatch.User, sessionToken, pendingID string, chosen []string) ([]*tokenwatch.Page, error) {
-	p, err := f.loadPending(ctx, u, sessionToken, pendingID)
+func (f *Flow) Finish(ctx context.Context, a Actor, browserToken, pendingID string, chosen []string) ([]*tokenwatch.Page, error) {
+	p, aa, err := f.loadPending(ctx, a, browserToken, pendingID)
 	if err != nil {
 		return nil, err
 	}
-	if err := f.mayConnect(ctx, u, p.LocationID); err != nil {
+	if err := decide(aa, access.Connect, access.Target{AccountID: aa.AccountID, LocationID: p.LocationID}, "location"); err != nil {
 		return nil, err
 	}
 	if len(chosen) == 0 {
@@ -143,22 +155,12 @@ func (f *Flow) Finish(ctx context.Context, u *tokenwatch.User, sessionToken, pen
 		if !c.Eligible {
 			return pages, tokenwatch.Errorf(tokenwatch.CodeForbidden, "%s", c.Refusal)
 		}
-		tok := c.token()
-		page := &tokenwatch.Page{LocationID: p.LocationID, Provider: p.Provider, ProviderPageID: c.ID, Name: c.Name,
-			ConnectedBy: u.ID, ProviderUserID: p.UserID, ProviderUserName: p.UserName, Scopes: c.Scopes,
-			AccessExpiresAt: c.AccessExpiresAt, RefreshExpiresAt: c.RefreshExpiresAt, DataAccessExpiresAt: c.DataAccessExpiresAt,
-			AutoRefresh: autoRefresh(info, tok), RefreshBeforeExpiry: info.RefreshBeforeExpiry, RefreshLead: info.RefreshLead,
-			LastCheckedAt: f.opts.Now(), NextDueAt: f.opts.Now()}
-		page.AccountID = u.AccountID
-		d, err := f.evaluate(ctx, page)
-		if err != nil {
+		page, creds := connection.NewPage(info, connection.Grant{Token: c.token(), UserID: p.UserID, UserName: p.UserName},
+			aa.AccountID, p.LocationID, c.ID, c.Name, aa.UserID)
+		if err := f.opts.Connection.Create(ctx, page, creds); err != nil {
 			return pages, err
 		}
-		page.State = d.State
-		if err := f.store.CreatePage(ctx, page, tokenwatch.Credentials{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken}); err != nil {
-			return pages, err
-		}
-		f.opts.Logger.Info("page connected", "page", page.ID, "provider", page.Provider, "user", u.ID)
+		f.opts.Logger.Info("page connected", "page", page.ID, "provider", page.Provider, "actor", a.Kind, "actor_id", a.ID)
 		pages = append(pages, page)
 	}
 	if err := f.store.DeletePending(ctx, pendingID); err != nil {

@@ -72,6 +72,10 @@ type Info struct {
 	// Troubleshooting explains, in plain words, what to do when a reconnect
 	// fails (shown on the error page), one paragraph per item.
 	Troubleshooting []string
+	// CancelErrors are the network's own error codes, beside RFC 6749's
+	// access_denied, that its consent screen sends back when the person
+	// cancels.
+	CancelErrors []string
 }
 
 // Config configures one provider: the app's credentials at the network and

@@ -102,6 +102,10 @@ func (p *Publisher) safeRound(ctx context.Context) {
 	}
 }
 
+// Renewed releases the held posts of a page renewed by a new grant
+// (connection.Renewer).
+func (p *Publisher) Renewed(ctx context.Context, page *tokenwatch.Page) error { return p.Release(ctx, page.ID) }
+
 // Release puts a reconnected page's held posts back in line and wakes the
 // publisher.
 func (p *Publisher) Release(ctx context.Context, pageID int64) error {

@@ -12,11 +12,19 @@ import (
 // OAuthState is what the OAuth flow remembers between sending a browser to
 // a network's consent screen and its return to the callback.
 type OAuthState struct {
-	Provider tokenwatch.Provider
-	UserID   int64
+	Provider  tokenwatch.Provider
+	AccountID int64
+	// ActorKind and ActorID say who runs the flow: a user ("user"), a
+	// reconnect request ("request"), an API session ("session").
+	ActorKind string
+	ActorID   int64
 	// PageID is set for a reconnect, LocationID for a new connection.
-	PageID      int64
-	LocationID  int64
+	PageID     int64
+	LocationID int64
+	// AnyAccount lets another network account with the role renew the
+	// page; ReturnTo is where the browser goes back once done.
+	AnyAccount  bool
+	ReturnTo    string
 	Verifier    tokenwatch.Secret
 	RedirectURI string
 	ExpiresAt   time.Time
@@ -42,16 +50,17 @@ func nullID(id int64) any {
 	return id
 }
 
-// CreateOAuthState stores the state of a flow started by the browser with
-// this session, and returns the state value to send to the network.
-func (s *Store) CreateOAuthState(ctx context.Context, sessionToken string, st OAuthState) (tokenwatch.Secret, error) {
+// CreateOAuthState stores the state of a flow started by the browser that
+// holds browserToken (its session cookie, or its flow cookie), and returns
+// the state value to send to the network.
+func (s *Store) CreateOAuthState(ctx context.Context, browserToken string, st OAuthState) (tokenwatch.Secret, error) {
 	value := randomToken()
 	keyID, verifier := s.keys.Seal([]byte(st.Verifier.Reveal()), verifierContext)
-	_, err := s.exec(ctx, s.db, `INSERT INTO oauth_states (state_hash, session_hash, user_id, provider, page_id, location_id,
-			key_id, verifier, redirect_uri, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		hashToken(value), hashToken(sessionToken), st.UserID, st.Provider, nullID(st.PageID), nullID(st.LocationID),
-		keyID, verifier, st.RedirectURI, s.now().UTC(), st.ExpiresAt)
+	_, err := s.exec(ctx, s.db, `INSERT INTO oauth_states (state_hash, browser_hash, account_id, actor_kind, actor_id, provider,
+			page_id, location_id, any_account, return_to, key_id, verifier, redirect_uri, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+		hashToken(value), hashToken(browserToken), st.AccountID, st.ActorKind, st.ActorID, st.Provider, nullID(st.PageID), nullID(st.LocationID),
+		st.AnyAccount, st.ReturnTo, keyID, verifier, st.RedirectURI, s.now().UTC(), st.ExpiresAt)
 	if err != nil {
 		return tokenwatch.Secret{}, err
 	}
@@ -60,20 +69,22 @@ func (s *Store) CreateOAuthState(ctx context.Context, sessionToken string, st OA
 
 // ConsumeOAuthState takes the state a network sent back: it is deleted
 // whatever happens next, so it works once. It must come back to the
-// browser session that started the flow, for the provider whose callback
-// received it, within its lifetime.
-func (s *Store) ConsumeOAuthState(ctx context.Context, value, sessionToken string, provider tokenwatch.Provider) (*OAuthState, error) {
+// browser that started the flow, for the provider whose callback received
+// it, within its lifetime.
+func (s *Store) ConsumeOAuthState(ctx context.Context, value, browserToken string, provider tokenwatch.Provider) (*OAuthState, error) {
 	var (
 		st          OAuthState
-		sessionHash string
+		browserHash string
 		keyID       string
 		verifier    []byte
 		pageID      sql.NullInt64
 		locationID  sql.NullInt64
 	)
 	err := scan(s.queryRow(ctx, s.db, `DELETE FROM oauth_states WHERE state_hash = $1
-		RETURNING session_hash, user_id, provider, page_id, location_id, key_id, verifier, redirect_uri, expires_at`, hashToken(value)),
-		&sessionHash, &st.UserID, &st.Provider, &pageID, &locationID, &keyID, &verifier, &st.RedirectURI, &st.ExpiresAt)
+		RETURNING browser_hash, account_id, actor_kind, actor_id, provider, page_id, location_id, any_account, return_to,
+			key_id, verifier, redirect_uri, expires_at`, hashToken(value)),
+		&browserHash, &st.AccountID, &st.ActorKind, &st.ActorID, &st.Provider, &pageID, &locationID, &st.AnyAccount, &st.ReturnTo,
+		&keyID, &verifier, &st.RedirectURI, &st.ExpiresAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrStateUnknown
 	}
@@ -82,7 +93,7 @@ func (s *Store) ConsumeOAuthState(ctx context.Context, value, sessionToken strin
 	}
 	st.PageID, st.LocationID = pageID.Int64, locationID.Int64
 	switch {
-	case sessionHash != hashToken(sessionToken), st.Provider != provider:
+	case browserToken == "" || browserHash != hashToken(browserToken), st.Provider != provider:
 		// Another browser, or another network's callback (a mix-up attack).
 		return nil, ErrStateUnknown
 	case !s.now().Before(st.ExpiresAt):
@@ -96,25 +107,35 @@ func (s *Store) ConsumeOAuthState(ctx context.Context, value, sessionToken strin
 	return &st, nil
 }
 
-// SavePending keeps a grant and the pages it may connect, sealed, while the
-// user picks pages, and returns the id to pick them with.
-func (s *Store) SavePending(ctx context.Context, sessionToken string, userID int64, payload []byte, expiresAt time.Time) (string, error) {
+// PendingOwner is who may pick the pages of a pending grant: the browser
+// and the actor that ran the consent.
+type PendingOwner struct {
+	BrowserToken string
+	AccountID    int64
+	ActorKind    string
+	ActorID      int64
+}
+
+// SavePending keeps a grant and the pages it may connect, sealed, while its
+// owner picks pages, and returns the id to pick them with.
+func (s *Store) SavePending(ctx context.Context, o PendingOwner, payload []byte, expiresAt time.Time) (string, error) {
 	id := randomToken()
 	keyID, sealed := s.keys.Seal(payload, pendingContext)
-	_, err := s.exec(ctx, s.db, `INSERT INTO oauth_pending (id_hash, session_hash, user_id, key_id, payload, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, hashToken(id), hashToken(sessionToken), userID, keyID, sealed, s.now().UTC(), expiresAt)
+	_, err := s.exec(ctx, s.db, `INSERT INTO oauth_pending (id_hash, browser_hash, account_id, actor_kind, actor_id, key_id, payload, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, hashToken(id), hashToken(o.BrowserToken), o.AccountID, o.ActorKind, o.ActorID,
+		keyID, sealed, s.now().UTC(), expiresAt)
 	return id, err
 }
 
-// Pending returns a pending grant of this session and user.
-func (s *Store) Pending(ctx context.Context, id, sessionToken string, userID int64) ([]byte, error) {
+// Pending returns a pending grant of this owner.
+func (s *Store) Pending(ctx context.Context, id string, o PendingOwner) ([]byte, error) {
 	var (
 		keyID  string
 		sealed []byte
 	)
 	err := s.queryRow(ctx, s.rdb, `SELECT key_id, payload FROM oauth_pending
-		WHERE id_hash = $1 AND session_hash = $2 AND user_id = $3 AND expires_at > $4`,
-		hashToken(id), hashToken(sessionToken), userID, s.now().UTC()).Scan(&keyID, &sealed)
+		WHERE id_hash = $1 AND browser_hash = $2 AND account_id = $3 AND actor_kind = $4 AND actor_id = $5 AND expires_at > $6`,
+		hashToken(id), hashToken(o.BrowserToken), o.AccountID, o.ActorKind, o.ActorID, s.now().UTC()).Scan(&keyID, &sealed)
 	if err != nil {
 		return nil, notFound(err, "pending connection")
 	}

@@ -159,6 +159,8 @@ type PageFilter struct {
 	// UserID keeps the pages of the locations where the user participates.
 	UserID   int64
 	Provider tokenwatch.Provider
+	// ProviderUserID keeps the pages the network account connected.
+	ProviderUserID string
 }
 
 // ListPages returns the pages the filter selects, by location and name.
@@ -187,6 +189,10 @@ func (s *Store) ListPages(ctx context.Context, f PageFilter) ([]*tokenwatch.Page
 	if f.Provider != "" {
 		args = append(args, f.Provider)
 		where = append(where, fmt.Sprintf("p.provider = $%d", len(args)))
+	}
+	if f.ProviderUserID != "" {
+		args = append(args, f.ProviderUserID)
+		where = append(where, fmt.Sprintf("p.provider_user_id = $%d", len(args)))
 	}
 	q := `SELECT ` + pageColumns + ` FROM pages p`
 	if len(where) > 0 {
@@ -236,7 +242,10 @@ type Grant struct {
 	AutoRefresh         bool
 	RefreshBeforeExpiry bool
 	RefreshLead         time.Duration
-	// ProviderUserName, when set, replaces the stored name of the account.
+	// ProviderUserID and ProviderUserName, when set, replace the stored
+	// identity of the network account (a reconnect by another account
+	// with the role, where the requester allowed it).
+	ProviderUserID   string
 	ProviderUserName string
 	// ConnectedBy, when set, makes this user the page admin (a reconnect).
 	ConnectedBy int64
@@ -299,13 +308,14 @@ func (s *Store) SaveGrant(ctx context.Context, pageID int64, g Grant) (*tokenwat
 				scopes = coalesce($8, scopes), auto_refresh = $9,
 				refresh_before_expiry = $16, refresh_lead_seconds = $17,
 				provider_user_name = CASE WHEN $10 = '' THEN provider_user_name ELSE $10 END,
+				provider_user_id = CASE WHEN $18 = '' THEN provider_user_id ELSE $18 END,
 				connected_by = coalesce($11, connected_by),
 				generation = generation + $12, problem = '', last_error_class = '', last_error_message = '',
 				last_error_at = NULL, retry_at = NULL, state = $13, next_due_at = $14, updated_at = $15
 			WHERE id = $1`,
 			pageID, newKeyID, newAccess, newRefresh, g.AccessExpiresAt, g.RefreshExpiresAt, g.DataAccessExpiresAt,
 			scopes, g.AutoRefresh, g.ProviderUserName, connectedBy, gen, g.State, g.NextDueAt, s.now().UTC(),
-			g.RefreshBeforeExpiry, int64(g.RefreshLead/time.Second))
+			g.RefreshBeforeExpiry, int64(g.RefreshLead/time.Second), g.ProviderUserID)
 		if err != nil {
 			return err
 		}

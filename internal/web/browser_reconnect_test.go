@@ -12,6 +12,7 @@ import (
 
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/connect"
+	"github.com/tokenwatch/tokenwatch/internal/connection"
 	"github.com/tokenwatch/tokenwatch/internal/demo/demotest"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
 	"github.com/tokenwatch/tokenwatch/internal/web"
@@ -29,7 +30,8 @@ func TestBrowserReconnect(t *testing.T) {
 	}
 	base := "http://" + ln.Addr().String()
 	w := demotest.New(t, demotest.Options{BaseURL: base})
-	flow := connect.New(w.Store, connect.Options{Providers: w.Providers, Policy: lifecycle.Default(), BaseURL: base, Now: w.Clock.Now})
+	conn := connection.New(w.Store, connection.Options{Providers: w.Providers, Policy: lifecycle.Default(), Now: w.Clock.Now})
+	flow := connect.New(w.Store, connect.Options{Providers: w.Providers, Connection: conn, BaseURL: base, Now: w.Clock.Now})
 	h, err := web.New(w.Store, web.Options{Policy: lifecycle.Default(), PasswordCost: bcrypt.MinCost, Now: w.Clock.Now, Flow: flow})
 	if err != nil {
 		t.Fatal(err)

@@ -50,7 +50,7 @@ func (s *Server) connectStart(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, tokenwatch.Errorf(tokenwatch.CodeInvalid, "Choose a location."))
 		return
 	}
-	u, err := s.opts.Flow.BeginConnect(r.Context(), sess.User, sess.token, tokenwatch.Provider(r.PostFormValue("provider")), loc)
+	u, err := s.opts.Flow.BeginConnect(r.Context(), connect.User(sess.User), sess.token, tokenwatch.Provider(r.PostFormValue("provider")), loc, "")
 	if err != nil {
 		if tokenwatch.IsNotFound(err) {
 			err = tokenwatch.Errorf(tokenwatch.CodeNotFound, "location not found")
@@ -78,7 +78,7 @@ func (s *Server) renderChoices(w http.ResponseWriter, r *http.Request, pendingID
 		return
 	}
 	sess := sessionFrom(r.Context())
-	ch, err := s.opts.Flow.Choices(r.Context(), sess.User, sess.token, pendingID)
+	ch, err := s.opts.Flow.Choices(r.Context(), connect.User(sess.User), sess.token, pendingID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -105,7 +105,7 @@ func (s *Server) connectFinish(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, tokenwatch.Errorf(tokenwatch.CodeInvalid, "The form could not be read."))
 		return
 	}
-	pages, err := s.opts.Flow.Finish(r.Context(), sess.User, sess.token, pendingID, r.PostForm["page"])
+	pages, err := s.opts.Flow.Finish(r.Context(), connect.User(sess.User), sess.token, pendingID, r.PostForm["page"])
 	if err != nil {
 		if c := tokenwatch.ErrorCode(err); (c == tokenwatch.CodeInvalid || c == tokenwatch.CodeForbidden || c == tokenwatch.CodeConflict) && len(pages) == 0 {
 			s.renderChoices(w, r, pendingID, tokenwatch.HTTPStatus(err), tokenwatch.ErrorMessage(err))

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/connect"
@@ -47,7 +50,8 @@ func (s *Server) reconnect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess := sessionFrom(r.Context())
-	u, err := s.opts.Flow.BeginReconnect(r.Context(), sess.User, sess.token, v.ID)
+	u, err := s.opts.Flow.BeginReconnect(r.Context(), connect.User(sess.User), sess.token, connect.Reconnect{PageID: v.ID,
+		ReturnTo: localPath(r.PostFormValue("return_to"))})
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -55,26 +59,42 @@ func (s *Server) reconnect(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, u, http.StatusSeeOther)
 }
 
-// oauthCallback takes a network's answer to a connect or reconnect.
+// flowCookie binds an OAuth flow to a browser without a session: one that
+// opened a reconnect link.
+const flowCookie = "tw_flow"
+
+// oauthCallback takes a network's answer to a connect or reconnect, in the
+// browser that started it: a signed-in participant's, or one that opened a
+// reconnect link (bound by its flow cookie).
 func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) {
 	if s.opts.Flow == nil {
 		s.fail(w, r, tokenwatch.Errorf(tokenwatch.CodeUnavailable, "Connecting is not set up on this tokenwatch."))
 		return
 	}
-	sess := sessionFrom(r.Context())
+	browser := ""
+	if sess := s.currentSession(r); sess != nil {
+		browser = sess.token
+		r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, sess))
+	} else if c, err := r.Cookie(flowCookie); err == nil {
+		browser = c.Value
+	} else {
+		http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
 	p := tokenwatch.Provider(r.PathValue("provider"))
-	res, err := s.opts.Flow.Callback(r.Context(), sess.User, sess.token, p, r.URL.Query())
+	res, err := s.opts.Flow.Callback(r.Context(), browser, p, r.URL.Query())
 	var fl *connect.Failure
 	switch {
 	case errors.As(err, &fl):
-		s.log.Info("connect flow failed", "provider", p, "user", sess.User.ID, "err", err)
+		s.log.Info("connect flow failed", "provider", p, "err", err)
 		s.render(w, r, http.StatusOK, "connect_failed", page{Title: "Not connected", Data: fl})
 		return
 	case err != nil:
 		s.fail(w, r, err)
 		return
-	case res.Reconnected != nil:
-		s.render(w, r, http.StatusOK, "connected", page{Title: "Reconnected", Data: connectedData{Pages: []*tokenwatch.Page{res.Reconnected}, Reconnect: true}})
+	case len(res.Renewed) > 0:
+		s.render(w, r, http.StatusOK, "connected", page{Title: "Reconnected", Data: connectedData{Pages: res.Renewed, NotFixed: res.NotFixed,
+			Reconnect: true, ReturnTo: res.ReturnTo, SignedIn: sessionFrom(r.Context()) != nil}})
 		return
 	}
 	http.Redirect(w, r, "/connect/choose?pending="+res.PendingID, http.StatusSeeOther)
@@ -82,5 +102,23 @@ func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) {
 
 type connectedData struct {
 	Pages     []*tokenwatch.Page
+	NotFixed  []connect.NotFixed
 	Reconnect bool
+	// ReturnTo is where the flow was started; SignedIn says the person has
+	// an account here (someone answering a reconnect link does not).
+	ReturnTo string
+	SignedIn bool
+}
+
+// localPath returns v if it is a path of this site ("/issues?x=1"), else
+// "": a return address may never lead elsewhere.
+func localPath(v string) string {
+	if v == "" || v[0] != '/' || strings.HasPrefix(v, "//") || strings.HasPrefix(v, "/\\") || strings.ContainsAny(v, "\r\n\\") {
+		return ""
+	}
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme != "" || u.Host != "" {
+		return ""
+	}
+	return v
 }

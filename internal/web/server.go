@@ -135,7 +135,7 @@ func (s *Server) routes() http.Handler {
 
 	mux.Handle("GET /pages/{id}/reconnect", s.signedIn(s.reconnectPage))
 	mux.Handle("POST /pages/{id}/reconnect", s.signedIn(s.reconnect))
-	mux.Handle("GET /oauth/{provider}/callback", s.signedIn(s.oauthCallback))
+	mux.HandleFunc("GET /oauth/{provider}/callback", s.oauthCallback)
 	mux.Handle("GET /connect", s.signedIn(s.connectForm))
 	mux.Handle("POST /connect", s.signedIn(s.connectStart))
 	mux.Handle("GET /connect/choose", s.signedIn(s.connectChoose))

@@ -137,27 +137,6 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	w.Write(buf.Bytes())
 }
 
-// statusOf maps an error code to an HTTP status.
-func statusOf(code tokenwatch.Code) int {
-	switch code {
-	case tokenwatch.CodeInvalid:
-		return http.StatusBadRequest
-	case tokenwatch.CodeNotFound:
-		return http.StatusNotFound
-	case tokenwatch.CodeConflict:
-		return http.StatusConflict
-	case tokenwatch.CodeUnauthorized:
-		return http.StatusUnauthorized
-	case tokenwatch.CodeForbidden:
-		return http.StatusForbidden
-	case tokenwatch.CodeRateLimited:
-		return http.StatusTooManyRequests
-	case tokenwatch.CodeUnavailable:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
-
 // fail renders an error page: the error's user-safe message with the
 // matching status; internal errors are logged and shown as "Internal error".
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
@@ -170,7 +149,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if code == tokenwatch.CodeNotFound {
 		title = "Not found"
 	}
-	s.render(w, r, statusOf(code), "error", page{Title: title, Data: tokenwatch.ErrorMessage(err)})
+	s.render(w, r, tokenwatch.HTTPStatus(err), "error", page{Title: title, Data: tokenwatch.ErrorMessage(err)})
 }
 
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {

@@ -75,6 +75,8 @@ func (p *Provider) Info() provider.Info {
 		RefreshBeforeExpiry: false,
 		RefreshLead:         leadIf(p.cfg.RefreshEnabled, 7*24*time.Hour),
 		RequiredRole:        requiredRole,
+		// LinkedIn's cancel answers at the consent screen.
+		CancelErrors: []string{"user_cancelled_login", "user_cancelled_authorize"},
 		Troubleshooting: []string{
 			"Disconnect the page, then reconnect it while signed in to LinkedIn as a Super Admin of the company page " +
 				"(the page's admin tools → Manage admins). Content Admins, Analysts and Curators cannot connect it.",

@@ -398,7 +398,7 @@ func testRotateKeys(t *testing.T, e Engine) {
 	must(t, err)
 	session, err := s.CreateSession(ctx, f.Owner.ID, time.Hour)
 	must(t, err)
-	state, err := s.CreateOAuthState(ctx, session.Reveal(), store.OAuthState{Provider: tokenwatch.X, UserID: f.Owner.ID,
+	state, err := s.CreateOAuthState(ctx, session.Reveal(), store.OAuthState{Provider: tokenwatch.X, AccountID: f.Account.ID, ActorKind: "user", ActorID: f.Owner.ID,
 		Verifier: tokenwatch.NewSecret("v"), RedirectURI: "https://x", ExpiresAt: time.Now().Add(time.Hour)})
 	must(t, err)
 	ep, err := s.CreateWebhookEndpoint(ctx, f.Account.ID, "https://hooks.example/tw", tokenwatch.NewSecret("whsec-rotate-me-0123456789"))
@@ -603,7 +603,8 @@ func testOAuthStates(t *testing.T, e Engine) {
 	f := Seed(t, s)
 	session, err := s.CreateSession(ctx, f.Manager.ID, time.Hour)
 	must(t, err)
-	st := store.OAuthState{Provider: tokenwatch.LinkedIn, UserID: f.Manager.ID, PageID: f.HarborPage.ID,
+	st := store.OAuthState{Provider: tokenwatch.LinkedIn, AccountID: f.Account.ID, ActorKind: "request", ActorID: 7, PageID: f.HarborPage.ID,
+		AnyAccount: true, ReturnTo: "/issues?network=linkedin",
 		Verifier: tokenwatch.NewSecret("verifier-123"), RedirectURI: "https://tw.example/oauth/linkedin/callback", ExpiresAt: t0.Add(10 * time.Minute)}
 	newState := func() string {
 		v, err := s.CreateOAuthState(ctx, session.Reveal(), st)
@@ -614,7 +615,8 @@ func testOAuthStates(t *testing.T, e Engine) {
 	v := newState()
 	got, err := s.ConsumeOAuthState(ctx, v, session.Reveal(), tokenwatch.LinkedIn)
 	must(t, err)
-	if got.PageID != f.HarborPage.ID || got.UserID != f.Manager.ID || got.Verifier.Reveal() != "verifier-123" || got.RedirectURI != st.RedirectURI {
+	if got.PageID != f.HarborPage.ID || got.ActorKind != "request" || got.ActorID != 7 || got.AccountID != f.Account.ID || !got.AnyAccount ||
+		got.ReturnTo != st.ReturnTo || got.Verifier.Reveal() != "verifier-123" || got.RedirectURI != st.RedirectURI {
 		t.Errorf("ConsumeOAuthState = %+v", got)
 	}
 	if _, err := s.ConsumeOAuthState(ctx, v, session.Reveal(), tokenwatch.LinkedIn); err != store.ErrStateUnknown {
@@ -626,6 +628,9 @@ func testOAuthStates(t *testing.T, e Engine) {
 	other, _ := s.CreateSession(ctx, f.Owner.ID, time.Hour)
 	if _, err := s.ConsumeOAuthState(ctx, newState(), other.Reveal(), tokenwatch.LinkedIn); err != store.ErrStateUnknown {
 		t.Errorf("state from another browser: %v", err)
+	}
+	if _, err := s.ConsumeOAuthState(ctx, newState(), "", tokenwatch.LinkedIn); err != store.ErrStateUnknown {
+		t.Errorf("state from a browser without a cookie: %v", err)
 	}
 	if _, err := s.ConsumeOAuthState(ctx, newState(), session.Reveal(), tokenwatch.Facebook); err != store.ErrStateUnknown {
 		t.Errorf("state at another network's callback: %v", err)
@@ -644,14 +649,17 @@ func testPendingGrants(t *testing.T, e Engine) {
 	s := Open(t, e.NewDatabase(t), store.Options{Now: clock.Now})
 	f := Seed(t, s)
 	session, _ := s.CreateSession(ctx, f.Manager.ID, time.Hour)
-	id, err := s.SavePending(ctx, session.Reveal(), f.Manager.ID, []byte(`{"token":"pending-plaintext-token"}`), t0.Add(10*time.Minute))
+	owner := store.PendingOwner{BrowserToken: session.Reveal(), AccountID: f.Account.ID, ActorKind: "user", ActorID: f.Manager.ID}
+	id, err := s.SavePending(ctx, owner, []byte(`{"token":"pending-plaintext-token"}`), t0.Add(10*time.Minute))
 	must(t, err)
-	got, err := s.Pending(ctx, id, session.Reveal(), f.Manager.ID)
+	got, err := s.Pending(ctx, id, owner)
 	must(t, err)
 	if string(got) != `{"token":"pending-plaintext-token"}` {
 		t.Errorf("Pending = %s", got)
 	}
-	if _, err := s.Pending(ctx, id, session.Reveal(), f.Owner.ID); !tokenwatch.IsNotFound(err) {
+	other := owner
+	other.ActorID = f.Owner.ID
+	if _, err := s.Pending(ctx, id, other); !tokenwatch.IsNotFound(err) {
 		t.Errorf("another user's pending grant: %v", err)
 	}
 	var raw []byte
@@ -660,7 +668,7 @@ func testPendingGrants(t *testing.T, e Engine) {
 		t.Error("the pending grant is stored in plaintext")
 	}
 	clock.Advance(11 * time.Minute)
-	if _, err := s.Pending(ctx, id, session.Reveal(), f.Manager.ID); !tokenwatch.IsNotFound(err) {
+	if _, err := s.Pending(ctx, id, owner); !tokenwatch.IsNotFound(err) {
 		t.Errorf("expired pending grant: %v", err)
 	}
 	must(t, s.DeletePending(ctx, id))
