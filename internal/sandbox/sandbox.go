@@ -72,7 +72,33 @@ type App struct {
 	ClientID     string   `json:"client_id"`
 	ClientSecret string   `json:"client_secret"`
 	RedirectURIs []string `json:"redirect_uris"` // exact matches only
+	// Standing, when set, is why the network refuses the API calls made
+	// with the app's tokens, in the network's own words (a refusal of the
+	// app, not of the user); empty: the app is in good standing.
+	Standing Standing `json:"standing,omitempty"`
+	// Audited says the app passed the network's review of its use of the
+	// API (YouTube: without it, uploads are locked private).
+	Audited bool `json:"audited,omitempty"`
 }
+
+// Standing is a refusal of an app by its network.
+type Standing string
+
+// Standings the networks answer.
+const (
+	// StandingNoCredits: the developer account is out of credits (X: 402
+	// CreditsDepleted).
+	StandingNoCredits Standing = "no_credits"
+	// StandingNotEnrolled: the app is not attached to a project with
+	// access to the API (X: 403 client-not-enrolled).
+	StandingNotEnrolled Standing = "not_enrolled"
+	// StandingUsageCapped: the app reached its usage cap (X: 429
+	// usage-capped).
+	StandingUsageCapped Standing = "usage_capped"
+	// StandingAPIDisabled: the API is not enabled for the app's project
+	// (Google: 403 accessNotConfigured / SERVICE_DISABLED).
+	StandingAPIDisabled Standing = "api_disabled"
+)
 
 // Account is a person's account at a network.
 type Account struct {
