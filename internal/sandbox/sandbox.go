@@ -50,6 +50,9 @@ type Options struct {
 	ReplayKillsGrant bool
 	// RequirePKCE refuses a consent without an S256 code challenge.
 	RequirePKCE bool
+	// DailyQuota is how many quota units each app may spend a day, the
+	// day ending at midnight Pacific Time as YouTube's does (0: no quota).
+	DailyQuota int
 }
 
 var defaultOptions = map[tokenwatch.Provider]Options{
@@ -59,7 +62,7 @@ var defaultOptions = map[tokenwatch.Provider]Options{
 	tokenwatch.Threads:           {AccessTTL: time.Hour, LongLivedTTL: 60 * day, MinRefreshAge: day},
 	tokenwatch.LinkedIn:          {AccessTTL: 60 * day, RefreshTokens: true, RefreshTTL: 365 * day, RefreshFixed: true},
 	tokenwatch.GoogleBusiness:    {AccessTTL: time.Hour, RefreshTokens: true},
-	tokenwatch.YouTube:           {AccessTTL: time.Hour, RefreshTokens: true},
+	tokenwatch.YouTube:           {AccessTTL: time.Hour, RefreshTokens: true, DailyQuota: 10000},
 	tokenwatch.X:                 {AccessTTL: 2 * time.Hour, RefreshTokens: true, RotateRefresh: true, ReplayKillsGrant: true, RequirePKCE: true},
 	tokenwatch.TikTok:            {AccessTTL: 24 * time.Hour, RefreshTokens: true, RefreshTTL: 365 * day, RotateRefresh: true},
 	tokenwatch.Pinterest:         {AccessTTL: 30 * day, RefreshTokens: true, RefreshTTL: 365 * day},
@@ -118,6 +121,10 @@ type Page struct {
 	// account is linked to (instagram_facebook only).
 	LinkedPageID   string `json:"linked_page_id,omitempty"`
 	LinkedPageName string `json:"linked_page_name,omitempty"`
+	// Group is the account holding the page besides its own admins (a
+	// Google Business Profile location group): a role on the group, set
+	// with SetRole under the group's id, reaches the page.
+	Group string `json:"group,omitempty"`
 }
 
 // Post is something published through the sandbox.
