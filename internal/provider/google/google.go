@@ -154,7 +154,7 @@ var (
 	serviceReasons = map[string]bool{
 		"quotaExceeded": true, "dailyLimitExceeded": true, "dailyLimitExceededUnreg": true, "accessNotConfigured": true,
 		"SERVICE_DISABLED": true, "BILLING_DISABLED": true, "CONSUMER_INVALID": true, "USER_PROJECT_DENIED": true,
-		"API_KEY_SERVICE_BLOCKED": true, "projectNotLinked": true,
+		"API_KEY_SERVICE_BLOCKED": true, "projectNotLinked": true, "RESOURCE_QUOTA_EXCEEDED": true,
 	}
 	// transientReasons are rate limits and server trouble.
 	transientReasons = map[string]bool{
