@@ -268,6 +268,35 @@ func EnvPrefix(p tokenwatch.Provider) string {
 	return "TOKENWATCH_" + strings.ToUpper(string(p))
 }
 
+// Published is a post the network accepted.
+type Published struct {
+	// ID is the network's id for the post.
+	ID string
+	// Note, when set, says in words to show the post's author how the
+	// network published the post otherwise than asked (YouTube locks the
+	// uploads of apps it has not audited as private). The post is
+	// published: nothing is to be retried and the page is fine; the note
+	// may name something the operator must do about tokenwatch's app.
+	Note string
+}
+
+// NotingPublisher is implemented by providers whose network may publish a
+// post otherwise than asked: PublishNoted publishes as Publish does and
+// says how the network published it.
+type NotingPublisher interface {
+	PublishNoted(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials, post Post) (Published, error)
+}
+
+// PublishNoted publishes post through p, with the network's note where p
+// can give one (see NotingPublisher).
+func PublishNoted(ctx context.Context, p Provider, page *tokenwatch.Page, creds tokenwatch.Credentials, post Post) (Published, error) {
+	if np, ok := p.(NotingPublisher); ok {
+		return np.PublishNoted(ctx, page, creds, post)
+	}
+	id, err := p.Publish(ctx, page, creds, post)
+	return Published{ID: id}, err
+}
+
 // Diagnoser is implemented by providers that can check their app's
 // configuration at the network without any user's token, for
 // `tokenwatch doctor`: the app's credentials (a token request with a

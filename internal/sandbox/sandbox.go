@@ -50,6 +50,9 @@ type Options struct {
 	ReplayKillsGrant bool
 	// RequirePKCE refuses a consent without an S256 code challenge.
 	RequirePKCE bool
+	// DailyQuota is how many quota units each app may spend a day, the
+	// day ending at midnight Pacific Time as YouTube's does (0: no quota).
+	DailyQuota int
 }
 
 var defaultOptions = map[tokenwatch.Provider]Options{
@@ -59,7 +62,7 @@ var defaultOptions = map[tokenwatch.Provider]Options{
 	tokenwatch.Threads:           {AccessTTL: time.Hour, LongLivedTTL: 60 * day, MinRefreshAge: day},
 	tokenwatch.LinkedIn:          {AccessTTL: 60 * day, RefreshTokens: true, RefreshTTL: 365 * day, RefreshFixed: true},
 	tokenwatch.GoogleBusiness:    {AccessTTL: time.Hour, RefreshTokens: true},
-	tokenwatch.YouTube:           {AccessTTL: time.Hour, RefreshTokens: true},
+	tokenwatch.YouTube:           {AccessTTL: time.Hour, RefreshTokens: true, DailyQuota: 10000},
 	tokenwatch.X:                 {AccessTTL: 2 * time.Hour, RefreshTokens: true, RotateRefresh: true, ReplayKillsGrant: true, RequirePKCE: true},
 	tokenwatch.TikTok:            {AccessTTL: 24 * time.Hour, RefreshTokens: true, RefreshTTL: 365 * day, RotateRefresh: true},
 	tokenwatch.Pinterest:         {AccessTTL: 30 * day, RefreshTokens: true, RefreshTTL: 365 * day},
@@ -72,7 +75,33 @@ type App struct {
 	ClientID     string   `json:"client_id"`
 	ClientSecret string   `json:"client_secret"`
 	RedirectURIs []string `json:"redirect_uris"` // exact matches only
+	// Standing, when set, is why the network refuses the API calls made
+	// with the app's tokens, in the network's own words (a refusal of the
+	// app, not of the user); empty: the app is in good standing.
+	Standing Standing `json:"standing,omitempty"`
+	// Audited says the app passed the network's review of its use of the
+	// API (YouTube: without it, uploads are locked private).
+	Audited bool `json:"audited,omitempty"`
 }
+
+// Standing is a refusal of an app by its network.
+type Standing string
+
+// Standings the networks answer.
+const (
+	// StandingNoCredits: the developer account is out of credits (X: 402
+	// CreditsDepleted).
+	StandingNoCredits Standing = "no_credits"
+	// StandingNotEnrolled: the app is not attached to a project with
+	// access to the API (X: 403 client-not-enrolled).
+	StandingNotEnrolled Standing = "not_enrolled"
+	// StandingUsageCapped: the app reached its usage cap (X: 429
+	// usage-capped).
+	StandingUsageCapped Standing = "usage_capped"
+	// StandingAPIDisabled: the API is not enabled for the app's project
+	// (Google: 403 accessNotConfigured / SERVICE_DISABLED).
+	StandingAPIDisabled Standing = "api_disabled"
+)
 
 // Account is a person's account at a network.
 type Account struct {
@@ -92,6 +121,10 @@ type Page struct {
 	// account is linked to (instagram_facebook only).
 	LinkedPageID   string `json:"linked_page_id,omitempty"`
 	LinkedPageName string `json:"linked_page_name,omitempty"`
+	// Group is the account holding the page besides its own admins (a
+	// Google Business Profile location group): a role on the group, set
+	// with SetRole under the group's id, reaches the page.
+	Group string `json:"group,omitempty"`
 }
 
 // Post is something published through the sandbox.

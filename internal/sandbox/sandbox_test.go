@@ -198,7 +198,7 @@ func TestHTTPControls(t *testing.T) {
 func TestConcurrentUse(t *testing.T) {
 	t.Parallel()
 	s := start(t)
-	issued, err := s.IssueGrant(tokenwatch.X, GrantRequest{ClientID: "app", UserID: "7", Scopes: []string{"users.read", "offline.access"}})
+	issued, err := s.IssueGrant(tokenwatch.X, GrantRequest{ClientID: "app", UserID: "7", Scopes: []string{"tweet.read", "users.read", "offline.access"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,14 @@ type network struct {
 	codes    map[string]*authCode
 	// containers are Meta media containers waiting to be published.
 	containers map[string]*Post
+	// spent is what each app (by client id) spent of its daily quota.
+	spent map[string]*quotaSpent
+}
+
+// quotaSpent is an app's quota spent on one day.
+type quotaSpent struct {
+	day   string
+	units int
 }
 
 func newNetwork(p tokenwatch.Provider, o Options) *network {
@@ -36,6 +44,7 @@ func newNetwork(p tokenwatch.Provider, o Options) *network {
 		codes:   map[string]*authCode{},
 
 		containers: map[string]*Post{},
+		spent:      map[string]*quotaSpent{},
 	}
 }
 

@@ -19,3 +19,8 @@ func TestConformance(t *testing.T) {
 		RoleLost: "SITE_MANAGER", RoleLossSeenByInspect: true,
 	})
 }
+
+func TestRecorded(t *testing.T) {
+	t.Parallel()
+	providertest.RunRecorded(t, func(c provider.Config) provider.Provider { return googlebusiness.New(c) }, "testdata/recorded")
+}

@@ -3,14 +3,15 @@ package googlebusiness
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
 )
 
 // Inspect checks the token with tokeninfo, then that the user is still an
-// owner or manager of the location.
+// owner or manager of the location: by their role on the account the page
+// was connected through (when it is a location group) and among the
+// location's admins, as when the page was connected.
 func (p *Provider) Inspect(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials) (*provider.Inspection, error) {
 	in, err := p.oauth.Inspect(ctx, creds.AccessToken)
 	if err != nil {
@@ -20,16 +21,13 @@ func (p *Provider) Inspect(ctx context.Context, page *tokenwatch.Page, creds tok
 	if err != nil {
 		return nil, err
 	}
-	// The page id is accounts/{a}/locations/{l}: the user's role on that
-	// account (a location group) counts when they are not listed among the
-	// location's own admins, as when the page was connected.
-	var accountRole string
+	groupRole := ""
 	for _, a := range accounts {
-		if strings.HasPrefix(page.ProviderPageID, a.Name+"/") {
-			accountRole = a.Role
+		if a.Name == accountOf(page.ProviderPageID) && a.Type != "PERSONAL" {
+			groupRole = a.Role
 		}
 	}
-	role, err := p.role(ctx, creds.AccessToken, locationName(page.ProviderPageID), personal(accounts), accountRole)
+	role, err := p.role(ctx, creds.AccessToken, locationName(page.ProviderPageID), personal(accounts), groupRole)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,8 @@
 package googlebusiness
 
 import (
+	"context"
+
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
 	"github.com/tokenwatch/tokenwatch/internal/provider/google"
@@ -47,4 +49,12 @@ var troubleshooting = []string{
 	"If several Google accounts are signed in, pick the right one on Google's account chooser.",
 	"Tick the box that lets the app manage your Business Profile: Google shows it unticked on some screens.",
 	"Still failing? Open myaccount.google.com/permissions, remove the app's access, then reconnect.",
+}
+
+var _ provider.Diagnoser = (*Provider)(nil)
+
+// Diagnose checks the app's credentials and callback URL at Google (see
+// google.OAuth.Diagnose).
+func (p *Provider) Diagnose(ctx context.Context, redirectURI string) []provider.Finding {
+	return p.oauth.Diagnose(ctx, redirectURI)
 }

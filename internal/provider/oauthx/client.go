@@ -272,8 +272,11 @@ func (c *Client) NetworkError(req *http.Request, err error, secrets ...string) e
 
 // Fail turns a failed response into a *provider.Error using the network's
 // triage, with the guarantees every network shares: a 5xx or a 429 is
-// transient whatever the body says, Retry-After is honoured, and no
-// credential is left in the message.
+// never a page problem (a 5xx is transient whatever the body says; a 429 is
+// transient unless the triage reads it as a refusal of tokenwatch's own app,
+// such as a usage cap or an exhausted quota, which networks also answer
+// with 429), Retry-After is honoured, and no credential is left in the
+// message.
 func (c *Client) Fail(status int, header http.Header, body []byte, secrets ...string) *provider.Error {
 	var e *provider.Error
 	if c.triage != nil {
@@ -283,8 +286,11 @@ func (c *Client) Fail(status int, header http.Header, body []byte, secrets ...st
 		e = &provider.Error{Class: ClassForStatus(status), Code: strconv.Itoa(status)}
 	}
 	e.Provider, e.Status = c.name, status
-	if status >= 500 || status == http.StatusTooManyRequests {
-		e.Class, e.Rejected = tokenwatch.ClassTransient, false
+	switch {
+	case status >= 500 || status == http.StatusTooManyRequests && e.Class != tokenwatch.ClassService:
+		e.Class, e.Rejected, e.RefreshMayFix = tokenwatch.ClassTransient, false, false
+	case status == http.StatusTooManyRequests:
+		e.Rejected, e.RefreshMayFix = false, false
 	}
 	if e.Message == "" {
 		e.Message = http.StatusText(status)

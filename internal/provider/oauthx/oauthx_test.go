@@ -63,6 +63,18 @@ func TestFailNeverCallsA5xxOr429AnythingButTransient(t *testing.T) {
 	if e := c.Fail(401, http.Header{}, nil); e.Class != tokenwatch.ClassMustReconnect {
 		t.Errorf("401 with a reconnect triage: %s", e.Class)
 	}
+	// A 429 may be a refusal of tokenwatch's own app (a usage cap, an
+	// exhausted quota): never a page problem, but not a mere retry either.
+	service := func(int, []byte) *provider.Error {
+		return &provider.Error{Class: tokenwatch.ClassService, Code: "usage-capped", Rejected: true, RefreshMayFix: true}
+	}
+	c = NewClient("test", provider.Config{}, service)
+	if e := c.Fail(429, http.Header{}, nil); e.Class != tokenwatch.ClassService || e.Rejected || e.RefreshMayFix {
+		t.Errorf("429 read as a usage cap: class %s rejected %v refresh %v", e.Class, e.Rejected, e.RefreshMayFix)
+	}
+	if e := c.Fail(503, http.Header{}, nil); e.Class != tokenwatch.ClassTransient {
+		t.Errorf("503 with a service triage: %s", e.Class)
+	}
 }
 
 func TestRetryAfter(t *testing.T) {
@@ -82,6 +94,24 @@ func TestRetryAfter(t *testing.T) {
 		got, ok := retryAfter(tc.header, now)
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("retryAfter(%v) = %v %v, want %v %v", tc.header, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestRedirectFinding(t *testing.T) {
+	t.Parallel()
+	for uri, ok := range map[string]bool{
+		"https://tokenwatch.example/oauth/x/callback": true,
+		"http://127.0.0.1:8080/oauth/x/callback":      true,
+		"http://localhost:8080/oauth/x/callback":      true,
+		"http://[::1]:8080/oauth/x/callback":          true,
+		"http://tokenwatch.example/oauth/x/callback":  false,
+		"/oauth/x/callback":                           false,
+		"https://tokenwatch.example/cb#frag":          false,
+		"https://user:pw@tokenwatch.example/cb":       false,
+	} {
+		if f := RedirectFinding(uri); f.OK != ok || f.Detail == "" || f.Check == "" {
+			t.Errorf("RedirectFinding(%s) = %+v, want OK %v", uri, f, ok)
 		}
 	}
 }

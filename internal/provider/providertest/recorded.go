@@ -95,6 +95,9 @@ type Want struct {
 		RefusalContains string `json:"refusal_contains,omitempty"`
 	} `json:"candidates,omitempty"`
 	PostID string `json:"post_id,omitempty"`
+	// PostNote must appear in the note on the published post
+	// (provider.Published.Note), when set.
+	PostNote string `json:"post_note,omitempty"`
 }
 
 // The credentials a recorded call carries; none may come back in an error.
@@ -232,7 +235,9 @@ func playRecorded(t *testing.T, newProvider func(provider.Config) provider.Provi
 		g := &provider.Grant{Token: provider.Token{AccessToken: creds.AccessToken}, UserID: rec.Page.UserID}
 		got.candidates, err = p.Pages(ctx, g)
 	case "Publish":
-		got.postID, err = p.Publish(ctx, page, creds, post)
+		var pub provider.Published
+		pub, err = provider.PublishNoted(ctx, p, page, creds, post)
+		got.postID, got.postNote = pub.ID, pub.Note
 	default:
 		t.Fatalf("unknown call %q", rec.Call)
 	}
@@ -261,6 +266,7 @@ type outcome struct {
 	token          *provider.Token
 	candidates     []provider.Candidate
 	postID         string
+	postNote       string
 }
 
 func checkOutcome(t *testing.T, w Want, got outcome, err error, now time.Time) {
@@ -322,6 +328,9 @@ func checkOutcome(t *testing.T, w Want, got outcome, err error, now time.Time) {
 	}
 	if w.PostID != "" && got.postID != w.PostID {
 		t.Errorf("post id = %q, want %q", got.postID, w.PostID)
+	}
+	if w.PostNote != "" && !strings.Contains(got.postNote, w.PostNote) {
+		t.Errorf("note on the post = %q, want it to say %q", got.postNote, w.PostNote)
 	}
 }
 

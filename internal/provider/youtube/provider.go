@@ -3,6 +3,8 @@
 package youtube
 
 import (
+	"context"
+
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
 	"github.com/tokenwatch/tokenwatch/internal/provider/google"
@@ -21,7 +23,10 @@ type Provider struct {
 	oauth *google.OAuth
 }
 
-var _ provider.Provider = (*Provider)(nil)
+var (
+	_ provider.Provider        = (*Provider)(nil)
+	_ provider.NotingPublisher = (*Provider)(nil)
+)
 
 // New returns the provider.
 func New(cfg provider.Config) *Provider {
@@ -39,4 +44,12 @@ var troubleshooting = []string{
 	"Allow both uploading videos and viewing your YouTube account: Google may show them unticked.",
 	"Still failing? Open myaccount.google.com/permissions (for a Brand Account, switch to it first), " +
 		"remove the app's access, then reconnect.",
+}
+
+var _ provider.Diagnoser = (*Provider)(nil)
+
+// Diagnose checks the app's credentials and callback URL at Google (see
+// google.OAuth.Diagnose).
+func (p *Provider) Diagnose(ctx context.Context, redirectURI string) []provider.Finding {
+	return p.oauth.Diagnose(ctx, redirectURI)
 }

@@ -14,16 +14,32 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/provider/oauthx"
 )
 
-// Publish uploads the post's video (YouTube takes nothing else), streamed
-// from its media URL into a multipart upload: the metadata first, then the
-// video.
+// Publish uploads the post's video (see PublishNoted).
 func (p *Provider) Publish(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials, post provider.Post) (string, error) {
+	pub, err := p.PublishNoted(ctx, page, creds, post)
+	return pub.ID, err
+}
+
+// lockedPrivate is the note on an upload YouTube made private though
+// tokenwatch asked for public.
+const lockedPrivate = "YouTube published the video as private, not public: it restricts uploads from API projects it has not audited " +
+	"to private viewing (https://developers.google.com/youtube/v3/docs/videos/insert). The operator of tokenwatch must have the app's " +
+	"Google Cloud project pass YouTube's API audit for uploads to be public."
+
+// PublishNoted uploads the post's video (YouTube takes nothing else),
+// streamed from its media URL into a multipart upload: the metadata first,
+// then the video. It asks for a public video; when YouTube answers with
+// another privacy status (uploads of unaudited API projects are made
+// private), the upload stands and the note says why. The upload costs
+// 1,600 of the project's quota units a day (10,000 by default); an
+// exhausted quota is a service problem of the app.
+func (p *Provider) PublishNoted(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials, post provider.Post) (provider.Published, error) {
 	if post.MediaURL == "" {
-		return "", p.oauth.Refuse("media_required", "YouTube posts need a video")
+		return provider.Published{}, p.oauth.Refuse("media_required", "YouTube posts need a video")
 	}
 	media, contentType, err := p.oauth.Fetch(ctx, post.MediaURL)
 	if err != nil {
-		return "", err
+		return provider.Published{}, err
 	}
 	defer media.Close()
 	if contentType == "" {
@@ -33,15 +49,19 @@ func (p *Provider) Publish(ctx context.Context, page *tokenwatch.Page, creds tok
 	if len([]rune(title)) > 100 {
 		title = string([]rune(title)[:100])
 	}
+	const asked = "public"
 	meta, _ := json.Marshal(map[string]any{
 		"snippet": map[string]string{"title": title, "description": post.TextWithLink(), "channelId": page.ProviderPageID},
-		"status":  map[string]string{"privacyStatus": "public"},
+		"status":  map[string]string{"privacyStatus": asked},
 	})
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
 	go func() { pw.CloseWithError(writeParts(mw, meta, contentType, media)) }()
 	var r struct {
-		ID string `json:"id"`
+		ID     string `json:"id"`
+		Status struct {
+			PrivacyStatus string `json:"privacyStatus"`
+		} `json:"status"`
 	}
 	_, err = p.oauth.Do(ctx, oauthx.Request{
 		Method:      http.MethodPost,
@@ -53,7 +73,14 @@ func (p *Provider) Publish(ctx context.Context, page *tokenwatch.Page, creds tok
 		Media:       true,
 	}, &r)
 	pr.Close()
-	return r.ID, err
+	if err != nil {
+		return provider.Published{}, err
+	}
+	pub := provider.Published{ID: r.ID}
+	if got := r.Status.PrivacyStatus; got != "" && got != asked {
+		pub.Note = lockedPrivate
+	}
+	return pub, nil
 }
 
 func writeParts(mw *multipart.Writer, meta []byte, contentType string, media io.Reader) error {

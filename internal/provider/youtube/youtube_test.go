@@ -17,3 +17,8 @@ func TestConformance(t *testing.T) {
 		Scope:  "https://www.googleapis.com/auth/youtube.upload", ScopeSeenByInspect: true,
 	})
 }
+
+func TestRecorded(t *testing.T) {
+	t.Parallel()
+	providertest.RunRecorded(t, func(c provider.Config) provider.Provider { return youtube.New(c) }, "testdata/recorded")
+}
