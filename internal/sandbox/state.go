@@ -24,6 +24,8 @@ type network struct {
 	codes    map[string]*authCode
 	// containers are Meta media containers waiting to be published.
 	containers map[string]*Post
+	// tiktok is what only TikTok knows (see tiktok.go).
+	tiktok *tiktokState
 }
 
 func newNetwork(p tokenwatch.Provider, o Options) *network {
