@@ -63,7 +63,7 @@ type tokenResponse struct {
 func (p *Provider) token(ctx context.Context, form url.Values) (provider.Token, string, error) {
 	form.Set("client_key", p.cfg.ClientID)
 	form.Set("client_secret", p.cfg.ClientSecret.Reveal())
-	secrets := []string{form.Get("code"), form.Get("refresh_token")}
+	secrets := []string{form.Get("code"), form.Get("refresh_token"), form.Get("client_secret")}
 	var r tokenResponse
 	h := http.Header{"Cache-Control": {"no-cache"}}
 	if _, err := p.c.Do(ctx, oauthx.Request{Method: http.MethodPost, URL: tokenURL, Form: form, Header: h}, &r); err != nil {
