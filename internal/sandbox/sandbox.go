@@ -64,8 +64,14 @@ var defaultOptions = map[tokenwatch.Provider]Options{
 	tokenwatch.GoogleBusiness:    {AccessTTL: time.Hour, RefreshTokens: true},
 	tokenwatch.YouTube:           {AccessTTL: time.Hour, RefreshTokens: true, DailyQuota: 10000},
 	tokenwatch.X:                 {AccessTTL: 2 * time.Hour, RefreshTokens: true, RotateRefresh: true, ReplayKillsGrant: true, RequirePKCE: true},
-	tokenwatch.TikTok:            {AccessTTL: 24 * time.Hour, RefreshTokens: true, RefreshTTL: 365 * day, RotateRefresh: true},
-	tokenwatch.Pinterest:         {AccessTTL: 30 * day, RefreshTokens: true, RefreshTTL: 365 * day},
+	// developers.tiktok.com/docs/en/oauth-user-access-token-management
+	// (updated November 2026): 2-hour access tokens, 180-day refresh
+	// tokens, rotated on every refresh.
+	tokenwatch.TikTok: {AccessTTL: 2 * time.Hour, RefreshTokens: true, RefreshTTL: 180 * day, RotateRefresh: true},
+	// developers.pinterest.com/docs/api/v5/oauth-token: continuous refresh
+	// (a new 60-day refresh token on every refresh) is the only kind
+	// Pinterest still issues; access tokens last 30 days.
+	tokenwatch.Pinterest: {AccessTTL: 30 * day, RefreshTokens: true, RefreshTTL: 60 * day, RotateRefresh: true},
 }
 
 const day = 24 * time.Hour

@@ -26,6 +26,8 @@ type network struct {
 	containers map[string]*Post
 	// spent is what each app (by client id) spent of its daily quota.
 	spent map[string]*quotaSpent
+	// tiktok is what only TikTok knows (see tiktok.go).
+	tiktok *tiktokState
 }
 
 // quotaSpent is an app's quota spent on one day.

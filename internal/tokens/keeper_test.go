@@ -263,3 +263,72 @@ func TestLogsHoldNoToken(t *testing.T) {
 		}
 	}
 }
+
+// TestTikTokAccessTokenInvalidIsRefreshedFirst: TikTok answers a
+// two-hour token it no longer takes with 401 access_token_invalid, "please
+// refresh the token and retry" (developers.tiktok.com/doc/tiktok-api-v2-error-handling).
+// A check that meets it refreshes once, tries again and succeeds; the
+// page's state does not change.
+func TestTikTokAccessTokenInvalidIsRefreshedFirst(t *testing.T) {
+	t.Parallel()
+	w := demotest.New(t, demotest.Options{})
+	ctx := context.Background()
+	k := newKeeper(w)
+	before := w.Page(t, "tt-riverside")
+	creds, err := w.Store.PageCredentials(ctx, before.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// TikTok no longer takes the access token, though tokenwatch believes
+	// it has time left.
+	if err := w.Sandbox.Expire(creds.AccessToken.Reveal()); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Check(ctx, before.ID); err != nil {
+		t.Fatalf("check: %v", err)
+	}
+	if n := w.Sandbox.Calls(tokenwatch.TikTok, sandbox.OpRefresh); n != 1 {
+		t.Errorf("%d refreshes, want 1", n)
+	}
+	after := w.Page(t, "tt-riverside")
+	if after.State != before.State || after.Problem != "" || after.LastError != nil || !after.LastCheckedAt.Equal(w.Clock.Now()) {
+		t.Errorf("after the check: state %s→%s, problem %q, last error %+v, checked %v", before.State, after.State, after.Problem,
+			after.LastError, after.LastCheckedAt)
+	}
+	now, _ := w.Store.PageCredentials(ctx, before.ID)
+	if now.AccessToken.Equal(creds.AccessToken) || now.RefreshToken.Equal(creds.RefreshToken) {
+		t.Error("the new access token or the rotated refresh token was not stored")
+	}
+}
+
+// TestTikTokAccessTokenInvalidThenRefreshRefused: when the refresh that
+// access_token_invalid calls for is refused (invalid_grant), the grant is
+// dead: the page is revoked.
+func TestTikTokAccessTokenInvalidThenRefreshRefused(t *testing.T) {
+	t.Parallel()
+	w := demotest.New(t, demotest.Options{})
+	ctx := context.Background()
+	k := newKeeper(w)
+	page := w.Page(t, "tt-riverside")
+	creds, err := w.Store.PageCredentials(ctx, page.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []tokenwatch.Secret{creds.AccessToken, creds.RefreshToken} {
+		if err := w.Sandbox.Expire(tok.Reveal()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := k.Check(ctx, page.ID); err == nil {
+		t.Fatal("the check succeeded")
+	}
+	if n := w.Sandbox.Calls(tokenwatch.TikTok, sandbox.OpRefresh); n != 1 {
+		t.Errorf("%d refreshes, want 1", n)
+	}
+	after := w.Page(t, "tt-riverside")
+	if after.State != tokenwatch.StateRevoked || after.Problem != tokenwatch.ProblemRevoked || after.LastError == nil ||
+		after.LastError.Class != tokenwatch.ClassMustReconnect || !after.NextDueAt.Equal(w.Clock.Now()) {
+		t.Errorf("after a refused refresh: state %s, problem %q, last error %+v, next due %v; want revoked, due now",
+			after.State, after.Problem, after.LastError, after.NextDueAt)
+	}
+}

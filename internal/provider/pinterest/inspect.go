@@ -7,6 +7,7 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/provider"
 )
 
+// userAccount is GET /v5/user_account's answer (Account).
 type userAccount struct {
 	ID       string `json:"id"`
 	Username string `json:"username"`
@@ -19,15 +20,15 @@ func (a userAccount) id() string {
 	return a.Username
 }
 
-func (p *Provider) account(ctx context.Context, t provider.Token) (userAccount, error) {
+func (p *Provider) account(ctx context.Context, token tokenwatch.Secret) (userAccount, error) {
 	var a userAccount
-	err := p.oauth.Get(ctx, apiURL+"/user_account", nil, t.AccessToken, &a)
+	err := p.api.Get(ctx, p.apiURL+"/user_account", nil, token, &a)
 	return a, err
 }
 
 // Inspect reads the account with the token (GET /v5/user_account).
 func (p *Provider) Inspect(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials) (*provider.Inspection, error) {
-	a, err := p.account(ctx, provider.Token{AccessToken: creds.AccessToken})
+	a, err := p.account(ctx, creds.AccessToken)
 	if err != nil {
 		return nil, err
 	}

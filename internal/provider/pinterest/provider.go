@@ -1,13 +1,10 @@
-// Package pinterest connects Pinterest accounts: OAuth with basic client
-// authentication, 30-day access tokens refreshed on use, and pins on the
-// account's first board.
+// Package pinterest connects Pinterest accounts: OAuth with HTTP Basic
+// client authentication at the token endpoint, 30-day access tokens
+// refreshed on use, continuous refresh tokens (a new 60-day one on every
+// refresh), and pins on a board the account owns.
 package pinterest
 
 import (
-	"strings"
-
-	"golang.org/x/oauth2"
-
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
 	"github.com/tokenwatch/tokenwatch/internal/provider/oauthx"
@@ -17,27 +14,37 @@ import (
 const (
 	authURL  = "https://www.pinterest.com/oauth/"
 	tokenURL = "https://api.pinterest.com/v5/oauth/token"
-	apiURL   = "https://api.pinterest.com/v5"
+	apiHost  = "https://api.pinterest.com/"
 )
 
-var scopes = []string{"user_accounts:read", "boards:read", "pins:read", "pins:write"}
+// Scopes. Creating a pin needs boards:read, boards:write, pins:read and
+// pins:write (the security of pins/create in Pinterest's OpenAPI
+// description, github.com/pinterest/api-description v5/openapi.yaml);
+// reading the account needs user_accounts:read.
+var scopes = []string{"user_accounts:read", "boards:read", "boards:write", "pins:read", "pins:write"}
 
 // Provider is Pinterest.
 type Provider struct {
-	oauth *oauthx.OAuth2
+	// api calls the API, tok the token endpoint: Pinterest words their
+	// errors alike ({code, message}) but code 2 means a dead access token
+	// at the one and refused app credentials at the other.
+	api, tok *oauthx.Client
+	cfg      provider.Config
+	apiURL   string
 }
 
-var _ provider.Provider = (*Provider)(nil)
+var (
+	_ provider.Provider  = (*Provider)(nil)
+	_ provider.Diagnoser = (*Provider)(nil)
+)
 
 // New returns the provider.
 func New(cfg provider.Config) *Provider {
-	c := oauthx.NewClient(tokenwatch.Pinterest, cfg, triage)
-	// Pinterest wants comma-separated scopes, which golang.org/x/oauth2
-	// does not write: they go in as a plain parameter.
-	o := oauthx.NewOAuth2(c, cfg, authURL, tokenURL, oauth2.AuthStyleInHeader, nil)
-	o.AuthParams = map[string]string{"scope": strings.Join(scopes, ",")}
-	o.RefreshExpiryField = "refresh_token_expires_in"
-	return &Provider{oauth: o}
+	return &Provider{
+		api: oauthx.NewClient(tokenwatch.Pinterest, cfg, apiTriage),
+		tok: oauthx.NewClient(tokenwatch.Pinterest, cfg, tokenTriage),
+		cfg: cfg, apiURL: apiHost + cfg.Version(provider.APIPinterest),
+	}
 }
 
 // Info describes Pinterest. Pinterest documents no PKCE for its web flow.
@@ -53,7 +60,7 @@ func (p *Provider) Info() provider.Info {
 		Troubleshooting: []string{
 			"Sign in to Pinterest as the account you are connecting (a business account); if another account is " +
 				"signed in on pinterest.com in this browser, sign out first.",
-			"The account needs at least one board: pins go to its first board.",
+			"The account needs a board of its own: pins go to its first own board (not a group board it only collaborates on).",
 			"Still failing? On pinterest.com, Settings → Security and logins → Apps, revoke the app, then reconnect.",
 		},
 	}

@@ -2,31 +2,58 @@ package pinterest
 
 import (
 	"context"
+	"fmt"
 	"net/url"
+	"unicode/utf8"
 
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
 )
 
-// Publish pins the post's image, with its text and link, to the account's
-// first board.
+// Limits of PinCreate in Pinterest's OpenAPI description.
+const (
+	maxDescription = 800
+	maxLink        = 2048
+)
+
+// board is an entry of GET /v5/boards.
+type board struct {
+	ID    string `json:"id"`
+	Owner struct {
+		Username string `json:"username"`
+	} `json:"owner"`
+	IsAdsOnly bool   `json:"is_ads_only"`
+	Privacy   string `json:"privacy"`
+}
+
+// maxBoardPages bounds the walk through the account's boards.
+const maxBoardPages = 4
+
+// Publish pins the post's image, with its text and link, to a board the
+// account owns: pins/create takes only "a board or board section owned by
+// the operation user_account", while boards/list also returns group
+// boards the account collaborates on. Public boards are preferred to
+// protected and secret ones; ad-only boards are skipped.
 func (p *Provider) Publish(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials, post provider.Post) (string, error) {
 	if post.MediaURL == "" {
-		return "", p.oauth.Refuse("media_required", "Pinterest pins need an image")
+		return "", p.api.Refuse("media_required", "Pinterest pins need an image")
 	}
-	var boards struct {
-		Items []struct {
-			ID string `json:"id"`
-		} `json:"items"`
+	if n := utf8.RuneCountInString(post.Text); n > maxDescription {
+		return "", p.api.Refuse("description_too_long", fmt.Sprintf("Pinterest pin descriptions hold at most %d characters; this one has %d", maxDescription, n))
 	}
-	if err := p.oauth.Get(ctx, apiURL+"/boards", url.Values{"page_size": {"1"}}, creds.AccessToken, &boards); err != nil {
+	if len(post.Link) > maxLink {
+		return "", p.api.Refuse("link_too_long", fmt.Sprintf("Pinterest pin links hold at most %d characters", maxLink))
+	}
+	me, err := p.account(ctx, creds.AccessToken)
+	if err != nil {
 		return "", err
 	}
-	if len(boards.Items) == 0 {
-		return "", p.oauth.Refuse("no_board", "the Pinterest account has no board to pin to")
+	boardID, err := p.ownBoard(ctx, creds.AccessToken, me.Username)
+	if err != nil {
+		return "", err
 	}
 	body := map[string]any{
-		"board_id":     boards.Items[0].ID,
+		"board_id":     boardID,
 		"description":  post.Text,
 		"media_source": map[string]string{"source_type": "image_url", "url": post.MediaURL},
 	}
@@ -36,6 +63,41 @@ func (p *Provider) Publish(ctx context.Context, page *tokenwatch.Page, creds tok
 	var r struct {
 		ID string `json:"id"`
 	}
-	_, err := p.oauth.PostJSON(ctx, apiURL+"/pins", body, creds.AccessToken, &r)
+	_, err = p.api.PostJSON(ctx, p.apiURL+"/pins", body, creds.AccessToken, &r)
 	return r.ID, err
+}
+
+// ownBoard returns the id of the board to pin to: the first public board
+// username owns, else the first other one it owns.
+func (p *Provider) ownBoard(ctx context.Context, token tokenwatch.Secret, username string) (string, error) {
+	var fallback string
+	q := url.Values{"page_size": {"100"}}
+	for range maxBoardPages {
+		var r struct {
+			Items    []board `json:"items"`
+			Bookmark string  `json:"bookmark"`
+		}
+		if err := p.api.Get(ctx, p.apiURL+"/boards", q, token, &r); err != nil {
+			return "", err
+		}
+		for _, b := range r.Items {
+			if b.IsAdsOnly || (b.Owner.Username != "" && b.Owner.Username != username) {
+				continue
+			}
+			if b.Privacy == "" || b.Privacy == "PUBLIC" {
+				return b.ID, nil
+			}
+			if fallback == "" {
+				fallback = b.ID
+			}
+		}
+		if r.Bookmark == "" {
+			break
+		}
+		q.Set("bookmark", r.Bookmark)
+	}
+	if fallback == "" {
+		return "", p.api.Refuse("no_board", "the Pinterest account has no board of its own to pin to; create one on Pinterest")
+	}
+	return fallback, nil
 }

@@ -42,35 +42,62 @@ func (p *Provider) Exchange(ctx context.Context, code, verifier, redirectURI str
 	return &provider.Grant{Token: t, UserID: u.OpenID, UserName: u.DisplayName}, nil
 }
 
-// token calls the token endpoint, which wants client_key and the secret in
-// the form and answers with both lifetimes and the open_id.
+// tokenResponse is the token endpoint's answer
+// (developers.tiktok.com/doc/oauth-user-access-token-management); an
+// error comes as {"error", "error_description", "log_id"}
+// (developers.tiktok.com/doc/oauth-error-handling).
+type tokenResponse struct {
+	AccessToken      string `json:"access_token"`
+	ExpiresIn        int64  `json:"expires_in"`
+	RefreshToken     string `json:"refresh_token"`
+	RefreshExpiresIn int64  `json:"refresh_expires_in"`
+	OpenID           string `json:"open_id"`
+	Scope            string `json:"scope"`
+	Error            string `json:"error"`
+	ErrorDescription string `json:"error_description"`
+	LogID            string `json:"log_id"`
+}
+
+// token calls the token endpoint, which wants client_key and client_secret
+// in the form body (not client_id, not HTTP Basic).
 func (p *Provider) token(ctx context.Context, form url.Values) (provider.Token, string, error) {
 	form.Set("client_key", p.cfg.ClientID)
 	form.Set("client_secret", p.cfg.ClientSecret.Reveal())
-	var r struct {
-		AccessToken      string `json:"access_token"`
-		ExpiresIn        int64  `json:"expires_in"`
-		RefreshToken     string `json:"refresh_token"`
-		RefreshExpiresIn int64  `json:"refresh_expires_in"`
-		OpenID           string `json:"open_id"`
-		Scope            string `json:"scope"`
-		Error            string `json:"error"`
-	}
+	secrets := []string{form.Get("code"), form.Get("refresh_token"), form.Get("client_secret")}
+	var r tokenResponse
 	h := http.Header{"Cache-Control": {"no-cache"}}
 	if _, err := p.c.Do(ctx, oauthx.Request{Method: http.MethodPost, URL: tokenURL, Form: form, Header: h}, &r); err != nil {
 		return provider.Token{}, "", err
 	}
 	if r.Error != "" || r.AccessToken == "" {
-		// TikTok may answer 200 with an OAuth error.
-		body, _ := json.Marshal(map[string]string{"error": r.Error})
-		return provider.Token{}, "", p.c.Fail(http.StatusBadRequest, nil, body)
+		// TikTok documents no status for its token errors: one that comes
+		// with a 200 is triaged like any other.
+		if r.Error == "" {
+			r.Error, r.ErrorDescription = "server_error", "the token response holds no access token"
+		}
+		body, _ := json.Marshal(map[string]string{"error": r.Error, "error_description": r.ErrorDescription})
+		return provider.Token{}, "", p.c.Fail(http.StatusOK, nil, body, secrets...)
 	}
-	now := time.Now()
-	return provider.Token{
+	return tokenOf(r, time.Now()), r.OpenID, nil
+}
+
+// tokenOf reads a token response, with TikTok's documented lifetimes where
+// the response gives none.
+func tokenOf(r tokenResponse, now time.Time) provider.Token {
+	t := provider.Token{
 		AccessToken:      tokenwatch.NewSecret(r.AccessToken),
-		RefreshToken:     tokenwatch.NewSecret(r.RefreshToken),
 		AccessExpiresAt:  oauthx.ExpiresAt(now, r.ExpiresIn),
 		RefreshExpiresAt: oauthx.ExpiresAt(now, r.RefreshExpiresIn),
 		Scopes:           oauthx.Scopes(r.Scope),
-	}, r.OpenID, nil
+	}
+	if t.AccessExpiresAt.IsZero() {
+		t.AccessExpiresAt = now.Add(AccessLifetime)
+	}
+	if r.RefreshToken != "" {
+		t.RefreshToken = tokenwatch.NewSecret(r.RefreshToken)
+		if t.RefreshExpiresAt.IsZero() {
+			t.RefreshExpiresAt = now.Add(RefreshLifetime)
+		}
+	}
+	return t
 }

@@ -1,6 +1,8 @@
 // Package tiktok connects TikTok accounts through Login Kit for Web: the
-// app is identified by client_key (not client_id), access tokens are
-// refreshed on use, and the refresh token rotates.
+// app is identified by client_key (not client_id), access tokens live two
+// hours and are refreshed on use, the refresh token rotates, and posts are
+// direct posts of a video TikTok pulls from a URL, at a privacy level the
+// creator's account offers.
 package tiktok
 
 import (
@@ -15,31 +17,46 @@ import (
 const (
 	authURL  = "https://www.tiktok.com/v2/auth/authorize/"
 	tokenURL = "https://open.tiktokapis.com/v2/oauth/token/"
-	apiURL   = "https://open.tiktokapis.com/v2"
+	apiHost  = "https://open.tiktokapis.com/"
 )
 
+// Scopes: user.info.basic reads the account (GET /v2/user/info/) and
+// video.publish makes direct posts and queries creator_info
+// (developers.tiktok.com/doc/content-posting-api-reference-direct-post).
+// video.upload, for drafts sent to the creator's inbox, is not asked for:
+// tokenwatch does not upload drafts, and every scope must be approved for
+// the app.
 var (
-	scopes         = []string{"user.info.basic", "video.publish", "video.upload"}
-	requiredScopes = []string{"user.info.basic", "video.publish"}
+	scopes         = []string{"user.info.basic", "video.publish"}
+	requiredScopes = scopes
 )
 
-// Lifetimes when a response gives none (TikTok's own pages disagree).
+// Lifetimes when a token response gives none. TikTok's token-management
+// pages (developers.tiktok.com/docs/en/oauth-user-access-token-management,
+// updated November 2026) give 2 hours and 180 days; older pages said 24
+// hours and 365 days. The response's expires_in and refresh_expires_in win.
 const (
-	AccessLifetime  = 24 * time.Hour
-	RefreshLifetime = 365 * 24 * time.Hour
+	AccessLifetime  = 2 * time.Hour
+	RefreshLifetime = 180 * 24 * time.Hour
 )
 
 // Provider is TikTok.
 type Provider struct {
-	c   *oauthx.Client
-	cfg provider.Config
+	c       *oauthx.Client
+	cfg     provider.Config
+	apiURL  string
+	version string
 }
 
-var _ provider.Provider = (*Provider)(nil)
+var (
+	_ provider.Provider  = (*Provider)(nil)
+	_ provider.Diagnoser = (*Provider)(nil)
+)
 
 // New returns the provider.
 func New(cfg provider.Config) *Provider {
-	return &Provider{c: oauthx.NewClient(tokenwatch.TikTok, cfg, triage), cfg: cfg}
+	v := cfg.Version(provider.APITikTok)
+	return &Provider{c: oauthx.NewClient(tokenwatch.TikTok, cfg, triage), cfg: cfg, apiURL: apiHost + v, version: v}
 }
 
 // Info describes TikTok. Login Kit for Web takes no PKCE (TikTok's desktop
