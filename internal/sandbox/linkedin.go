@@ -16,7 +16,6 @@ import (
 // with LinkedIn's own choices of code.
 // https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/error-handling
 type linkedinDialect struct {
-	oauthDialect
 	// refreshGrant says the token request is a refresh_token grant.
 	refreshGrant bool
 }

@@ -2,7 +2,6 @@ package linkedin
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -50,7 +49,9 @@ const versionHint = "; LinkedIn no longer serves this LinkedIn-Version: set TOKE
 //   - a 401 (invalid, revoked or expired token) means reconnecting;
 //   - a 403 (ACCESS_DENIED, not enough permissions) a missing scope or role:
 //     LinkedIn's 403 does not say whether the member or the app lacks the
-//     permission, so the callers that can tell (Inspect) reclassify it;
+//     permission ("Does your application have permissions to make the API
+//     call? Does your application ask the user to enable these
+//     permissions?"), so it stays the page's problem;
 //   - 429 and 5xx are transient; any other 4xx refuses the request itself.
 func triage(status int, body []byte) *provider.Error {
 	if code, desc := oauthx.OAuthError(body); code != "" {
@@ -96,11 +97,4 @@ func triage(status int, body []byte) *provider.Error {
 	}
 	e.Rejected = e.Class == tokenwatch.ClassTransient && oauthx.RejectedStatus(status)
 	return e
-}
-
-// isAccessDenied reports whether err is LinkedIn's 403: the token, or the
-// app, lacks a permission.
-func isAccessDenied(err error) (*provider.Error, bool) {
-	var pe *provider.Error
-	return pe, errors.As(err, &pe) && pe.Status == http.StatusForbidden
 }
