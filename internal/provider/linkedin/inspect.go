@@ -21,7 +21,6 @@ type introspection struct {
 	Status    string `json:"status"`
 	ExpiresAt int64  `json:"expires_at"`
 	Scope     string `json:"scope"`
-	AuthType  string `json:"auth_type"`
 }
 
 // Inspect asks introspectToken whether the token is active and what it
