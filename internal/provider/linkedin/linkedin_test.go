@@ -18,3 +18,10 @@ func TestConformance(t *testing.T) {
 		RoleLost: "CONTENT_ADMINISTRATOR", RoleLossSeenByInspect: true,
 	})
 }
+
+// TestRecorded plays LinkedIn's documented (and, where the docs publish no
+// body, reported) answers through the provider: each file names its source.
+func TestRecorded(t *testing.T) {
+	t.Parallel()
+	providertest.RunRecorded(t, func(c provider.Config) provider.Provider { return linkedin.New(c) }, "testdata/recorded")
+}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
@@ -30,7 +31,9 @@ var roleNames = map[string]string{
 
 // Pages lists the organizations the member has an approved role on.
 func (p *Provider) Pages(ctx context.Context, grant *provider.Grant) ([]provider.Candidate, error) {
-	roles, err := p.roles(ctx, grant.AccessToken)
+	// A member with more organizations than maxACLPages can hold sees
+	// those that fit.
+	roles, _, err := p.roles(ctx, grant.AccessToken, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -64,31 +67,92 @@ func (p *Provider) Pages(ctx context.Context, grant *provider.Grant) ([]provider
 	return out, nil
 }
 
-// roles maps organization ids to the member's strongest approved role.
-func (p *Provider) roles(ctx context.Context, token tokenwatch.Secret) (map[string]string, error) {
-	var r struct {
-		Elements []struct {
-			Organization string `json:"organization"`
-			Role         string `json:"role"`
-			State        string `json:"state"`
-		} `json:"elements"`
+// organizationAcls is a paged finder: start and count ask for a page (count
+// defaults to 10), and the answer's paging says where it stands (start,
+// count, and, where LinkedIn sends them, total and links). LinkedIn
+// documents no maximum page size for it, so tokenwatch asks for aclPageSize
+// and then follows the page size LinkedIn reports, not the one it asked for.
+// https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/pagination
+// https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/organization-access-control-by-role
+const (
+	aclPageSize = 100
+	// maxACLPages bounds the pages read for one member (5,000 roles).
+	maxACLPages = 50
+)
+
+type aclPage struct {
+	Elements []struct {
+		Organization string `json:"organization"`
+		Role         string `json:"role"`
+		State        string `json:"state"`
+	} `json:"elements"`
+	Paging struct {
+		Start int  `json:"start"`
+		Count int  `json:"count"`
+		Total *int `json:"total"`
+		Links []struct {
+			Rel  string `json:"rel"`
+			Href string `json:"href"`
+		} `json:"links"`
+	} `json:"paging"`
+}
+
+// more reports whether the finder has results after this page, which held
+// n elements and ended at next.
+func (a *aclPage) more(n, next int) bool {
+	if n == 0 {
+		return false
 	}
-	req := p.rest(http.MethodGet, restURL+"/organizationAcls", token)
-	req.Query = url.Values{"q": {"roleAssignee"}, "state": {"APPROVED"}, "count": {"100"}}
-	if _, err := p.oauth.Do(ctx, req, &r); err != nil {
-		return nil, err
+	if a.Paging.Total != nil {
+		return next < *a.Paging.Total
 	}
-	roles := map[string]string{}
-	for _, e := range r.Elements {
-		org := strings.TrimPrefix(e.Organization, orgURN)
-		if e.State != "" && e.State != "APPROVED" {
-			continue
+	for _, l := range a.Paging.Links {
+		if l.Rel == "next" {
+			return true
 		}
-		if roles[org] != roleAdmin {
-			roles[org] = e.Role
+	}
+	size := a.Paging.Count
+	if size <= 0 || size > aclPageSize {
+		size = aclPageSize
+	}
+	// "You have reached the end of the dataset when your response contains
+	// fewer elements … than your count parameter."
+	return n >= size
+}
+
+// roles maps organization ids to the member's strongest approved role,
+// reading organizationAcls page by page until the last page, or until done
+// says the roles read so far are enough. complete is false when the pages
+// ran past maxACLPages.
+func (p *Provider) roles(ctx context.Context, token tokenwatch.Secret, done func(map[string]string) bool) (roles map[string]string, complete bool, err error) {
+	roles = map[string]string{}
+	start := 0
+	for range maxACLPages {
+		var r aclPage
+		req := p.rest(http.MethodGet, restURL+"/organizationAcls", token)
+		req.Query = url.Values{"q": {"roleAssignee"}, "state": {"APPROVED"},
+			"start": {strconv.Itoa(start)}, "count": {strconv.Itoa(aclPageSize)}}
+		if _, err := p.oauth.Do(ctx, req, &r); err != nil {
+			return nil, false, err
+		}
+		for _, e := range r.Elements {
+			org := strings.TrimPrefix(e.Organization, orgURN)
+			if e.State != "" && e.State != "APPROVED" {
+				continue
+			}
+			if roles[org] != roleAdmin {
+				roles[org] = e.Role
+			}
+		}
+		if done != nil && done(roles) {
+			return roles, true, nil
+		}
+		start += len(r.Elements)
+		if !r.more(len(r.Elements), start) {
+			return roles, true, nil
 		}
 	}
-	return roles, nil
+	return roles, false, nil
 }
 
 func roleName(role string) string {

@@ -1,7 +1,9 @@
 // Package linkedin connects LinkedIn company pages: three-legged OAuth,
 // organizationAcls to find the pages where the user is a Super Admin
 // (ADMINISTRATOR), introspectToken to check tokens, and the Posts API.
-// Tokens last 60 days; refreshing is only for LinkedIn's partner apps.
+// Tokens last 60 days; refreshing is only for LinkedIn's partner apps. The
+// REST calls carry the LinkedIn-Version of provider.APILinkedIn: LinkedIn
+// serves each monthly version about a year, then answers 426.
 package linkedin
 
 import (
@@ -24,11 +26,16 @@ const (
 	restURL       = "https://api.linkedin.com/rest"
 )
 
-// apiVersion is the LinkedIn-Version header of REST calls (YYYYMM).
-const apiVersion = "202511"
-
+// Scopes: openid and profile for userinfo (sub, name); rw_organization_admin
+// for organizationAcls, which LinkedIn restricts to the organizations where
+// the member is an ADMINISTRATOR; w_organization_social to post as the
+// organization. tokenwatch reads no organization posts, so it does not ask
+// for r_organization_social.
+// https://learn.microsoft.com/en-us/linkedin/consumer/integrations/self-serve/sign-in-with-linkedin-v2
+// https://learn.microsoft.com/en-us/linkedin/marketing/community-management/organizations/organization-access-control-by-role
+// https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/posts-api
 var (
-	scopes         = []string{"openid", "profile", "w_organization_social", "r_organization_social", "rw_organization_admin"}
+	scopes         = []string{"openid", "profile", "w_organization_social", "rw_organization_admin"}
 	requiredScopes = []string{"w_organization_social", "rw_organization_admin"}
 )
 
@@ -95,10 +102,17 @@ func leadIf(on bool, d time.Duration) time.Duration {
 	return 0
 }
 
-// rest calls a versioned REST endpoint.
+// rest calls a versioned REST endpoint with the configured LinkedIn-Version
+// and Rest.li protocol 2.0.0, which LinkedIn requires of finders and of the
+// Posts API (without it a call is read as protocol 1.0).
+// https://learn.microsoft.com/en-us/linkedin/marketing/versioning
+// https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/protocol-version
 func (p *Provider) rest(method, rawURL string, token tokenwatch.Secret) oauthx.Request {
 	return oauthx.Request{Method: method, URL: rawURL, Token: token, Header: http.Header{
-		"Linkedin-Version":          {apiVersion},
+		"Linkedin-Version":          {p.version()},
 		"X-Restli-Protocol-Version": {"2.0.0"},
 	}}
 }
+
+// version is the LinkedIn-Version the REST calls carry (YYYYMM).
+func (p *Provider) version() string { return p.cfg.Version(provider.APILinkedIn) }

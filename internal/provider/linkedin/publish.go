@@ -9,11 +9,13 @@ import (
 )
 
 // Publish creates a post as the organization; LinkedIn returns its id in
-// the x-restli-id header.
+// the x-restli-id header of a 201. The text goes in commentary, which is
+// little text: it is escaped so that LinkedIn shows all of it.
+// https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/posts-api
 func (p *Provider) Publish(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials, post provider.Post) (string, error) {
 	body := map[string]any{
 		"author":                    orgURN + page.ProviderPageID,
-		"commentary":                post.Text,
+		"commentary":                escapeLittle(post.Text),
 		"visibility":                "PUBLIC",
 		"distribution":              map[string]any{"feedDistribution": "MAIN_FEED", "targetEntities": []any{}, "thirdPartyDistributionChannels": []any{}},
 		"lifecycleState":            "PUBLISHED",
