@@ -36,8 +36,8 @@ const deadRefreshToken = "authorization grant or refresh token is invalid, expir
 
 // versionHint tells the operator what to change when LinkedIn refuses the
 // API version.
-const versionHint = "; LinkedIn no longer serves this LinkedIn-Version: set TOKENWATCH_LINKEDIN_API_VERSION to an active version " +
-	"(https://learn.microsoft.com/en-us/linkedin/marketing/integrations/migrations)"
+const versionHint = "LinkedIn no longer serves this LinkedIn-Version: set TOKENWATCH_LINKEDIN_API_VERSION to an active version " +
+	"(https://learn.microsoft.com/en-us/linkedin/marketing/integrations/migrations)."
 
 // triage classifies a LinkedIn answer:
 //   - at the token endpoint, a dead grant (invalid_grant, or LinkedIn's
@@ -87,7 +87,7 @@ func triage(status int, body []byte) *provider.Error {
 		if e.Message == "" {
 			e.Message = "LinkedIn refused the requested API version"
 		}
-		e.Message += versionHint
+		e.Action = versionHint
 		return e
 	case r.ServiceErrorCode == codeInvalidToken || r.ServiceErrorCode == codeRevoked || r.ServiceErrorCode == codeExpired:
 		e.Class = tokenwatch.ClassMustReconnect

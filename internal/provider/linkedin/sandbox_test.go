@@ -107,7 +107,7 @@ func TestSandboxServesOnlyActiveVersions(t *testing.T) {
 				}
 				var pe *provider.Error
 				if !errors.As(err, &pe) || pe.Class != tokenwatch.ClassService || pe.Status != http.StatusUpgradeRequired ||
-					!strings.Contains(pe.Message, "TOKENWATCH_LINKEDIN_API_VERSION") {
+					!strings.Contains(pe.Action, "TOKENWATCH_LINKEDIN_API_VERSION") {
 					t.Errorf("%s = %v, want a 426 service problem naming the setting", what, err)
 				}
 			}

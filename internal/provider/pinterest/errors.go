@@ -96,9 +96,13 @@ func tokenTriage(status int, body []byte) *provider.Error {
 	e := &provider.Error{Code: strconv.Itoa(code), Message: msg, Class: oauthx.ClassForStatus(status)}
 	switch code {
 	case codeAuthentication:
-		e.Class = tokenwatch.ClassService
-		e.Message = "Pinterest refused tokenwatch's app credentials (" + msg + "); check the app id and secret of the Pinterest app " +
-			"(TOKENWATCH_PINTEREST_CLIENT_ID and TOKENWATCH_PINTEREST_CLIENT_SECRET)"
+		// The documented answer is a 401; a 429 or 5xx saying the same is
+		// the network's trouble, left transient by the client.
+		if status >= 400 && status < 500 && status != 429 {
+			e.Class = tokenwatch.ClassService
+			e.Message = "Pinterest refused tokenwatch's app credentials (" + msg + ")"
+			e.Action = "Check the app id and secret of the Pinterest app (TOKENWATCH_PINTEREST_CLIENT_ID and TOKENWATCH_PINTEREST_CLIENT_SECRET)."
+		}
 	case codeInvalidGrant:
 		e.Class = tokenwatch.ClassMustReconnect
 	case codeRateLimit:

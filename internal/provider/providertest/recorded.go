@@ -75,6 +75,9 @@ type Want struct {
 	RefreshMayFix   bool                  `json:"refresh_may_fix,omitempty"`
 	RetryAfter      int                   `json:"retry_after,omitempty"` // seconds
 	MessageContains string                `json:"message_contains,omitempty"`
+	// ActionContains must appear in what the operator is told to do (a
+	// ClassService error's Action).
+	ActionContains string `json:"action_contains,omitempty"`
 
 	OK       bool   `json:"ok,omitempty"`
 	UserID   string `json:"user_id,omitempty"`
@@ -285,6 +288,9 @@ func checkOutcome(t *testing.T, w Want, got outcome, err error, now time.Time) {
 		}
 		if w.MessageContains != "" && !strings.Contains(pe.Message, w.MessageContains) {
 			t.Errorf("message %q lacks %q", pe.Message, w.MessageContains)
+		}
+		if w.ActionContains != "" && !strings.Contains(pe.Action, w.ActionContains) {
+			t.Errorf("action %q lacks %q", pe.Action, w.ActionContains)
 		}
 		if pe.Message == "" {
 			t.Error("the error has no message")

@@ -91,8 +91,8 @@ func tokenTriage(status int, body []byte, code, desc string) *provider.Error {
 	switch code {
 	case "invalid_client", "unauthorized_client", "unsupported_grant_type":
 		e.Class = tokenwatch.ClassService
-		e.Message = "TikTok refused tokenwatch's app: check the client key and client secret of the TikTok app " +
-			"(TOKENWATCH_TIKTOK_CLIENT_ID and TOKENWATCH_TIKTOK_CLIENT_SECRET) (TikTok: " + code + ", " + desc + ")"
+		e.Message = "TikTok refused tokenwatch's app (" + code + ", " + desc + ")"
+		e.Action = "Check the client key and client secret of the TikTok app (TOKENWATCH_TIKTOK_CLIENT_ID and TOKENWATCH_TIKTOK_CLIENT_SECRET)."
 	case "invalid_request":
 		e.Class = tokenwatch.ClassService
 		e.Message = "TikTok refused the token request as malformed: check the app's client key and its registered redirect URI " +

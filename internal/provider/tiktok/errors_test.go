@@ -81,7 +81,7 @@ func TestServiceErrorsSayWhatToDo(t *testing.T) {
 			t.Errorf("%s: message %q lacks %q", code, e.Message, want)
 		}
 	}
-	if e := c.Fail(401, http.Header{}, []byte(token("invalid_client"))); !strings.Contains(e.Message, "TOKENWATCH_TIKTOK_CLIENT_SECRET") {
-		t.Errorf("invalid_client: message %q names no setting", e.Message)
+	if e := c.Fail(401, http.Header{}, []byte(token("invalid_client"))); !strings.Contains(e.Action, "TOKENWATCH_TIKTOK_CLIENT_SECRET") {
+		t.Errorf("invalid_client: action %q names no setting", e.Action)
 	}
 }
