@@ -11,7 +11,9 @@ import (
 )
 
 // Renewed announces a page renewed by a new grant (connection.Renewer).
-func (s *Sweeper) Renewed(ctx context.Context, page *tokenwatch.Page) error { return s.Reconnected(ctx, page.ID) }
+func (s *Sweeper) Renewed(ctx context.Context, page *tokenwatch.Page) error {
+	return s.Reconnected(ctx, page.ID)
+}
 
 // Reconnected emits page.reconnected to the active webhook endpoints of the
 // page's account. The reconnect flow calls it once the new grant is saved

@@ -104,7 +104,9 @@ func (p *Publisher) safeRound(ctx context.Context) {
 
 // Renewed releases the held posts of a page renewed by a new grant
 // (connection.Renewer).
-func (p *Publisher) Renewed(ctx context.Context, page *tokenwatch.Page) error { return p.Release(ctx, page.ID) }
+func (p *Publisher) Renewed(ctx context.Context, page *tokenwatch.Page) error {
+	return p.Release(ctx, page.ID)
+}
 
 // Release puts a reconnected page's held posts back in line and wakes the
 // publisher.
