@@ -5,7 +5,7 @@ import (
 	"strconv"
 
 	"github.com/tokenwatch/tokenwatch"
-	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
+	"github.com/tokenwatch/tokenwatch/internal/connection"
 	"github.com/tokenwatch/tokenwatch/internal/store"
 	"github.com/tokenwatch/tokenwatch/internal/webhook"
 )
@@ -28,16 +28,15 @@ func (s *Sweeper) Reconnected(ctx context.Context, pageID int64) error {
 	if err != nil {
 		return err
 	}
-	acct, err := s.st.GetAccount(ctx, p.AccountID)
-	if err != nil {
-		return err
-	}
 	eps, err := s.st.WebhookEndpoints(ctx, []int64{p.AccountID}, true)
 	if err != nil || len(eps[p.AccountID]) == 0 {
 		return err
 	}
 	now := s.opts.Now().UTC()
-	d := s.opts.Policy.WithThresholds(acct.AlertThresholds).Evaluate(lifecycle.FactsOf(p), nil, now)
+	d, err := connection.Policies{Store: s.st, Default: s.opts.Policy}.Evaluate(ctx, p, now)
+	if err != nil {
+		return err
+	}
 	ev := webhook.Event{ID: webhook.EventID(p.ID, p.Generation, "reconnected"), Type: webhook.PageReconnected, CreatedAt: now,
 		Data: webhook.Data{Page: PageData(p, loc, d)}}
 	body, err := webhook.Marshal(ev)

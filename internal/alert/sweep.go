@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/connection"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
 	"github.com/tokenwatch/tokenwatch/internal/mail"
 	"github.com/tokenwatch/tokenwatch/internal/store"
@@ -392,7 +393,7 @@ func (s *Sweeper) describe(p *tokenwatch.Page, d lifecycle.Decision, b *batch, r
 	if loc == nil {
 		loc = &tokenwatch.Location{ID: p.LocationID, TimeZone: "UTC"}
 	}
-	url := s.opts.BaseURL + "/pages/" + strconv.FormatInt(p.ID, 10) + "/reconnect"
+	url := connection.ReconnectURL(s.opts.BaseURL, p.ID)
 	it := mail.Item{PageID: p.ID, Provider: p.Provider, Page: p.Name, Location: loc.Name, TimeZone: loc.TimeZone,
 		Step: string(d.Due), State: d.State, Deadline: d.Deadline, PostsAtRisk: risk.Posts, EarliestPost: risk.Earliest,
 		ReconnectURL: url}

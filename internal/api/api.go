@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/connection"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
 	"github.com/tokenwatch/tokenwatch/internal/store"
 )
@@ -124,11 +125,7 @@ func timePtr(t time.Time) *time.Time {
 
 // policy returns the lifecycle policy of an account.
 func (h *Handler) policy(ctx context.Context, accountID int64) (lifecycle.Policy, error) {
-	acct, err := h.store.GetAccount(ctx, accountID)
-	if err != nil {
-		return lifecycle.Policy{}, err
-	}
-	return h.opts.Policy.WithThresholds(acct.AlertThresholds), nil
+	return connection.Policies{Store: h.store, Default: h.opts.Policy}.For(ctx, accountID)
 }
 
 // view evaluates a page now and turns it into its response form.
@@ -136,7 +133,7 @@ func (h *Handler) view(policy lifecycle.Policy, p *tokenwatch.Page, now time.Tim
 	d := policy.Evaluate(lifecycle.FactsOf(p), nil, now)
 	v := Page{ID: p.ID, LocationID: p.LocationID, Provider: p.Provider, ProviderPageID: p.ProviderPageID, Name: p.Name,
 		State: d.State, Deadline: timePtr(d.Deadline), Generation: p.Generation, LastChecked: timePtr(p.LastCheckedAt),
-		ReconnectURL: h.opts.BaseURL + "/pages/" + strconv.FormatInt(p.ID, 10) + "/reconnect"}
+		ReconnectURL: connection.ReconnectURL(h.opts.BaseURL, p.ID)}
 	if p.LastError != nil {
 		v.LastError = &PageError{Class: p.LastError.Class, Message: p.LastError.Message, At: p.LastError.At.UTC()}
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/connection"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
 	"github.com/tokenwatch/tokenwatch/internal/status"
@@ -276,12 +277,8 @@ func (p *Publisher) later(d store.DuePost, err error) store.PublishResult {
 
 // publishable evaluates the page's state now.
 func (p *Publisher) publishable(ctx context.Context, page *tokenwatch.Page) (bool, error) {
-	acct, err := p.store.GetAccount(ctx, page.AccountID)
-	if err != nil {
-		return false, err
-	}
-	d := p.opts.Policy.WithThresholds(acct.AlertThresholds).Evaluate(lifecycle.FactsOf(page), nil, p.opts.Now())
-	return d.State.Publishable(), nil
+	d, err := connection.Policies{Store: p.store, Default: p.opts.Policy}.Evaluate(ctx, page, p.opts.Now())
+	return d.State.Publishable(), err
 }
 
 // notifyMissed tells the post's author and the page's admin that a held

@@ -22,6 +22,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/connection"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
 	"github.com/tokenwatch/tokenwatch/internal/status"
@@ -321,11 +322,7 @@ func pushedOut(before, after *tokenwatch.Page) bool {
 
 // evaluate applies the account's policy to a page.
 func (k *Keeper) evaluate(ctx context.Context, p *tokenwatch.Page, now time.Time) (lifecycle.Decision, error) {
-	acct, err := k.store.GetAccount(ctx, p.AccountID)
-	if err != nil {
-		return lifecycle.Decision{}, err
-	}
-	return k.opts.Policy.WithThresholds(acct.AlertThresholds).Evaluate(lifecycle.FactsOf(p), nil, now), nil
+	return connection.Policies{Store: k.store, Default: k.opts.Policy}.Evaluate(ctx, p, now)
 }
 
 // nextDue is when the sweep should look at the page again: the policy's

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/connection"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
 	"github.com/tokenwatch/tokenwatch/internal/store"
 	"github.com/tokenwatch/tokenwatch/internal/wording"
@@ -46,11 +47,10 @@ func (s *Server) pageViews(ctx context.Context, u *tokenwatch.User) ([]pageView,
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	acct, err := s.store.GetAccount(ctx, u.AccountID)
+	policy, err := connection.Policies{Store: s.store, Default: s.opts.Policy}.For(ctx, u.AccountID)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	policy := s.opts.Policy.WithThresholds(acct.AlertThresholds)
 	if len(locs) == 0 {
 		return nil, locs, policy.Thresholds(), nil
 	}
