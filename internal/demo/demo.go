@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/connection"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
 	"github.com/tokenwatch/tokenwatch/internal/provider/all"
@@ -225,21 +226,18 @@ func Seed(ctx context.Context, st *store.Store, o Options) error {
 		if err != nil {
 			return fmt.Errorf("demo: connecting %s: %w", dp.ProviderPageID, err)
 		}
-		p := &tokenwatch.Page{
-			LocationID: locs[dp.Location].ID, Provider: dp.Provider, ProviderPageID: conn.ProviderPageID, Name: dp.Name,
-			ConnectedBy: users[dp.ConnectedBy].ID, ProviderUserID: conn.ProviderUserID, ProviderUserName: conn.ProviderUserName,
-			Scopes:          info.Scopes,
-			AccessExpiresAt: e.Access, RefreshExpiresAt: e.Refresh, DataAccessExpiresAt: e.DataAccess,
-			AutoRefresh:         info.AutoRefresh && (!conn.Credentials.RefreshToken.IsZero() || info.RefreshBeforeExpiry),
-			RefreshBeforeExpiry: info.RefreshBeforeExpiry, RefreshLead: info.RefreshLead,
-			Problem: dp.Problem, LastCheckedAt: now.Add(-2 * time.Hour),
-		}
+		p, creds := connection.NewPage(info, connection.Grant{
+			Token: provider.Token{AccessToken: conn.Credentials.AccessToken, RefreshToken: conn.Credentials.RefreshToken,
+				AccessExpiresAt: e.Access, RefreshExpiresAt: e.Refresh, DataAccessExpiresAt: e.DataAccess, Scopes: info.Scopes},
+			UserID: conn.ProviderUserID, UserName: conn.ProviderUserName,
+		}, acct.ID, locs[dp.Location].ID, conn.ProviderPageID, dp.Name, users[dp.ConnectedBy].ID)
+		p.Problem, p.LastCheckedAt = dp.Problem, now.Add(-2*time.Hour)
 		d := policy.Evaluate(lifecycle.FactsOf(p), nil, now)
 		if d.State != dp.Want {
 			return fmt.Errorf("demo: page %s would be %s, not %s", dp.ProviderPageID, d.State, dp.Want)
 		}
 		p.State, p.NextDueAt = d.State, d.NextAt
-		if err := st.CreatePage(ctx, p, conn.Credentials); err != nil {
+		if err := st.CreatePage(ctx, p, creds); err != nil {
 			return err
 		}
 		pageIDs[dp.ProviderPageID] = p.ID

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/access"
 	"github.com/tokenwatch/tokenwatch/internal/connect"
 	"github.com/tokenwatch/tokenwatch/internal/store"
 )
@@ -22,14 +23,16 @@ func (s *Server) connectForm(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, tokenwatch.Errorf(tokenwatch.CodeUnavailable, "Connecting is not set up on this tokenwatch."))
 		return
 	}
-	locs, err := s.store.UserLocations(r.Context(), sessionFrom(r.Context()).User.ID)
+	u := sessionFrom(r.Context()).User
+	locs, err := s.store.UserLocations(r.Context(), u.ID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	actor := userActor(u, locs)
 	var mine []store.LocationRole
 	for _, l := range locs {
-		if l.Role.CanReconnect() {
+		if access.Decide(actor, access.Connect, access.Target{AccountID: l.AccountID, LocationID: l.ID}) == access.Allowed {
 			mine = append(mine, l)
 		}
 	}

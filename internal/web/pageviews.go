@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/access"
 	"github.com/tokenwatch/tokenwatch/internal/connection"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
 	"github.com/tokenwatch/tokenwatch/internal/store"
@@ -56,6 +57,7 @@ func (s *Server) pageViews(ctx context.Context, u *tokenwatch.User) ([]pageView,
 	}
 	byLoc := map[int64]store.LocationRole{}
 	ids := make([]int64, len(locs))
+	actor := userActor(u, locs)
 	for i, l := range locs {
 		byLoc[l.ID] = l
 		ids[i] = l.ID
@@ -95,13 +97,23 @@ func (s *Server) pageViews(ctx context.Context, u *tokenwatch.User) ([]pageView,
 			NeedsReconnect: d.State.IsIssue(),
 			Publishable:    d.State.Publishable(),
 			Problem:        wording.Problem(d.State, p.Provider),
-			CanReconnect:   lr.Role.CanReconnect(),
+			CanReconnect:   access.Decide(actor, access.Reconnect, access.Target{AccountID: p.AccountID, LocationID: p.LocationID, PageID: p.ID}) == access.Allowed,
 			Admin:          byUser[p.ConnectedBy],
 			Risk:           risk,
 			RiskText:       riskText(risk, lr.Location.Loc()),
 		})
 	}
 	return out, locs, policy.Thresholds(), nil
+}
+
+// userActor is what access needs to know of a signed-in user: their
+// account, ownership and role at each of their locations.
+func userActor(u *tokenwatch.User, locs []store.LocationRole) access.Actor {
+	a := access.Actor{Kind: access.KindUser, AccountID: u.AccountID, UserID: u.ID, Owner: u.AccountOwner, Roles: map[int64]tokenwatch.Role{}}
+	for _, l := range locs {
+		a.Roles[l.ID] = l.Role
+	}
+	return a
 }
 
 // riskText says how many posts are at risk and when the first one is due.
