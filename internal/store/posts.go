@@ -13,12 +13,9 @@ import (
 // CreatePost inserts a scheduled post for pages of its location and sets
 // its ID, Status (scheduled unless set), CreatedAt and UpdatedAt.
 func (s *Store) CreatePost(ctx context.Context, p *tokenwatch.Post) error {
-	switch {
-	case strings.TrimSpace(p.Text) == "" && strings.TrimSpace(p.Link) == "":
-		return tokenwatch.Errorf(tokenwatch.CodeInvalid, "A post needs a text or a link.")
-	case p.ScheduledAt.IsZero():
-		return tokenwatch.Errorf(tokenwatch.CodeInvalid, "A post needs a time.")
-	case len(p.PageIDs) == 0:
+	// What a post may be is package posts' to say; the store only keeps
+	// its rows consistent: pages, all of the post's location.
+	if len(p.PageIDs) == 0 {
 		return tokenwatch.Errorf(tokenwatch.CodeInvalid, "Choose at least one page to post to.")
 	}
 	if p.Status == "" {

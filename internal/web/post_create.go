@@ -1,11 +1,13 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
 
 	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/posts"
 )
 
 // createPost schedules a post. A form with mistakes comes back filled in,
@@ -30,18 +32,23 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusOK, "post_form", page{Title: "New post", Data: f})
 		return
 	}
-	post := f.validate(s.now())
-	if post == nil {
+	d := f.draft(s.now())
+	if d == nil {
 		s.render(w, r, http.StatusBadRequest, "post_form", page{Title: "New post", Data: f})
 		return
 	}
-	post.AuthorID = sessionFrom(r.Context()).User.ID
-	if err := s.store.CreatePost(r.Context(), post); err != nil {
-		if tokenwatch.ErrorCode(err) != tokenwatch.CodeInvalid {
+	u := sessionFrom(r.Context()).User
+	d.AuthorID = u.ID
+	post, err := posts.Schedule(r.Context(), s.store, userActor(u, sc.Locations), *d, s.now())
+	if err != nil {
+		var invalid *posts.Invalid
+		if !errors.As(err, &invalid) {
 			s.fail(w, r, err)
 			return
 		}
-		f.Problems = append(f.Problems, fieldError{"text", tokenwatch.ErrorMessage(err)})
+		for _, p := range invalid.Problems {
+			f.fail(p.Field, p.Message)
+		}
 		s.render(w, r, http.StatusBadRequest, "post_form", page{Title: "New post", Data: f})
 		return
 	}

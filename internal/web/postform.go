@@ -7,9 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
-	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/posts"
 	"github.com/tokenwatch/tokenwatch/internal/store"
 )
 
@@ -45,12 +44,6 @@ type postFormPage struct {
 type fieldError struct {
 	Field, Message string
 }
-
-// Limits of a post.
-const (
-	maxPostText = 5000
-	maxPostLink = 2000
-)
 
 const datetimeLocal = "2006-01-02T15:04"
 
@@ -111,50 +104,37 @@ func (s *Server) readPostForm(sc *scope, v url.Values) (*postForm, error) {
 	return f, nil
 }
 
-// validate checks the form as it is submitted and returns the post it
-// describes, or nil with f.Errors filled in.
-func (f *postForm) validate(now time.Time) *tokenwatch.Post {
-	fail := func(field, format string, args ...any) {
-		if _, ok := f.Errors[field]; !ok {
-			f.Errors[field] = fmt.Sprintf(format, args...)
-			f.Problems = append(f.Problems, fieldError{field, f.Errors[field]})
-		}
-	}
+// draft reads the submitted form into a post draft, or returns nil with
+// f.Errors filled in; posts.Validate judges the rest.
+func (f *postForm) draft(now time.Time) *posts.Draft {
 	if f.Location.Location == nil {
-		fail("location", "You are not a participant of any location, so there is nowhere to post.")
+		f.fail("location", "You are not a participant of any location, so there is nowhere to post.")
 		return nil
 	}
-	switch {
-	case f.Elsewhere:
-		fail("pages", "A post goes to pages of one location: choose pages of %s only.", f.Location.Name)
-	case len(f.PageIDs) == 0:
-		fail("pages", "Choose at least one page to post to.")
+	if f.Elsewhere {
+		f.fail("pages", fmt.Sprintf("A post goes to pages of one location: choose pages of %s only.", f.Location.Name))
 	}
-	text := strings.TrimSpace(f.Text)
-	switch n := utf8.RuneCountInString(text); {
-	case text == "" && f.Link == "":
-		fail("text", "Write a text, or give a link below.")
-	case n > maxPostText:
-		fail("text", "The text is %d characters long; %d at most.", n, maxPostText)
-	}
-	if f.Link != "" {
-		u, err := url.Parse(f.Link)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(f.Link) > maxPostLink {
-			fail("link", "The link must be a full web address, starting with https://.")
+	d := &posts.Draft{LocationID: f.Location.ID, PageIDs: f.PageIDs, Text: f.Text, Link: f.Link}
+	if f.At != "" {
+		t, err := time.ParseInLocation(datetimeLocal, f.At, f.Location.Loc())
+		if err != nil {
+			f.fail("at", fmt.Sprintf("%q is not a date and time.", f.At))
 		}
+		d.At = t
 	}
-	var at time.Time
-	if f.At == "" {
-		fail("at", "Choose when to publish the post.")
-	} else if t, err := time.ParseInLocation(datetimeLocal, f.At, f.Location.Loc()); err != nil {
-		fail("at", "%q is not a date and time.", f.At)
-	} else if !t.After(now) {
-		fail("at", "That time has passed; choose a time to come.")
-	} else {
-		at = t
+	for _, p := range posts.Validate(*d, now) {
+		f.fail(p.Field, p.Message)
 	}
 	if len(f.Problems) > 0 {
 		return nil
 	}
-	return &tokenwatch.Post{LocationID: f.Location.ID, Text: text, Link: f.Link, ScheduledAt: at, PageIDs: f.PageIDs}
+	return d
+}
+
+// fail records what is wrong with a field, the first problem of each.
+func (f *postForm) fail(field, message string) {
+	if _, ok := f.Errors[field]; !ok {
+		f.Errors[field] = message
+		f.Problems = append(f.Problems, fieldError{field, message})
+	}
 }
