@@ -14,7 +14,7 @@ func (p *Provider) Publish(ctx context.Context, page *tokenwatch.Page, creds tok
 	if post.MediaURL == "" {
 		return "", p.login.Refuse("media_required", "Instagram posts need an image")
 	}
-	base := graphURL + "/" + url.PathEscape(page.ProviderPageID)
+	base := p.graph + "/" + url.PathEscape(page.ProviderPageID)
 	params := url.Values{"image_url": {post.MediaURL}, "caption": {post.TextWithLink()}}
 	return meta.PublishContainer(ctx, p.login.Client, base+"/media", base+"/media_publish", params, creds.AccessToken)
 }

@@ -30,7 +30,7 @@ type AccountEndpoints struct {
 
 // NewAccountLogin returns the login of network name.
 func NewAccountLogin(name tokenwatch.Provider, cfg provider.Config, scopes []string, ep AccountEndpoints) *AccountLogin {
-	return &AccountLogin{Client: oauthx.NewClient(name, cfg, Triage), cfg: cfg, scopes: scopes, ep: ep}
+	return &AccountLogin{Client: newClient(name, cfg), cfg: cfg, scopes: scopes, ep: ep}
 }
 
 // AuthCodeURL is the consent URL; these networks take no PKCE.

@@ -13,6 +13,12 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/provider/oauthx"
 )
 
+// newClient is the HTTP client of one of Meta's networks: Graph errors
+// triaged by Triage.
+func newClient(name tokenwatch.Provider, cfg provider.Config) *oauthx.Client {
+	return oauthx.NewClient(name, cfg, Triage)
+}
+
 // TokenResponse is what Meta's token endpoints answer.
 type TokenResponse struct {
 	AccessToken string `json:"access_token"`

@@ -17,8 +17,11 @@ const (
 	tokenURL     = "https://graph.threads.net/oauth/access_token"
 	longLivedURL = "https://graph.threads.net/access_token"
 	refreshURL   = "https://graph.threads.net/refresh_access_token"
-	graphURL     = "https://graph.threads.net/v1.0"
 )
+
+// graphURL is the Threads API at a version (provider.APIThreads, v1.0).
+// https://developers.facebook.com/docs/threads/overview
+func graphURL(version string) string { return "https://graph.threads.net/" + version }
 
 var scopes = []string{"threads_basic", "threads_content_publish"}
 
@@ -29,14 +32,16 @@ const MinRefreshAge = 24 * time.Hour
 // Provider is Threads.
 type Provider struct {
 	login *meta.AccountLogin
+	graph string // graphURL at the configured version
 }
 
 var _ provider.Provider = (*Provider)(nil)
 
 // New returns the provider.
 func New(cfg provider.Config) *Provider {
-	return &Provider{login: meta.NewAccountLogin(tokenwatch.Threads, cfg, scopes, meta.AccountEndpoints{
-		Auth: authURL, Token: tokenURL, LongLived: longLivedURL, Refresh: refreshURL, Me: graphURL + "/me",
+	graph := graphURL(cfg.Version(provider.APIThreads))
+	return &Provider{graph: graph, login: meta.NewAccountLogin(tokenwatch.Threads, cfg, scopes, meta.AccountEndpoints{
+		Auth: authURL, Token: tokenURL, LongLived: longLivedURL, Refresh: refreshURL, Me: graph + "/me",
 		ExchangeGrant: "th_exchange_token", RefreshGrant: "th_refresh_token", MeFields: "id,username",
 	})}
 }

@@ -16,6 +16,6 @@ func (p *Provider) Publish(ctx context.Context, page *tokenwatch.Page, creds tok
 		params.Set("media_type", "IMAGE")
 		params.Set("image_url", post.MediaURL)
 	}
-	base := graphURL + "/" + url.PathEscape(page.ProviderPageID)
+	base := p.graph + "/" + url.PathEscape(page.ProviderPageID)
 	return meta.PublishContainer(ctx, p.login.Client, base+"/threads", base+"/threads_publish", params, creds.AccessToken)
 }
