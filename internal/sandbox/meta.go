@@ -26,7 +26,10 @@ func metaCode(e *apiError) (status, code, subcode int) {
 	case errScope:
 		return 403, 200, 0
 	case errRole:
-		return 400, 492, 0
+		// https://developers.facebook.com/docs/graph-api/guides/error-handling:
+		// authentication subcode 492, "User associated with the Page access
+		// token does not have an appropriate role on the Page."
+		return 400, 190, 492
 	case errDuplicate:
 		return 400, 506, 0
 	case errNotFound:
@@ -47,7 +50,16 @@ func metaError(w http.ResponseWriter, status, code, subcode int, msg string) {
 
 func (metaDialect) apiError(w http.ResponseWriter, e *apiError) {
 	status, code, sub := metaCode(e)
-	metaError(w, status, code, sub, e.msg)
+	metaError(w, status, code, sub, metaMessage(e))
+}
+
+// metaMessage words an error as Meta does where its documentation gives
+// the words.
+func metaMessage(e *apiError) string {
+	if e.kind == errRole {
+		return "Error validating access token: The user associated with this Page access token does not have an appropriate role on the Page."
+	}
+	return e.msg
 }
 
 func (d metaDialect) tokenError(w http.ResponseWriter, e *apiError) { d.apiError(w, e) }
@@ -103,7 +115,7 @@ func (c *call) metaDebug() {
 	if e != nil {
 		_, code, sub := metaCode(e)
 		writeJSON(c.w, http.StatusOK, map[string]any{"data": map[string]any{
-			"is_valid": false, "error": map[string]any{"code": code, "subcode": sub, "message": e.msg}}})
+			"is_valid": false, "error": map[string]any{"code": code, "subcode": sub, "message": metaMessage(e)}}})
 		return
 	}
 	d := map[string]any{

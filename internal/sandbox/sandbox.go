@@ -135,6 +135,9 @@ type Fault struct {
 	// Body, when set, is sent as the response body instead of the
 	// network's usual error for Status.
 	Body string `json:"body,omitempty"`
+	// Headers are sent with the fault's answer (a network's rate-limit
+	// headers, such as Meta's X-Business-Use-Case-Usage).
+	Headers map[string]string `json:"headers,omitempty"`
 }
 
 // Sandbox is the sandbox social network. It is safe for concurrent use.

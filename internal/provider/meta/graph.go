@@ -14,9 +14,12 @@ import (
 )
 
 // newClient is the HTTP client of one of Meta's networks: Graph errors
-// triaged by Triage.
+// triaged by Triage, the delay of a Business Use Case rate limit read from
+// its header.
 func newClient(name tokenwatch.Provider, cfg provider.Config) *oauthx.Client {
-	return oauthx.NewClient(name, cfg, Triage)
+	c := oauthx.NewClient(name, cfg, Triage)
+	c.SetRetryAfter(RetryAfter)
+	return c
 }
 
 // TokenResponse is what Meta's token endpoints answer.

@@ -1,0 +1,105 @@
+package sandbox
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/tokenwatch/tokenwatch"
+)
+
+// startMeta is a sandbox with Meta app "app", Alice (1) and her Page 501.
+func startMeta(t *testing.T, p tokenwatch.Provider, scopes ...string) (*Server, string) {
+	t.Helper()
+	s, err := Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	s.AddApp(p, App{ClientID: "app", ClientSecret: "secret"})
+	s.AddAccount(p, Account{ID: "1", Name: "Alice"})
+	s.AddPage(p, Page{ID: "501", Name: "Bakery", LinkedPageID: "9501", LinkedPageName: "Bakery (Facebook)"})
+	s.SetRole(p, "501", "1", "MANAGE")
+	issued, err := s.IssueGrant(p, GrantRequest{ClientID: "app", UserID: "1", PageID: "501", Scopes: scopes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, issued.AccessToken
+}
+
+// graphErr is a Graph API error answer.
+type graphErr struct {
+	Error struct {
+		Message   string `json:"message"`
+		Type      string `json:"type"`
+		Code      int    `json:"code"`
+		Subcode   int    `json:"error_subcode"`
+		FBTraceID string `json:"fbtrace_id"`
+	} `json:"error"`
+}
+
+// metaCall sends method to the network's path with token as a bearer and
+// returns the status, headers and body.
+func metaCall(t *testing.T, method, rawURL, token string, form url.Values) (int, http.Header, []byte) {
+	t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, rawURL, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, b
+}
+
+func decodeGraphErr(t *testing.T, b []byte) graphErr {
+	t.Helper()
+	var e graphErr
+	if err := json.Unmarshal(b, &e); err != nil || e.Error.Code == 0 {
+		t.Fatalf("not a Graph error: %s", b)
+	}
+	if e.Error.Type != "OAuthException" || e.Error.FBTraceID == "" || e.Error.Message == "" {
+		t.Errorf("Graph errors carry message, type and fbtrace_id: %s", b)
+	}
+	return e
+}
+
+// A page token whose user lost their role answers 190 with subcode 492,
+// as Meta documents it.
+// https://developers.facebook.com/docs/graph-api/guides/error-handling
+func TestMetaPageTokenOfAUserWithoutRole(t *testing.T) {
+	t.Parallel()
+	s, token := startMeta(t, tokenwatch.Facebook, "pages_show_list", "pages_manage_posts")
+	s.SetRole(tokenwatch.Facebook, "501", "1", "")
+	status, _, b := metaCall(t, http.MethodGet, s.BaseURL(tokenwatch.Facebook)+"/v25.0/501?fields=id", token, nil)
+	e := decodeGraphErr(t, b)
+	if status != http.StatusBadRequest || e.Error.Code != 190 || e.Error.Subcode != 492 || !strings.Contains(e.Error.Message, "role on the Page") {
+		t.Errorf("role lost: %d %s, want 400 190/492", status, b)
+	}
+}
+
+// A fault can carry the headers Meta sends with a Business Use Case limit.
+func TestMetaFaultWithBusinessUseCaseHeader(t *testing.T) {
+	t.Parallel()
+	s, token := startMeta(t, tokenwatch.Facebook, "pages_show_list")
+	usage := `{"501":[{"type":"pages","call_count":100,"total_cputime":25,"total_time":25,"estimated_time_to_regain_access":19}]}`
+	s.Fail(Fault{Provider: tokenwatch.Facebook, Status: 400, Count: 1, Headers: map[string]string{"X-Business-Use-Case-Usage": usage},
+		Body: `{"error":{"message":"(#80001) There have been too many calls to this Page account. Wait a bit and try again.","type":"OAuthException","code":80001,"fbtrace_id":"AmFGcW_3hwDB7qFbl_QdebZ"}}`})
+	status, h, b := metaCall(t, http.MethodGet, s.BaseURL(tokenwatch.Facebook)+"/v25.0/501?fields=id", token, nil)
+	if e := decodeGraphErr(t, b); status != 400 || e.Error.Code != 80001 || h.Get("X-Business-Use-Case-Usage") != usage {
+		t.Errorf("fault: %d %v %s", status, h, b)
+	}
+}
