@@ -103,3 +103,72 @@ func TestMetaFaultWithBusinessUseCaseHeader(t *testing.T) {
 		t.Errorf("fault: %d %v %s", status, h, b)
 	}
 }
+
+// Threads' debug_token takes only a token of one of the app's testers;
+// the token inspected may be anyone's of the same app.
+// https://developers.facebook.com/docs/threads/troubleshooting/debug-access-token
+func TestMetaThreadsDebugTokenOnlyForTesters(t *testing.T) {
+	t.Parallel()
+	s, err := Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	s.AddApp(tokenwatch.Threads, App{ClientID: "app", ClientSecret: "secret", Testers: []string{"9"}})
+	s.AddAccount(tokenwatch.Threads, Account{ID: "1", Name: "Alice"})
+	s.AddAccount(tokenwatch.Threads, Account{ID: "9", Name: "Tess Tester"})
+	scopes := []string{"threads_basic", "threads_content_publish"}
+	alice, _ := s.IssueGrant(tokenwatch.Threads, GrantRequest{ClientID: "app", UserID: "1", Scopes: scopes})
+	tester, _ := s.IssueGrant(tokenwatch.Threads, GrantRequest{ClientID: "app", UserID: "9", Scopes: scopes})
+	debug := s.BaseURL(tokenwatch.Threads) + "/v1.0/debug_token?input_token=" + url.QueryEscape(alice.AccessToken)
+	status, _, b := metaCall(t, http.MethodGet, debug, alice.AccessToken, nil)
+	if e := decodeGraphErr(t, b); status != 400 || e.Error.Code != 10 {
+		t.Errorf("debug_token with a profile's own token: %d %s, want refused", status, b)
+	}
+	status, _, b = metaCall(t, http.MethodGet, debug, tester.AccessToken, nil)
+	var r struct {
+		Data struct {
+			IsValid bool   `json:"is_valid"`
+			UserID  string `json:"user_id"`
+		} `json:"data"`
+	}
+	if json.Unmarshal(b, &r); status != 200 || !r.Data.IsValid || r.Data.UserID != "1" {
+		t.Errorf("debug_token with a tester's token: %d %s", status, b)
+	}
+	// /me is the health check any profile can make (threads_basic).
+	if status, _, b := metaCall(t, http.MethodGet, s.BaseURL(tokenwatch.Threads)+"/v1.0/me?fields=id,username", alice.AccessToken, nil); status != 200 ||
+		!strings.Contains(string(b), `"id":"1"`) {
+		t.Errorf("/me: %d %s", status, b)
+	}
+}
+
+// Instagram Login's /me: user_id is the professional account's id (what
+// publishing and webhooks use), id is app-scoped and differs.
+// https://developers.facebook.com/docs/instagram-platform/instagram-api-with-instagram-login/get-started
+func TestMetaInstagramLoginIDsDiffer(t *testing.T) {
+	t.Parallel()
+	s, err := Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	s.AddApp(tokenwatch.Instagram, App{ClientID: "app", ClientSecret: "secret"})
+	s.AddAccount(tokenwatch.Instagram, Account{ID: "17841405822304914", Name: "bakery"})
+	issued, _ := s.IssueGrant(tokenwatch.Instagram, GrantRequest{ClientID: "app", UserID: "17841405822304914",
+		Scopes: []string{"instagram_business_basic", "instagram_business_content_publish"}})
+	status, h, b := metaCall(t, http.MethodGet, s.BaseURL(tokenwatch.Instagram)+"/v25.0/me?fields=user_id,username", issued.AccessToken, nil)
+	var me struct{ ID, UserID, Username string }
+	if err := json.Unmarshal(b, &struct {
+		ID       *string `json:"id"`
+		UserID   *string `json:"user_id"`
+		Username *string `json:"username"`
+	}{&me.ID, &me.UserID, &me.Username}); err != nil || status != 200 {
+		t.Fatalf("/me: %d %s", status, b)
+	}
+	if me.UserID != "17841405822304914" || me.ID == "" || me.ID == me.UserID || me.Username != "bakery" {
+		t.Errorf("/me = %+v, want user_id the account and a different app-scoped id", me)
+	}
+	if h.Get("facebook-api-version") != "v25.0" {
+		t.Errorf("facebook-api-version = %q", h.Get("facebook-api-version"))
+	}
+}

@@ -50,6 +50,20 @@ type Options struct {
 	ReplayKillsGrant bool
 	// RequirePKCE refuses a consent without an S256 code challenge.
 	RequirePKCE bool
+
+	// Meta media containers (Instagram, Threads): a new container answers
+	// IN_PROGRESS to its first ContainerReads status reads and for
+	// ContainerDelay of sandbox time, then FINISHED, or ERROR with
+	// ContainerError as its reason when that is set (Threads: an
+	// error_message such as FAILED_DOWNLOADING_VIDEO; Instagram: an error
+	// subcode). All zero: finished at once.
+	ContainerReads int
+	ContainerDelay time.Duration
+	ContainerError string
+	// OldestGraphVersion is the oldest Graph API version Meta still
+	// serves: a call at an older one is served at this one, as the
+	// facebook-api-version header says ("": every version is served).
+	OldestGraphVersion string
 }
 
 var defaultOptions = map[tokenwatch.Provider]Options{
@@ -72,6 +86,9 @@ type App struct {
 	ClientID     string   `json:"client_id"`
 	ClientSecret string   `json:"client_secret"`
 	RedirectURIs []string `json:"redirect_uris"` // exact matches only
+	// Testers are the accounts with a role on the app (Meta's app
+	// testers: Threads' debug_token takes only their tokens).
+	Testers []string `json:"testers,omitempty"`
 }
 
 // Account is a person's account at a network.
@@ -92,6 +109,10 @@ type Page struct {
 	// account is linked to (instagram_facebook only).
 	LinkedPageID   string `json:"linked_page_id,omitempty"`
 	LinkedPageName string `json:"linked_page_name,omitempty"`
+	// Business says the roles on the page come through a Business
+	// Portfolio (Business Manager). At instagram_facebook, reading the
+	// Instagram account then also needs ads_management or ads_read.
+	Business bool `json:"business,omitempty"`
 }
 
 // Post is something published through the sandbox.

@@ -23,7 +23,10 @@ type network struct {
 	tokens   map[string]*token
 	codes    map[string]*authCode
 	// containers are Meta media containers waiting to be published.
-	containers map[string]*Post
+	containers map[string]*container
+	// appTokens are Meta app access tokens issued by client_credentials,
+	// by value, with their app's client id.
+	appTokens map[string]string
 }
 
 func newNetwork(p tokenwatch.Provider, o Options) *network {
@@ -35,7 +38,8 @@ func newNetwork(p tokenwatch.Provider, o Options) *network {
 		tokens:  map[string]*token{},
 		codes:   map[string]*authCode{},
 
-		containers: map[string]*Post{},
+		containers: map[string]*container{},
+		appTokens:  map[string]string{},
 	}
 }
 
