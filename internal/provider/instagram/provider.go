@@ -44,6 +44,7 @@ func New(cfg provider.Config) *Provider {
 	return &Provider{graph: graph, login: meta.NewAccountLogin(tokenwatch.Instagram, cfg, scopes, meta.AccountEndpoints{
 		Auth: authURL, Token: tokenURL, LongLived: longLivedURL, Refresh: refreshURL, Me: graph + "/me",
 		ExchangeGrant: "ig_exchange_token", RefreshGrant: "ig_refresh_token", MeFields: "user_id,username",
+		AccountIsUserID: true,
 	})}
 }
 

@@ -2,6 +2,7 @@ package meta
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"time"
 
@@ -26,6 +27,10 @@ type AccountEndpoints struct {
 	Auth, Token, LongLived, Refresh, Me string
 	ExchangeGrant, RefreshGrant         string
 	MeFields                            string
+	// AccountIsUserID says the account is /me's user_id, not its id
+	// (Instagram Login: user_id is the professional account's id, which
+	// publishing and webhooks use; id is app-scoped and may differ).
+	AccountIsUserID bool
 }
 
 // NewAccountLogin returns the login of network name.
@@ -61,7 +66,20 @@ func (a *AccountLogin) Exchange(ctx context.Context, code, redirectURI string) (
 	if err != nil {
 		return nil, err
 	}
-	return &provider.Grant{Token: long, UserID: me.ID, UserName: me.Name}, nil
+	id := a.Account(me)
+	if id == "" {
+		return nil, &provider.Error{Provider: a.Name(), Class: tokenwatch.ClassTransient, Code: "bad_response",
+			Message: "the network did not say which account consented", Status: http.StatusOK}
+	}
+	return &provider.Grant{Token: long, UserID: id, UserName: me.Name}, nil
+}
+
+// Account is the id of the account a /me answer describes.
+func (a *AccountLogin) Account(me Identity) string {
+	if a.ep.AccountIsUserID {
+		return me.UserID
+	}
+	return me.ID
 }
 
 // Refresh prolongs a long-lived token that is at least a day old and not

@@ -144,12 +144,19 @@ type Identity struct {
 	Username string `json:"username"`
 }
 
-// Me calls a /me endpoint with fields.
+// Me calls a /me endpoint with fields. The name is the name, else the
+// username. Instagram Login's get-started page prints the answer wrapped
+// in {"data": [ … ]}, its reference unwrapped: both are read.
+// https://developers.facebook.com/docs/instagram-platform/instagram-api-with-instagram-login/get-started
 func Me(ctx context.Context, c *oauthx.Client, endpoint, fields string, token tokenwatch.Secret) (Identity, error) {
-	var id Identity
-	err := c.Get(ctx, endpoint, url.Values{"fields": {fields}}, token, &id)
-	if id.ID == "" {
-		id.ID = id.UserID
+	var r struct {
+		Identity
+		Data []Identity `json:"data"`
+	}
+	err := c.Get(ctx, endpoint, url.Values{"fields": {fields}}, token, &r)
+	id := r.Identity
+	if len(r.Data) > 0 {
+		id = r.Data[0]
 	}
 	if id.Name == "" {
 		id.Name = id.Username

@@ -1,6 +1,6 @@
 // Package threads connects Threads profiles: the profile consents itself,
-// its 60-day token is prolonged with th_refresh_token and checked with
-// debug_token.
+// its 60-day token is prolonged with th_refresh_token and checked with a
+// /me call.
 package threads
 
 import (
@@ -11,9 +11,12 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/provider/meta"
 )
 
-// Real endpoints.
+// Real endpoints. Authorization lives at threads.com (PROVIDERS.md, review
+// of 28 November 2026); the API answers at graph.threads.net (also
+// graph.threads.com): https://developers.facebook.com/docs/threads/overview,
+// https://developers.facebook.com/docs/threads/get-started/long-lived-tokens
 const (
-	authURL      = "https://threads.net/oauth/authorize"
+	authURL      = "https://threads.com/oauth/authorize"
 	tokenURL     = "https://graph.threads.net/oauth/access_token"
 	longLivedURL = "https://graph.threads.net/access_token"
 	refreshURL   = "https://graph.threads.net/refresh_access_token"
