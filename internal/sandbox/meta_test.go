@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tokenwatch/tokenwatch"
 )
@@ -170,5 +171,81 @@ func TestMetaInstagramLoginIDsDiffer(t *testing.T) {
 	}
 	if h.Get("facebook-api-version") != "v25.0" {
 		t.Errorf("facebook-api-version = %q", h.Get("facebook-api-version"))
+	}
+}
+
+// Containers answer IN_PROGRESS to their first ContainerReads status
+// reads, then FINISHED; publishing before that is refused in each
+// network's words, and an unpublished container expires after 24 hours.
+// https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-container,
+// https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/error-codes,
+// https://developers.facebook.com/docs/threads/troubleshooting
+func TestMetaContainers(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		p                    tokenwatch.Provider
+		version, create, pub string
+		statusField          string
+		notReadyCode, notSub int
+		scopes               []string
+		form                 url.Values
+	}{
+		{tokenwatch.Instagram, "v25.0", "/media", "/media_publish", "status_code", 9007, 2207027,
+			[]string{"instagram_business_basic", "instagram_business_content_publish"}, url.Values{"image_url": {"https://cdn.example/a.jpg"}, "caption": {"hi"}}},
+		{tokenwatch.Threads, "v1.0", "/threads", "/threads_publish", "status", 24, 4279009,
+			[]string{"threads_basic", "threads_content_publish"}, url.Values{"media_type": {"TEXT"}, "text": {"hi"}}},
+	} {
+		s, err := Start()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(s.Close)
+		s.AddApp(tc.p, App{ClientID: "app", ClientSecret: "secret"})
+		s.AddAccount(tc.p, Account{ID: "1", Name: "Alice"})
+		s.Configure(tc.p, func(o *Options) { o.ContainerReads = 2 })
+		issued, _ := s.IssueGrant(tc.p, GrantRequest{ClientID: "app", UserID: "1", Scopes: tc.scopes})
+		base := s.BaseURL(tc.p) + "/" + tc.version
+		_, _, b := metaCall(t, http.MethodPost, base+"/1"+tc.create, issued.AccessToken, tc.form)
+		var created struct{ ID string }
+		if err := json.Unmarshal(b, &created); err != nil || created.ID == "" {
+			t.Fatalf("%s: create: %s", tc.p, b)
+		}
+		publish := func() (int, []byte) {
+			status, _, b := metaCall(t, http.MethodPost, base+"/1"+tc.pub, issued.AccessToken, url.Values{"creation_id": {created.ID}})
+			return status, b
+		}
+		if status, b := publish(); status != 400 || decodeGraphErr(t, b).Error.Code != tc.notReadyCode || decodeGraphErr(t, b).Error.Subcode != tc.notSub {
+			t.Errorf("%s: publish in progress: %d %s", tc.p, status, b)
+		}
+		for i, want := range []string{"IN_PROGRESS", "IN_PROGRESS", "FINISHED"} {
+			_, _, b := metaCall(t, http.MethodGet, base+"/"+created.ID+"?fields="+tc.statusField, issued.AccessToken, nil)
+			var st map[string]string
+			json.Unmarshal(b, &st)
+			if st[tc.statusField] != want || st["id"] != created.ID {
+				t.Errorf("%s: status read %d = %s, want %s", tc.p, i+1, b, want)
+			}
+		}
+		if status, b := publish(); status != 200 {
+			t.Errorf("%s: publish once finished: %d %s", tc.p, status, b)
+		}
+		_, _, b = metaCall(t, http.MethodGet, base+"/"+created.ID+"?fields="+tc.statusField, issued.AccessToken, nil)
+		if !strings.Contains(string(b), "PUBLISHED") {
+			t.Errorf("%s: after publishing: %s", tc.p, b)
+		}
+		if tc.p == tokenwatch.Threads {
+			form := url.Values{"media_type": {"TEXT"}, "text": {strings.Repeat("a", 497) + "🍞"}}
+			if status, _, b := metaCall(t, http.MethodPost, base+"/1"+tc.create, issued.AccessToken, form); status != 400 || decodeGraphErr(t, b).Error.Code != 100 {
+				t.Errorf("threads: a 501-character text: %d %s", status, b)
+			}
+			continue
+		}
+		// Instagram: a container not published within 24 hours expires.
+		_, _, b = metaCall(t, http.MethodPost, base+"/1"+tc.create, issued.AccessToken, tc.form)
+		json.Unmarshal(b, &created)
+		later := time.Now().Add(25 * time.Hour)
+		s.SetClock(func() time.Time { return later })
+		if status, b := publish(); status != 400 || decodeGraphErr(t, b).Error.Subcode != 2207020 {
+			t.Errorf("instagram: publish of an expired container: %d %s", status, b)
+		}
 	}
 }

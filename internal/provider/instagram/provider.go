@@ -34,6 +34,7 @@ const MinRefreshAge = 24 * time.Hour
 type Provider struct {
 	login *meta.AccountLogin
 	graph string // graphURL at the configured version
+	poll  meta.Poll
 }
 
 var _ provider.Provider = (*Provider)(nil)
@@ -41,7 +42,7 @@ var _ provider.Provider = (*Provider)(nil)
 // New returns the provider.
 func New(cfg provider.Config) *Provider {
 	graph := graphURL(cfg.Version(provider.APIMetaGraph))
-	return &Provider{graph: graph, login: meta.NewAccountLogin(tokenwatch.Instagram, cfg, scopes, meta.AccountEndpoints{
+	return &Provider{graph: graph, poll: meta.DefaultPoll, login: meta.NewAccountLogin(tokenwatch.Instagram, cfg, scopes, meta.AccountEndpoints{
 		Auth: authURL, Token: tokenURL, LongLived: longLivedURL, Refresh: refreshURL, Me: graph + "/me",
 		ExchangeGrant: "ig_exchange_token", RefreshGrant: "ig_refresh_token", MeFields: "user_id,username",
 		AccountIsUserID: true,

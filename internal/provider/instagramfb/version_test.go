@@ -34,7 +34,7 @@ func TestGraphVersionFromConfig(t *testing.T) {
 			mu.Unlock()
 			w.Header().Set("Content-Type", "application/json")
 			if strings.HasSuffix(r.URL.Path, "/debug_token") {
-				w.Write([]byte(`{"data":{"is_valid":true,"user_id":"1","scopes":["pages_show_list","instagram_basic","instagram_content_publish"]}}`))
+				w.Write([]byte(`{"data":{"is_valid":true,"user_id":"1","scopes":["pages_show_list","pages_read_engagement","instagram_basic","instagram_content_publish"]}}`))
 				return
 			}
 			w.Write([]byte(`{"id":"501","status_code":"FINISHED"}`))

@@ -117,25 +117,6 @@ func (d *DebugData) Inspection() *provider.Inspection {
 	}
 }
 
-// PublishContainer publishes in Meta's two steps (Instagram, Threads): it
-// creates a media container with params at create, then publishes it at
-// publish, and returns the published object's id.
-func PublishContainer(ctx context.Context, c *oauthx.Client, create, publish string, params url.Values, token tokenwatch.Secret) (string, error) {
-	var container struct {
-		ID string `json:"id"`
-	}
-	if err := c.PostForm(ctx, create, params, token, &container); err != nil {
-		return "", err
-	}
-	var published struct {
-		ID string `json:"id"`
-	}
-	if err := c.PostForm(ctx, publish, url.Values{"creation_id": {container.ID}}, token, &published); err != nil {
-		return "", err
-	}
-	return published.ID, nil
-}
-
 // Identity is the id and name a /me call returns.
 type Identity struct {
 	ID       string `json:"id"`

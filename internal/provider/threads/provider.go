@@ -36,6 +36,7 @@ const MinRefreshAge = 24 * time.Hour
 type Provider struct {
 	login *meta.AccountLogin
 	graph string // graphURL at the configured version
+	poll  meta.Poll
 }
 
 var _ provider.Provider = (*Provider)(nil)
@@ -43,7 +44,7 @@ var _ provider.Provider = (*Provider)(nil)
 // New returns the provider.
 func New(cfg provider.Config) *Provider {
 	graph := graphURL(cfg.Version(provider.APIThreads))
-	return &Provider{graph: graph, login: meta.NewAccountLogin(tokenwatch.Threads, cfg, scopes, meta.AccountEndpoints{
+	return &Provider{graph: graph, poll: meta.DefaultPoll, login: meta.NewAccountLogin(tokenwatch.Threads, cfg, scopes, meta.AccountEndpoints{
 		Auth: authURL, Token: tokenURL, LongLived: longLivedURL, Refresh: refreshURL, Me: graph + "/me",
 		ExchangeGrant: "th_exchange_token", RefreshGrant: "th_refresh_token", MeFields: "id,username",
 	})}
