@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -98,5 +99,16 @@ func TestRateLimitsAreTransient(t *testing.T) {
 		if !errors.As(err, &pe) || pe.Class != tokenwatch.ClassTransient || pe.Rejected || pe.Code != tc.code || pe.RetryAfter != tc.delay {
 			t.Errorf("%s: %+v, want transient, not refused, retry after %v", tc.code, err, tc.delay)
 		}
+	}
+}
+
+// The permissions asked for are what posting to a Page needs; Meta needs
+// business_management only for system users.
+// https://developers.facebook.com/docs/pages-api/manage-pages
+func TestScopesAreWhatMetaRequires(t *testing.T) {
+	t.Parallel()
+	info := facebook.New(provider.Config{}).Info()
+	if got, want := info.Scopes, []string{"pages_show_list", "pages_read_engagement", "pages_manage_posts"}; !slices.Equal(got, want) {
+		t.Errorf("scopes = %v, want %v", got, want)
 	}
 }
