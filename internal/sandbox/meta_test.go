@@ -249,3 +249,44 @@ func TestMetaContainers(t *testing.T) {
 		}
 	}
 }
+
+// The app access token (client_credentials): refused with 101 for an
+// unknown app and code 1 "Error validating client secret." for a wrong
+// secret; with it, the app node answers, and facebook-api-version names
+// the version that served the call: the oldest one served when the one
+// asked for is no longer.
+// https://developers.facebook.com/docs/facebook-login/guides/access-tokens#apptokens,
+// https://developers.facebook.com/docs/graph-api/guides/versioning
+func TestMetaAppTokenAndVersion(t *testing.T) {
+	t.Parallel()
+	s, _ := startMeta(t, tokenwatch.Facebook)
+	base := s.BaseURL(tokenwatch.Facebook)
+	token := func(id, secret string) (int, []byte) {
+		status, _, b := metaCall(t, http.MethodPost, base+"/v25.0/oauth/access_token", "",
+			url.Values{"client_id": {id}, "client_secret": {secret}, "grant_type": {"client_credentials"}})
+		return status, b
+	}
+	if status, b := token("nope", "secret"); status != 400 || decodeGraphErr(t, b).Error.Code != 101 {
+		t.Errorf("unknown app: %d %s", status, b)
+	}
+	if status, b := token("app", "wrong"); status != 400 || decodeGraphErr(t, b).Error.Code != 1 ||
+		decodeGraphErr(t, b).Error.Message != "Error validating client secret." {
+		t.Errorf("wrong secret: %d %s", status, b)
+	}
+	status, b := token("app", "secret")
+	var r struct {
+		AccessToken string `json:"access_token"`
+		TokenType   string `json:"token_type"`
+	}
+	if json.Unmarshal(b, &r); status != 200 || !strings.HasPrefix(r.AccessToken, "app|") || r.TokenType != "bearer" {
+		t.Fatalf("app token: %d %s", status, b)
+	}
+	status, h, b := metaCall(t, http.MethodGet, base+"/v23.0/app?fields=id,name", r.AccessToken, nil)
+	if status != 200 || !strings.Contains(string(b), `"id":"app"`) || h.Get("facebook-api-version") != "v23.0" {
+		t.Errorf("app node: %d %v %s", status, h.Get("facebook-api-version"), b)
+	}
+	s.Configure(tokenwatch.Facebook, func(o *Options) { o.OldestGraphVersion = "v24.0" })
+	if _, h, _ := metaCall(t, http.MethodGet, base+"/v23.0/app?fields=id,name", r.AccessToken, nil); h.Get("facebook-api-version") != "v24.0" {
+		t.Errorf("a version no longer served is served at the oldest one: %s", h.Get("facebook-api-version"))
+	}
+}
