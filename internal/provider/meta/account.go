@@ -77,9 +77,9 @@ func (a *AccountLogin) Exchange(ctx context.Context, code, redirectURI string) (
 // Account is the id of the account a /me answer describes.
 func (a *AccountLogin) Account(me Identity) string {
 	if a.ep.AccountIsUserID {
-		return me.UserID
+		return string(me.UserID)
 	}
-	return me.ID
+	return string(me.ID)
 }
 
 // Refresh prolongs a long-lived token that is at least a day old and not

@@ -66,11 +66,32 @@ func LongLived(ctx context.Context, c *oauthx.Client, endpoint, grantType string
 	return r.Token(time.Now()), nil
 }
 
+// ID is a Graph object id, which Meta's answers give as a string or, in
+// older samples and some endpoints, as a number ("user_id": 1207059 in
+// debug_token's documented sample).
+// https://developers.facebook.com/docs/facebook-login/guides/access-tokens/debugging
+type ID string
+
+// UnmarshalJSON reads a string or a number.
+func (id *ID) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*id = ID(s)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return err
+	}
+	*id = ID(n.String())
+	return nil
+}
+
 // DebugData is the data of a debug_token answer.
 type DebugData struct {
 	IsValid             bool     `json:"is_valid"`
-	UserID              string   `json:"user_id"`
-	ProfileID           string   `json:"profile_id"`
+	UserID              ID       `json:"user_id"`
+	ProfileID           ID       `json:"profile_id"`
 	ExpiresAt           int64    `json:"expires_at"`
 	DataAccessExpiresAt int64    `json:"data_access_expires_at"`
 	Scopes              []string `json:"scopes"`
@@ -110,7 +131,7 @@ func DebugToken(ctx context.Context, c *oauthx.Client, endpoint string, input, a
 // Inspection converts debug data.
 func (d *DebugData) Inspection() *provider.Inspection {
 	return &provider.Inspection{
-		UserID:              d.UserID,
+		UserID:              string(d.UserID),
 		AccessExpiresAt:     unix(d.ExpiresAt),
 		DataAccessExpiresAt: unix(d.DataAccessExpiresAt),
 		Scopes:              d.Scopes,
@@ -119,8 +140,8 @@ func (d *DebugData) Inspection() *provider.Inspection {
 
 // Identity is the id and name a /me call returns.
 type Identity struct {
-	ID       string `json:"id"`
-	UserID   string `json:"user_id"`
+	ID       ID     `json:"id"`
+	UserID   ID     `json:"user_id"`
 	Name     string `json:"name"`
 	Username string `json:"username"`
 }

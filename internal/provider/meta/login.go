@@ -98,7 +98,7 @@ func (l *Login) Exchange(ctx context.Context, code, redirectURI string) (*provid
 	if long.AccessExpiresAt.IsZero() {
 		long.AccessExpiresAt = unix(d.ExpiresAt)
 	}
-	return &provider.Grant{Token: *long, UserID: me.ID, UserName: me.Name}, nil
+	return &provider.Grant{Token: *long, UserID: string(me.ID), UserName: me.Name}, nil
 }
 
 // Prolong trades a still-valid token for a long-lived one
