@@ -12,6 +12,7 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/provider"
 	"github.com/tokenwatch/tokenwatch/internal/provider/facebook"
 	"github.com/tokenwatch/tokenwatch/internal/provider/meta"
+	"github.com/tokenwatch/tokenwatch/internal/provider/providertest"
 	"github.com/tokenwatch/tokenwatch/internal/sandbox"
 )
 
@@ -111,4 +112,11 @@ func TestScopesAreWhatMetaRequires(t *testing.T) {
 	if got, want := info.Scopes, []string{"pages_show_list", "pages_read_engagement", "pages_manage_posts"}; !slices.Equal(got, want) {
 		t.Errorf("scopes = %v, want %v", got, want)
 	}
+}
+
+// Answers copied from Meta's documentation, one file per behaviour (see
+// each file's source), played through the provider's parser and triage.
+func TestRecorded(t *testing.T) {
+	t.Parallel()
+	providertest.RunRecorded(t, func(c provider.Config) provider.Provider { return facebook.New(c) }, "testdata/recorded")
 }
