@@ -13,6 +13,7 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/provider"
 	"github.com/tokenwatch/tokenwatch/internal/provider/instagramfb"
 	"github.com/tokenwatch/tokenwatch/internal/provider/meta"
+	"github.com/tokenwatch/tokenwatch/internal/provider/providertest"
 	"github.com/tokenwatch/tokenwatch/internal/sandbox"
 )
 
@@ -142,4 +143,15 @@ func TestScopesAreWhatMetaRequires(t *testing.T) {
 	if slices.Contains(info.RequiredScopes, "ads_read") {
 		t.Error("ads_read cannot be required: only Business-Portfolio roles need it")
 	}
+}
+
+// Answers copied from Meta's documentation, one file per behaviour (see
+// each file's source), played through the provider's parser and triage.
+func TestRecorded(t *testing.T) {
+	t.Parallel()
+	providertest.RunRecorded(t, func(c provider.Config) provider.Provider {
+		p := instagramfb.New(c)
+		p.SetPoll(meta.Poll{Interval: time.Millisecond, Timeout: time.Second})
+		return p
+	}, "testdata/recorded")
 }
