@@ -12,6 +12,7 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/provider"
 	"github.com/tokenwatch/tokenwatch/internal/provider/instagram"
 	"github.com/tokenwatch/tokenwatch/internal/provider/meta"
+	"github.com/tokenwatch/tokenwatch/internal/provider/providertest"
 	"github.com/tokenwatch/tokenwatch/internal/sandbox"
 )
 
@@ -85,4 +86,15 @@ func TestContainerErrorRefusesThePost(t *testing.T) {
 	if !errors.As(err, &pe) || !pe.Rejected || pe.Class != tokenwatch.ClassTransient || !strings.Contains(pe.Message, "2207026") {
 		t.Fatalf("Publish = %v, want a refused post naming 2207026", err)
 	}
+}
+
+// Answers copied from Meta's documentation, one file per behaviour (see
+// each file's source), played through the provider's parser and triage.
+func TestRecorded(t *testing.T) {
+	t.Parallel()
+	providertest.RunRecorded(t, func(c provider.Config) provider.Provider {
+		p := instagram.New(c)
+		p.SetPoll(fast)
+		return p
+	}, "testdata/recorded")
 }
