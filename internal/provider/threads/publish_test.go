@@ -11,6 +11,7 @@ import (
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
 	"github.com/tokenwatch/tokenwatch/internal/provider/meta"
+	"github.com/tokenwatch/tokenwatch/internal/provider/providertest"
 	"github.com/tokenwatch/tokenwatch/internal/provider/threads"
 	"github.com/tokenwatch/tokenwatch/internal/sandbox"
 )
@@ -118,4 +119,15 @@ func TestTextOfAtMost500Characters(t *testing.T) {
 	if len(sb.Posts(tokenwatch.Threads)) != 1 {
 		t.Errorf("posts = %+v, want the 500-character one only", sb.Posts(tokenwatch.Threads))
 	}
+}
+
+// Answers copied from Meta's documentation, one file per behaviour (see
+// each file's source), played through the provider's parser and triage.
+func TestRecorded(t *testing.T) {
+	t.Parallel()
+	providertest.RunRecorded(t, func(c provider.Config) provider.Provider {
+		p := threads.New(c)
+		p.SetPoll(fast)
+		return p
+	}, "testdata/recorded")
 }
