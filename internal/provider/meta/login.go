@@ -102,7 +102,11 @@ func (l *Login) Exchange(ctx context.Context, code, redirectURI string) (*provid
 }
 
 // Prolong trades a still-valid token for a long-lived one
-// (fb_exchange_token). It is sent in a POST body, not a query string.
+// (fb_exchange_token). Meta's guide shows a GET with the secret and the
+// token in the query; the endpoint takes the same parameters as a form
+// POST (golang.org/x/oauth2's Facebook endpoint posts the code exchange
+// there), which keeps both out of URLs and the logs that record them.
+// https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived
 func (l *Login) Prolong(ctx context.Context, token tokenwatch.Secret) (*provider.Token, error) {
 	form := url.Values{
 		"grant_type":        {"fb_exchange_token"},
@@ -123,7 +127,9 @@ func (l *Login) Debug(ctx context.Context, token tokenwatch.Secret) (*DebugData,
 	return DebugToken(ctx, l.Client, l.graph+"/debug_token", token, l.appToken())
 }
 
-// appToken is Meta's app access token, "app-id|app-secret".
+// appToken is Meta's app access token in the form Meta takes in place of
+// one from client_credentials, "app-id|app-secret".
+// https://developers.facebook.com/docs/facebook-login/guides/access-tokens#apptokens
 func (l *Login) appToken() tokenwatch.Secret {
 	return tokenwatch.NewSecret(l.cfg.ClientID + "|" + l.cfg.ClientSecret.Reveal())
 }
