@@ -92,6 +92,9 @@ func (rt *router) handle(pattern string, op Op, h func(*call)) {
 			if f.RetryAfter > 0 {
 				w.Header().Set("Retry-After", strconv.Itoa(int(f.RetryAfter.Seconds())))
 			}
+			for k, v := range f.Headers {
+				w.Header().Set(k, v)
+			}
 			if f.Body != "" {
 				w.Header().Set("Content-Type", "application/json")
 				w.WriteHeader(f.Status)

@@ -53,6 +53,20 @@ type Options struct {
 	// DailyQuota is how many quota units each app may spend a day, the
 	// day ending at midnight Pacific Time as YouTube's does (0: no quota).
 	DailyQuota int
+
+	// Meta media containers (Instagram, Threads): a new container answers
+	// IN_PROGRESS to its first ContainerReads status reads and for
+	// ContainerDelay of sandbox time, then FINISHED, or ERROR with
+	// ContainerError as its reason when that is set (Threads: an
+	// error_message such as FAILED_DOWNLOADING_VIDEO; Instagram: an error
+	// subcode). All zero: finished at once.
+	ContainerReads int
+	ContainerDelay time.Duration
+	ContainerError string
+	// OldestGraphVersion is the oldest Graph API version Meta still
+	// serves: a call at an older one is served at this one, as the
+	// facebook-api-version header says ("": every version is served).
+	OldestGraphVersion string
 }
 
 var defaultOptions = map[tokenwatch.Provider]Options{
@@ -88,6 +102,9 @@ type App struct {
 	// Audited says the app passed the network's review of its use of the
 	// API (YouTube: without it, uploads are locked private).
 	Audited bool `json:"audited,omitempty"`
+	// Testers are the accounts with a role on the app (Meta's app
+	// testers: Threads' debug_token takes only their tokens).
+	Testers []string `json:"testers,omitempty"`
 }
 
 // Standing is a refusal of an app by its network.
@@ -131,6 +148,10 @@ type Page struct {
 	// Google Business Profile location group): a role on the group, set
 	// with SetRole under the group's id, reaches the page.
 	Group string `json:"group,omitempty"`
+	// Business says the roles on the page come through a Business
+	// Portfolio (Business Manager). At instagram_facebook, reading the
+	// Instagram account then also needs ads_management or ads_read.
+	Business bool `json:"business,omitempty"`
 }
 
 // Post is something published through the sandbox.
@@ -174,6 +195,9 @@ type Fault struct {
 	// Body, when set, is sent as the response body instead of the
 	// network's usual error for Status.
 	Body string `json:"body,omitempty"`
+	// Headers are sent with the fault's answer (a network's rate-limit
+	// headers, such as Meta's X-Business-Use-Case-Usage).
+	Headers map[string]string `json:"headers,omitempty"`
 }
 
 // Sandbox is the sandbox social network. It is safe for concurrent use.

@@ -23,7 +23,10 @@ type network struct {
 	tokens   map[string]*token
 	codes    map[string]*authCode
 	// containers are Meta media containers waiting to be published.
-	containers map[string]*Post
+	containers map[string]*container
+	// appTokens are Meta app access tokens issued by client_credentials,
+	// by value, with their app's client id.
+	appTokens map[string]string
 	// spent is what each app (by client id) spent of its daily quota.
 	spent map[string]*quotaSpent
 	// tiktok is what only TikTok knows (see tiktok.go).
@@ -45,7 +48,8 @@ func newNetwork(p tokenwatch.Provider, o Options) *network {
 		tokens:  map[string]*token{},
 		codes:   map[string]*authCode{},
 
-		containers: map[string]*Post{},
+		containers: map[string]*container{},
+		appTokens:  map[string]string{},
 		spent:      map[string]*quotaSpent{},
 	}
 }

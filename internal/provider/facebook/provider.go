@@ -10,9 +10,14 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/provider/meta"
 )
 
-// Scopes requested at consent.
+// Scopes requested at consent: listing the Pages with their tasks and
+// tokens (pages_show_list), reading them (pages_read_engagement) and
+// posting (pages_manage_posts). Meta needs business_management only for
+// calls made as a business system user, which tokenwatch does not make.
+// https://developers.facebook.com/docs/pages-api/manage-pages,
+// https://developers.facebook.com/docs/pages-api/posts
 var (
-	scopes         = []string{"pages_show_list", "pages_read_engagement", "pages_manage_posts", "business_management"}
+	scopes         = []string{"pages_show_list", "pages_read_engagement", "pages_manage_posts"}
 	requiredScopes = []string{"pages_show_list", "pages_manage_posts"}
 )
 

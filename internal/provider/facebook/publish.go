@@ -6,7 +6,6 @@ import (
 
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
-	"github.com/tokenwatch/tokenwatch/internal/provider/meta"
 )
 
 // Publish posts to the Page's feed with the page token.
@@ -18,6 +17,6 @@ func (p *Provider) Publish(ctx context.Context, page *tokenwatch.Page, creds tok
 	var r struct {
 		ID string `json:"id"`
 	}
-	err := p.login.PostForm(ctx, meta.GraphURL+"/"+url.PathEscape(page.ProviderPageID)+"/feed", form, creds.AccessToken, &r)
+	err := p.login.PostForm(ctx, p.login.Graph()+"/"+url.PathEscape(page.ProviderPageID)+"/feed", form, creds.AccessToken, &r)
 	return r.ID, err
 }

@@ -14,5 +14,5 @@ func (p *Provider) Inspect(ctx context.Context, page *tokenwatch.Page, creds tok
 	if err != nil {
 		return nil, err
 	}
-	return &provider.Inspection{UserID: me.ID}, nil
+	return &provider.Inspection{UserID: p.login.Account(me)}, nil
 }

@@ -17,8 +17,12 @@ const (
 	tokenURL     = "https://api.instagram.com/oauth/access_token"
 	longLivedURL = "https://graph.instagram.com/access_token"
 	refreshURL   = "https://graph.instagram.com/refresh_access_token"
-	graphURL     = "https://graph.instagram.com/" + meta.GraphVersion
 )
+
+// graphURL is graph.instagram.com at a Graph API version: the Instagram
+// Platform follows the Graph API's versions (provider.APIMetaGraph).
+// https://developers.facebook.com/docs/instagram-platform/instagram-api-with-instagram-login/get-started
+func graphURL(version string) string { return "https://graph.instagram.com/" + version }
 
 var scopes = []string{"instagram_business_basic", "instagram_business_content_publish"}
 
@@ -29,15 +33,19 @@ const MinRefreshAge = 24 * time.Hour
 // Provider is Instagram through Instagram Login.
 type Provider struct {
 	login *meta.AccountLogin
+	graph string // graphURL at the configured version
+	poll  meta.Poll
 }
 
 var _ provider.Provider = (*Provider)(nil)
 
 // New returns the provider.
 func New(cfg provider.Config) *Provider {
-	return &Provider{login: meta.NewAccountLogin(tokenwatch.Instagram, cfg, scopes, meta.AccountEndpoints{
-		Auth: authURL, Token: tokenURL, LongLived: longLivedURL, Refresh: refreshURL, Me: graphURL + "/me",
+	graph := graphURL(cfg.Version(provider.APIMetaGraph))
+	return &Provider{graph: graph, poll: meta.DefaultPoll, login: meta.NewAccountLogin(tokenwatch.Instagram, cfg, scopes, meta.AccountEndpoints{
+		Auth: authURL, Token: tokenURL, LongLived: longLivedURL, Refresh: refreshURL, Me: graph + "/me",
 		ExchangeGrant: "ig_exchange_token", RefreshGrant: "ig_refresh_token", MeFields: "user_id,username",
+		AccountIsUserID: true,
 	})}
 }
 

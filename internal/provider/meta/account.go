@@ -2,6 +2,7 @@ package meta
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"time"
 
@@ -26,11 +27,15 @@ type AccountEndpoints struct {
 	Auth, Token, LongLived, Refresh, Me string
 	ExchangeGrant, RefreshGrant         string
 	MeFields                            string
+	// AccountIsUserID says the account is /me's user_id, not its id
+	// (Instagram Login: user_id is the professional account's id, which
+	// publishing and webhooks use; id is app-scoped and may differ).
+	AccountIsUserID bool
 }
 
 // NewAccountLogin returns the login of network name.
 func NewAccountLogin(name tokenwatch.Provider, cfg provider.Config, scopes []string, ep AccountEndpoints) *AccountLogin {
-	return &AccountLogin{Client: oauthx.NewClient(name, cfg, Triage), cfg: cfg, scopes: scopes, ep: ep}
+	return &AccountLogin{Client: newClient(name, cfg), cfg: cfg, scopes: scopes, ep: ep}
 }
 
 // AuthCodeURL is the consent URL; these networks take no PKCE.
@@ -61,7 +66,20 @@ func (a *AccountLogin) Exchange(ctx context.Context, code, redirectURI string) (
 	if err != nil {
 		return nil, err
 	}
-	return &provider.Grant{Token: long, UserID: me.ID, UserName: me.Name}, nil
+	id := a.Account(me)
+	if id == "" {
+		return nil, &provider.Error{Provider: a.Name(), Class: tokenwatch.ClassTransient, Code: "bad_response",
+			Message: "the network did not say which account consented", Status: http.StatusOK}
+	}
+	return &provider.Grant{Token: long, UserID: id, UserName: me.Name}, nil
+}
+
+// Account is the id of the account a /me answer describes.
+func (a *AccountLogin) Account(me Identity) string {
+	if a.ep.AccountIsUserID {
+		return string(me.UserID)
+	}
+	return string(me.ID)
 }
 
 // Refresh prolongs a long-lived token that is at least a day old and not

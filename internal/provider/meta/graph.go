@@ -13,6 +13,15 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/provider/oauthx"
 )
 
+// newClient is the HTTP client of one of Meta's networks: Graph errors
+// triaged by Triage, the delay of a Business Use Case rate limit read from
+// its header.
+func newClient(name tokenwatch.Provider, cfg provider.Config) *oauthx.Client {
+	c := oauthx.NewClient(name, cfg, Triage)
+	c.SetRetryAfter(RetryAfter)
+	return c
+}
+
 // TokenResponse is what Meta's token endpoints answer.
 type TokenResponse struct {
 	AccessToken string `json:"access_token"`
@@ -57,11 +66,32 @@ func LongLived(ctx context.Context, c *oauthx.Client, endpoint, grantType string
 	return r.Token(time.Now()), nil
 }
 
+// ID is a Graph object id, which Meta's answers give as a string or, in
+// older samples and some endpoints, as a number ("user_id": 1207059 in
+// debug_token's documented sample).
+// https://developers.facebook.com/docs/facebook-login/guides/access-tokens/debugging
+type ID string
+
+// UnmarshalJSON reads a string or a number.
+func (id *ID) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*id = ID(s)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return err
+	}
+	*id = ID(n.String())
+	return nil
+}
+
 // DebugData is the data of a debug_token answer.
 type DebugData struct {
 	IsValid             bool     `json:"is_valid"`
-	UserID              string   `json:"user_id"`
-	ProfileID           string   `json:"profile_id"`
+	UserID              ID       `json:"user_id"`
+	ProfileID           ID       `json:"profile_id"`
 	ExpiresAt           int64    `json:"expires_at"`
 	DataAccessExpiresAt int64    `json:"data_access_expires_at"`
 	Scopes              []string `json:"scopes"`
@@ -101,46 +131,34 @@ func DebugToken(ctx context.Context, c *oauthx.Client, endpoint string, input, a
 // Inspection converts debug data.
 func (d *DebugData) Inspection() *provider.Inspection {
 	return &provider.Inspection{
-		UserID:              d.UserID,
+		UserID:              string(d.UserID),
 		AccessExpiresAt:     unix(d.ExpiresAt),
 		DataAccessExpiresAt: unix(d.DataAccessExpiresAt),
 		Scopes:              d.Scopes,
 	}
 }
 
-// PublishContainer publishes in Meta's two steps (Instagram, Threads): it
-// creates a media container with params at create, then publishes it at
-// publish, and returns the published object's id.
-func PublishContainer(ctx context.Context, c *oauthx.Client, create, publish string, params url.Values, token tokenwatch.Secret) (string, error) {
-	var container struct {
-		ID string `json:"id"`
-	}
-	if err := c.PostForm(ctx, create, params, token, &container); err != nil {
-		return "", err
-	}
-	var published struct {
-		ID string `json:"id"`
-	}
-	if err := c.PostForm(ctx, publish, url.Values{"creation_id": {container.ID}}, token, &published); err != nil {
-		return "", err
-	}
-	return published.ID, nil
-}
-
 // Identity is the id and name a /me call returns.
 type Identity struct {
-	ID       string `json:"id"`
-	UserID   string `json:"user_id"`
+	ID       ID     `json:"id"`
+	UserID   ID     `json:"user_id"`
 	Name     string `json:"name"`
 	Username string `json:"username"`
 }
 
-// Me calls a /me endpoint with fields.
+// Me calls a /me endpoint with fields. The name is the name, else the
+// username. Instagram Login's get-started page prints the answer wrapped
+// in {"data": [ … ]}, its reference unwrapped: both are read.
+// https://developers.facebook.com/docs/instagram-platform/instagram-api-with-instagram-login/get-started
 func Me(ctx context.Context, c *oauthx.Client, endpoint, fields string, token tokenwatch.Secret) (Identity, error) {
-	var id Identity
-	err := c.Get(ctx, endpoint, url.Values{"fields": {fields}}, token, &id)
-	if id.ID == "" {
-		id.ID = id.UserID
+	var r struct {
+		Identity
+		Data []Identity `json:"data"`
+	}
+	err := c.Get(ctx, endpoint, url.Values{"fields": {fields}}, token, &r)
+	id := r.Identity
+	if len(r.Data) > 0 {
+		id = r.Data[0]
 	}
 	if id.Name == "" {
 		id.Name = id.Username

@@ -12,14 +12,14 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/provider/oauthx"
 )
 
-// GraphVersion is the Graph API version tokenwatch is written against.
-const GraphVersion = "v23.0"
+// Facebook Login's real endpoints, at a Graph API version ("v25.0"): the
+// version comes from the configuration (provider.APIMetaGraph, overridden by
+// TOKENWATCH_META_GRAPH_VERSION), never from a constant here.
+// https://developers.facebook.com/docs/graph-api/guides/versioning
+func dialogURL(version string) string { return "https://www.facebook.com/" + version + "/dialog/oauth" }
 
-// Facebook Login's real endpoints.
-const (
-	DialogURL = "https://www.facebook.com/" + GraphVersion + "/dialog/oauth"
-	GraphURL  = "https://graph.facebook.com/" + GraphVersion
-)
+// GraphURL is the Graph API's root at version.
+func GraphURL(version string) string { return "https://graph.facebook.com/" + version }
 
 // Facebook Login lifetimes, used when a response carries none.
 const (
@@ -36,17 +36,24 @@ type Login struct {
 	*oauthx.Client
 	cfg    provider.Config
 	scopes []string
+	// graph is the Graph API root at the configured version.
+	graph string
 }
 
-// NewLogin returns Facebook Login for network name asking for scopes.
+// NewLogin returns Facebook Login for network name asking for scopes, at
+// the Graph API version cfg names.
 func NewLogin(name tokenwatch.Provider, cfg provider.Config, scopes []string) *Login {
-	return &Login{Client: oauthx.NewClient(name, cfg, Triage), cfg: cfg, scopes: scopes}
+	return &Login{Client: newClient(name, cfg), cfg: cfg, scopes: scopes, graph: GraphURL(cfg.Version(provider.APIMetaGraph))}
 }
+
+// Graph is the Graph API root (real host, configured version) that the
+// network's own calls build on.
+func (l *Login) Graph() string { return l.graph }
 
 // AuthCodeURL is the Login dialog. Facebook Login's PKCE exists only for
 // its OIDC flow (in testing), so none is sent.
 func (l *Login) AuthCodeURL(state, redirectURI string) string {
-	return dialog(l.URL(DialogURL), l.cfg.ClientID, redirectURI, state, l.scopes)
+	return dialog(l.URL(dialogURL(l.cfg.Version(provider.APIMetaGraph))), l.cfg.ClientID, redirectURI, state, l.scopes)
 }
 
 // dialog is a Meta consent URL: scopes comma-separated, no PKCE.
@@ -71,18 +78,18 @@ func (l *Login) Exchange(ctx context.Context, code, redirectURI string) (*provid
 		"redirect_uri":  {redirectURI},
 		"code":          {code},
 	}
-	if err := l.PostForm(ctx, GraphURL+"/oauth/access_token", form, tokenwatch.Secret{}, &short); err != nil {
+	if err := l.PostForm(ctx, l.graph+"/oauth/access_token", form, tokenwatch.Secret{}, &short); err != nil {
 		return nil, err
 	}
 	long, err := l.Prolong(ctx, tokenwatch.NewSecret(short.AccessToken))
 	if err != nil {
 		return nil, err
 	}
-	me, err := Me(ctx, l.Client, GraphURL+"/me", "id,name", long.AccessToken)
+	me, err := Me(ctx, l.Client, l.graph+"/me", "id,name", long.AccessToken)
 	if err != nil {
 		return nil, err
 	}
-	d, err := DebugToken(ctx, l.Client, GraphURL+"/debug_token", long.AccessToken, l.appToken())
+	d, err := DebugToken(ctx, l.Client, l.graph+"/debug_token", long.AccessToken, l.appToken())
 	if err != nil {
 		return nil, err
 	}
@@ -91,11 +98,15 @@ func (l *Login) Exchange(ctx context.Context, code, redirectURI string) (*provid
 	if long.AccessExpiresAt.IsZero() {
 		long.AccessExpiresAt = unix(d.ExpiresAt)
 	}
-	return &provider.Grant{Token: *long, UserID: me.ID, UserName: me.Name}, nil
+	return &provider.Grant{Token: *long, UserID: string(me.ID), UserName: me.Name}, nil
 }
 
 // Prolong trades a still-valid token for a long-lived one
-// (fb_exchange_token). It is sent in a POST body, not a query string.
+// (fb_exchange_token). Meta's guide shows a GET with the secret and the
+// token in the query; the endpoint takes the same parameters as a form
+// POST (golang.org/x/oauth2's Facebook endpoint posts the code exchange
+// there), which keeps both out of URLs and the logs that record them.
+// https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived
 func (l *Login) Prolong(ctx context.Context, token tokenwatch.Secret) (*provider.Token, error) {
 	form := url.Values{
 		"grant_type":        {"fb_exchange_token"},
@@ -104,7 +115,7 @@ func (l *Login) Prolong(ctx context.Context, token tokenwatch.Secret) (*provider
 		"fb_exchange_token": {token.Reveal()},
 	}
 	var r TokenResponse
-	if err := l.PostForm(ctx, GraphURL+"/oauth/access_token", form, tokenwatch.Secret{}, &r); err != nil {
+	if err := l.PostForm(ctx, l.graph+"/oauth/access_token", form, tokenwatch.Secret{}, &r); err != nil {
 		return nil, err
 	}
 	t := r.Token(time.Now())
@@ -113,10 +124,12 @@ func (l *Login) Prolong(ctx context.Context, token tokenwatch.Secret) (*provider
 
 // Debug inspects a token with the app token.
 func (l *Login) Debug(ctx context.Context, token tokenwatch.Secret) (*DebugData, error) {
-	return DebugToken(ctx, l.Client, GraphURL+"/debug_token", token, l.appToken())
+	return DebugToken(ctx, l.Client, l.graph+"/debug_token", token, l.appToken())
 }
 
-// appToken is Meta's app access token, "app-id|app-secret".
+// appToken is Meta's app access token in the form Meta takes in place of
+// one from client_credentials, "app-id|app-secret".
+// https://developers.facebook.com/docs/facebook-login/guides/access-tokens#apptokens
 func (l *Login) appToken() tokenwatch.Secret {
 	return tokenwatch.NewSecret(l.cfg.ClientID + "|" + l.cfg.ClientSecret.Reveal())
 }
@@ -163,7 +176,7 @@ func (l *Login) Accounts(ctx context.Context, userToken tokenwatch.Secret, field
 				Next string `json:"next"`
 			} `json:"paging"`
 		}
-		if _, err := l.Do(ctx, oauthx.Request{Method: http.MethodGet, URL: GraphURL + "/me/accounts", Query: q, Token: userToken}, &r); err != nil {
+		if _, err := l.Do(ctx, oauthx.Request{Method: http.MethodGet, URL: l.graph + "/me/accounts", Query: q, Token: userToken}, &r); err != nil {
 			return nil, err
 		}
 		all = append(all, r.Data...)
@@ -180,7 +193,7 @@ func (l *Login) Accounts(ctx context.Context, userToken tokenwatch.Secret, field
 // PageProbe reads a Page with its page token: Meta answers 492 when the
 // user who issued the token no longer has a role on it.
 func (l *Login) PageProbe(ctx context.Context, pageID string, token tokenwatch.Secret) error {
-	return l.Get(ctx, GraphURL+"/"+url.PathEscape(pageID), url.Values{"fields": {"id"}}, token, nil)
+	return l.Get(ctx, l.graph+"/"+url.PathEscape(pageID), url.Values{"fields": {"id"}}, token, nil)
 }
 
 // Inspect checks a page token: debug_token for validity, expiry and scopes

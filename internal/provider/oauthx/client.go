@@ -47,6 +47,16 @@ type Client struct {
 	media   provider.HTTPDoer // long transfers: media downloads and uploads
 	baseURL string
 	triage  Triage
+	// delay reads a network's own rate-limit headers when Retry-After is
+	// absent (see SetRetryAfter).
+	delay func(http.Header, time.Time) (time.Duration, bool)
+}
+
+// SetRetryAfter makes the client read the delay a network asks for from
+// its own headers (Meta's X-Business-Use-Case-Usage) when a failed
+// response carries no Retry-After.
+func (c *Client) SetRetryAfter(delay func(h http.Header, now time.Time) (time.Duration, bool)) {
+	c.delay = delay
 }
 
 // NewClient returns a client for network name configured by cfg, whose
@@ -299,6 +309,10 @@ func (c *Client) Fail(status int, header http.Header, body []byte, secrets ...st
 	e.Code = Scrub(truncate(e.Code, 80), secrets...)
 	if d, ok := retryAfter(header, time.Now()); ok {
 		e.RetryAfter = d
+	} else if c.delay != nil {
+		if d, ok := c.delay(header, time.Now()); ok {
+			e.RetryAfter = d
+		}
 	}
 	return e
 }

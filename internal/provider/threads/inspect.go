@@ -5,18 +5,18 @@ import (
 
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
-	"github.com/tokenwatch/tokenwatch/internal/provider/meta"
 )
 
-// Inspect asks debug_token about the token, authenticated by the token
-// itself as Threads allows, and checks the granted scopes.
+// Inspect reads the profile with the token (GET /me, threads_basic): a dead
+// or expired token, a revoked threads_basic or a blocked account shows
+// there. Threads' debug_token is no health check: it answers only to a
+// token of one of the app's testers, which a profile's own token is not.
+// A lost threads_content_publish shows when publishing.
+// https://developers.facebook.com/docs/threads/troubleshooting/debug-access-token
 func (p *Provider) Inspect(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials) (*provider.Inspection, error) {
-	d, err := meta.DebugToken(ctx, p.login.Client, graphURL+"/debug_token", creds.AccessToken, creds.AccessToken)
+	me, err := p.login.Me(ctx, creds.AccessToken)
 	if err != nil {
 		return nil, err
 	}
-	if err := p.login.MissingScopes(scopes, d.Scopes); err != nil {
-		return nil, err
-	}
-	return d.Inspection(), nil
+	return &provider.Inspection{UserID: p.login.Account(me)}, nil
 }

@@ -1,6 +1,6 @@
 // Package threads connects Threads profiles: the profile consents itself,
-// its 60-day token is prolonged with th_refresh_token and checked with
-// debug_token.
+// its 60-day token is prolonged with th_refresh_token and checked with a
+// /me call.
 package threads
 
 import (
@@ -11,14 +11,20 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/provider/meta"
 )
 
-// Real endpoints.
+// Real endpoints. Authorization lives at threads.com (PROVIDERS.md, review
+// of 28 November 2026); the API answers at graph.threads.net (also
+// graph.threads.com): https://developers.facebook.com/docs/threads/overview,
+// https://developers.facebook.com/docs/threads/get-started/long-lived-tokens
 const (
-	authURL      = "https://threads.net/oauth/authorize"
+	authURL      = "https://threads.com/oauth/authorize"
 	tokenURL     = "https://graph.threads.net/oauth/access_token"
 	longLivedURL = "https://graph.threads.net/access_token"
 	refreshURL   = "https://graph.threads.net/refresh_access_token"
-	graphURL     = "https://graph.threads.net/v1.0"
 )
+
+// graphURL is the Threads API at a version (provider.APIThreads, v1.0).
+// https://developers.facebook.com/docs/threads/overview
+func graphURL(version string) string { return "https://graph.threads.net/" + version }
 
 var scopes = []string{"threads_basic", "threads_content_publish"}
 
@@ -29,14 +35,17 @@ const MinRefreshAge = 24 * time.Hour
 // Provider is Threads.
 type Provider struct {
 	login *meta.AccountLogin
+	graph string // graphURL at the configured version
+	poll  meta.Poll
 }
 
 var _ provider.Provider = (*Provider)(nil)
 
 // New returns the provider.
 func New(cfg provider.Config) *Provider {
-	return &Provider{login: meta.NewAccountLogin(tokenwatch.Threads, cfg, scopes, meta.AccountEndpoints{
-		Auth: authURL, Token: tokenURL, LongLived: longLivedURL, Refresh: refreshURL, Me: graphURL + "/me",
+	graph := graphURL(cfg.Version(provider.APIThreads))
+	return &Provider{graph: graph, poll: meta.DefaultPoll, login: meta.NewAccountLogin(tokenwatch.Threads, cfg, scopes, meta.AccountEndpoints{
+		Auth: authURL, Token: tokenURL, LongLived: longLivedURL, Refresh: refreshURL, Me: graph + "/me",
 		ExchangeGrant: "th_exchange_token", RefreshGrant: "th_refresh_token", MeFields: "id,username",
 	})}
 }
