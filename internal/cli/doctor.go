@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/url"
 	"slices"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
+	"github.com/tokenwatch/tokenwatch/internal/provider/oauthx"
 )
 
 func runDoctor(ctx context.Context, args []string, env Env) error {
@@ -44,7 +44,6 @@ func runDoctor(ctx context.Context, args []string, env Env) error {
 			continue
 		}
 		redirect := cfg.BaseURL + "/oauth/" + string(p) + "/callback"
-		rows = append(rows, doctorRow{p.DisplayName(), "redirect URI", true, redirect + " (register exactly this at the network)"})
 		for _, vs := range statuses {
 			if !slices.Contains(vs.API.Providers, p) {
 				continue
@@ -60,7 +59,9 @@ func runDoctor(ctx context.Context, args []string, env Env) error {
 		}
 		d, ok := prov.(provider.Diagnoser)
 		if !ok {
-			rows = append(rows, doctorRow{p.DisplayName(), "app credentials", true, "not checked: the network has no check without a user's token"})
+			f := oauthx.RedirectFinding(redirect, "the app's redirect URIs")
+			rows = append(rows, doctorRow{p.DisplayName(), f.Check, f.OK, f.Detail},
+				doctorRow{p.DisplayName(), "app credentials", true, "not checked: the network has no check without a user's token"})
 			continue
 		}
 		cctx, cancel := context.WithTimeout(ctx, *timeout)
@@ -91,20 +92,12 @@ func baseURLRow(base string) doctorRow {
 	case err != nil:
 		row.OK, row.Detail = false, "TOKENWATCH_BASE_URL is not a URL"
 	case u.Scheme == "https":
-	case isLoopback(u.Hostname()):
+	case oauthx.IsLoopback(u.Hostname()):
 		row.Detail += " (plain http: only for trying tokenwatch on this machine)"
 	default:
 		row.OK, row.Detail = false, base+": the networks require https redirect URIs; set TOKENWATCH_BASE_URL to the public https URL"
 	}
 	return row
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // printDoctor prints the table and returns how many checks failed.

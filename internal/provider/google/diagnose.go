@@ -29,7 +29,7 @@ func (o *OAuth) Diagnose(ctx context.Context, redirectURI string) []provider.Fin
 }
 
 func redirectFinding(redirectURI string) provider.Finding {
-	f := oauthx.RedirectFinding(redirectURI)
+	f := oauthx.RedirectFinding(redirectURI, "the OAuth client's Authorized redirect URIs (Google Cloud console)")
 	if !f.OK {
 		return f
 	}

@@ -3,12 +3,10 @@ package linkedin
 import (
 	"context"
 	"fmt"
-	"net"
-	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/tokenwatch/tokenwatch/internal/provider"
+	"github.com/tokenwatch/tokenwatch/internal/provider/oauthx"
 )
 
 var _ provider.Diagnoser = (*Provider)(nil)
@@ -21,7 +19,7 @@ func (p *Provider) Diagnose(ctx context.Context, redirectURI string) []provider.
 	return []provider.Finding{
 		p.oauth.ProbeCredentials(ctx, redirectURI),
 		versionFinding(provider.LookupAPI(provider.APILinkedIn), p.version(), time.Now()),
-		redirectFinding(redirectURI),
+		oauthx.RedirectFinding(redirectURI, "the app's Authorized redirect URLs (LinkedIn Developer Portal → the app → Auth; LinkedIn checks them only at consent)"),
 	}
 }
 
@@ -82,39 +80,4 @@ func versionFinding(api provider.API, version string, now time.Time) provider.Fi
 	}
 	f.Detail += atFirstCall
 	return f
-}
-
-// redirectFinding checks the redirect URI's shape: LinkedIn sends the
-// member back only to a redirect URL registered for the app, as an
-// absolute URL; tokenwatch asks for https except on this machine, and no
-// fragment. Whether it is registered LinkedIn tells only at consent
-// ("Redirect_uri doesn't match").
-// https://learn.microsoft.com/en-us/linkedin/shared/authentication/authorization-code-flow#step-2-request-an-authorization-code
-func redirectFinding(redirectURI string) provider.Finding {
-	f := provider.Finding{Check: "redirect URI"}
-	u, err := url.Parse(redirectURI)
-	switch {
-	case err != nil || !u.IsAbs() || u.Host == "":
-		f.Detail = strconv.Quote(redirectURI) + " is not an absolute URL."
-	case u.Fragment != "" || u.RawFragment != "":
-		f.Detail = redirectURI + " has a fragment (#…), which redirect URLs may not have."
-	case u.Scheme == "https":
-		f.OK = true
-	case u.Scheme == "http" && loopback(u.Hostname()):
-		f.OK = true
-	default:
-		f.Detail = redirectURI + " must use https (http only on localhost)."
-	}
-	if f.OK {
-		f.Detail = redirectURI + " must be listed among the app's Authorized redirect URLs (LinkedIn Developer Portal → the app → Auth); LinkedIn checks that only at consent."
-	}
-	return f
-}
-
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

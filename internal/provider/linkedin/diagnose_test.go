@@ -9,6 +9,7 @@ import (
 
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
+	"github.com/tokenwatch/tokenwatch/internal/provider/oauthx"
 	"github.com/tokenwatch/tokenwatch/internal/sandbox"
 )
 
@@ -88,7 +89,7 @@ func TestRedirectFinding(t *testing.T) {
 		"https://tokenwatch.example/cb#x":                    false,
 		"":                                                   false,
 	} {
-		if f := redirectFinding(uri); f.OK != ok || f.Detail == "" {
+		if f := oauthx.RedirectFinding(uri, "LinkedIn"); f.OK != ok || f.Detail == "" {
 			t.Errorf("%q: %+v, want OK %v", uri, f, ok)
 		}
 	}

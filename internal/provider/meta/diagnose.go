@@ -3,10 +3,8 @@ package meta
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
@@ -39,7 +37,7 @@ func (l *Login) Diagnose(ctx context.Context, redirectURI string) []provider.Fin
 	if err == nil {
 		findings = append(findings, l.versionFinding(ctx, version, tokenwatch.NewSecret(r.AccessToken)))
 	}
-	return append(findings, RedirectFinding(redirectURI))
+	return append(findings, oauthx.RedirectFinding(redirectURI, "the app's Valid OAuth Redirect URIs (Facebook Login strict mode takes only those, exactly)"))
 }
 
 // versionFinding reads the app node at version with the app token and
@@ -87,36 +85,5 @@ func (a *AccountLogin) Diagnose(ctx context.Context, redirectURI string) []provi
 		err = &provider.Error{Provider: a.Name(), Class: tokenwatch.ClassTransient, Code: "bad_response",
 			Message: "a made-up authorization code was accepted"}
 	}
-	return []provider.Finding{oauthx.CredentialsFinding(provider.Finding{Check: "app credentials"}, err), RedirectFinding(redirectURI)}
-}
-
-// RedirectFinding checks the redirect URI's shape: absolute, https, or
-// http on the loopback interface only (Facebook Login enforces HTTPS and,
-// in strict mode, takes only the redirect URIs listed exactly in the
-// app's settings).
-// https://developers.facebook.com/docs/facebook-login/security#strict_mode
-func RedirectFinding(redirectURI string) provider.Finding {
-	f := provider.Finding{Check: "redirect URI"}
-	u, err := url.Parse(redirectURI)
-	switch {
-	case err != nil || !u.IsAbs() || u.Host == "":
-		f.Detail = redirectURI + " is not an absolute URL; set TOKENWATCH_BASE_URL to tokenwatch's public https address"
-	case u.Fragment != "":
-		f.Detail = redirectURI + " has a fragment, which redirect URIs may not have"
-	case u.Scheme == "https":
-		f.OK, f.Detail = true, redirectURI+" (it must be listed exactly in the app's Valid OAuth Redirect URIs)"
-	case u.Scheme == "http" && loopback(u.Hostname()):
-		f.OK, f.Detail = true, redirectURI+" (http on this machine only: fine for a trial, not for production)"
-	default:
-		f.Detail = redirectURI + " is not https; Meta refuses other redirect URIs (except on localhost)"
-	}
-	return f
-}
-
-func loopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return []provider.Finding{oauthx.CredentialsFinding(provider.Finding{Check: "app credentials"}, err), oauthx.RedirectFinding(redirectURI, "the app's redirect URIs")}
 }

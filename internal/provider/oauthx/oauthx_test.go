@@ -110,7 +110,7 @@ func TestRedirectFinding(t *testing.T) {
 		"https://tokenwatch.example/cb#frag":          false,
 		"https://user:pw@tokenwatch.example/cb":       false,
 	} {
-		if f := RedirectFinding(uri); f.OK != ok || f.Detail == "" || f.Check == "" {
+		if f := RedirectFinding(uri, "the app's redirect URIs"); f.OK != ok || f.Detail == "" || f.Check == "" {
 			t.Errorf("RedirectFinding(%s) = %+v, want OK %v", uri, f, ok)
 		}
 	}

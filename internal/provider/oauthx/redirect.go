@@ -13,8 +13,9 @@ import (
 // RFC 9700 section 4.1): an absolute URL without a fragment or user info,
 // https unless it points at this machine (loopback, for a local demo). The
 // network compares it byte for byte with the URL registered for the app, so
-// the detail names it.
-func RedirectFinding(redirectURI string) provider.Finding {
+// the detail names it, and where it is registered at the network
+// (registerAt, e.g. "the app's Valid OAuth Redirect URIs").
+func RedirectFinding(redirectURI, registerAt string) provider.Finding {
 	f := provider.Finding{Check: "redirect URI"}
 	u, err := url.Parse(redirectURI)
 	switch {
@@ -27,7 +28,7 @@ func RedirectFinding(redirectURI string) provider.Finding {
 	case u.Scheme != "https" && !(u.Scheme == "http" && IsLoopback(u.Hostname())):
 		f.Detail = "the callback URL " + redirectURI + " must use https (plain http is accepted for loopback addresses only)"
 	default:
-		f.OK, f.Detail = true, "register exactly "+redirectURI+" as a callback URL of the app at the network"
+		f.OK, f.Detail = true, "register exactly "+redirectURI+" among "+registerAt
 	}
 	return f
 }

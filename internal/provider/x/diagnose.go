@@ -20,6 +20,6 @@ var _ provider.Diagnoser = (*Provider)(nil)
 func (p *Provider) Diagnose(ctx context.Context, redirectURI string) []provider.Finding {
 	return []provider.Finding{
 		p.oauth.ProbeCredentials(ctx, redirectURI),
-		oauthx.RedirectFinding(redirectURI),
+		oauthx.RedirectFinding(redirectURI, "the app's Callback URI / Redirect URL (X Developer Portal, User authentication settings)"),
 	}
 }
