@@ -88,6 +88,7 @@ var APIs = []API{
 			{"v24.0", day(2028, time.February, 18)},
 			{"v25.0", day(2028, time.July, 29)},
 			{"v26.0", time.Time{}},
+			{"v27.0", time.Time{}},
 		},
 		Source: "https://developers.facebook.com/docs/graph-api/changelog/versions/",
 	},

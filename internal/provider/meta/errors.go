@@ -140,11 +140,12 @@ func Classify(ge GraphError) *provider.Error {
 		// the message only ("Error validating client secret." comes as
 		// code 1 from graph.facebook.com, as 100 from graph.instagram.com).
 		e.Class = tokenwatch.ClassService
-		e.Message = "Meta refused tokenwatch's app credentials (" + ge.Message + "); check the app id and secret"
+		e.Message = "Meta refused tokenwatch's app credentials (" + ge.Message + ")"
+		e.Action = "Check the app id and secret of tokenwatch's Meta app (its TOKENWATCH_*_CLIENT_ID and _CLIENT_SECRET); run tokenwatch doctor."
 	case ge.Code == CodeDeprecatedVersion || ge.Code == CodeDeprecated:
 		e.Class = tokenwatch.ClassService
-		e.Message = "Meta refused the Graph API version tokenwatch calls (" + ge.Message +
-			"); set TOKENWATCH_META_GRAPH_VERSION to a version Meta serves"
+		e.Message = "Meta refused the Graph API version tokenwatch calls (" + ge.Message + ")"
+		e.Action = "Set TOKENWATCH_META_GRAPH_VERSION (or TOKENWATCH_THREADS_API_VERSION) to a version Meta serves."
 	case ge.Code == CodeOAuth || ge.Code == CodeSessionKey:
 		e.Class = tokenwatch.ClassMustReconnect
 	case ge.Code == CodePermission || (ge.Code >= 200 && ge.Code <= 299):
