@@ -29,6 +29,7 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/access"
 	"github.com/tokenwatch/tokenwatch/internal/connection"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
+	"github.com/tokenwatch/tokenwatch/internal/provider/oauthx"
 	"github.com/tokenwatch/tokenwatch/internal/status"
 	"github.com/tokenwatch/tokenwatch/internal/store"
 	"github.com/tokenwatch/tokenwatch/internal/tokens"
@@ -273,8 +274,19 @@ func (f *Flow) Callback(ctx context.Context, browserToken string, p tokenwatch.P
 	}
 	actor := Actor{Kind: access.Kind(st.ActorKind), ID: st.ActorID}
 	if e := q.Get("error"); e != "" {
-		if e == "access_denied" || slices.Contains(prov.Info().CancelErrors, e) {
+		info := prov.Info()
+		if e == "access_denied" || slices.Contains(info.CancelErrors, e) {
 			return nil, f.failure(p, st, nil, "You cancelled at %s; nothing was changed.", p.DisplayName())
+		}
+		if slices.Contains(info.AppErrors, e) {
+			pe := &provider.Error{Provider: p, Class: tokenwatch.ClassService, Code: e, Message: q.Get("error_description"),
+				Action: "The app registered at " + p.DisplayName() + " lacks what tokenwatch asks for; check the app's products and permissions there."}
+			if pe.Message == "" {
+				pe.Message = p.DisplayName() + " refused tokenwatch's app at the consent screen (" + e + ")"
+			}
+			pe.Message = oauthx.Scrub(pe.Message)
+			f.observe(ctx, p, status.ScopeToken, pe)
+			return nil, f.failure(p, st, pe, "%s", providerMessage(pe))
 		}
 		return nil, f.failure(p, st, errors.New(e), "%s refused the sign-in (%s).", p.DisplayName(), e)
 	}

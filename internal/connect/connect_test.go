@@ -16,6 +16,7 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/connection"
 	"github.com/tokenwatch/tokenwatch/internal/demo/demotest"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
+	"github.com/tokenwatch/tokenwatch/internal/provider"
 	"github.com/tokenwatch/tokenwatch/internal/sandbox"
 	"github.com/tokenwatch/tokenwatch/internal/store"
 )
@@ -394,5 +395,47 @@ func TestOneConsentRenewsTheAccountsOtherPages(t *testing.T) {
 	}
 	if got := e.renewed.list(); len(got) != 2 {
 		t.Errorf("renewers told of %v, want both pages", got)
+	}
+}
+
+// failedCalls records what the flow told the service monitor.
+type failedCalls struct {
+	mu   sync.Mutex
+	errs []error
+}
+
+func (f *failedCalls) Failed(_ context.Context, _ tokenwatch.Provider, _ string, err error) {
+	f.mu.Lock()
+	f.errs = append(f.errs, err)
+	f.mu.Unlock()
+}
+func (f *failedCalls) Succeeded(context.Context, tokenwatch.Provider, string) {}
+
+// LinkedIn refusing tokenwatch's app at its consent screen (the app lacks
+// the product of a scope) is a service problem: the person is told it is
+// not their doing, and the monitor hears of it.
+func TestConsentScreenRefusingTheApp(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	monitor := &failedCalls{}
+	conn := connection.New(e.Store, connection.Options{Providers: e.Providers, Policy: lifecycle.Default(), Now: e.Clock.Now})
+	flow := connect.New(e.Store, connect.Options{Providers: e.Providers, Connection: conn, BaseURL: demotest.BaseURL, Now: e.Clock.Now, Status: monitor})
+	ctx := context.Background()
+	session := e.Session(t, "manager@demo.test")
+	consent, err := flow.BeginReconnect(ctx, connect.User(e.Users["manager@demo.test"]), session, connect.Reconnect{PageID: e.Pages["li-riverside"].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := url.Parse(consent)
+	q := url.Values{"state": {u.Query().Get("state")}, "error": {"unauthorized_scope_error"},
+		"error_description": {"Scope \"rw_organization_admin\" is not authorized for your application"}}
+	_, err = flow.Callback(ctx, session, tokenwatch.LinkedIn, q)
+	if f := failure(t, err); !strings.Contains(f.Message, "not a problem of your page") {
+		t.Errorf("message %q", f.Message)
+	}
+	monitor.mu.Lock()
+	defer monitor.mu.Unlock()
+	if len(monitor.errs) != 1 || provider.ClassOf(monitor.errs[0]) != tokenwatch.ClassService {
+		t.Errorf("the monitor heard %v", monitor.errs)
 	}
 }

@@ -76,6 +76,11 @@ type Info struct {
 	// access_denied, that its consent screen sends back when the person
 	// cancels.
 	CancelErrors []string
+	// AppErrors are the network's error codes at the consent screen that
+	// refuse tokenwatch's app itself (LinkedIn's unauthorized_scope_error:
+	// the app lacks the product for a scope): service problems, not the
+	// person's doing.
+	AppErrors []string
 }
 
 // Config configures one provider: the app's credentials at the network and

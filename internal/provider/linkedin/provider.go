@@ -84,6 +84,9 @@ func (p *Provider) Info() provider.Info {
 		RequiredRole:        requiredRole,
 		// LinkedIn's cancel answers at the consent screen.
 		CancelErrors: []string{"user_cancelled_login", "user_cancelled_authorize"},
+		// The app has not been granted the product a scope belongs to.
+		// https://learn.microsoft.com/en-us/linkedin/shared/authentication/authorization-code-flow#failed-requests
+		AppErrors: []string{"unauthorized_scope_error"},
 		Troubleshooting: []string{
 			"Disconnect the page, then reconnect it while signed in to LinkedIn as a Super Admin of the company page " +
 				"(the page's admin tools → Manage admins). Content Admins, Analysts and Curators cannot connect it.",
