@@ -44,37 +44,48 @@ func runDoctor(ctx context.Context, args []string, env Env) error {
 			continue
 		}
 		redirect := cfg.BaseURL + "/oauth/" + string(p) + "/callback"
-		for _, vs := range statuses {
-			if !slices.Contains(vs.API.Providers, p) {
-				continue
-			}
-			row := doctorRow{p.DisplayName(), "API version " + vs.Version, !vs.Ended, "no announced end of support"}
-			switch {
-			case vs.Ended || vs.Ending:
-				row.Detail = vs.Message()
-			case !vs.EndOfSupport.IsZero():
-				row.Detail = "supported until " + vs.EndOfSupport.Format("2 January 2006")
-			}
-			rows = append(rows, row)
-		}
 		d, ok := prov.(provider.Diagnoser)
 		if !ok {
+			rows = append(rows, versionRows(p, statuses, nil)...)
 			f := oauthx.RedirectFinding(redirect, "the app's redirect URIs")
 			rows = append(rows, doctorRow{p.DisplayName(), f.Check, f.OK, f.Detail},
 				doctorRow{p.DisplayName(), "app credentials", true, "not checked: the network has no check without a user's token"})
 			continue
 		}
 		cctx, cancel := context.WithTimeout(ctx, *timeout)
-		for _, f := range d.Diagnose(cctx, redirect) {
+		findings := d.Diagnose(cctx, redirect)
+		cancel()
+		rows = append(rows, versionRows(p, statuses, findings)...)
+		for _, f := range findings {
 			rows = append(rows, doctorRow{p.DisplayName(), f.Check, f.OK, f.Detail})
 		}
-		cancel()
 	}
 	failed := printDoctor(env.Stdout, rows)
 	if failed > 0 {
 		return fmt.Errorf("doctor: %d %s failed", failed, plural(failed, "check", "checks"))
 	}
 	return nil
+}
+
+// versionRows says, for each API network p calls, where its version
+// stands in tokenwatch's table, unless the network's own checks already
+// report on that version.
+func versionRows(p tokenwatch.Provider, statuses []provider.VersionStatus, findings []provider.Finding) []doctorRow {
+	var rows []doctorRow
+	for _, vs := range statuses {
+		if !slices.Contains(vs.API.Providers, p) || slices.ContainsFunc(findings, func(f provider.Finding) bool { return f.Check == "API version "+vs.Version }) {
+			continue
+		}
+		row := doctorRow{p.DisplayName(), "API version " + vs.Version, !vs.Ended, "no announced end of support"}
+		switch {
+		case vs.Ended || vs.Ending:
+			row.Detail = vs.Message()
+		case !vs.EndOfSupport.IsZero():
+			row.Detail = "supported until " + vs.EndOfSupport.Format("2 January 2006")
+		}
+		rows = append(rows, row)
+	}
+	return rows
 }
 
 type doctorRow struct {

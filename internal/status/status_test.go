@@ -16,6 +16,7 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/mail/mailtest"
 	"github.com/tokenwatch/tokenwatch/internal/metrics"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
+	"github.com/tokenwatch/tokenwatch/internal/provider/linkedin"
 	"github.com/tokenwatch/tokenwatch/internal/sandbox"
 	"github.com/tokenwatch/tokenwatch/internal/status"
 	"github.com/tokenwatch/tokenwatch/internal/tokens"
@@ -224,4 +225,41 @@ func grep(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// LinkedIn refusing the API version tokenwatch sends (an operator kept a
+// retired one): a service problem, and no page changes state.
+func TestRefusedAPIVersionIsAServiceProblem(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	w := f.w
+	reg := provider.Registry{}
+	for p, prov := range w.Providers {
+		reg[p] = prov
+	}
+	reg[tokenwatch.LinkedIn] = linkedin.New(provider.Config{ClientID: demo.ClientID, ClientSecret: tokenwatch.NewSecret(demo.ClientSecret),
+		BaseURL: w.Sandbox.BaseURL(tokenwatch.LinkedIn), Versions: map[string]string{provider.APILinkedIn: "202511"}})
+	f.keeper = tokens.New(w.Store, tokens.Options{Providers: reg, Policy: lifecycle.Default(), Now: w.Clock.Now, Status: f.monitor})
+	ctx := context.Background()
+	before := snapshot(t, w)
+	for _, id := range []string{"li-riverside", "li-airport"} {
+		if err := f.keeper.Check(ctx, w.Pages[id].ID); err == nil {
+			t.Fatalf("%s: a check with a retired version succeeded", id)
+		}
+	}
+	if after := snapshot(t, w); !equal(before, after) {
+		t.Errorf("pages changed state:\nbefore %v\nafter  %v", before, after)
+	}
+	open := f.monitor.Open()
+	if len(open) != 1 || open[0].Provider != tokenwatch.LinkedIn || open[0].Code != "NONEXISTENT_VERSION" ||
+		!strings.Contains(open[0].Action, "TOKENWATCH_LINKEDIN_API_VERSION") {
+		t.Fatalf("open = %+v", open)
+	}
+	f.monitor.Notify(ctx)
+	if msgs := f.smtp.Wait(1, 5*time.Second); len(msgs) != 1 || !strings.Contains(msgs[0].Text, "TOKENWATCH_LINKEDIN_API_VERSION") {
+		t.Errorf("operator e-mails = %+v", msgs)
+	}
+	if m := scrape(t, f.monitor); !strings.Contains(m, `tokenwatch_service_problems{network="linkedin",severity="error"} 1`) {
+		t.Errorf("/metrics:\n%s", grep(m, "service_problems"))
+	}
 }
