@@ -218,10 +218,10 @@ func (p *Publisher) attempt(ctx context.Context, d store.DuePost) (store.Publish
 	// Use refreshes the token first when it is about to expire, or once
 	// more when the network says a refresh may cure its refusal; a failed
 	// refresh is recorded on the page by the keeper itself.
-	var id string
+	var out provider.Published
 	var publishErr error
 	err = p.keeper.Use(ctx, page.ID, func(fresh *tokenwatch.Page, creds tokenwatch.Credentials) error {
-		id, publishErr = prov.Publish(ctx, fresh, creds, provider.Post{Text: d.Post.Text, Link: d.Post.Link, MediaURL: d.Post.MediaURL})
+		out, publishErr = provider.PublishNoted(ctx, prov, fresh, creds, provider.Post{Text: d.Post.Text, Link: d.Post.Link, MediaURL: d.Post.MediaURL})
 		if p.opts.Status != nil {
 			if publishErr != nil {
 				p.opts.Status.Failed(ctx, page.Provider, status.ScopeAPI, publishErr)
@@ -232,7 +232,9 @@ func (p *Publisher) attempt(ctx context.Context, d store.DuePost) (store.Publish
 		return publishErr
 	})
 	if err == nil {
-		return store.PublishResult{Status: tokenwatch.PostPublished, ProviderPostID: id}, nil
+		// A note (the network published it otherwise than asked) stays
+		// with the page's result, for the post's author to read.
+		return store.PublishResult{Status: tokenwatch.PostPublished, ProviderPostID: out.ID, Error: out.Note}, nil
 	}
 	fromPublish := err == publishErr
 	var pe *provider.Error
