@@ -37,6 +37,9 @@ func TestReplicasRefreshAndPublishOnce(t *testing.T) {
 	// 50-minute one has expired; none of the demo's own posts is due yet.
 	w.Clock.Advance(90*time.Minute - 30*time.Second)
 	x, youtube := w.Page(t, "x-downtown"), w.Page(t, "yt-airport")
+	// Ten uploads need more than YouTube's default daily quota (1,600
+	// units an upload of 10,000 a day): this app has a larger one.
+	w.Sandbox.Configure(tokenwatch.YouTube, func(o *sandbox.Options) { o.DailyQuota = 100_000 })
 	const posts = 10
 	for i := range posts {
 		must(t, w.Store.CreatePost(ctx, &tokenwatch.Post{LocationID: x.LocationID, Text: fmt.Sprintf("Fresh bread, batch %d", i),
