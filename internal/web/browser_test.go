@@ -20,6 +20,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/store"
+	"github.com/tokenwatch/tokenwatch/internal/web"
 )
 
 // shared is the browser of the test binary, started by the first browser
@@ -586,4 +589,24 @@ func TestBrowserDowntownMemberStaysDowntown(t *testing.T) {
 		}
 	}
 	b.screenshot("downtown-not-found")
+}
+
+// TestBrowserServiceStatus: an owner sees the banner of a service problem
+// on every page and its detail at /status.
+func TestBrowserServiceStatus(t *testing.T) {
+	t.Parallel()
+	sp := store.ServiceProblem{Provider: tokenwatch.LinkedIn, Scope: "api", Severity: "error", Code: "NONEXISTENT_VERSION",
+		Message: "Requested version 202511 is not active", Action: "Set TOKENWATCH_LINKEDIN_API_VERSION to a supported version.",
+		Occurrences: 12, OpenedAt: demoNow.Add(-3 * time.Hour), LastSeenAt: demoNow.Add(-time.Minute)}
+	e := newDemoWith(t, func(o *web.Options) { o.Status = fakeStatus{open: []store.ServiceProblem{sp}} })
+	e.onScreens(t, "owner@demo.test", func(t *testing.T, b *tab) {
+		if banner := b.text(".banner.error"); !strings.Contains(banner, "LinkedIn") || !strings.Contains(banner, "not a problem of your pages") {
+			t.Errorf("banner %q", banner)
+		}
+		b.submit(chromedp.Click(chromedp.CSS(".banner.error a")))
+		if h := b.text("#problem-linkedin-api h3"); !strings.Contains(h, "LinkedIn: calls are refused") {
+			t.Errorf("/status shows %q", h)
+		}
+		b.screenshot("status")
+	})
 }

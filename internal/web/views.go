@@ -61,6 +61,8 @@ func parseViews() (*views, error) {
 			return t.In(tz).Format("Mon 2 Jan 2006, 15:04")
 		},
 		"isoTime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		// utcTime is a moment for operators, who read logs in UTC.
+		"utcTime": func(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006, 15:04 MST") },
 		// sprite is the URL of the icon sprite; icons are its fragments.
 		"sprite": func() string { return "/static/icons.svg?v=" + v.assets["icons.svg"] },
 		"action": func(p pageView, csrf string) pageAction { return pageAction{Page: p, CSRF: csrf} },
