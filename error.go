@@ -22,6 +22,15 @@ const (
 	CodeInternal     Code = "internal"     // a bug or an unexpected failure
 )
 
+// ErrPermanent is in the chain of an error that retrying cannot fix: a
+// malformed address, a mailbox or a webhook endpoint that refuses for
+// good. Whoever meets the failure says so (Permanent); whoever retries asks
+// errors.Is(err, ErrPermanent).
+var ErrPermanent = errors.New("permanent failure")
+
+// Permanent returns err marked as a failure that retrying cannot fix.
+func Permanent(err error) error { return errors.Join(ErrPermanent, err) }
+
 // Error is an application error: a code, a message that is safe to show to
 // the user (never a token, never a SQL error), and optionally the internal
 // cause for the log.

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
-	"github.com/tokenwatch/tokenwatch"
 )
 
 func runAPIKey(ctx context.Context, args []string, env Env) error {
@@ -42,12 +40,12 @@ func runAPIKey(ctx context.Context, args []string, env Env) error {
 	case "create":
 		k, secret, err := st.CreateAPIKey(ctx, acct.ID, *name)
 		if err != nil {
-			return fmt.Errorf("apikey create: %s", tokenwatch.ErrorMessage(err))
+			return fmt.Errorf("apikey create: %s", reason(err))
 		}
 		fmt.Fprintf(env.Stdout, "created API key %d (%s) for %q; it is shown only now:\n%s\n", k.ID, k.Name, acct.Name, secret.Reveal())
 	case "revoke":
 		if err := st.RevokeAPIKey(ctx, acct.ID, *id); err != nil {
-			return fmt.Errorf("apikey revoke: %s", tokenwatch.ErrorMessage(err))
+			return fmt.Errorf("apikey revoke: %s", reason(err))
 		}
 		fmt.Fprintf(env.Stdout, "revoked API key %d\n", *id)
 	case "list":

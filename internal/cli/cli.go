@@ -14,6 +14,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/config"
 )
 
@@ -71,6 +72,16 @@ func Main(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintln(env.Stderr, "tokenwatch:", line)
 	}
 	return 1
+}
+
+// reason says why a command failed, in one line: the user-safe message of
+// a coded error, the whole cause chain of any other (whoever runs a command
+// is the operator: "Internal error" would hide what went wrong).
+func reason(err error) string {
+	if tokenwatch.ErrorCode(err) != tokenwatch.CodeInternal {
+		return tokenwatch.ErrorMessage(err)
+	}
+	return strings.ReplaceAll(err.Error(), "\n", "; ")
 }
 
 // errUsage is returned after a usage message was printed.

@@ -391,3 +391,4 @@ func TestImport(t *testing.T) {
 		t.Errorf("credentials: %v", err)
 	}
 }
+

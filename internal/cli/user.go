@@ -68,7 +68,7 @@ func runUser(ctx context.Context, args []string, env Env) error {
 		pw = strings.TrimRight(line, "\r\n")
 	}
 	if err := password.Check(pw); err != nil {
-		return fmt.Errorf("user add: %s", tokenwatch.ErrorMessage(err))
+		return fmt.Errorf("user add: %s", reason(err))
 	}
 	cost := env.PasswordCost
 	if cost == 0 {
@@ -90,7 +90,7 @@ func runUser(ctx context.Context, args []string, env Env) error {
 	}
 	u := &tokenwatch.User{AccountID: acct.ID, Email: *email, Name: *name, AccountOwner: *owner}
 	if err := st.CreateUser(ctx, u, hash); err != nil {
-		return fmt.Errorf("user add: %s", tokenwatch.ErrorMessage(err))
+		return fmt.Errorf("user add: %s", reason(err))
 	}
 	for _, r := range roles {
 		loc, err := ensureLocation(ctx, st, acct.ID, r.name)

@@ -48,7 +48,7 @@ func runWebhook(ctx context.Context, args []string, env Env) error {
 		secret := tokenwatch.NewSecret("whsec_" + rand.Text())
 		ep, err := st.CreateWebhookEndpoint(ctx, acct.ID, *url, secret)
 		if err != nil {
-			return fmt.Errorf("webhook add: %s", tokenwatch.ErrorMessage(err))
+			return fmt.Errorf("webhook add: %s", reason(err))
 		}
 		fmt.Fprintf(env.Stdout, "added webhook endpoint %d for %q: %s\nits signing secret, shown only now:\n%s\n", ep.ID, acct.Name, ep.URL, secret.Reveal())
 	case "list":
@@ -95,7 +95,7 @@ func openAccount(ctx context.Context, env Env, cmd, account string) (*store.Stor
 	acct, err := findAccount(ctx, st, account)
 	if err != nil {
 		st.Close()
-		return nil, nil, fmt.Errorf("%s: %s", cmd, tokenwatch.ErrorMessage(err))
+		return nil, nil, fmt.Errorf("%s: %s", cmd, reason(err))
 	}
 	return st, acct, nil
 }

@@ -110,7 +110,7 @@ func (j *Jobs) deliver(ctx context.Context, job *rivertype.JobRow, h Handover, s
 // delivery and its pages, and logged (it is not retried); it reports
 // whether it was one. Any other failure is logged, to be retried.
 func (j *Jobs) failed(ctx context.Context, d *store.Delivery, err error) (permanent bool) {
-	permanent = tokenwatch.ErrorCode(err) == tokenwatch.CodeInvalid
+	permanent = errors.Is(err, tokenwatch.ErrPermanent)
 	j.observe(d, err, permanent)
 	if !permanent {
 		j.cfg.Logger.Warn("delivery failed, will retry", "channel", d.Channel, "delivery", d.ID, "err", err)

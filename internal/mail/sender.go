@@ -18,15 +18,13 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/store"
 )
 
-// Sender sends rendered e-mails. An error with code invalid (a malformed
-// address, a mailbox the server refuses for good) is permanent: sending
-// again would fail the same way. Any other error is worth a retry.
+// Sender sends rendered e-mails. An error that holds
+// tokenwatch.ErrPermanent (a malformed address, a mailbox the server
+// refuses for good) would fail the same way again; any other error is
+// worth a retry.
 type Sender interface {
 	Send(ctx context.Context, m Message) error
 }
-
-// Permanent reports whether a send error should not be retried.
-func Permanent(err error) bool { return tokenwatch.ErrorCode(err) == tokenwatch.CodeInvalid }
 
 // SMTP sends through an SMTP server named by a URL:
 // smtp://user:pass@host:587 (STARTTLS when the server offers it) or
@@ -135,7 +133,7 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 		s.drop(conn)
 		var se *gomail.SendError
 		if errors.As(err, &se) && !se.IsTemp() && se.Reason == gomail.ErrSMTPRcptTo {
-			return tokenwatch.WrapError(tokenwatch.CodeInvalid, err, "The mail server refuses the recipient %s", m.To)
+			return tokenwatch.WrapError(tokenwatch.CodeInvalid, tokenwatch.Permanent(err), "The mail server refuses the recipient %s", m.To)
 		}
 		if fresh || try > 0 {
 			return tokenwatch.WrapError(tokenwatch.CodeUnavailable, err, "The mail server did not take the message")
@@ -146,13 +144,13 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 func (s *SMTP) build(m Message) (*gomail.Msg, error) {
 	msg := gomail.NewMsg()
 	if err := msg.From(s.from); err != nil {
-		return nil, tokenwatch.WrapError(tokenwatch.CodeInvalid, err, "The sender address %q is malformed", s.from)
+		return nil, tokenwatch.WrapError(tokenwatch.CodeInvalid, tokenwatch.Permanent(err), "The sender address %q is malformed", s.from)
 	}
 	if _, err := mail.ParseAddress(m.To); err != nil {
-		return nil, tokenwatch.WrapError(tokenwatch.CodeInvalid, err, "The recipient address %q is malformed", m.To)
+		return nil, tokenwatch.WrapError(tokenwatch.CodeInvalid, tokenwatch.Permanent(err), "The recipient address %q is malformed", m.To)
 	}
 	if err := msg.To(m.To); err != nil {
-		return nil, tokenwatch.WrapError(tokenwatch.CodeInvalid, err, "The recipient address %q is malformed", m.To)
+		return nil, tokenwatch.WrapError(tokenwatch.CodeInvalid, tokenwatch.Permanent(err), "The recipient address %q is malformed", m.To)
 	}
 	msg.Subject(m.Subject)
 	msg.SetMessageIDWithValue(m.MessageID)
@@ -226,7 +224,7 @@ type Outbox struct{ Store *store.Store }
 // Send stores the message; a malformed address fails as SMTP would.
 func (o Outbox) Send(ctx context.Context, m Message) error {
 	if _, err := mail.ParseAddress(m.To); err != nil {
-		return tokenwatch.WrapError(tokenwatch.CodeInvalid, err, "The recipient address %q is malformed", m.To)
+		return tokenwatch.WrapError(tokenwatch.CodeInvalid, tokenwatch.Permanent(err), "The recipient address %q is malformed", m.To)
 	}
 	return o.Store.SaveOutboxMail(ctx, &store.OutboxMail{MessageID: m.MessageID, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML})
 }

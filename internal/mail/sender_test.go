@@ -37,7 +37,7 @@ func TestSMTPSender(t *testing.T) {
 	// The server restarts: the idle connection is dead; the next message
 	// goes out on a fresh one.
 	srv.Stop()
-	if err := s.Send(ctx, m); err == nil || mail.Permanent(err) {
+	if err := s.Send(ctx, m); err == nil || errors.Is(err, tokenwatch.ErrPermanent) {
 		t.Errorf("sending while the server is down: %v, want a temporary error", err)
 	}
 	srv.Restart(t)
@@ -52,7 +52,7 @@ func TestSMTPSender(t *testing.T) {
 	// A malformed address, or one the server refuses for good, is permanent.
 	bad := m
 	bad.To = "not an address"
-	if err := s.Send(ctx, bad); !mail.Permanent(err) {
+	if err := s.Send(ctx, bad); !errors.Is(err, tokenwatch.ErrPermanent) {
 		t.Errorf("malformed address: %v, want permanent", err)
 	}
 	srv.SetReject(func(to string) error {
@@ -63,7 +63,7 @@ func TestSMTPSender(t *testing.T) {
 	})
 	gone := m
 	gone.To = "gone@bench.test"
-	if err := s.Send(ctx, gone); !mail.Permanent(err) {
+	if err := s.Send(ctx, gone); !errors.Is(err, tokenwatch.ErrPermanent) {
 		t.Errorf("refused mailbox: %v, want permanent", err)
 	}
 	if err := s.Send(ctx, m2); err != nil {
@@ -118,7 +118,7 @@ func TestSMTPStartTLSAndAuth(t *testing.T) {
 	bad, _ := mail.NewSMTP(tokenwatch.NewSecret("smtp://tw:wrong@"+host+":"+port), "a@tw.example", mail.SMTPOptions{Timeout: 2 * time.Second, TLS: clientTLS})
 	defer bad.Close()
 	err = bad.Send(context.Background(), m)
-	if err == nil || mail.Permanent(err) || strings.Contains(err.Error(), "wrong") {
+	if err == nil || errors.Is(err, tokenwatch.ErrPermanent) || strings.Contains(err.Error(), "wrong") {
 		t.Errorf("wrong password: %v, want a temporary error that does not show it", err)
 	}
 }

@@ -129,12 +129,12 @@ func NewClient(timeout time.Duration) *Client {
 }
 
 // Send posts a signed event body to an endpoint. A 2xx answer is success;
-// 4xx answers other than 408 and 429 are permanent failures (code
-// invalid); anything else may be retried.
+// 4xx answers other than 408 and 429 are permanent failures
+// (tokenwatch.ErrPermanent); anything else may be retried.
 func (c *Client) Send(ctx context.Context, url string, secret tokenwatch.Secret, eventType, eventID string, body []byte) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return tokenwatch.WrapError(tokenwatch.CodeInvalid, err, "The webhook URL is not valid")
+		return tokenwatch.WrapError(tokenwatch.CodeInvalid, tokenwatch.Permanent(err), "The webhook URL is not valid")
 	}
 	ts := c.Now().Unix()
 	req.Header.Set("Content-Type", "application/json")
@@ -153,7 +153,8 @@ func (c *Client) Send(ctx context.Context, url string, secret tokenwatch.Secret,
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		return nil
 	case resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != http.StatusRequestTimeout && resp.StatusCode != http.StatusTooManyRequests:
-		return tokenwatch.Errorf(tokenwatch.CodeInvalid, "The webhook endpoint refused the event: HTTP %d", resp.StatusCode)
+		return tokenwatch.WrapError(tokenwatch.CodeInvalid, tokenwatch.Permanent(fmt.Errorf("HTTP %d", resp.StatusCode)),
+			"The webhook endpoint refused the event: HTTP %d", resp.StatusCode)
 	}
 	return tokenwatch.Errorf(tokenwatch.CodeUnavailable, "The webhook endpoint failed: HTTP %d", resp.StatusCode)
 }

@@ -73,6 +73,9 @@ func NewClient(name tokenwatch.Provider, cfg provider.Config, triage Triage) *Cl
 	return &Client{name: name, doer: doer, media: media, baseURL: strings.TrimRight(cfg.BaseURL, "/"), triage: triage}
 }
 
+// errNotPublic refuses a connection to an address that is not public.
+var errNotPublic = errors.New("not a public address")
+
 // publicOnly is a transport whose connections may only go to public
 // addresses, unless allowPrivate.
 func publicOnly(allowPrivate bool) http.RoundTripper {
@@ -89,7 +92,7 @@ func publicOnly(allowPrivate bool) http.RoundTripper {
 			}
 			if !allowPrivate && (ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
 				ip.IsUnspecified() || ip.IsMulticast()) {
-				return fmt.Errorf("media address %s is not public", ip)
+				return fmt.Errorf("media address %s: %w", ip, errNotPublic)
 			}
 			return nil
 		}}
@@ -379,7 +382,7 @@ func (c *Client) Fetch(ctx context.Context, mediaURL string) (io.ReadCloser, str
 	}
 	resp, err := c.media.Do(req)
 	if err != nil {
-		if strings.Contains(err.Error(), "is not public") {
+		if errors.Is(err, errNotPublic) {
 			return nil, "", c.Refuse("media_url", "the media URL does not point to a public address")
 		}
 		return nil, "", c.NetworkError(req, err)
