@@ -391,4 +391,3 @@ func TestImport(t *testing.T) {
 		t.Errorf("credentials: %v", err)
 	}
 }
-
