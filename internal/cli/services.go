@@ -36,7 +36,10 @@ type services struct {
 	// bg is the alert sweep and the River workers that deliver.
 	bg     *background
 	status *status.Monitor
-	demo   bool
+	// work is the process's own goroutines, stopped before the store
+	// closes.
+	work *workers
+	demo bool
 }
 
 // providersFrom builds the networks whose apps are configured.
@@ -63,7 +66,7 @@ func newServices(ctx context.Context, cfg *config.Config, log *slog.Logger, st *
 	if err != nil {
 		return nil, err
 	}
-	s := &services{cfg: cfg, log: log, store: st, policy: policy, providers: providers, demo: demo}
+	s := &services{cfg: cfg, log: log, store: st, policy: policy, providers: providers, demo: demo, work: newWorkers(ctx)}
 	sender, closer, err := newSender(cfg, st, log, demo, true)
 	if err != nil {
 		return nil, err
@@ -85,19 +88,23 @@ func newServices(ctx context.Context, cfg *config.Config, log *slog.Logger, st *
 	return s, nil
 }
 
-// start runs the background work until ctx ends or stop is called: the
-// sweep and the River workers, publishing, and clearing expired sessions
-// and OAuth flows every hour.
+// start runs the background work until stop is called: the sweep and the
+// River workers, publishing, the service monitor, and clearing expired
+// sessions and OAuth flows every hour. stop ends them all and waits for
+// them (and for refreshes in flight), so the store can be closed after.
 func (s *services) start(ctx context.Context) (stop func(), err error) {
 	stopBG, err := s.bg.start(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	go s.publisher.Run(ctx, 30*time.Second)
-	go s.status.Run(ctx, 30*time.Second)
-	go s.janitor(ctx, time.Hour)
-	return func() { cancel(); stopBG() }, nil
+	s.work.Go(func(ctx context.Context) { s.publisher.Run(ctx, 30*time.Second) })
+	s.work.Go(func(ctx context.Context) { s.status.Run(ctx, 30*time.Second) })
+	s.work.Go(func(ctx context.Context) { s.janitor(ctx, time.Hour) })
+	return func() {
+		s.work.Stop()
+		stopBG()
+		s.keeper.Wait()
+	}, nil
 }
 
 // janitor deletes expired sessions and abandoned OAuth flows (which hold
@@ -125,13 +132,13 @@ func (s *services) janitor(ctx context.Context, interval time.Duration) {
 // checkAtSignIn checks, in the background, the pages of a user who just
 // signed in that were not checked in the last hour.
 func (s *services) checkAtSignIn(u *tokenwatch.User) {
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	s.work.Go(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 		defer cancel()
-		if err := s.keeper.CheckStale(ctx, u.ID, time.Hour); err != nil {
+		if err := s.keeper.CheckStale(ctx, u.ID, time.Hour); err != nil && ctx.Err() == nil {
 			s.log.Warn("checking pages at sign-in", "user", u.ID, "err", err)
 		}
-	}()
+	})
 }
 
 // handler is the HTTP interface: the JSON API, the web UI, and extra

@@ -92,8 +92,10 @@ func (s *Sandbox) controlRoutes() {
 	control(s, "POST /_sandbox/faults", func(v struct {
 		Fault
 		RetryAfterSeconds int `json:"retry_after_seconds"`
+		DelayMilliseconds int `json:"delay_ms"`
 	}) (any, error) {
 		v.Fault.RetryAfter = time.Duration(v.RetryAfterSeconds) * time.Second
+		v.Fault.Delay = time.Duration(v.DelayMilliseconds) * time.Millisecond
 		s.Fail(v.Fault)
 		return "ok", nil
 	})

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tokenwatch/tokenwatch"
 )
@@ -88,7 +89,17 @@ func (rt *router) handle(pattern string, op Op, h func(*call)) {
 		if op != "" {
 			s.calls[n.name][op]++
 		}
-		if f := s.takeFault(n.name, r.URL.Path); f != nil {
+		f := s.takeFault(n.name, r.URL.Path)
+		if f != nil && f.Delay > 0 {
+			// A slow network: wait without holding the sandbox.
+			s.mu.Unlock()
+			select {
+			case <-time.After(f.Delay):
+			case <-r.Context().Done():
+			}
+			s.mu.Lock()
+		}
+		if f != nil && f.Status != 0 {
 			if f.RetryAfter > 0 {
 				w.Header().Set("Retry-After", strconv.Itoa(int(f.RetryAfter.Seconds())))
 			}

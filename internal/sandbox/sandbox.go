@@ -198,6 +198,9 @@ type Fault struct {
 	// Headers are sent with the fault's answer (a network's rate-limit
 	// headers, such as Meta's X-Business-Use-Case-Usage).
 	Headers map[string]string `json:"headers,omitempty"`
+	// Delay makes the network slow: the request is answered after it
+	// (with the fault's Status, or normally when Status is zero).
+	Delay time.Duration `json:"delay,omitempty"`
 }
 
 // Sandbox is the sandbox social network. It is safe for concurrent use.

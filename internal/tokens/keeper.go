@@ -63,6 +63,29 @@ type Keeper struct {
 	opts    Options
 	owner   string // names this process in page locks
 	flights singleflight.Group
+	// waiting counts the callers of refreshes not yet ended: refreshes run
+	// to their end even when their callers give up (see refresh).
+	mu      sync.Mutex
+	waiting int
+	idle    *sync.Cond
+}
+
+// Wait waits for every refresh under way to end, before the store closes.
+func (k *Keeper) Wait() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for k.waiting > 0 {
+		k.idle.Wait()
+	}
+}
+
+func (k *Keeper) track(delta int) {
+	k.mu.Lock()
+	k.waiting += delta
+	if k.waiting == 0 {
+		k.idle.Broadcast()
+	}
+	k.mu.Unlock()
 }
 
 // New returns a keeper.
@@ -82,7 +105,9 @@ func New(st *store.Store, opts Options) *Keeper {
 	if opts.Status == nil {
 		opts.Status = noMonitor{}
 	}
-	return &Keeper{store: st, opts: opts, owner: "keeper-" + rand.Text()[:12]}
+	k := &Keeper{store: st, opts: opts, owner: "keeper-" + rand.Text()[:12]}
+	k.idle = sync.NewCond(&k.mu)
+	return k
 }
 
 // Backoff bounds after transient failures.
@@ -211,6 +236,7 @@ func (k *Keeper) refresh(ctx context.Context, pageID int64, refused tokenwatch.S
 	if !refused.IsZero() {
 		key = "renew:" + strconv.FormatInt(pageID, 10)
 	}
+	k.track(1)
 	ch := k.flights.DoChan(key, func() (any, error) {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), k.opts.LockTTL-5*time.Second)
 		defer cancel()
@@ -223,8 +249,10 @@ func (k *Keeper) refresh(ctx context.Context, pageID int64, refused tokenwatch.S
 	})
 	select {
 	case r := <-ch:
+		k.track(-1)
 		return r.Err
 	case <-ctx.Done():
+		go func() { <-ch; k.track(-1) }()
 		return ctx.Err()
 	}
 }
