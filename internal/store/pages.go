@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
 )
 
 // Contexts that bind each ciphertext to its column.
@@ -120,15 +121,15 @@ func (s *Store) CreatePage(ctx context.Context, p *tokenwatch.Page, creds tokenw
 			connected_by, provider_user_id, provider_user_name, scopes, key_id, access_token, refresh_token,
 			access_expires_at, refresh_expires_at, data_access_expires_at, auto_refresh,
 			refresh_before_expiry, refresh_lead_seconds, problem,
-			generation, state, next_due_at, created_at, updated_at)
-		SELECT l.account_id, l.id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22
+			generation, state, next_due_at, created_at, updated_at, deadline)
+		SELECT l.account_id, l.id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, $23
 		FROM locations l WHERE l.id = $1
 		RETURNING id, account_id`,
 			p.LocationID, p.Provider, p.ProviderPageID, p.Name, connectedBy, p.ProviderUserID, p.ProviderUserName,
 			strings.Join(p.Scopes, " "), keyID, access, refresh,
 			p.AccessExpiresAt, p.RefreshExpiresAt, p.DataAccessExpiresAt, p.AutoRefresh,
 			p.RefreshBeforeExpiry, int64(p.RefreshLead/time.Second), p.Problem,
-			p.Generation, p.State, p.NextDueAt, now).Scan(&p.ID, &p.AccountID)
+			p.Generation, p.State, p.NextDueAt, now, deadlineOf(p)).Scan(&p.ID, &p.AccountID)
 		if err != nil {
 			return err
 		}
@@ -322,8 +323,10 @@ func (s *Store) SaveGrant(ctx context.Context, pageID int64, g Grant) (*tokenwat
 		if err := s.schedule(ctx, tx, pageID, g.NextDueAt); err != nil {
 			return err
 		}
-		page, err = scanPage(s.queryRow(ctx, tx, `SELECT `+pageColumns+` FROM pages p WHERE p.id = $1`, pageID))
-		return err
+		if page, err = scanPage(s.queryRow(ctx, tx, `SELECT `+pageColumns+` FROM pages p WHERE p.id = $1`, pageID)); err != nil {
+			return err
+		}
+		return s.keepDeadline(ctx, tx, page)
 	})
 	return page, err
 }
@@ -412,8 +415,20 @@ func (s *Store) RecordCheck(ctx context.Context, pageID int64, c Check) (*tokenw
 		if err := s.schedule(ctx, tx, pageID, c.NextDueAt); err != nil {
 			return err
 		}
-		page, err = scanPage(s.queryRow(ctx, tx, `SELECT `+pageColumns+` FROM pages p WHERE p.id = $1`, pageID))
-		return err
+		if page, err = scanPage(s.queryRow(ctx, tx, `SELECT `+pageColumns+` FROM pages p WHERE p.id = $1`, pageID)); err != nil {
+			return err
+		}
+		return s.keepDeadline(ctx, tx, page)
 	})
 	return page, err
+}
+
+// deadlineOf is the connection deadline a page's token facts make
+// (lifecycle.Deadline), kept in pages.deadline for lists and counts.
+func deadlineOf(p *tokenwatch.Page) time.Time { return lifecycle.Deadline(lifecycle.FactsOf(p)) }
+
+// keepDeadline stores the deadline of a page whose token facts changed.
+func (s *Store) keepDeadline(ctx context.Context, tx *sql.Tx, p *tokenwatch.Page) error {
+	_, err := s.exec(ctx, tx, `UPDATE pages SET deadline = $2 WHERE id = $1`, p.ID, deadlineOf(p))
+	return err
 }

@@ -167,3 +167,8 @@ func (e *postgresEngine) claimDue(ctx context.Context, tx *sql.Tx, now any, limi
 	}
 	return ids, rows.Err()
 }
+
+// dayBucket: times are timestamptz.
+func (e *postgresEngine) dayBucket(col, from string) string {
+	return "floor(extract(epoch from (" + col + " - " + from + "::timestamptz)) / 86400)::int"
+}

@@ -137,3 +137,8 @@ func (e *sqliteEngine) claimDue(ctx context.Context, tx *sql.Tx, now any, limit 
 	_, err = tx.ExecContext(ctx, `DELETE FROM page_due WHERE due_at < $1 OR (due_at = $1 AND page_id <= $2)`, lastDue, lastID)
 	return ids, err
 }
+
+// dayBucket: times are Unix milliseconds.
+func (e *sqliteEngine) dayBucket(col, from string) string {
+	return "((" + col + " - " + from + ") / 86400000)"
+}

@@ -48,6 +48,7 @@ func Run(t *testing.T, e Engine) {
 		{"DeliveryClaims", testDeliveryClaims},
 		{"WebhookEndpoints", testWebhookEndpoints},
 		{"OutboxMail", testOutboxMail},
+		{"PageLists", testPageLists},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
