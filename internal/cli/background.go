@@ -72,6 +72,7 @@ func newBackground(ctx context.Context, cfg *config.Config, st *store.Store, log
 		return nil, err
 	}
 	b := &background{cfg: cfg, st: st, log: log, metrics: metrics.New(), sender: o.Sender, closer: o.Closer}
+	b.metrics.WatchPages(st.PagesByState)
 	sender := o.Sender
 	// A job still running twice its timeout after it started belongs to a
 	// process that died (a replica killed mid-delivery): another takes it
@@ -138,9 +139,6 @@ func (b *background) loop(ctx context.Context) {
 func (b *background) sweep(ctx context.Context) (alert.Report, error) {
 	rep, err := b.sweeper.Sweep(ctx)
 	b.metrics.ObserveSweep(rep)
-	if counts, cerr := b.st.CountPagesByState(ctx); cerr == nil {
-		b.metrics.SetPagesByState(counts)
-	}
 	return rep, err
 }
 

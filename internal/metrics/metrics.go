@@ -5,7 +5,9 @@
 package metrics
 
 import (
+	"context"
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -23,7 +25,6 @@ type Metrics struct {
 	pagesClaimed  prometheus.Counter
 	alerts        *prometheus.CounterVec
 	deliveries    *prometheus.CounterVec
-	pagesByState  *prometheus.GaugeVec
 }
 
 // New returns the metrics, with Go and process collectors.
@@ -38,10 +39,8 @@ func New() *Metrics {
 			Help: "Alerts recorded (one per recipient), by step."}, []string{"step"}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tokenwatch_deliveries_total",
 			Help: "Delivery attempts by channel and result (sent, retry, failed)."}, []string{"channel", "result"}),
-		pagesByState: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "tokenwatch_pages",
-			Help: "Pages by state, as of the last sweep."}, []string{"state"}),
 	}
-	m.reg.MustRegister(m.sweepDuration, m.pagesClaimed, m.alerts, m.deliveries, m.pagesByState,
+	m.reg.MustRegister(m.sweepDuration, m.pagesClaimed, m.alerts, m.deliveries,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -102,10 +101,30 @@ func (c serviceProblems) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// SetPagesByState sets the pages-by-state gauge; states without pages
-// read zero.
-func (m *Metrics) SetPagesByState(counts map[tokenwatch.State]int) {
+// WatchPages reports, at every scrape, the pages by state that count
+// reads (store.PagesByState: through an index and a kept total, never a
+// count of every page).
+func (m *Metrics) WatchPages(count func(context.Context) (map[tokenwatch.State]int, error)) {
+	m.reg.MustRegister(pagesByState{count})
+}
+
+type pagesByState struct {
+	count func(context.Context) (map[tokenwatch.State]int, error)
+}
+
+var pagesDesc = prometheus.NewDesc("tokenwatch_pages", "Pages by state.", []string{"state"}, nil)
+
+func (c pagesByState) Describe(ch chan<- *prometheus.Desc) { ch <- pagesDesc }
+
+func (c pagesByState) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	counts, err := c.count(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(pagesDesc, err)
+		return
+	}
 	for _, s := range tokenwatch.States {
-		m.pagesByState.WithLabelValues(string(s)).Set(float64(counts[s]))
+		ch <- prometheus.MustNewConstMetric(pagesDesc, prometheus.GaugeValue, float64(counts[s]), string(s))
 	}
 }
