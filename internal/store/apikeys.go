@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"time"
 
@@ -69,8 +70,10 @@ func (s *Store) ListAPIKeys(ctx context.Context, accountID int64) ([]*APIKey, er
 // is not revoked, and records its use.
 func (s *Store) AuthenticateAPIKey(ctx context.Context, secret string) (*APIKey, error) {
 	var k APIKey
-	err := scan(s.queryRow(ctx, s.db, `UPDATE api_keys SET last_used_at = $2 WHERE hash = $1 AND revoked_at IS NULL
-		RETURNING id, account_id, name, prefix, created_at, revoked_at, last_used_at`, hashToken(secret), s.now().UTC()),
+	// A read: when a key was last used is written apart, at most once a
+	// minute (KeysUsed), so that requests do not queue for the writer.
+	err := scan(s.queryRow(ctx, s.rdb, `SELECT id, account_id, name, prefix, created_at, revoked_at, last_used_at
+		FROM api_keys WHERE hash = $1 AND revoked_at IS NULL`, hashToken(secret)),
 		&k.ID, &k.AccountID, &k.Name, &k.Prefix, &k.CreatedAt, &k.RevokedAt, &k.LastUsedAt)
 	if err != nil {
 		if tokenwatch.IsNotFound(notFound(err, "")) {
@@ -79,4 +82,18 @@ func (s *Store) AuthenticateAPIKey(ctx context.Context, secret string) (*APIKey,
 		return nil, err
 	}
 	return &k, nil
+}
+
+// KeysUsed records when keys were last used, by key id; a later use already
+// recorded is kept.
+func (s *Store) KeysUsed(ctx context.Context, used map[int64]time.Time) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		for id, at := range used {
+			if _, err := s.exec(ctx, tx, `UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)`,
+				id, at.UTC()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
