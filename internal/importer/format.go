@@ -157,9 +157,9 @@ func detect(br *bufio.Reader) (Format, error) {
 	b = bytes.TrimLeft(b, " \t\r\n")
 	switch {
 	case len(b) == 0:
-		return "", errors.New("the input is empty")
+		return "", tokenwatch.Errorf(tokenwatch.CodeInvalid, "the input is empty")
 	case b[0] != '{':
-		return "", errors.New("the input is neither a JSON document nor JSON Lines: it does not start with {")
+		return "", tokenwatch.Errorf(tokenwatch.CodeInvalid, "the input is neither a JSON document nor JSON Lines: it does not start with {")
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	_, _ = dec.Token()
@@ -345,18 +345,35 @@ func jsonKind(t reflect.Type) string {
 // docSource reads a JSON document one account at a time.
 type docSource struct {
 	dec *json.Decoder
+	in  *failReader
 }
 
 func newDocSource(r io.Reader) *docSource {
-	dec := json.NewDecoder(r)
+	in := &failReader{r: r}
+	dec := json.NewDecoder(in)
 	dec.DisallowUnknownFields()
-	return &docSource{dec: dec}
+	return &docSource{dec: dec, in: in}
+}
+
+// failReader remembers its reader's failure, which the decoder would
+// otherwise pass off as the document's.
+type failReader struct {
+	r   io.Reader
+	err error
+}
+
+func (f *failReader) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		f.err = err
+	}
+	return n, err
 }
 
 func (s *docSource) offset() int64 { return s.dec.InputOffset() }
 
 // errNoAccounts is a document without accounts.
-var errNoAccounts = errors.New("the document has no accounts")
+var errNoAccounts = tokenwatch.Errorf(tokenwatch.CodeInvalid, "the document has no accounts")
 
 func (s *docSource) each(fn func(*record) error) error {
 	if err := s.delim('{'); err != nil {
@@ -386,7 +403,7 @@ func (s *docSource) each(fn func(*record) error) error {
 			continue // "accounts": null
 		}
 		if tok != json.Delim('[') {
-			return errors.New("the document's accounts are not a list")
+			return tokenwatch.Errorf(tokenwatch.CodeInvalid, "the document's accounts are not a list")
 		}
 		for ; s.dec.More(); accounts++ {
 			if err := s.account(accounts, fn); err != nil {
@@ -401,7 +418,7 @@ func (s *docSource) each(fn func(*record) error) error {
 		return err
 	}
 	if _, err := s.dec.Token(); !errors.Is(err, io.EOF) {
-		return fmt.Errorf("there is more after the JSON document (at byte %d)", s.dec.InputOffset())
+		return tokenwatch.Errorf(tokenwatch.CodeInvalid, "there is more after the JSON document (at byte %d)", s.dec.InputOffset())
 	}
 	if accounts == 0 {
 		return errNoAccounts
@@ -419,7 +436,7 @@ func (s *docSource) account(i int, fn func(*record) error) error {
 	rec := &record{kind: kindAccount, path: path, acct: &a.accountFields}
 	if err := s.dec.Decode(&a); err != nil {
 		var syntax *json.SyntaxError
-		if errors.As(err, &syntax) || errors.Is(err, io.ErrUnexpectedEOF) {
+		if s.in.err != nil || errors.As(err, &syntax) || errors.Is(err, io.ErrUnexpectedEOF) {
 			return s.fatal(err)
 		}
 		rec.bad = jsonReason(err)
@@ -459,15 +476,22 @@ func (s *docSource) delim(want json.Delim) error {
 		return s.fatal(err)
 	}
 	if tok != want {
-		return fmt.Errorf("the JSON document has %v where %v belongs (at byte %d)", tok, want, s.dec.InputOffset())
+		return tokenwatch.Errorf(tokenwatch.CodeInvalid, "the JSON document has %v where %v belongs (at byte %d)", tok, want, s.dec.InputOffset())
 	}
 	return nil
 }
 
-// fatal explains an error that leaves the rest of the document unreadable.
+// fatal explains an error that leaves the rest of the document unreadable:
+// the document's (invalid), or the reader's.
 func (s *docSource) fatal(err error) error {
-	if errors.Is(err, io.EOF) {
-		return errors.New("the JSON document is cut short")
+	var syntax *json.SyntaxError
+	switch {
+	case s.in.err != nil:
+		return s.in.err
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return tokenwatch.Errorf(tokenwatch.CodeInvalid, "the JSON document is cut short")
+	case errors.As(err, &syntax):
+		return tokenwatch.Errorf(tokenwatch.CodeInvalid, "the JSON document is not valid: %s", jsonReason(err))
 	}
-	return fmt.Errorf("the JSON document is not valid: %s", jsonReason(err))
+	return err
 }

@@ -3,6 +3,7 @@ package importer_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -299,6 +301,20 @@ func TestLongLines(t *testing.T) {
 	}
 }
 
+// TestReaderFails: a failing reader stops the import with its error, not
+// taken for the input's fault.
+func TestReaderFails(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, filepath.Join(t.TempDir(), "tw.db"))
+	fire := errors.New("disk on fire")
+	for _, in := range []string{jsonl(account("Acme"), location("Acme", "L", "")), doc[:200]} {
+		_, err := importer.Import(context.Background(), io.MultiReader(strings.NewReader(in), iotest.ErrReader(fire)), w.opts)
+		if !errors.Is(err, fire) || tokenwatch.ErrorCode(err) == tokenwatch.CodeInvalid {
+			t.Errorf("%.20q… then a failure: %v", in, err)
+		}
+	}
+}
+
 // onlyReader hides every method but Read: standard input from a pipe.
 type onlyReader struct{ io.Reader }
 
@@ -465,7 +481,7 @@ func TestDocument(t *testing.T) {
 			{"  \n", "the input is empty"},
 		} {
 			rep, err := w.run(t, bad.in, nil)
-			if err == nil || !strings.Contains(err.Error(), bad.want) {
+			if tokenwatch.ErrorCode(err) != tokenwatch.CodeInvalid || !strings.Contains(err.Error(), bad.want) {
 				t.Errorf("%.40q…: %v, want %q", bad.in, err, bad.want)
 			}
 			if rep != nil && rep.Accounts.Created != 0 {
