@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,83 +9,63 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tokenwatch/tokenwatch"
-	"github.com/tokenwatch/tokenwatch/internal/config"
-	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/tokenwatch/tokenwatch/internal/connection"
+	"github.com/tokenwatch/tokenwatch/internal/importer"
 	"github.com/tokenwatch/tokenwatch/internal/password"
-	"github.com/tokenwatch/tokenwatch/internal/provider"
 	"github.com/tokenwatch/tokenwatch/internal/provider/all"
-	"github.com/tokenwatch/tokenwatch/internal/store"
 )
 
-// importFile is the JSON that `tokenwatch import` reads: the connections a
-// platform already holds, moved into tokenwatch.
-type importFile struct {
-	Accounts []importAccount `json:"accounts"`
-}
+const importAbout = `Imports accounts, locations, users and connected pages, with their tokens, from FILE
+("-" reads standard input): a JSON document or JSON Lines, told apart by the first member
+of the first object ("accounts": a document).
 
-type importAccount struct {
-	Name            string           `json:"name"`
-	AlertThresholds string           `json:"alert_thresholds"`
-	Locations       []importLocation `json:"locations"`
-	Users           []importUser     `json:"users"`
-	Pages           []importPage     `json:"pages"`
-}
+A bad record is reported with its line (JSON Lines) or its JSON path (document) and the
+reason, and everything else is imported; the exit status is then 1. With --atomic, an
+account with any bad record imports nothing (the file is checked first, then imported;
+standard input is copied to a temporary file for that). A document is always read whole
+before anything is written: a syntax error, or anything after it, imports nothing.
+What exists already (an account of the same name, a location, a user, a membership, a
+page) is kept as it is, so the same file can be imported again: the summary says what was
+created and what was kept. password_hash must be a bcrypt hash; users without one get a
+random password, printed once. Times are RFC 3339; time_zone is an IANA name (default UTC).
 
-type importLocation struct {
-	Name     string `json:"name"`
-	TimeZone string `json:"time_zone"`
-}
-
-type importUser struct {
-	Email        string                     `json:"email"`
-	Name         string                     `json:"name"`
-	AccountOwner bool                       `json:"account_owner"`
-	PasswordHash string                     `json:"password_hash"`
-	Roles        map[string]tokenwatch.Role `json:"roles"`
-}
-
-type importPage struct {
-	Location            string              `json:"location"`
-	Provider            tokenwatch.Provider `json:"provider"`
-	ProviderPageID      string              `json:"provider_page_id"`
-	Name                string              `json:"name"`
-	ConnectedBy         string              `json:"connected_by"`
-	ProviderUserID      string              `json:"provider_user_id"`
-	ProviderUserName    string              `json:"provider_user_name"`
-	Scopes              []string            `json:"scopes"`
-	AccessToken         string              `json:"access_token"`
-	RefreshToken        string              `json:"refresh_token"`
-	AccessExpiresAt     *time.Time          `json:"access_expires_at"`
-	RefreshExpiresAt    *time.Time          `json:"refresh_expires_at"`
-	DataAccessExpiresAt *time.Time          `json:"data_access_expires_at"`
-}
-
-const importAbout = `Imports accounts, locations, users and connected pages, with their tokens, from a
-JSON file ("-" reads standard input). Everything is checked before anything is written;
-accounts, locations, users and pages that exist already are kept as they are, so an
-import can be run again. Users without a password_hash (bcrypt) get a random password,
-printed once. Format:
+JSON document:
 
   {"accounts": [{
     "name": "Acme", "alert_thresholds": "14d,3d",
     "locations": [{"name": "Downtown", "time_zone": "Europe/Paris"}],
     "users": [{"email": "ann@acme.test", "name": "Ann", "account_owner": true,
-               "roles": {"Downtown": "manager"}}],
+               "password_hash": "$2a$12$…", "roles": {"Downtown": "manager"}}],
     "pages": [{"location": "Downtown", "provider": "facebook", "provider_page_id": "1234",
                "name": "Acme Downtown", "connected_by": "ann@acme.test",
                "provider_user_id": "9876", "provider_user_name": "Ann A.",
                "scopes": ["pages_manage_posts"], "access_token": "EAA…", "refresh_token": "",
                "access_expires_at": null, "refresh_expires_at": null,
-               "data_access_expires_at": "2027-02-01T00:00:00Z"}]}]}`
+               "data_access_expires_at": "2027-02-01T00:00:00Z"}]}]}
+
+JSON Lines (read as a stream, for files of any size): one record per line, with the fields
+of the document's objects, its "type" and the name of its "account"; an account, location
+or user comes before the records that name it (or exists in tokenwatch already):
+
+  {"type": "account", "name": "Acme", "alert_thresholds": "14d,3d"}
+  {"type": "location", "account": "Acme", "name": "Downtown", "time_zone": "Europe/Paris"}
+  {"type": "user", "account": "Acme", "email": "ann@acme.test", "roles": {"Downtown": "manager"}}
+  {"type": "page", "account": "Acme", "location": "Downtown", "provider": "facebook", …}
+
+On a terminal a progress bar shows how far the import is; otherwise a line every 10,000
+records.`
 
 func runImport(ctx context.Context, args []string, env Env) error {
-	fs := flags(env, "import", "import FILE.json", importAbout)
+	fs := flags(env, "import", "import [--atomic] FILE", importAbout)
+	atomic := fs.Bool("atomic", false, "all or nothing per account: an account with a bad record imports nothing")
 	if err := parse(fs, args, env); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("import: name one JSON file (or - for standard input)")
+		return errors.New("import: name one file (or - for standard input)")
 	}
 	var r io.Reader = env.Stdin
 	if name := fs.Arg(0); name != "-" {
@@ -98,178 +76,145 @@ func runImport(ctx context.Context, args []string, env Env) error {
 		defer f.Close()
 		r = f
 	}
-	var in importFile
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return fmt.Errorf("import: %s is not valid: %w", fs.Arg(0), err)
-	}
-	providers := all.New(nil)
-	if err := validateImport(&in, providers); err != nil {
-		return fmt.Errorf("import: %w (nothing was imported)", err)
-	}
-	cfg, _, st, err := openConfiguredStore(ctx, env)
+	cfg, log, st, err := openConfiguredStore(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	cost := env.PasswordCost
-	if cost == 0 {
-		cost = password.DefaultCost
-	}
-	return importAll(ctx, st, cfg, &in, providers, cost, env.Stdout)
-}
-
-// validateImport checks the whole file, naming the first problem found.
-func validateImport(in *importFile, providers provider.Registry) error {
-	if len(in.Accounts) == 0 {
-		return errors.New("the file has no accounts")
-	}
-	for ai, a := range in.Accounts {
-		where := fmt.Sprintf("accounts[%d]", ai)
-		if strings.TrimSpace(a.Name) == "" {
-			return fmt.Errorf("%s: name is missing", where)
-		}
-		if a.AlertThresholds != "" {
-			if _, err := config.ParseThresholds(a.AlertThresholds); err != nil {
-				return fmt.Errorf("%s.alert_thresholds: %w", where, err)
-			}
-		}
-		locs := map[string]bool{}
-		for li, l := range a.Locations {
-			if strings.TrimSpace(l.Name) == "" {
-				return fmt.Errorf("%s.locations[%d]: name is missing", where, li)
-			}
-			if l.TimeZone != "" {
-				if _, err := time.LoadLocation(l.TimeZone); err != nil {
-					return fmt.Errorf("%s.locations[%d]: %q is not a time zone", where, li, l.TimeZone)
-				}
-			}
-			locs[l.Name] = true
-		}
-		users := map[string]bool{}
-		for ui, u := range a.Users {
-			if !strings.Contains(u.Email, "@") {
-				return fmt.Errorf("%s.users[%d]: %q is not an e-mail address", where, ui, u.Email)
-			}
-			for loc, role := range u.Roles {
-				if !locs[loc] {
-					return fmt.Errorf("%s.users[%d].roles: no location %q in this account", where, ui, loc)
-				}
-				if !role.Valid() {
-					return fmt.Errorf("%s.users[%d].roles: %q is not owner, manager or member", where, ui, role)
-				}
-			}
-			users[tokenwatch.NormalizeEmail(u.Email)] = true
-		}
-		for pi, p := range a.Pages {
-			at := fmt.Sprintf("%s.pages[%d]", where, pi)
-			switch {
-			case !locs[p.Location]:
-				return fmt.Errorf("%s: no location %q in this account", at, p.Location)
-			case !p.Provider.Valid():
-				return fmt.Errorf("%s: %q is not a network tokenwatch knows", at, p.Provider)
-			case p.ProviderPageID == "" || p.Name == "" || p.ProviderUserID == "":
-				return fmt.Errorf("%s: provider_page_id, name and provider_user_id are required", at)
-			case p.AccessToken == "":
-				return fmt.Errorf("%s: access_token is missing", at)
-			case p.ConnectedBy != "" && !users[tokenwatch.NormalizeEmail(p.ConnectedBy)]:
-				return fmt.Errorf("%s: connected_by %q is not a user of this account", at, p.ConnectedBy)
-			}
-			if _, err := providers.Get(p.Provider); err != nil {
-				return fmt.Errorf("%s: %w", at, err)
-			}
-		}
-	}
-	return nil
-}
-
-func importAll(ctx context.Context, st *store.Store, cfg *config.Config, in *importFile, providers provider.Registry, cost int, out io.Writer) error {
 	policy, err := policyFrom(cfg)
 	if err != nil {
 		return err
 	}
-	var created, kept int
-	for _, a := range in.Accounts {
-		acct, err := ensureAccount(ctx, st, a.Name)
-		if err != nil {
-			return err
-		}
-		if a.AlertThresholds != "" {
-			ts, _ := config.ParseThresholds(a.AlertThresholds)
-			if err := st.SetAlertThresholds(ctx, acct.ID, ts); err != nil {
-				return err
-			}
-			acct.AlertThresholds = ts
-		}
-		locs := map[string]*tokenwatch.Location{}
-		for _, l := range a.Locations {
-			loc, err := ensureLocation(ctx, st, acct.ID, l.Name)
-			if err != nil {
-				return err
-			}
-			locs[l.Name] = loc
-		}
-		users := map[string]*tokenwatch.User{}
-		for _, iu := range a.Users {
-			u, _, err := st.UserLogin(ctx, iu.Email)
-			switch {
-			case tokenwatch.IsNotFound(err):
-				hash, pw := iu.PasswordHash, ""
-				if hash == "" {
-					pw = rand.Text()
-					if hash, err = password.Hash(pw, cost); err != nil {
-						return err
-					}
-				}
-				u = &tokenwatch.User{AccountID: acct.ID, Email: iu.Email, Name: iu.Name, AccountOwner: iu.AccountOwner}
-				if err := st.CreateUser(ctx, u, hash); err != nil {
-					return fmt.Errorf("import: user %s: %s", iu.Email, tokenwatch.ErrorMessage(err))
-				}
-				if pw != "" {
-					fmt.Fprintf(out, "user %s: password %s\n", u.Email, pw)
-				}
-			case err != nil:
-				return err
-			case u.AccountID != acct.ID:
-				return fmt.Errorf("import: user %s belongs to another account", iu.Email)
-			}
-			users[u.Email] = u
-			for loc, role := range iu.Roles {
-				if err := st.SetMembership(ctx, tokenwatch.Membership{LocationID: locs[loc].ID, UserID: u.ID, Role: role}); err != nil {
-					return err
-				}
-			}
-		}
-		for _, ip := range a.Pages {
-			info := providers[ip.Provider].Info()
-			p := &tokenwatch.Page{LocationID: locs[ip.Location].ID, Provider: ip.Provider, ProviderPageID: ip.ProviderPageID, Name: ip.Name,
-				ProviderUserID: ip.ProviderUserID, ProviderUserName: ip.ProviderUserName, Scopes: ip.Scopes,
-				AccessExpiresAt: timeOf(ip.AccessExpiresAt), RefreshExpiresAt: timeOf(ip.RefreshExpiresAt), DataAccessExpiresAt: timeOf(ip.DataAccessExpiresAt),
-				AutoRefresh:         info.AutoRefresh && (ip.RefreshToken != "" || info.RefreshBeforeExpiry),
-				RefreshBeforeExpiry: info.RefreshBeforeExpiry, RefreshLead: info.RefreshLead, NextDueAt: time.Now()}
-			if u := users[tokenwatch.NormalizeEmail(ip.ConnectedBy)]; u != nil {
-				p.ConnectedBy = u.ID
-			}
-			p.State = policy.WithThresholds(acct.AlertThresholds).Evaluate(lifecycle.FactsOf(p), nil, time.Now()).State
-			err := st.CreatePage(ctx, p, tokenwatch.Credentials{AccessToken: tokenwatch.NewSecret(ip.AccessToken), RefreshToken: tokenwatch.NewSecret(ip.RefreshToken)})
-			switch {
-			case tokenwatch.ErrorCode(err) == tokenwatch.CodeConflict:
-				kept++
-			case err != nil:
-				return fmt.Errorf("import: page %s: %s", ip.Name, tokenwatch.ErrorMessage(err))
-			default:
-				created++
-			}
-		}
+	providers := all.New(nil) // the networks' facts; none is called
+	cost := env.PasswordCost
+	if cost == 0 {
+		cost = password.DefaultCost
 	}
-	fmt.Fprintf(out, "imported %d pages (%d were there already)\n", created, kept)
+	progress := newImportProgress(env.Stdout)
+	rep, err := importer.Import(ctx, r, importer.Options{
+		Store:         st,
+		Connection:    connection.New(st, connection.Options{Providers: providers, Policy: policy, Logger: log}),
+		Providers:     providers,
+		Atomic:        *atomic,
+		PasswordCost:  cost,
+		Progress:      progress.show,
+		ProgressEvery: progress.every,
+		Problem: func(p importer.Problem) {
+			progress.clear()
+			fmt.Fprintln(env.Stderr, p)
+		},
+	})
+	progress.clear()
+	if rep != nil && (err == nil || !nothingImported(rep)) {
+		printImportReport(env.Stdout, rep)
+	}
+	switch {
+	case err != nil && (rep == nil || nothingImported(rep)):
+		return fmt.Errorf("import: %w (nothing was imported)", err)
+	case err != nil:
+		return fmt.Errorf("import: %w (what is above was imported; the same file can be imported again)", err)
+	case rep.Bad == 1:
+		return errors.New("import: 1 bad record was not imported (see above)")
+	case rep.Bad > 1:
+		return fmt.Errorf("import: %d bad records were not imported (see above)", rep.Bad)
+	}
 	return nil
 }
 
-func timeOf(t *time.Time) time.Time {
-	if t == nil {
-		return time.Time{}
+func nothingImported(rep *importer.Report) bool {
+	for _, c := range []importer.Count{rep.Accounts, rep.Locations, rep.Users, rep.Memberships, rep.Pages} {
+		if c.Created > 0 {
+			return false
+		}
 	}
-	return t.UTC()
+	return true
+}
+
+func printImportReport(w io.Writer, rep *importer.Report) {
+	for _, p := range rep.Passwords {
+		fmt.Fprintf(w, "user %s: password %s\n", p.Email, p.Password.Reveal())
+	}
+	fmt.Fprintf(w, "read %d records (%s)\n", rep.Records, rep.Format)
+	for _, c := range []struct {
+		what string
+		importer.Count
+	}{{"accounts", rep.Accounts}, {"locations", rep.Locations}, {"users", rep.Users}, {"memberships", rep.Memberships}, {"pages", rep.Pages}} {
+		fmt.Fprintf(w, "%s: %d created, %d kept\n", c.what, c.Created, c.Kept)
+	}
+	switch {
+	case rep.Skipped > 0 && rep.Skipped == rep.Records:
+		fmt.Fprintln(w, "nothing was imported (--atomic: a bad record names no account)")
+	case len(rep.NotImported) > 0:
+		fmt.Fprintf(w, "not imported: %s (--atomic: accounts with a bad record; %d records left out)\n",
+			quoteAll(rep.NotImported), rep.Skipped)
+	}
+}
+
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(q, ", ")
+}
+
+// importProgress shows an import's progress on standard output: a
+// progress bar on a terminal, a line every 10,000 records otherwise.
+type importProgress struct {
+	w     io.Writer
+	tty   bool
+	every int
+	bar   *progressbar.ProgressBar
+	pass  importer.Pass
+}
+
+func newImportProgress(w io.Writer) *importProgress {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return &importProgress{w: w, tty: true, every: 500}
+	}
+	return &importProgress{w: w, every: 10_000}
+}
+
+func (p *importProgress) show(pr importer.Progress) {
+	unit := "records"
+	if pr.Format == importer.Lines {
+		unit = "lines"
+	}
+	verb := "imported"
+	if pr.Pass == importer.Checking {
+		verb = "checked"
+	}
+	if !p.tty {
+		if pr.Done {
+			return // the summary follows
+		}
+		switch n, exact := pr.Estimate(); {
+		case n > 0 && exact:
+			fmt.Fprintf(p.w, "%s %d of %d %s\n", verb, pr.Records, n, unit)
+		case n > 0:
+			fmt.Fprintf(p.w, "%s %d of ~%d %s\n", verb, pr.Records, n, unit)
+		default:
+			fmt.Fprintf(p.w, "%s %d %s\n", verb, pr.Records, unit)
+		}
+		return
+	}
+	if p.bar == nil || p.pass != pr.Pass {
+		p.clear()
+		max := pr.Size
+		if max == 0 {
+			max = -1 // a spinner
+		}
+		p.bar = progressbar.NewOptions64(max, progressbar.OptionSetWriter(p.w), progressbar.OptionShowBytes(true),
+			progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+		p.pass = pr.Pass
+	}
+	p.bar.Describe(fmt.Sprintf("%s %d %s", verb, pr.Records, unit))
+	_ = p.bar.Set64(pr.Bytes)
+}
+
+// clear takes the bar off the screen, before other output or at the end.
+func (p *importProgress) clear() {
+	if p.bar != nil {
+		_ = p.bar.Clear()
+	}
 }

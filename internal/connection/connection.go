@@ -148,6 +148,30 @@ func (s *Service) Create(ctx context.Context, p *tokenwatch.Page, creds tokenwat
 	return s.store.CreatePage(ctx, p, creds)
 }
 
+// CreateAll stores new pages (see NewPage) the way Create stores one, in
+// one transaction: each with its state evaluated now under its account's
+// policy. A page its account has already is left as it is and keeps a zero
+// ID. It returns how many pages it created.
+func (s *Service) CreateAll(ctx context.Context, pages []store.NewPage) (created int, err error) {
+	now := s.opts.Now()
+	policies := map[int64]lifecycle.Policy{}
+	for _, np := range pages {
+		p := np.Page
+		policy, ok := policies[p.AccountID]
+		if !ok {
+			if policy, err = s.policies.For(ctx, p.AccountID); err != nil {
+				return 0, err
+			}
+			policies[p.AccountID] = policy
+		}
+		if p.LastCheckedAt.IsZero() {
+			p.LastCheckedAt = now
+		}
+		p.State, p.NextDueAt = policy.Evaluate(lifecycle.FactsOf(p), nil, now).State, now
+	}
+	return s.store.CreatePages(ctx, pages)
+}
+
 // Renew stores a new grant for a page (a reconnect): a new generation, so
 // the alert ladder restarts; the page's problem is gone; a stored refresh
 // token stays when the network sent none. by is the user who renewed it

@@ -58,6 +58,22 @@ func (s *Store) ListAccounts(ctx context.Context) ([]*tokenwatch.Account, error)
 	return out, rows.Err()
 }
 
+// AccountByName returns the oldest account with the given name (names are
+// not unique, but importers and the command line name accounts by them).
+func (s *Store) AccountByName(ctx context.Context, name string) (*tokenwatch.Account, error) {
+	var (
+		a          tokenwatch.Account
+		thresholds string
+	)
+	err := scan(s.queryRow(ctx, s.rdb, `SELECT id, name, alert_thresholds, created_at FROM accounts WHERE name = $1 ORDER BY id LIMIT 1`, name),
+		&a.ID, &a.Name, &thresholds, &a.CreatedAt)
+	if err != nil {
+		return nil, notFound(err, "account")
+	}
+	a.AlertThresholds = parseThresholds(thresholds)
+	return &a, nil
+}
+
 // SetAlertThresholds sets an account's alert thresholds; none restores the
 // defaults.
 func (s *Store) SetAlertThresholds(ctx context.Context, accountID int64, thresholds []time.Duration) error {
@@ -278,6 +294,22 @@ func (s *Store) SetMembership(ctx context.Context, m tokenwatch.Membership) erro
 	_, err := s.exec(ctx, s.db, `INSERT INTO memberships (location_id, user_id, role) VALUES ($1, $2, $3)
 		ON CONFLICT (location_id, user_id) DO UPDATE SET role = excluded.role`, m.LocationID, m.UserID, m.Role)
 	return err
+}
+
+// AddMembership makes a user a participant of a location unless they are
+// one already, whose role then stays as it is. added says whether the
+// membership is new.
+func (s *Store) AddMembership(ctx context.Context, m tokenwatch.Membership) (added bool, err error) {
+	if !m.Role.Valid() {
+		return false, tokenwatch.Errorf(tokenwatch.CodeInvalid, "%q is not a role (owner, manager or member).", m.Role)
+	}
+	res, err := s.exec(ctx, s.db, `INSERT INTO memberships (location_id, user_id, role) VALUES ($1, $2, $3)
+		ON CONFLICT (location_id, user_id) DO NOTHING`, m.LocationID, m.UserID, m.Role)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // RemoveMembership removes a user from a location.

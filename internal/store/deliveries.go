@@ -61,34 +61,6 @@ func (s *Store) DeliveriesSent(ctx context.Context, ids []int64) error {
 	return nil
 }
 
-// idListLengths are the lengths of the id lists of the statements that
-// jobs run many times a second with any number of ids: padded to one of
-// these, a few prepared statements serve every number, where SQLite would
-// otherwise parse a statement for each.
-var idListLengths = []int{1, 4, 16, 64, 256}
-
-// idLists cuts ids into lists of the lengths of idListLengths, repeating
-// the last id to fill each (an id twice in an IN list is harmless).
-func idLists(ids []int64) [][]int64 {
-	var out [][]int64
-	for len(ids) > 0 {
-		n := idListLengths[len(idListLengths)-1]
-		for _, l := range idListLengths {
-			if l >= len(ids) {
-				n = l
-				break
-			}
-		}
-		list := ids[:min(n, len(ids))]
-		ids = ids[len(list):]
-		for len(list) < n {
-			list = append(list[:len(list):len(list)], list[len(list)-1])
-		}
-		out = append(out, list)
-	}
-	return out
-}
-
 // stmt returns query prepared on the write pool, preparing it once.
 func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if err := s.prepare(ctx, query); err != nil {

@@ -144,6 +144,138 @@ func (s *Store) CreatePage(ctx context.Context, p *tokenwatch.Page, creds tokenw
 	return err
 }
 
+// NewPage is a page to create, with its credentials.
+type NewPage struct {
+	Page        *tokenwatch.Page
+	Credentials tokenwatch.Credentials
+}
+
+// The statements of CreatePages.
+const (
+	insertPages = `INSERT INTO pages (account_id, location_id, provider, provider_page_id, name,
+		connected_by, provider_user_id, provider_user_name, scopes, key_id, access_token, refresh_token,
+		access_expires_at, refresh_expires_at, data_access_expires_at, auto_refresh,
+		refresh_before_expiry, refresh_lead_seconds, problem,
+		generation, state, next_due_at, created_at, updated_at) VALUES `
+	insertPagesColumns = 24
+	insertPagesEnd     = ` ON CONFLICT (account_id, provider, provider_page_id) DO NOTHING RETURNING id, account_id, provider, provider_page_id`
+)
+
+func locationAccountsQuery(n int) string {
+	return `SELECT id, account_id FROM locations WHERE id IN (` + placeholders(1, n) + `)`
+}
+
+// CreatePages inserts pages as CreatePage does, all in one transaction and
+// a few statements, except that a page its account has already (or that
+// comes twice) is left as it is: it keeps a zero ID, while each page
+// created gets its ID, AccountID, Generation, CreatedAt and UpdatedAt. It
+// returns how many pages it created. An invalid page, or one at a location
+// that does not exist, fails the whole call.
+func (s *Store) CreatePages(ctx context.Context, pages []NewPage) (created int, err error) {
+	if len(pages) == 0 {
+		return 0, nil
+	}
+	var locationIDs []int64
+	seen := map[int64]bool{}
+	for _, np := range pages {
+		if err := validatePage(np.Page, np.Credentials); err != nil {
+			return 0, err
+		}
+		if id := np.Page.LocationID; !seen[id] {
+			seen[id] = true
+			locationIDs = append(locationIDs, id)
+		}
+	}
+	qs := []string{multiRow(insertPages, insertPagesColumns, 1, insertPagesEnd), multiRow(insertPages, insertPagesColumns, insertRows, insertPagesEnd),
+		multiRow(insertDue, 2, 1, insertDueEnd), multiRow(insertDue, 2, insertRows, insertDueEnd)}
+	for _, n := range idListLengths {
+		qs = append(qs, locationAccountsQuery(n))
+	}
+	if err := s.prepare(ctx, qs...); err != nil {
+		return 0, err
+	}
+	now := s.now().UTC().Truncate(time.Millisecond)
+	type key struct {
+		accountID      int64
+		provider       tokenwatch.Provider
+		providerPageID string
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		accountOf := make(map[int64]int64, len(locationIDs))
+		err := s.byIDs(ctx, tx, locationAccountsQuery, locationIDs, func(r *sql.Rows) error {
+			var id, accountID int64
+			err := r.Scan(&id, &accountID)
+			accountOf[id] = accountID
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		rows := make([][]any, len(pages))
+		waiting := make(map[key][]int, len(pages))
+		for i, np := range pages {
+			p := np.Page
+			accountID, ok := accountOf[p.LocationID]
+			if !ok {
+				return tokenwatch.Errorf(tokenwatch.CodeNotFound, "location not found")
+			}
+			p.ID, p.AccountID, p.CreatedAt, p.UpdatedAt = 0, accountID, now, now
+			if p.Generation == 0 {
+				p.Generation = 1
+			}
+			if p.State == "" {
+				p.State = tokenwatch.StateHealthy
+			}
+			if p.NextDueAt.IsZero() {
+				p.NextDueAt = now
+			}
+			var connectedBy any
+			if p.ConnectedBy != 0 {
+				connectedBy = p.ConnectedBy
+			}
+			keyID, access, refresh := s.seal(np.Credentials)
+			rows[i] = []any{accountID, p.LocationID, p.Provider, p.ProviderPageID, p.Name, connectedBy, p.ProviderUserID, p.ProviderUserName,
+				strings.Join(p.Scopes, " "), keyID, access, refresh, p.AccessExpiresAt, p.RefreshExpiresAt, p.DataAccessExpiresAt, p.AutoRefresh,
+				p.RefreshBeforeExpiry, int64(p.RefreshLead / time.Second), p.Problem, p.Generation, p.State, p.NextDueAt, now, now}
+			k := key{accountID, p.Provider, p.ProviderPageID}
+			waiting[k] = append(waiting[k], i)
+		}
+		// RETURNING names the rows inserted, in no promised order: each
+		// goes to the first page of its key (a second one is a duplicate).
+		var due [][]any
+		err = s.insertMany(ctx, tx, insertPages, rows, insertPagesEnd, func(r *sql.Rows) error {
+			var (
+				id int64
+				k  key
+			)
+			if err := r.Scan(&id, &k.accountID, &k.provider, &k.providerPageID); err != nil {
+				return err
+			}
+			is := waiting[k]
+			if len(is) == 0 {
+				return fmt.Errorf("store: the database returned page %d, which was not inserted", id)
+			}
+			p := pages[is[0]].Page
+			p.ID = id
+			waiting[k] = is[1:]
+			created++
+			due = append(due, []any{p.NextDueAt.UTC(), id})
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		return s.insertMany(ctx, tx, insertDue, due, insertDueEnd, nil)
+	})
+	if err != nil {
+		for _, np := range pages {
+			np.Page.ID = 0
+		}
+		return 0, err
+	}
+	return created, nil
+}
+
 // GetPage returns the page with the given id.
 func (s *Store) GetPage(ctx context.Context, id int64) (*tokenwatch.Page, error) {
 	p, err := scanPage(s.queryRow(ctx, s.rdb, `SELECT `+pageColumns+` FROM pages p WHERE p.id = $1`, id))

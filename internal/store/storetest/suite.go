@@ -25,6 +25,7 @@ func Run(t *testing.T, e Engine) {
 		{"LocationsAndUsers", testLocationsAndUsers},
 		{"Memberships", testMemberships},
 		{"Pages", testPages},
+		{"CreatePages", testCreatePages},
 		{"PagesVisibleOnlyToParticipants", testPageVisibility},
 		{"SaveGrant", testSaveGrant},
 		{"PageStatus", testPageStatus},
@@ -115,6 +116,13 @@ func testAccounts(t *testing.T, e Engine) {
 	if _, err := s.GetAccount(ctx, a.ID+100); !tokenwatch.IsNotFound(err) {
 		t.Errorf("GetAccount of a missing id: %v, want not found", err)
 	}
+	must(t, s.CreateAccount(ctx, &tokenwatch.Account{Name: "Acme"}))
+	if got, err := s.AccountByName(ctx, "Acme"); err != nil || got.ID != a.ID || len(got.AlertThresholds) != 2 {
+		t.Errorf("AccountByName = %+v, %v; want the oldest Acme", got, err)
+	}
+	if _, err := s.AccountByName(ctx, "acme"); !tokenwatch.IsNotFound(err) {
+		t.Errorf("AccountByName of a missing name: %v, want not found", err)
+	}
 	if err := s.CreateAccount(ctx, &tokenwatch.Account{Name: " "}); tokenwatch.ErrorCode(err) != tokenwatch.CodeInvalid {
 		t.Errorf("CreateAccount without a name: %v, want invalid", err)
 	}
@@ -192,6 +200,17 @@ func testMemberships(t *testing.T, e Engine) {
 	if err := s.SetMembership(ctx, tokenwatch.Membership{LocationID: f.Downtown.ID, UserID: f.Member.ID, Role: "admin"}); tokenwatch.ErrorCode(err) != tokenwatch.CodeInvalid {
 		t.Errorf("unknown role: %v, want invalid", err)
 	}
+	// AddMembership keeps a role there is.
+	if added, err := s.AddMembership(ctx, tokenwatch.Membership{LocationID: f.Downtown.ID, UserID: f.DowntownOnly.ID, Role: tokenwatch.RoleOwner}); err != nil || added {
+		t.Errorf("AddMembership over a role: added %v, %v", added, err)
+	}
+	if r, _ := s.RoleAt(ctx, f.DowntownOnly.ID, f.Downtown.ID); r != tokenwatch.RoleManager {
+		t.Errorf("AddMembership changed the role to %q", r)
+	}
+	if added, err := s.AddMembership(ctx, tokenwatch.Membership{LocationID: f.Harbor.ID, UserID: f.DowntownOnly.ID, Role: tokenwatch.RoleMember}); err != nil || !added {
+		t.Errorf("AddMembership of a new one: added %v, %v", added, err)
+	}
+	must(t, s.RemoveMembership(ctx, f.Harbor.ID, f.DowntownOnly.ID))
 	must(t, s.RemoveMembership(ctx, f.Downtown.ID, f.DowntownOnly.ID))
 	if lrs, _ := s.UserLocations(ctx, f.DowntownOnly.ID); len(lrs) != 0 {
 		t.Errorf("after removal the user still has %v", lrs)
@@ -245,6 +264,73 @@ func testPages(t *testing.T, e Engine) {
 	}
 	if _, err := s.PageCredentials(ctx, p.ID); !tokenwatch.IsNotFound(err) {
 		t.Errorf("PageCredentials after delete: %v", err)
+	}
+}
+
+func testCreatePages(t *testing.T, e Engine) {
+	ctx := context.Background()
+	s := Open(t, e.NewDatabase(t), store.Options{Now: func() time.Time { return t0 }})
+	f := Seed(t, s)
+	// Enough pages for several multi-row statements and a few single
+	// ones; one is there already (Seed's), one comes twice.
+	var batch []store.NewPage
+	for i := range 70 {
+		p := NewPage(f.Downtown.ID, tokenwatch.X, fmt.Sprintf("x-%d", i), fmt.Sprintf("X %d", i))
+		if i%2 == 1 {
+			p.LocationID = f.Harbor.ID
+		}
+		p.AccessExpiresAt = t0.Add(time.Duration(i) * time.Hour)
+		batch = append(batch, store.NewPage{Page: p, Credentials: Creds(fmt.Sprintf("access-%d", i), "")})
+	}
+	batch = append(batch,
+		store.NewPage{Page: NewPage(f.Downtown.ID, tokenwatch.Facebook, "fb-downtown", "Downtown again"), Credentials: Creds("other", "")},
+		store.NewPage{Page: NewPage(f.Harbor.ID, tokenwatch.X, "x-3", "X 3 twice"), Credentials: Creds("twice", "")})
+	created, err := s.CreatePages(ctx, batch)
+	must(t, err)
+	if created != 70 {
+		t.Errorf("CreatePages created %d, want 70", created)
+	}
+	for i, np := range batch {
+		if kept := i >= 70; (np.Page.ID == 0) != kept {
+			t.Errorf("page %d (%s) got id %d", i, np.Page.Name, np.Page.ID)
+		}
+	}
+	p := batch[41].Page
+	got, err := s.GetPage(ctx, p.ID)
+	must(t, err)
+	if got.Name != "X 41" || got.AccountID != f.Account.ID || got.LocationID != f.Harbor.ID || !got.AccessExpiresAt.Equal(t0.Add(41*time.Hour)) ||
+		got.Generation != 1 || got.State != tokenwatch.StateHealthy || !got.NextDueAt.Equal(t0) {
+		t.Errorf("GetPage = %+v", got)
+	}
+	if c, err := s.PageCredentials(ctx, p.ID); err != nil || c.AccessToken.Reveal() != "access-41" || !c.RefreshToken.IsZero() {
+		t.Errorf("PageCredentials: %v", err)
+	}
+	if c, _ := s.PageCredentials(ctx, f.DowntownPage.ID); c.AccessToken.Reveal() != "downtown-access" {
+		t.Error("the page that was there already changed")
+	}
+	// Every new page is due for the sweep at once.
+	sw, err := s.SweepDue(ctx, 1000, func([]*tokenwatch.Page, map[int64][]store.PageAlert) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
+		return nil, func(store.Recorded) ([]store.Delivery, error) { return nil, nil }, nil
+	})
+	must(t, err)
+	if sw.Claimed != 72 {
+		t.Errorf("the sweep claimed %d pages, want the 70 new ones and Seed's 2", sw.Claimed)
+	}
+	// All or nothing: a page at a location that does not exist fails the
+	// call, and the others are not created.
+	bad := []store.NewPage{
+		{Page: NewPage(f.Downtown.ID, tokenwatch.X, "x-new", "X new"), Credentials: Creds("a", "")},
+		{Page: NewPage(f.Harbor.ID+99, tokenwatch.X, "x-lost", "X lost"), Credentials: Creds("a", "")},
+	}
+	if _, err := s.CreatePages(ctx, bad); !tokenwatch.IsNotFound(err) || bad[0].Page.ID != 0 {
+		t.Errorf("CreatePages with an unknown location: %v, id %d", err, bad[0].Page.ID)
+	}
+	if ps, _ := s.ListPages(ctx, store.PageFilter{AccountID: f.Account.ID}); len(ps) != 72 {
+		t.Errorf("%d pages after a failed CreatePages, want 72", len(ps))
+	}
+	bad[1].Page.LocationID, bad[1].Credentials = f.Harbor.ID, Creds("", "")
+	if _, err := s.CreatePages(ctx, bad); tokenwatch.ErrorCode(err) != tokenwatch.CodeInvalid {
+		t.Errorf("CreatePages with a page without a token: %v, want invalid", err)
 	}
 }
 

@@ -1,0 +1,155 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+)
+
+// Generic helpers for statements over many rows or ids: multi-row inserts
+// in prepared batches, and id lists cut to a few lengths.
+
+// insertMany runs insert (ending in VALUES) followed by suffix for each
+// of the rows; see inBatches. each scans what the statement returns.
+func (s *Store) insertMany(ctx context.Context, tx *sql.Tx, insert string, rows [][]any, suffix string, each func(*sql.Rows) error) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	cols := len(rows[0])
+	return s.inBatches(ctx, tx, func(n int) string { return multiRow(insert, cols, n, suffix) }, nil, rows, each)
+}
+
+// inBatches runs query(n) with the lead arguments followed by those of n
+// rows, insertRows rows per statement and the rest one by one: statements
+// of these two sizes are prepared once and reused, which costs less than
+// parsing a long list every time. each, if not nil, scans what each
+// statement returns.
+func (s *Store) inBatches(ctx context.Context, tx *sql.Tx, query func(n int) string, lead []any, rows [][]any, each func(*sql.Rows) error) error {
+	for len(rows) > 0 {
+		n := insertRows
+		if len(rows) < n {
+			n = 1
+		}
+		st, err := s.txStmt(ctx, tx, query(n))
+		if err != nil {
+			return err
+		}
+		args := s.args(lead)
+		for _, r := range rows[:n] {
+			args = append(args, s.args(r)...)
+		}
+		rows = rows[n:]
+		if each == nil {
+			if _, err := st.ExecContext(ctx, args...); err != nil {
+				return err
+			}
+			continue
+		}
+		res, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		if err := scanAll(res, each); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// byIDs runs query(n) over the ids, in lists padded to the lengths of
+// idListLengths so that a few prepared statements serve any number, and
+// has each scan every row.
+func (s *Store) byIDs(ctx context.Context, tx *sql.Tx, query func(n int) string, ids []int64, each func(*sql.Rows) error) error {
+	for _, list := range idLists(ids) {
+		st, err := s.txStmt(ctx, tx, query(len(list)))
+		if err != nil {
+			return err
+		}
+		rows, err := st.QueryContext(ctx, idArgs(list)...)
+		if err != nil {
+			return err
+		}
+		if err := scanAll(rows, each); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scanAll has each scan every row of rows, and closes them.
+func scanAll(rows *sql.Rows, each func(*sql.Rows) error) error {
+	defer rows.Close()
+	for rows.Next() {
+		if err := each(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// multiRow returns insert with n rows of cols placeholders, then suffix.
+func multiRow(insert string, cols, n int, suffix string) string {
+	var b strings.Builder
+	b.WriteString(insert)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(" + placeholders(i*cols+1, cols) + ")")
+	}
+	b.WriteString(suffix)
+	return b.String()
+}
+
+// insertRows is how many rows insertMany writes per statement.
+const insertRows = 32
+
+// chunk is the most ids passed in one IN list.
+const chunk = 1000
+
+func inChunks(ids []int64, fn func([]int64) error) error {
+	for len(ids) > 0 {
+		n := min(len(ids), chunk)
+		if err := fn(ids[:n]); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+func idArgs(ids []int64) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
+}
+
+// idListLengths are the lengths of the id lists of the statements that
+// jobs run many times a second with any number of ids: padded to one of
+// these, a few prepared statements serve every number, where SQLite would
+// otherwise parse a statement for each.
+var idListLengths = []int{1, 4, 16, 64, 256}
+
+// idLists cuts ids into lists of the lengths of idListLengths, repeating
+// the last id to fill each (an id twice in an IN list is harmless).
+func idLists(ids []int64) [][]int64 {
+	var out [][]int64
+	for len(ids) > 0 {
+		n := idListLengths[len(idListLengths)-1]
+		for _, l := range idListLengths {
+			if l >= len(ids) {
+				n = l
+				break
+			}
+		}
+		list := ids[:min(n, len(ids))]
+		ids = ids[len(list):]
+		for len(list) < n {
+			list = append(list[:len(list):len(list)], list[len(list)-1])
+		}
+		out = append(out, list)
+	}
+	return out
+}
