@@ -37,6 +37,7 @@ type Handler struct {
 	store *store.Store
 	opts  Options
 	mux   *http.ServeMux
+	usage *usage
 }
 
 // New returns the API handler.
@@ -47,7 +48,7 @@ func New(st *store.Store, opts Options) *Handler {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	h := &Handler{store: st, opts: opts, mux: http.NewServeMux()}
+	h := &Handler{store: st, opts: opts, mux: http.NewServeMux(), usage: newUsage()}
 	h.mux.HandleFunc("GET /api/v1/locations", h.authed(h.listLocations))
 	h.mux.HandleFunc("GET /api/v1/pages", h.authed(h.listPages))
 	h.mux.HandleFunc("GET /api/v1/pages/{id}", h.authed(h.getPage))
@@ -78,6 +79,7 @@ func (h *Handler) authed(next func(w http.ResponseWriter, r *http.Request, key *
 			writeError(w, err)
 			return
 		}
+		h.usage.record(key.ID, h.opts.Now())
 		next(w, r, key)
 	}
 }

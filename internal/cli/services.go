@@ -167,7 +167,9 @@ func (s *services) handler(env Env, demoLogins []web.DemoLogin, extra map[string
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/", api.New(s.store, api.Options{Logger: s.log, Policy: s.policy, BaseURL: s.cfg.BaseURL}))
+	apiHandler := api.New(s.store, api.Options{Logger: s.log, Policy: s.policy, BaseURL: s.cfg.BaseURL})
+	s.work.Go(func(ctx context.Context) { apiHandler.RecordUsage(ctx, time.Minute) })
+	mux.Handle("/api/v1/", apiHandler)
 	for prefix, h := range extra {
 		mux.Handle(prefix, h)
 	}

@@ -667,8 +667,14 @@ func testAPIKeys(t *testing.T, e Engine) {
 	must(t, err)
 	got, err := s.AuthenticateAPIKey(ctx, secret.Reveal())
 	must(t, err)
-	if got.ID != k.ID || got.AccountID != f.Account.ID || got.LastUsedAt.IsZero() {
-		t.Errorf("AuthenticateAPIKey = %+v", got)
+	if got.ID != k.ID || got.AccountID != f.Account.ID || !got.LastUsedAt.IsZero() {
+		t.Errorf("AuthenticateAPIKey = %+v (authenticating writes nothing)", got)
+	}
+	used := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	must(t, s.KeysUsed(ctx, map[int64]time.Time{k.ID: used}))
+	must(t, s.KeysUsed(ctx, map[int64]time.Time{k.ID: used.Add(-time.Hour)})) // an older use does not go back
+	if got, _ = s.AuthenticateAPIKey(ctx, secret.Reveal()); !got.LastUsedAt.Equal(used) {
+		t.Errorf("last used %v, want %v", got.LastUsedAt, used)
 	}
 	must(t, s.RevokeAPIKey(ctx, f.Account.ID, k.ID))
 	if _, err := s.AuthenticateAPIKey(ctx, secret.Reveal()); tokenwatch.ErrorCode(err) != tokenwatch.CodeUnauthorized {
