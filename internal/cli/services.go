@@ -129,13 +129,19 @@ func (s *services) janitor(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// checkAtSignIn checks, in the background, the pages of a user who just
-// signed in that were not checked in the last hour.
+// signInChecks bounds the checks one sign-in starts.
+const signInChecks = 50
+
+// checkAtSignIn queues checks, as background jobs, of up to signInChecks
+// pages of a user who just signed in that were not checked in the last
+// hour.
 func (s *services) checkAtSignIn(u *tokenwatch.User) {
 	s.work.Go(func(ctx context.Context) {
-		ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-		defer cancel()
-		if err := s.keeper.CheckStale(ctx, u.ID, time.Hour); err != nil && ctx.Err() == nil {
+		ids, err := s.keeper.StalePages(ctx, u.ID, time.Hour, signInChecks)
+		if err == nil {
+			err = s.bg.jobs.QueueChecks(ctx, ids)
+		}
+		if err != nil && ctx.Err() == nil {
 			s.log.Warn("checking pages at sign-in", "user", u.ID, "err", err)
 		}
 	})

@@ -323,6 +323,19 @@ func (q queuedMaintenance) Refresh(ctx context.Context, pageID int64) error {
 	return err
 }
 
+// QueueChecks queues a health check of each page, in one insert.
+func (j *Jobs) QueueChecks(ctx context.Context, pageIDs []int64) error {
+	if len(pageIDs) == 0 {
+		return nil
+	}
+	params := make([]river.InsertManyParams, len(pageIDs))
+	for i, id := range pageIDs {
+		params[i] = river.InsertManyParams{Args: MaintenanceArgs{PageID: id, Op: "check"}}
+	}
+	_, err := j.client.InsertMany(ctx, params)
+	return err
+}
+
 func (q queuedMaintenance) Check(ctx context.Context, pageID int64) error {
 	_, err := q.j.client.Insert(ctx, MaintenanceArgs{PageID: pageID, Op: "check"}, nil)
 	return err

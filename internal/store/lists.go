@@ -336,3 +336,27 @@ func (s *Store) PagesByState(ctx context.Context) (map[tokenwatch.State]int, err
 	out[tokenwatch.StateHealthy] = total - issues
 	return out, nil
 }
+
+// StalePages returns up to limit pages of the user's locations that were
+// not checked since checkedBefore, are not known to be revoked and are not
+// backing off after a failure at now: the checks a sign-in starts. Any such
+// pages will do, so the query stops at limit whatever the user sees.
+func (s *Store) StalePages(ctx context.Context, userID int64, checkedBefore, now time.Time, limit int) ([]int64, error) {
+	rows, err := s.query(ctx, s.rdb, `SELECT p.id FROM pages p
+		WHERE p.location_id IN (SELECT location_id FROM memberships WHERE user_id = $1)
+		AND (p.last_checked_at IS NULL OR p.last_checked_at < $2) AND p.problem <> $3 AND (p.retry_at IS NULL OR p.retry_at <= $4)
+		LIMIT $5`, userID, checkedBefore.UTC(), tokenwatch.ProblemRevoked, now.UTC(), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}

@@ -492,30 +492,10 @@ func (k *Keeper) check(ctx context.Context, pageID int64) error {
 	return err
 }
 
-// CheckStale checks the pages of a user's locations that were not checked
-// within maxAge (at sign-in), a few at a time, and returns when all are
-// done. Failures are recorded on the pages; the error says only whether
-// the pages could be listed.
-func (k *Keeper) CheckStale(ctx context.Context, userID int64, maxAge time.Duration) error {
-	pages, err := k.store.ListPages(ctx, store.PageFilter{UserID: userID})
-	if err != nil {
-		return err
-	}
-	cutoff := k.opts.Now().Add(-maxAge)
-	sem := make(chan struct{}, 4)
-	var wg sync.WaitGroup
-	for _, p := range pages {
-		if p.LastCheckedAt.After(cutoff) || p.Problem == tokenwatch.ProblemRevoked || !p.RetryAt.IsZero() && p.RetryAt.After(k.opts.Now()) {
-			continue
-		}
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			if err := k.Check(ctx, p.ID); err != nil {
-				k.opts.Logger.Debug("check at sign-in", "page", p.ID, "err", err)
-			}
-		})
-	}
-	wg.Wait()
-	return nil
+// StalePages returns up to limit pages of a user's locations that were
+// not checked within maxAge (and are not revoked or backing off): the
+// checks to start when the user signs in.
+func (k *Keeper) StalePages(ctx context.Context, userID int64, maxAge time.Duration, limit int) ([]int64, error) {
+	now := k.opts.Now()
+	return k.store.StalePages(ctx, userID, now.Add(-maxAge), now, limit)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -208,29 +209,35 @@ func TestRefreshAheadStartsANewGeneration(t *testing.T) {
 	}
 }
 
-// TestCheckAtSignIn checks the pages not checked in the last hour, and only
-// those.
+// TestCheckAtSignIn: a sign-in picks the pages not checked in the last
+// hour, and only those, at most as many as asked.
 func TestCheckAtSignIn(t *testing.T) {
 	t.Parallel()
 	w := demotest.New(t, demotest.Options{})
 	ctx := context.Background()
 	k := newKeeper(w)
-	if err := k.CheckStale(ctx, w.Users["downtown@demo.test"].ID, time.Hour); err != nil {
+	ids, err := k.StalePages(ctx, w.Users["downtown@demo.test"].ID, time.Hour, 50)
+	if err != nil {
 		t.Fatal(err)
 	}
-	// Downtown: Facebook, Instagram via Facebook and X are checked; Google
+	// Downtown: Facebook, Instagram via Facebook and X are due; Google
 	// Business is revoked already.
-	for p, want := range map[tokenwatch.Provider]int{tokenwatch.Facebook: 1, tokenwatch.InstagramFacebook: 1, tokenwatch.GoogleBusiness: 0, tokenwatch.LinkedIn: 0} {
-		got := w.Sandbox.Calls(p, sandbox.OpInspect) + w.Sandbox.Calls(p, sandbox.OpIdentity)
-		if got != want {
-			t.Errorf("%s: %d checks, want %d", p, got, want)
+	want := []int64{w.Pages["fb-downtown"].ID, w.Pages["ig-downtown"].ID, w.Pages["x-downtown"].ID}
+	slices.Sort(ids)
+	slices.Sort(want)
+	if !slices.Equal(ids, want) {
+		t.Fatalf("stale pages %v, want %v", ids, want)
+	}
+	if ids, _ := k.StalePages(ctx, w.Users["owner@demo.test"].ID, time.Hour, 2); len(ids) != 2 {
+		t.Errorf("a limit of 2 gave %d pages", len(ids))
+	}
+	for _, id := range want {
+		if err := k.Check(ctx, id); err != nil {
+			t.Fatal(err)
 		}
 	}
-	if err := k.CheckStale(ctx, w.Users["downtown@demo.test"].ID, time.Hour); err != nil {
-		t.Fatal(err)
-	}
-	if n := w.Sandbox.Calls(tokenwatch.Facebook, sandbox.OpInspect); n != 1 {
-		t.Errorf("a page checked a moment ago was checked again (%d)", n)
+	if ids, _ := k.StalePages(ctx, w.Users["downtown@demo.test"].ID, time.Hour, 50); len(ids) != 0 {
+		t.Errorf("pages checked a moment ago are stale again: %v", ids)
 	}
 }
 
