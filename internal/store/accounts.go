@@ -262,6 +262,24 @@ func (s *Store) ListUsers(ctx context.Context, accountID int64) ([]*tokenwatch.U
 	return s.users(ctx, `SELECT `+userColumns+` FROM users u WHERE u.account_id = $1 ORDER BY u.email`, accountID)
 }
 
+// UsersByID returns the users with the given ids (a bounded list: the
+// page admins of a page of results), by id.
+func (s *Store) UsersByID(ctx context.Context, ids []int64) (map[int64]*tokenwatch.User, error) {
+	out := map[int64]*tokenwatch.User{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	us, err := s.users(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id IN (`+placeholders(1, len(ids))+`)`, args...)
+	for _, u := range us {
+		out[u.ID] = u
+	}
+	return out, err
+}
+
 // AccountOwners returns the account's owners, who receive the alerts of
 // pages whose location has nobody who may reconnect them.
 func (s *Store) AccountOwners(ctx context.Context, accountID int64) ([]*tokenwatch.User, error) {

@@ -36,6 +36,38 @@ func Deadline(deadline, now time.Time, tz *time.Location) string {
 	return fmt.Sprintf("expires in %d days, on %s", days, date(d, n))
 }
 
+// Status says where a page's connection stands in words: for a page the
+// network refused (revoked, a permission or role gone, an account to fix),
+// what is wrong and since when; otherwise when its connection ends
+// (Deadline).
+func Status(state tokenwatch.State, deadline, since, now time.Time, tz *time.Location) string {
+	if tz == nil {
+		tz = time.UTC
+	}
+	what := ""
+	switch state {
+	case tokenwatch.StateRevoked:
+		what = "access revoked"
+	case tokenwatch.StatePermissionMissing:
+		what = "a permission or role is missing"
+	case tokenwatch.StateAccountBlocked:
+		what = "the account needs attention"
+	default:
+		return Deadline(deadline, now, tz)
+	}
+	if since.IsZero() {
+		return what
+	}
+	s, n := since.In(tz), now.In(tz)
+	switch calendarDays(s, n) {
+	case 0:
+		return what + " since today, " + s.Format("15:04")
+	case 1:
+		return what + " since yesterday, " + s.Format("15:04")
+	}
+	return what + " since " + date(s, n)
+}
+
 // calendarDays counts the midnights between a and b in their zone.
 func calendarDays(a, b time.Time) int {
 	ya, ma, da := a.Date()

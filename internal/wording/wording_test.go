@@ -3,6 +3,8 @@ package wording
 import (
 	"testing"
 	"time"
+
+	"github.com/tokenwatch/tokenwatch"
 )
 
 func TestDeadline(t *testing.T) {
@@ -27,6 +29,32 @@ func TestDeadline(t *testing.T) {
 	for _, tt := range tests {
 		if got := Deadline(tt.deadline, now, paris); got != tt.want {
 			t.Errorf("Deadline(%v) = %q, want %q", tt.deadline, got, tt.want)
+		}
+	}
+}
+
+// A page the network refused says what is wrong and since when, not when
+// its connection would have ended.
+func TestStatus(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 28, 15, 0, 0, 0, time.UTC)
+	far := now.Add(300 * 24 * time.Hour)
+	tests := []struct {
+		state    tokenwatch.State
+		deadline time.Time
+		since    time.Time
+		want     string
+	}{
+		{tokenwatch.StateRevoked, far, now.Add(-3 * 24 * time.Hour), "access revoked since 25 November"},
+		{tokenwatch.StateRevoked, time.Time{}, now.Add(-2 * time.Hour), "access revoked since today, 13:00"},
+		{tokenwatch.StatePermissionMissing, far, now.Add(-24 * time.Hour), "a permission or role is missing since yesterday, 15:00"},
+		{tokenwatch.StateAccountBlocked, far, time.Time{}, "the account needs attention"},
+		{tokenwatch.StateExpiring, now.Add(3 * 24 * time.Hour), time.Time{}, "expires in 3 days, on 1 December"},
+		{tokenwatch.StateHealthy, time.Time{}, time.Time{}, "does not expire"},
+	}
+	for _, tc := range tests {
+		if got := Status(tc.state, tc.deadline, tc.since, now, time.UTC); got != tc.want {
+			t.Errorf("Status(%s) = %q, want %q", tc.state, got, tc.want)
 		}
 	}
 }
