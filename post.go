@@ -27,8 +27,23 @@ type Post struct {
 	ScheduledAt time.Time
 	Status      PostStatus
 	PageIDs     []int64
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// Targets say where the post stands on each of its pages, in the
+	// order of PageIDs.
+	Targets   []PostTarget
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// PostTarget is a post on one of its pages: its own status there.
+type PostTarget struct {
+	PageID int64
+	Status PostStatus
+	// ProviderPostID is the network's id of the published post.
+	ProviderPostID string
+	// Note says why the post failed, waits or was missed on this page, or
+	// how the network published it otherwise than asked.
+	Note        string
+	PublishedAt time.Time
 }
 
 // Notification is an in-app message for one user, shown in the list and as

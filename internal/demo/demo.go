@@ -240,6 +240,15 @@ func Seed(ctx context.Context, st *store.Store, o Options) error {
 		if err := st.CreatePage(ctx, p, creds); err != nil {
 			return err
 		}
+		// When it was last checked, and what the network said then of a
+		// page it refused.
+		status := store.PageStatus{Problem: p.Problem, State: p.State, LastCheckedAt: p.LastCheckedAt, NextDueAt: p.NextDueAt}
+		if dp.Problem != "" {
+			status.LastError = &tokenwatch.PageError{Class: problemClass[dp.Problem], Message: problemWords[dp.Problem], At: p.LastCheckedAt}
+		}
+		if err := st.SetPageStatus(ctx, p.ID, status); err != nil {
+			return err
+		}
 		pageIDs[dp.ProviderPageID] = p.ID
 	}
 	for _, dp := range Posts {
@@ -259,6 +268,18 @@ func Seed(ctx context.Context, st *store.Store, o Options) error {
 	}
 	return nil
 }
+
+// What the demo's networks said of the pages they refused.
+var (
+	problemClass = map[tokenwatch.Problem]tokenwatch.ErrorClass{
+		tokenwatch.ProblemRevoked:           tokenwatch.ClassMustReconnect,
+		tokenwatch.ProblemPermissionMissing: tokenwatch.ClassPermissionMissing,
+	}
+	problemWords = map[tokenwatch.Problem]string{
+		tokenwatch.ProblemRevoked:           "Token has been expired or revoked.",
+		tokenwatch.ProblemPermissionMissing: "the grant lacks the permission pins:write; reconnect and allow it",
+	}
+)
 
 // at returns now+d, or zero for a zero d (no expiry).
 func at(now time.Time, d time.Duration) time.Time {

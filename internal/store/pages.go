@@ -347,6 +347,30 @@ func (s *Store) ListPages(ctx context.Context, f PageFilter) ([]*tokenwatch.Page
 	return out, rows.Err()
 }
 
+// PagesByID returns the pages with the given ids (a bounded list: the
+// pages of the posts on a calendar, the pages chosen in a form), by id.
+func (s *Store) PagesByID(ctx context.Context, ids []int64) (map[int64]*tokenwatch.Page, error) {
+	out := map[int64]*tokenwatch.Page{}
+	for _, chunk := range idLists(ids) {
+		rows, err := s.query(ctx, s.rdb, `SELECT `+pageColumns+` FROM pages p WHERE p.id IN (`+placeholders(1, len(chunk))+`)`, idArgs(chunk)...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			p, err := scanPage(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[p.ID] = p
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // PageCredentials returns a page's tokens, decrypted.
 func (s *Store) PageCredentials(ctx context.Context, id int64) (tokenwatch.Credentials, error) {
 	var (

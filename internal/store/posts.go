@@ -65,6 +65,8 @@ type PostFilter struct {
 	UserID   int64
 	From, To time.Time // scheduled in [From, To)
 	Statuses []tokenwatch.PostStatus
+	// Limit keeps the first posts only (0: all the filter selects).
+	Limit int
 }
 
 // ListPosts returns the posts the filter selects, by scheduled time.
@@ -107,7 +109,11 @@ func (s *Store) ListPosts(ctx context.Context, f PostFilter) ([]*tokenwatch.Post
 	if len(where) > 0 {
 		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	rows, err := s.query(ctx, s.rdb, q+` ORDER BY po.scheduled_at, po.id`, args...)
+	q += ` ORDER BY po.scheduled_at, po.id`
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	rows, err := s.query(ctx, s.rdb, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -136,18 +142,20 @@ func (s *Store) attachPostPages(ctx context.Context, posts []*tokenwatch.Post, b
 	for i, p := range posts {
 		ids[i] = p.ID
 	}
-	rows, err := s.query(ctx, s.rdb, fmt.Sprintf(`SELECT post_id, page_id FROM post_pages WHERE post_id IN (%s) ORDER BY page_id`,
-		placeholders(1, len(ids))), ids...)
+	rows, err := s.query(ctx, s.rdb, fmt.Sprintf(`SELECT post_id, page_id, status, provider_post_id, error, published_at
+		FROM post_pages WHERE post_id IN (%s) ORDER BY page_id`, placeholders(1, len(ids))), ids...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var postID, pageID int64
-		if err := rows.Scan(&postID, &pageID); err != nil {
+		var postID int64
+		var t tokenwatch.PostTarget
+		if err := scan(rows, &postID, &t.PageID, &t.Status, &t.ProviderPostID, &t.Note, &t.PublishedAt); err != nil {
 			return err
 		}
-		byID[postID].PageIDs = append(byID[postID].PageIDs, pageID)
+		byID[postID].PageIDs = append(byID[postID].PageIDs, t.PageID)
+		byID[postID].Targets = append(byID[postID].Targets, t)
 	}
 	return rows.Err()
 }

@@ -84,8 +84,9 @@ func (s *Store) SetPublishResult(ctx context.Context, postID, pageID int64, r Pu
 		)
 		switch r.Status {
 		case tokenwatch.PostPublished:
-			res, err = s.exec(ctx, tx, `UPDATE post_pages SET status = $3, provider_post_id = $4, error = '', published_at = $5,
-				claimed_until = NULL, attempts = attempts + 1 WHERE post_id = $1 AND page_id = $2`, postID, pageID, r.Status, r.ProviderPostID, now)
+			// Error holds the network's note, if it published otherwise than asked.
+			res, err = s.exec(ctx, tx, `UPDATE post_pages SET status = $3, provider_post_id = $4, error = $6, published_at = $5,
+				claimed_until = NULL, attempts = attempts + 1 WHERE post_id = $1 AND page_id = $2`, postID, pageID, r.Status, r.ProviderPostID, now, r.Error)
 		case tokenwatch.PostScheduled:
 			res, err = s.exec(ctx, tx, `UPDATE post_pages SET status = $3, error = $4, claimed_until = $5, attempts = attempts + 1
 				WHERE post_id = $1 AND page_id = $2`, postID, pageID, r.Status, r.Error, r.RetryAt)

@@ -379,7 +379,9 @@ func TestBrowserIssuesList(t *testing.T) {
 					t.Errorf("%d Reconnect buttons, %d contact lines", buttons, contacts)
 				}
 				revoked := b.text(`tr[data-page="` + e.pageID("gbp-downtown") + `"]`)
-				for _, want := range []string{"Google Business Profile", "Demo Bakery – Downtown", "Downtown", "Access revoked", "does not expire", "1 post, Fri 13 Mar 09:00"} {
+				// A revoked page says what is wrong and since when, not when
+				// its connection would have ended.
+				for _, want := range []string{"Google Business Profile", "Demo Bakery – Downtown", "Downtown", "Access revoked", "access revoked since", "1 post, Fri 13 Mar 09:00"} {
 					if !strings.Contains(revoked, want) {
 						t.Errorf("the revoked page's row %q lacks %q", revoked, want)
 					}
@@ -393,8 +395,9 @@ func TestBrowserIssuesList(t *testing.T) {
 				}
 				b.eval(`(() => { const s = document.querySelector('figure.timeline svg');
 					return {label: s.getAttribute('role') + ': ' + s.querySelector('title').textContent + ' / ' + s.querySelector('desc').textContent,
-						marks: s.querySelectorAll('circle.point').length, height: s.getBoundingClientRect().height}; })()`, &chart)
-				if chart.Label != "img: Connection deadlines over the next 30 days / 4 connections end in the next 30 days; 1 has ended already." ||
+						marks: s.querySelectorAll('g.point').length, height: s.getBoundingClientRect().height}; })()`, &chart)
+				// The sentence counts what the marks and the list count.
+				if chart.Label != "img: Connection deadlines over the next 30 days / 4 connections end in the next 30 days, 4 of them need reconnecting now; 1 has ended already." ||
 					chart.Marks != 5 || chart.Height < 60 {
 					t.Errorf("the chart: %+v", chart)
 				}
@@ -429,9 +432,12 @@ func TestBrowserCalendar(t *testing.T) {
 	e.onScreens(t, "member@demo.test", func(t *testing.T, b *tab) {
 		b.open("/calendar")
 		// This week (9–15 March): six posts, each on a page that needs
-		// reconnecting.
-		if posts, marks := b.count(".calendar li.post"), b.count(`.calendar li.post svg.mark[role=img][aria-label="Page needs reconnecting"]`); posts != 6 || marks != 6 {
-			t.Errorf("this week: %d posts, %d red marks; want 6 and 6", posts, marks)
+		// reconnecting: red where a page cannot publish now, amber where it
+		// is only expiring.
+		red := `.calendar li.post svg.mark[role=img][aria-label="Page needs reconnecting"]`
+		amber := `.calendar li.post svg.mark.amber[role=img]`
+		if posts, reds, ambers := b.count(".calendar li.post"), b.count(red), b.count(amber); posts != 6 || reds != 3 || ambers != 3 {
+			t.Errorf("this week: %d posts, %d red and %d amber marks; want 6, 3 and 3", posts, reds, ambers)
 		}
 		var clickable int
 		b.eval(`Array.from(document.querySelectorAll('.calendar svg.mark')).filter(m => m.closest('a, button, input, select, textarea, [tabindex]:not(main)')).length`, &clickable)
@@ -440,7 +446,7 @@ func TestBrowserCalendar(t *testing.T) {
 		}
 		// Friday: the Airport post at 07:00 before the Downtown one at
 		// 09:00, each at its location's time, both marked.
-		if got := b.texts(`li.day[data-date="2026-03-13"] li.post.at-risk .post-head`); !slices.Equal(got, []string{"07:00\nAirport", "09:00\nDowntown"}) {
+		if got := b.texts(`li.day[data-date="2026-03-13"] li.post .post-head`); !slices.Equal(got, []string{"07:00\nAirport", "09:00\nDowntown"}) {
 			t.Errorf("Friday's posts: %q", got)
 		}
 		b.screenshot("calendar-week")

@@ -15,12 +15,17 @@ import (
 // or of all the user's locations, each post at its location's local time,
 // with a red mark on posts whose page needs reconnecting.
 func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
-	sc, locID, err := s.scopeAt(r)
+	v, err := s.viewerOf(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	q := r.URL.Query()
+	locID, err := v.locationParam(q.Get("location"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	c := calendarView{View: q.Get("view")}
 	switch c.View {
 	case "":
@@ -34,19 +39,18 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
 	// The grid's days are those of the chosen location, else of the
 	// user's first one; each post is placed by its own location's clock.
 	tz := time.UTC
-	locIDs := make([]int64, 0, len(sc.Locations))
-	for _, l := range sc.Locations {
-		if locID == 0 || l.ID == locID {
-			locIDs = append(locIDs, l.ID)
-		}
-	}
-	if len(locIDs) > 0 {
-		l, _ := sc.location(locIDs[0])
+	filter := store.PostFilter{UserID: v.User.ID, Limit: calendarMaxPosts}
+	if locID != 0 {
+		l := v.byID[locID]
 		tz = l.Loc()
 		c.TZNote = "Times are " + l.Name + " time (" + l.TimeZone + ")."
-	}
-	if len(locIDs) > 1 {
-		c.TZNote = "Times are each location's local time."
+		filter.LocationIDs = []int64{locID}
+	} else if len(v.Locations) > 0 {
+		tz = v.Locations[0].Loc()
+		c.TZNote = "Times are " + v.Locations[0].Name + " time (" + v.Locations[0].TimeZone + ")."
+		if len(v.Locations) > 1 {
+			c.TZNote = "Times are each location's local time."
+		}
 	}
 	now := s.now().In(tz)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, tz)
@@ -66,34 +70,66 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
 		c.Title = day.Format("January 2006")
 	}
 	c.links(day, locID)
-	c.Options = locationOptions(sc.Locations, locID, "All locations")
+	c.Options = locationOptions(v.Locations, locID, "All locations")
 
 	// Other locations' days are up to a day off the grid's.
-	posts, err := s.store.ListPosts(r.Context(), store.PostFilter{UserID: sessionFrom(r.Context()).User.ID, LocationIDs: locIDs,
-		From: start.AddDate(0, 0, -1), To: start.AddDate(0, 0, days+1)})
+	filter.From, filter.To = start.AddDate(0, 0, -1), start.AddDate(0, 0, days+1)
+	posts, err := s.store.ListPosts(r.Context(), filter)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	c.Capped = len(posts) == calendarMaxPosts
+	// The pages of these posts (bounded by the posts shown), as the user
+	// sees them now.
+	var ids []int64
+	for _, p := range posts {
+		ids = append(ids, p.PageIDs...)
+	}
+	byID, err := s.store.PagesByID(r.Context(), ids)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	pages := make([]*tokenwatch.Page, 0, len(byID))
+	for _, p := range byID {
+		pages = append(pages, p)
+	}
+	views, err := s.pageViews(r.Context(), v, pages)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	viewOf := map[int64]pageView{}
+	for _, pv := range views {
+		viewOf[pv.ID] = pv
+	}
 	scheduled, _ := strconv.ParseInt(q.Get("scheduled"), 10, 64)
 	var notice string
 	byDay := map[string][]calendarPost{}
+	multi := locID == 0 && len(v.Locations) > 1
 	for _, p := range posts {
-		l, err := sc.location(p.LocationID)
-		if err != nil {
+		l, ok := v.byID[p.LocationID]
+		if !ok {
 			continue // not the user's: cannot happen with the filter above
 		}
 		at := p.ScheduledAt.In(l.Loc())
-		cp := calendarPost{ID: p.ID, Time: at.Format("15:04"), Text: p.Text, Link: p.Link,
-			Status: postStatusLabel(p.Status), Highlight: p.ID == scheduled}
-		if len(locIDs) > 1 {
+		cp := calendarPost{ID: p.ID, Time: at.Format("15:04"), Text: p.Text, Link: p.Link, Highlight: p.ID == scheduled}
+		if multi {
 			cp.Location = l.Name
 		}
-		for _, id := range p.PageIDs {
-			if pv, err := sc.page(id); err == nil {
-				cp.Pages = append(cp.Pages, pv)
-				cp.NeedsReconnect = cp.NeedsReconnect || pv.NeedsReconnect
+		for _, t := range p.Targets {
+			pv, ok := viewOf[t.PageID]
+			if !ok {
+				continue
 			}
+			chip := postChip{pageView: pv, Status: t.Status, StatusText: targetStatus(t), Note: t.Note}
+			cp.Pages = append(cp.Pages, chip)
+			if t.Status == tokenwatch.PostPublished || t.Status == tokenwatch.PostFailed || t.Status == tokenwatch.PostMissed {
+				continue // done with on this page: the page's state no longer matters to it
+			}
+			cp.CannotPublish = cp.CannotPublish || !pv.Publishable
+			cp.Expiring = cp.Expiring || (pv.Publishable && pv.NeedsReconnect)
 		}
 		key := at.Format(dayFormat)
 		byDay[key] = append(byDay[key], cp)
@@ -107,4 +143,22 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
 	}
 	c.grid(start, days, day.Month(), today.Format(dayFormat), byDay)
 	s.render(w, r, http.StatusOK, "calendar", page{Title: "Calendar", Notice: notice, Data: c})
+}
+
+// calendarMaxPosts bounds the posts of one view of the calendar.
+const calendarMaxPosts = 1000
+
+// targetStatus says where a post stands on one page, in words.
+func targetStatus(t tokenwatch.PostTarget) string {
+	switch t.Status {
+	case tokenwatch.PostPublished:
+		return "published"
+	case tokenwatch.PostHeld:
+		return "held until the page is reconnected"
+	case tokenwatch.PostMissed:
+		return "missed"
+	case tokenwatch.PostFailed:
+		return "failed"
+	}
+	return "scheduled"
 }

@@ -10,6 +10,8 @@ import (
 
 // calendarView is a week or a month of scheduled posts.
 type calendarView struct {
+	// Capped says the view holds more posts than it shows.
+	Capped  bool
 	View    string // "week" or "month"
 	IsWeek  bool
 	Views   []option
@@ -43,12 +45,22 @@ type calendarPost struct {
 	Text     string
 	Link     string
 	Location string // set when several locations are shown
-	Status   string // set when not simply scheduled
-	Pages    []pageView
-	// NeedsReconnect says a page of the post needs reconnecting: it gets
-	// the red mark.
-	NeedsReconnect bool
-	Highlight      bool
+	// Pages are the post's pages, each with the post's status there.
+	Pages []postChip
+	// CannotPublish says a page the post is still to go to cannot publish
+	// now (red mark); Expiring that one will need reconnecting soon but
+	// publishes meanwhile (amber mark).
+	CannotPublish bool
+	Expiring      bool
+	Highlight     bool
+}
+
+// postChip is one page of a post: the page, and where the post stands on it.
+type postChip struct {
+	pageView
+	Status     tokenwatch.PostStatus
+	StatusText string
+	Note       string
 }
 
 const dayFormat = "2006-01-02"
@@ -114,19 +126,4 @@ func (c *calendarView) grid(start time.Time, days int, month time.Month, today s
 		}
 	}
 	c.PostsText = plural(c.Posts, "post", "posts") + " scheduled"
-}
-
-// postStatusLabel names the statuses worth showing on a post.
-func postStatusLabel(st tokenwatch.PostStatus) string {
-	switch st {
-	case tokenwatch.PostHeld:
-		return "Held until reconnected"
-	case tokenwatch.PostPublished:
-		return "Published"
-	case tokenwatch.PostFailed:
-		return "Failed"
-	case tokenwatch.PostMissed:
-		return "Missed"
-	}
-	return ""
 }

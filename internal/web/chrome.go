@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 	"strings"
+
+	"github.com/tokenwatch/tokenwatch/internal/store"
 )
 
 // menu is the navigation of every signed-in page.
@@ -19,31 +21,39 @@ type menuItem struct {
 	Current    bool
 }
 
-// popup is the login pop-up: after signing in, the pages that need
-// reconnecting, on every page of the session until it is closed.
+// popup is the login pop-up: after signing in, the most urgent pages that
+// need reconnecting, on every page of the session until it is closed.
 type popup struct {
 	Title string
 	Pages []pageView
+	// More is how many others there are, on the Issues page.
+	More int
 	// Next is where closing it leads back to.
 	Next string
 }
+
+// popupPages bounds the pop-up: the most urgent pages, then "and N more".
+const popupPages = 10
 
 // addChrome fills in the menu and the pop-up of a signed-in page. A failure
 // here is logged, not shown: the page itself is still worth seeing.
 func (s *Server) addChrome(r *http.Request, p *page) {
 	sess := sessionFrom(r.Context())
-	sc, err := s.scopeOf(r)
+	v, err := s.viewerOf(r)
 	if err != nil {
-		s.log.Error("menu: pages", "err", err)
+		s.log.Error("menu: locations", "err", err)
 		return
 	}
-	issues := sc.issues()
+	issues, err := s.issueCount(r, v)
+	if err != nil {
+		s.log.Error("menu: issues", "err", err)
+	}
 	unread, err := s.store.UnreadNotifications(r.Context(), sess.User.ID)
 	if err != nil {
 		s.log.Error("menu: notifications", "err", err)
 	}
 	items := []menuItem{
-		{ID: "nav-issues", Href: "/issues", Label: "Issues", Count: len(issues), CountLabel: "pages need reconnecting"},
+		{ID: "nav-issues", Href: "/issues", Label: "Issues", Count: issues, CountLabel: "pages need reconnecting"},
 		{ID: "nav-calendar", Href: "/calendar", Label: "Calendar"},
 		{ID: "nav-new-post", Href: "/posts/new", Label: "New post"},
 		{ID: "nav-locations", Href: "/locations", Label: "Locations"},
@@ -60,12 +70,25 @@ func (s *Server) addChrome(r *http.Request, p *page) {
 		p.Banner = s.opts.Status.Open()
 	}
 
-	if !sess.PopupClosed && len(issues) > 0 {
+	if !sess.PopupClosed && issues > 0 {
+		q := v.query()
+		q.Issues, q.Order, q.Limit = true, store.WorstFirst, popupPages
+		pages, _, err := s.store.QueryPages(r.Context(), q)
+		if err != nil {
+			s.log.Error("pop-up: pages", "err", err)
+			return
+		}
+		views, err := s.pageViews(r.Context(), v, pages)
+		if err != nil {
+			s.log.Error("pop-up: pages", "err", err)
+			return
+		}
 		next := "/"
 		if r.Method == http.MethodGet {
 			next = r.URL.RequestURI()
 		}
-		p.Popup = &popup{Title: plural(len(issues), "page needs reconnecting", "pages need reconnecting"), Pages: issues, Next: next}
+		p.Popup = &popup{Title: plural(issues, "page needs reconnecting", "pages need reconnecting"), Pages: views,
+			More: issues - len(views), Next: next}
 	}
 }
 

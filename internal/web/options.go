@@ -1,10 +1,8 @@
 package web
 
 import (
-	"slices"
 	"strconv"
 
-	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/store"
 )
 
@@ -29,18 +27,6 @@ func locationOptions(locs []store.LocationRole, selected int64, all string) []op
 	}
 	for _, l := range locs {
 		out = append(out, option{Value: strconv.FormatInt(l.ID, 10), Label: l.Name, Selected: l.ID == selected})
-	}
-	return out
-}
-
-// networkOptions lists the networks of the given pages, in the order of
-// tokenwatch.Providers, after a first choice meaning every network.
-func networkOptions(pages []pageView, selected tokenwatch.Provider) []option {
-	out := []option{{Value: "", Label: "All networks", Selected: selected == ""}}
-	for _, p := range tokenwatch.Providers {
-		if slices.ContainsFunc(pages, func(v pageView) bool { return v.Provider == p }) || p == selected {
-			out = append(out, option{Value: string(p), Label: p.DisplayName(), Selected: p == selected})
-		}
 	}
 	return out
 }

@@ -66,15 +66,18 @@ func TestIssuesPostsAtRiskAndChart(t *testing.T) {
 		t.Errorf("fb-riverside row:\n%s", row)
 	}
 	chart := section(body, `<figure class="timeline"`, `</figure>`)
+	// Deadlines are counted per day; the sentence says what the marks
+	// count and how many of them are in the list.
 	for _, want := range []string{`role="img"`, `<title id="timeline-title">Connection deadlines over the next 30 days</title>`,
-		`<desc id="timeline-desc">4 connections end in the next 30 days; 1 has ended already.</desc>`,
-		"10-day alert", "3-day alert", "The deadlines as a list", "Demo Bakery Riverside (Riverside, Facebook): expired 2 days ago"} {
+		`<desc id="timeline-desc">4 connections end in the next 30 days, 4 of them need reconnecting now; 1 has ended already.</desc>`,
+		"10-day alert", "3-day alert", "The deadlines day by day", "1 connection has ended already (need reconnecting)",
+		"1 connection ends on Fri 13 March (expiring)"} {
 		if !strings.Contains(chart, want) {
 			t.Errorf("the chart lacks %q:\n%s", want, chart)
 		}
 	}
-	if n := strings.Count(chart, `<circle class="point`); n != 5 {
-		t.Errorf("the chart has %d marks, want 5 (4 deadlines to come, 1 passed)", n)
+	if n := strings.Count(chart, `<g class="point`); n != 5 {
+		t.Errorf("the chart has %d marks, want 5 (4 days with deadlines to come, 1 for those passed)", n)
 	}
 }
 
@@ -331,8 +334,12 @@ func TestCalendarMarksPostsOfPagesToReconnect(t *testing.T) {
 		if got := strings.Count(cal, `<li class="post`); got != posts {
 			t.Errorf("/calendar?%s shows %d posts, want %d", tt.query, got, posts)
 		}
-		if got := strings.Count(cal, `aria-label="Page needs reconnecting"`); got != marked || strings.Count(cal, `class="post at-risk`) != marked {
-			t.Errorf("/calendar?%s has %d red marks, want %d", tt.query, got, marked)
+		// Red where a page cannot publish now, amber where it only
+		// expires soon: together, every post on a page that needs
+		// reconnecting.
+		red, amber := strings.Count(cal, `aria-label="Page needs reconnecting"`), strings.Count(cal, `aria-label="A page will need reconnecting soon"`)
+		if red+amber != marked || strings.Count(cal, `class="post at-risk`) != red || strings.Count(cal, `class="post expiring`) != amber {
+			t.Errorf("/calendar?%s has %d red and %d amber marks, want %d in all", tt.query, red, amber, marked)
 		}
 	}
 	for _, q := range []string{"view=year", "date=tomorrow", "date=2026-02-30"} {
@@ -437,7 +444,8 @@ func TestPostFormKeepsWhatWasTypedAndSchedules(t *testing.T) {
 		t.Fatalf("schedule: %d to %q", status, h.Get("Location"))
 	}
 	_, body, _ = get(t, c, e.srv.URL+h.Get("Location"))
-	if !strings.Contains(body, "Your post is scheduled for Friday 20 March at 09:30.") || !strings.Contains(body, `class="post at-risk highlight"`) {
+	// Its Instagram page expires soon, but publishes meanwhile: amber.
+	if !strings.Contains(body, "Your post is scheduled for Friday 20 March at 09:30.") || !strings.Contains(body, `class="post expiring highlight"`) {
 		t.Error("the calendar does not confirm the new post")
 	}
 	posts, _ := e.st.ListPosts(t.Context(), store.PostFilter{LocationIDs: []int64{e.locs["Downtown"]}, From: demoNow.AddDate(0, 0, 8), To: demoNow.AddDate(0, 0, 10)})

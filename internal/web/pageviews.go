@@ -1,11 +1,9 @@
 package web
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
@@ -41,69 +39,38 @@ type pageView struct {
 	RiskText string
 }
 
-// pageViews returns every page of the user's locations, evaluated now,
-// with the user's locations and the account's alert thresholds.
-func (s *Server) pageViews(ctx context.Context, u *tokenwatch.User) ([]pageView, []store.LocationRole, []time.Duration, error) {
-	locs, err := s.store.UserLocations(ctx, u.ID)
+// viewer is the signed-in user as the pages need them: their locations
+// with their role there (as many as they take part in, however many pages
+// those hold), what access knows of them, and their account's policy.
+type viewer struct {
+	User      *tokenwatch.User
+	Locations []store.LocationRole
+	byID      map[int64]store.LocationRole
+	Actor     access.Actor
+	Policy    lifecycle.Policy
+}
+
+// viewerOf returns the request's viewer, read once per request.
+func (s *Server) viewerOf(r *http.Request) (*viewer, error) {
+	sess := sessionFrom(r.Context())
+	if sess.viewer != nil {
+		return sess.viewer, nil
+	}
+	u := sess.User
+	locs, err := s.store.UserLocations(r.Context(), u.ID)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
-	policy, err := connection.Policies{Store: s.store, Default: s.opts.Policy}.For(ctx, u.AccountID)
+	policy, err := connection.Policies{Store: s.store, Default: s.opts.Policy}.For(r.Context(), u.AccountID)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
-	if len(locs) == 0 {
-		return nil, locs, policy.Thresholds(), nil
+	v := &viewer{User: u, Locations: locs, byID: map[int64]store.LocationRole{}, Actor: userActor(u, locs), Policy: policy}
+	for _, l := range locs {
+		v.byID[l.ID] = l
 	}
-	byLoc := map[int64]store.LocationRole{}
-	ids := make([]int64, len(locs))
-	actor := userActor(u, locs)
-	for i, l := range locs {
-		byLoc[l.ID] = l
-		ids[i] = l.ID
-	}
-	pages, err := s.store.ListPages(ctx, store.PageFilter{AccountID: u.AccountID, LocationIDs: ids})
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	users, err := s.store.ListUsers(ctx, u.AccountID)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	byUser := map[int64]*tokenwatch.User{}
-	for _, x := range users {
-		byUser[x.ID] = x
-	}
-	pageIDs := make([]int64, len(pages))
-	for i, p := range pages {
-		pageIDs[i] = p.ID
-	}
-	risks, err := s.store.PostsAtRisk(ctx, pageIDs)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	now := s.now()
-	out := make([]pageView, 0, len(pages))
-	for _, p := range pages {
-		lr := byLoc[p.LocationID]
-		d := policy.Evaluate(lifecycle.FactsOf(p), nil, now)
-		risk := risks[p.ID]
-		out = append(out, pageView{
-			Page:           p,
-			Location:       lr.Location,
-			State:          d.State,
-			Deadline:       d.Deadline,
-			DeadlineText:   wording.Deadline(d.Deadline, now, lr.Location.Loc()),
-			NeedsReconnect: d.State.IsIssue(),
-			Publishable:    d.State.Publishable(),
-			Problem:        wording.Problem(d.State, p.Provider),
-			CanReconnect:   access.Decide(actor, access.Reconnect, access.Target{AccountID: p.AccountID, LocationID: p.LocationID, PageID: p.ID}) == access.Allowed,
-			Admin:          byUser[p.ConnectedBy],
-			Risk:           risk,
-			RiskText:       riskText(risk, lr.Location.Loc()),
-		})
-	}
-	return out, locs, policy.Thresholds(), nil
+	sess.viewer = v
+	return v, nil
 }
 
 // userActor is what access needs to know of a signed-in user: their
@@ -114,6 +81,88 @@ func userActor(u *tokenwatch.User, locs []store.LocationRole) access.Actor {
 		a.Roles[l.ID] = l.Role
 	}
 	return a
+}
+
+// may says whether the viewer may do act on a page.
+func (v *viewer) may(act access.Action, p *tokenwatch.Page) bool {
+	return access.Decide(v.Actor, act, access.Target{AccountID: p.AccountID, LocationID: p.LocationID, PageID: p.ID}) == access.Allowed
+}
+
+// query is a page query over the viewer's locations.
+func (v *viewer) query() store.PageQuery { return store.PageQuery{UserID: v.User.ID} }
+
+// views turns a page of results into views: each evaluated now, with its
+// admin and the posts it puts at risk (lookups bounded by the page of
+// results, never by everything the viewer sees).
+func (s *Server) pageViews(ctx context.Context, v *viewer, pages []*tokenwatch.Page) ([]pageView, error) {
+	ids := make([]int64, 0, len(pages))
+	admins := make([]int64, 0, len(pages))
+	for _, p := range pages {
+		ids = append(ids, p.ID)
+		if p.ConnectedBy != 0 {
+			admins = append(admins, p.ConnectedBy)
+		}
+	}
+	risks, err := s.store.PostsAtRisk(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	users, err := s.store.UsersByID(ctx, admins)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := make([]pageView, 0, len(pages))
+	for _, p := range pages {
+		lr, ok := v.byID[p.LocationID]
+		if !ok {
+			continue // not the viewer's: the queries cannot return it
+		}
+		d := v.Policy.Evaluate(lifecycle.FactsOf(p), nil, now)
+		risk := risks[p.ID]
+		out = append(out, pageView{
+			Page:           p,
+			Location:       lr.Location,
+			State:          d.State,
+			Deadline:       d.Deadline,
+			DeadlineText:   wording.Status(d.State, d.Deadline, problemSince(p), now, lr.Location.Loc()),
+			NeedsReconnect: d.State.IsIssue(),
+			Publishable:    d.State.Publishable(),
+			Problem:        wording.Problem(d.State, p.Provider),
+			CanReconnect:   v.may(access.Reconnect, p),
+			Admin:          users[p.ConnectedBy],
+			Risk:           risk,
+			RiskText:       riskText(risk, lr.Location.Loc()),
+		})
+	}
+	return out, nil
+}
+
+// problemSince is when the network's refusal that makes a page's state was
+// met: its last error, else its last check.
+func problemSince(p *tokenwatch.Page) time.Time {
+	if p.LastError != nil && p.LastError.Class.ChangesPage() {
+		return p.LastError.At
+	}
+	return p.LastCheckedAt
+}
+
+// pageByID returns the page with the id as the viewer sees it; a page the
+// viewer may not see is not found, like one that does not exist.
+func (s *Server) pageByID(r *http.Request, id int64) (pageView, error) {
+	v, err := s.viewerOf(r)
+	if err != nil {
+		return pageView{}, err
+	}
+	p, err := s.store.GetPage(r.Context(), id)
+	if err != nil || !v.may(access.See, p) {
+		return pageView{}, errNotFound("page")
+	}
+	views, err := s.pageViews(r.Context(), v, []*tokenwatch.Page{p})
+	if err != nil || len(views) == 0 {
+		return pageView{}, errNotFound("page")
+	}
+	return views[0], nil
 }
 
 // riskText says how many posts are at risk and when the first one is due.
@@ -127,109 +176,46 @@ func riskText(r store.Risk, tz *time.Location) string {
 	return fmt.Sprintf("%d posts, the first %s", r.Posts, r.Earliest.In(tz).Format("Mon 2 Jan 15:04"))
 }
 
-// worstFirst sorts pages worst state first, then by nearest deadline (none
-// last), location and name.
-func worstFirst(views []pageView) {
-	slices.SortStableFunc(views, func(a, b pageView) int {
-		if c := cmp.Compare(b.State.Severity(), a.State.Severity()); c != 0 {
-			return c
-		}
-		if a.Deadline.IsZero() != b.Deadline.IsZero() {
-			if a.Deadline.IsZero() {
-				return 1
-			}
-			return -1
-		}
-		if c := a.Deadline.Compare(b.Deadline); c != 0 {
-			return c
-		}
-		return cmp.Or(cmp.Compare(a.Location.Name, b.Location.Name), cmp.Compare(a.Name, b.Name))
-	})
-}
-
-// scope is everything the signed-in user may see: their locations, with
-// their role there, and every page of those locations. Handlers look ids up
-// here, so an id outside the user's locations is simply not found.
-type scope struct {
-	Locations  []store.LocationRole
-	Pages      []pageView
-	Thresholds []time.Duration
-}
-
-// scopeOf returns the scope of the request's user, computed once per
-// request (the menu, the pop-up and the handler all need it).
-func (s *Server) scopeOf(r *http.Request) (*scope, error) {
-	sess := sessionFrom(r.Context())
-	if sess.scope == nil {
-		views, locs, thresholds, err := s.pageViews(r.Context(), sess.User)
-		if err != nil {
-			return nil, err
-		}
-		sess.scope = &scope{Locations: locs, Pages: views, Thresholds: thresholds}
-	}
-	return sess.scope, nil
-}
-
-// scopeAt returns the user's scope and the location the request's query
-// names ("location"), zero for none; not found if it is not theirs.
-func (s *Server) scopeAt(r *http.Request) (*scope, int64, error) {
-	sc, err := s.scopeOf(r)
-	if err != nil {
-		return nil, 0, err
-	}
-	locID, err := sc.locationParam(r.URL.Query().Get("location"))
-	return sc, locID, err
-}
-
 // errNotFound is what any id outside the user's scope gets: the same answer
 // as an id that does not exist, so ids of other locations do not leak.
 func errNotFound(what string) error {
 	return tokenwatch.Errorf(tokenwatch.CodeNotFound, "There is no such %s, or it is not one of yours.", what)
 }
 
-// location returns the user's location with the id, not found otherwise.
-func (sc *scope) location(id int64) (store.LocationRole, error) {
-	for _, l := range sc.Locations {
-		if l.ID == id {
-			return l, nil
-		}
+// location returns the viewer's location with the id, not found otherwise.
+func (v *viewer) location(id int64) (store.LocationRole, error) {
+	if l, ok := v.byID[id]; ok {
+		return l, nil
 	}
 	return store.LocationRole{}, errNotFound("location")
 }
 
-// page returns the page with the id if it is at one of the user's
-// locations, not found otherwise.
-func (sc *scope) page(id int64) (pageView, error) {
-	for _, p := range sc.Pages {
-		if p.ID == id {
-			return p, nil
-		}
-	}
-	return pageView{}, errNotFound("page")
-}
-
 // locationParam reads an optional location id from a query or form value:
-// zero when empty, not found when it is not one of the user's locations.
-func (sc *scope) locationParam(v string) (int64, error) {
-	if v == "" {
+// zero when empty, not found when it is not one of the viewer's locations.
+func (v *viewer) locationParam(s string) (int64, error) {
+	if s == "" {
 		return 0, nil
 	}
-	id, err := strconv.ParseInt(v, 10, 64)
+	id, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
 		return 0, errNotFound("location")
 	}
-	_, err = sc.location(id)
+	_, err = v.location(id)
 	return id, err
 }
 
-// issues returns the pages that need reconnecting, worst first.
-func (sc *scope) issues() []pageView {
-	var out []pageView
-	for _, p := range sc.Pages {
-		if p.NeedsReconnect {
-			out = append(out, p)
+// issueCount is how many of the viewer's pages need a person, counted
+// through the index once per request (the menu and the pop-up share it).
+func (s *Server) issueCount(r *http.Request, v *viewer) (int, error) {
+	sess := sessionFrom(r.Context())
+	if sess.issues == nil {
+		q := v.query()
+		q.Issues = true
+		n, err := s.store.CountPages(r.Context(), q)
+		if err != nil {
+			return 0, err
 		}
+		sess.issues = &n
 	}
-	worstFirst(out)
-	return out
+	return *sess.issues, nil
 }

@@ -14,7 +14,7 @@ import (
 // with what is wrong next to each field. The "check" action only re-renders
 // the form (the way to check chosen pages without JavaScript).
 func (s *Server) createPost(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.scopeOf(r)
+	v, err := s.viewerOf(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -23,7 +23,7 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, tokenwatch.WrapError(tokenwatch.CodeInvalid, err, "The form could not be read."))
 		return
 	}
-	f, err := s.readPostForm(sc, r.PostForm)
+	f, err := s.readPostForm(r, v, r.PostForm)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -39,7 +39,7 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request) {
 	}
 	u := sessionFrom(r.Context()).User
 	d.AuthorID = u.ID
-	post, err := posts.Schedule(r.Context(), s.store, userActor(u, sc.Locations), *d, s.now())
+	post, err := posts.Schedule(r.Context(), s.store, v.Actor, *d, s.now())
 	if err != nil {
 		var invalid *posts.Invalid
 		if !errors.As(err, &invalid) {

@@ -9,12 +9,12 @@ import (
 // choosing a page re-renders the form with what the server knows about it:
 // a page that cannot publish gets a red Reconnect button at the top.
 func (s *Server) newPost(w http.ResponseWriter, r *http.Request) {
-	sc, err := s.scopeOf(r)
+	v, err := s.viewerOf(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	f, err := s.readPostForm(sc, r.URL.Query())
+	f, err := s.readPostForm(r, v, r.URL.Query())
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -2,12 +2,15 @@ package web
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/access"
 	"github.com/tokenwatch/tokenwatch/internal/posts"
 	"github.com/tokenwatch/tokenwatch/internal/store"
 )
@@ -31,7 +34,9 @@ type postForm struct {
 	BlockedTitle string
 	// Elsewhere says pages of another location were chosen.
 	Elsewhere bool
-	Errors    map[string]string
+	// More says the location has more pages than the form lists.
+	More   bool
+	Errors map[string]string
 	// Problems are the errors in the order of the fields, for the summary.
 	Problems []fieldError
 }
@@ -47,41 +52,59 @@ type fieldError struct {
 
 const datetimeLocal = "2006-01-02T15:04"
 
+// postFormPages bounds the pages the form lists and accepts.
+const postFormPages = 200
+
 // readPostForm reads the form's values (from the query of GET /posts/new
 // or the body of POST /posts). A location or a page the user may not see is
 // not found, like one that does not exist.
-func (s *Server) readPostForm(sc *scope, v url.Values) (*postForm, error) {
-	f := &postForm{Text: v.Get("text"), Link: strings.TrimSpace(v.Get("link")), At: v.Get("at"), Errors: map[string]string{}}
-	locID, err := sc.locationParam(v.Get("location"))
+func (s *Server) readPostForm(r *http.Request, v *viewer, vals url.Values) (*postForm, error) {
+	f := &postForm{Text: vals.Get("text"), Link: strings.TrimSpace(vals.Get("link")), At: vals.Get("at"), Errors: map[string]string{}}
+	locID, err := v.locationParam(vals.Get("location"))
 	if err != nil {
 		return nil, err
 	}
-	var chosen []pageView
-	for _, raw := range v["page"] {
+	if len(vals["page"]) > postFormPages {
+		return nil, tokenwatch.Errorf(tokenwatch.CodeInvalid, "A post goes to at most %d pages.", postFormPages)
+	}
+	var ids []int64
+	for _, raw := range vals["page"] {
 		id, err := strconv.ParseInt(raw, 10, 64)
 		if err != nil {
 			return nil, errNotFound("page")
 		}
-		p, err := sc.page(id)
-		if err != nil {
-			return nil, err
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
 		}
-		if !slices.ContainsFunc(chosen, func(c pageView) bool { return c.ID == id }) {
-			chosen = append(chosen, p)
+	}
+	byID, err := s.store.PagesByID(r.Context(), ids)
+	if err != nil {
+		return nil, err
+	}
+	var chosenPages []*tokenwatch.Page
+	for _, id := range ids {
+		p, ok := byID[id]
+		if !ok || !v.may(access.See, p) {
+			return nil, errNotFound("page")
 		}
+		chosenPages = append(chosenPages, p)
+	}
+	chosen, err := s.pageViews(r.Context(), v, chosenPages)
+	if err != nil {
+		return nil, err
 	}
 	switch {
 	case locID != 0:
 	case len(chosen) > 0:
 		locID = chosen[0].LocationID
-	case len(sc.Locations) > 0:
-		locID = sc.Locations[0].ID
+	case len(v.Locations) > 0:
+		locID = v.Locations[0].ID
 	default:
 		return f, nil // no location: nothing to post to
 	}
-	f.Location, _ = sc.location(locID)
-	if len(sc.Locations) > 1 {
-		f.Locations = locationOptions(sc.Locations, locID, "")
+	f.Location, _ = v.location(locID)
+	if len(v.Locations) > 1 {
+		f.Locations = locationOptions(v.Locations, locID, "")
 	}
 	for _, p := range chosen {
 		if p.LocationID != locID {
@@ -96,9 +119,23 @@ func (s *Server) readPostForm(sc *scope, v url.Values) (*postForm, error) {
 	if len(f.Blocked) > 0 {
 		f.BlockedTitle = "Reconnect first: " + plural(len(f.Blocked), "chosen page cannot publish now", "chosen pages cannot publish now")
 	}
-	for _, p := range sc.Pages {
-		if p.LocationID == locID {
-			f.Pages = append(f.Pages, postFormPage{pageView: p, Checked: slices.Contains(f.PageIDs, p.ID)})
+	// The location's pages by name, as many as the form lists, and the
+	// chosen ones beyond those.
+	pages, next, err := s.store.QueryPages(r.Context(), store.PageQuery{UserID: v.User.ID, LocationID: locID, Order: store.ByName, Limit: postFormPages})
+	if err != nil {
+		return nil, err
+	}
+	views, err := s.pageViews(r.Context(), v, pages)
+	if err != nil {
+		return nil, err
+	}
+	f.More = next != ""
+	for _, p := range views {
+		f.Pages = append(f.Pages, postFormPage{pageView: p, Checked: slices.Contains(f.PageIDs, p.ID)})
+	}
+	for _, p := range chosen {
+		if p.LocationID == locID && !slices.ContainsFunc(views, func(x pageView) bool { return x.ID == p.ID }) {
+			f.Pages = append(f.Pages, postFormPage{pageView: p, Checked: true})
 		}
 	}
 	return f, nil

@@ -19,11 +19,7 @@ func (s *Server) pageFromPath(r *http.Request) (*pageView, error) {
 	if err != nil {
 		return nil, errNotFound("page")
 	}
-	sc, err := s.scopeOf(r)
-	if err != nil {
-		return nil, err
-	}
-	v, err := sc.page(id)
+	v, err := s.pageByID(r, id)
 	return &v, err
 }
 

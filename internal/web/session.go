@@ -18,8 +18,9 @@ type sessionKey struct{}
 type session struct {
 	*store.Session
 	token string
-	// scope is what the user may see, filled by scopeOf on first use.
-	scope *scope
+	// viewer and issues are read once per request, on first use.
+	viewer *viewer
+	issues *int
 }
 
 func sessionFrom(ctx context.Context) *session {

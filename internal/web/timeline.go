@@ -1,13 +1,12 @@
 package web
 
 import (
-	"cmp"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
+	"github.com/tokenwatch/tokenwatch/internal/store"
 )
 
 // timeline is the expiry chart above the Issues list: the connection
@@ -39,6 +38,8 @@ type timelineTick struct {
 type timelineMark struct {
 	X, Y  int
 	State tokenwatch.State
+	// N is how many deadlines the mark stands for, shown in it.
+	N     int
 	Label string
 }
 
@@ -50,55 +51,84 @@ const (
 	timelineX1     = 570
 	timelineEnded  = 34
 	timelineTop    = 30 // room for the threshold labels
-	timelineRow    = 18 // vertical step between marks of the same day
+	timelineRow    = 22 // vertical step between marks of the same day
 	timelineBottom = 36 // room for the tick labels
 )
 
-// newTimeline charts the deadlines of the pages that fall within the next
-// days (or have passed already), worst first within a day.
-func newTimeline(pages []pageView, thresholds []time.Duration, now time.Time, days int) timeline {
-	horizon := now.Add(time.Duration(days) * 24 * time.Hour)
-	var shown []pageView
-	for _, p := range pages {
-		if !p.Deadline.IsZero() && p.Deadline.Before(horizon) {
-			shown = append(shown, p)
-		}
+// markGroup is how a day's deadlines are marked: ended, revoked or
+// missing a permission (red), expiring (amber), connected (green).
+func markGroup(st tokenwatch.State) tokenwatch.State {
+	switch {
+	case st == tokenwatch.StateExpiring:
+		return tokenwatch.StateExpiring
+	case st.IsIssue():
+		return tokenwatch.StateExpired
 	}
-	slices.SortStableFunc(shown, func(a, b pageView) int {
-		return cmp.Or(a.Deadline.Compare(b.Deadline), cmp.Compare(b.State.Severity(), a.State.Severity()))
-	})
+	return tokenwatch.StateHealthy
+}
 
+// newTimeline charts deadlines counted per day (store.DeadlinesPerDay from
+// the start of today; day -1 for those passed): one mark per day and
+// colour, with its count, worst on top.
+func newTimeline(counts []store.DayCount, thresholds []time.Duration, now, today time.Time, days int) timeline {
 	t := timeline{Days: days, Width: timelineWidth, X0: timelineX0, X1: timelineX1, EndedX: timelineEnded}
 	x := func(at time.Time) int {
 		return timelineX0 + int(float64(timelineX1-timelineX0)*at.Sub(now).Hours()/float64(days*24))
 	}
-	// Marks of the same day (or all ended ones) stack upwards.
-	stacks := map[int]int{}
-	rows := 3
-	ended := 0
-	type placed struct {
-		x, row int
-		p      pageView
+	type key struct {
+		day   int
+		group tokenwatch.State
 	}
-	var marks []placed
-	for _, p := range shown {
-		col, day := timelineEnded, -1
-		if p.Deadline.After(now) {
-			col, day = x(p.Deadline), int(p.Deadline.Sub(now).Hours()/24)
-		} else {
-			ended++
+	per := map[key]int{}
+	var coming, comingIssues, ended int
+	for _, c := range counts {
+		if c.Day >= days {
+			continue
 		}
-		marks = append(marks, placed{col, stacks[day], p}) // stacked upwards
-		stacks[day]++
-		rows = max(rows, stacks[day])
-		t.Items = append(t.Items, fmt.Sprintf("%s (%s, %s): %s", p.Name, p.Location.Name, p.Provider.DisplayName(), p.DeadlineText))
+		per[key{c.Day, markGroup(c.State)}] += c.N
+		switch {
+		case c.Day < 0:
+			ended += c.N
+		default:
+			coming += c.N
+			if c.State.IsIssue() {
+				comingIssues += c.N
+			}
+		}
+	}
+	rows := 3
+	dayRows := map[int]int{}
+	for d := -1; d < days; d++ {
+		for _, g := range []tokenwatch.State{tokenwatch.StateExpired, tokenwatch.StateExpiring, tokenwatch.StateHealthy} {
+			n := per[key{d, g}]
+			if n == 0 {
+				continue
+			}
+			col := timelineEnded
+			date := today.AddDate(0, 0, d)
+			if d >= 0 {
+				col = max(x(date.Add(12*time.Hour)), timelineX0)
+			}
+			label := plural(n, "connection has ended", "connections have ended") + " already"
+			if d >= 0 {
+				label = plural(n, "connection ends", "connections end") + " on " + date.Format("Mon 2 January")
+			}
+			label += " (" + groupWords(g) + ")"
+			t.Marks = append(t.Marks, timelineMark{X: col, State: g, N: n, Label: label})
+			t.Items = append(t.Items, label)
+			dayRows[d]++
+			rows = max(rows, dayRows[d])
+		}
 	}
 	t.AxisY = timelineTop + rows*timelineRow + 6
 	t.TickY, t.LabelY = t.AxisY+6, t.AxisY+26
 	t.Height = t.AxisY + timelineBottom
-	for _, m := range marks {
-		t.Marks = append(t.Marks, timelineMark{X: m.x, Y: t.AxisY - 12 - m.row*timelineRow, State: m.p.State,
-			Label: fmt.Sprintf("%s (%s, %s): %s", m.p.Name, m.p.Location.Name, m.p.Provider.DisplayName(), m.p.DeadlineText)})
+	// Stack each day's marks upwards, in the order they were made.
+	stack := map[int]int{}
+	for i := range t.Marks {
+		m := &t.Marks[i]
+		m.Y = t.AxisY - 14 - stack[m.X]*timelineRow
+		stack[m.X]++
 	}
 
 	t.Ticks = append(t.Ticks, timelineTick{X: timelineEnded, Label: "ended", Anchor: "middle"},
@@ -120,17 +150,33 @@ func newTimeline(pages []pageView, thresholds []time.Duration, now time.Time, da
 		}
 	}
 
-	coming := len(shown) - ended
+	// The summary counts what the marks count, and says how many of them
+	// need reconnecting now: those are in the list below the chart.
 	switch {
-	case len(shown) == 0:
+	case coming == 0 && ended == 0:
 		t.Summary = fmt.Sprintf("No connection ends in the next %d days.", days)
-	case ended == 0:
-		t.Summary = fmt.Sprintf("%s in the next %d days.", plural(coming, "connection ends", "connections end"), days)
+	case coming == 0:
+		t.Summary = fmt.Sprintf("No connection ends in the next %d days; %s already.", days, plural(ended, "has ended", "have ended"))
 	default:
-		t.Summary = fmt.Sprintf("%s in the next %d days; %s already.", plural(coming, "connection ends", "connections end"), days,
-			plural(ended, "has ended", "have ended"))
+		t.Summary = fmt.Sprintf("%s in the next %d days, %s now", plural(coming, "connection ends", "connections end"), days,
+			plural(comingIssues, "of them needs reconnecting", "of them need reconnecting"))
+		if ended > 0 {
+			t.Summary += fmt.Sprintf("; %s already", plural(ended, "has ended", "have ended"))
+		}
+		t.Summary += "."
 	}
 	return t
+}
+
+// groupWords says what a mark's colour means.
+func groupWords(g tokenwatch.State) string {
+	switch g {
+	case tokenwatch.StateExpired:
+		return "need reconnecting"
+	case tokenwatch.StateExpiring:
+		return "expiring"
+	}
+	return "connected for now"
 }
 
 // thresholdLabel names an alert threshold on the chart: "10-day alert".

@@ -61,6 +61,8 @@ func parseViews() (*views, error) {
 			return t.In(tz).Format("Mon 2 Jan 2006, 15:04")
 		},
 		"isoTime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"add":     func(a, b int) int { return a + b },
+		"sub":     func(a, b int) int { return a - b },
 		// utcTime is a moment for operators, who read logs in UTC.
 		"utcTime": func(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006, 15:04 MST") },
 		// sprite is the URL of the icon sprite; icons are its fragments.

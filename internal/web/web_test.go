@@ -104,12 +104,12 @@ func TestSignInShowsOnlyOwnLocations(t *testing.T) {
 	if status != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/login") {
 		t.Fatalf("anonymous home: %d %s, want a redirect to /login", status, h.Get("Location"))
 	}
-	_, body, _ := get(t, e.signIn(t, "downtown@demo.test"), e.srv.URL+"/")
-	if !strings.Contains(body, "Downtown Bakery") || strings.Contains(body, "Harbor") {
+	_, body, _ := get(t, e.signIn(t, "downtown@demo.test"), e.srv.URL+"/locations")
+	if !strings.Contains(body, "Downtown") || strings.Contains(body, "Harbor") {
 		t.Errorf("downtown@ sees:\n%s", body)
 	}
-	_, body, _ = get(t, e.signIn(t, "MEMBER@demo.test"), e.srv.URL+"/")
-	if !strings.Contains(body, "Downtown Bakery") || !strings.Contains(body, "Harbor Bakery") {
+	_, body, _ = get(t, e.signIn(t, "MEMBER@demo.test"), e.srv.URL+"/locations")
+	if !strings.Contains(body, "Downtown") || !strings.Contains(body, "Harbor") {
 		t.Errorf("member@ does not see both locations:\n%s", body)
 	}
 }
