@@ -375,3 +375,92 @@ func (s *Store) DeleteAccount(ctx context.Context, id int64) error {
 	res, err := s.exec(ctx, s.db, `DELETE FROM accounts WHERE id = $1`, id)
 	return affectedOne(res, err, "account")
 }
+
+// ParticipantsAt returns the participants of each of the locations, by
+// e-mail address.
+func (s *Store) ParticipantsAt(ctx context.Context, locationIDs []int64) (map[int64][]tokenwatch.Participant, error) {
+	out := map[int64][]tokenwatch.Participant{}
+	err := inChunks(locationIDs, func(chunk []int64) error {
+		rows, err := s.query(ctx, s.rdb, `SELECT m.location_id, `+userColumns+`, m.role
+			FROM users u JOIN memberships m ON m.user_id = u.id
+			WHERE m.location_id IN (`+placeholders(1, len(chunk))+`) ORDER BY u.email`, idArgs(chunk)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				locID int64
+				p     tokenwatch.Participant
+			)
+			err := scan(rows, &locID, &p.ID, &p.AccountID, &p.Email, &p.Name, &p.AccountOwner, &p.CreatedAt, &p.Role)
+			if err != nil {
+				return err
+			}
+			out[locID] = append(out[locID], p)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// OwnersOf returns the owners of each of the accounts, by e-mail address.
+func (s *Store) OwnersOf(ctx context.Context, accountIDs []int64) (map[int64][]*tokenwatch.User, error) {
+	out := map[int64][]*tokenwatch.User{}
+	err := inChunks(accountIDs, func(chunk []int64) error {
+		args := append(idArgs(chunk), true)
+		us, err := s.users(ctx, `SELECT `+userColumns+` FROM users u WHERE u.account_id IN (`+placeholders(1, len(chunk))+`)
+			AND u.account_owner = $`+strconv.Itoa(len(chunk)+1)+` ORDER BY u.email`, args...)
+		for _, u := range us {
+			out[u.AccountID] = append(out[u.AccountID], u)
+		}
+		return err
+	})
+	return out, err
+}
+
+// LocationsByID returns the locations with the given ids.
+func (s *Store) LocationsByID(ctx context.Context, ids []int64) (map[int64]*tokenwatch.Location, error) {
+	out := map[int64]*tokenwatch.Location{}
+	err := inChunks(ids, func(chunk []int64) error {
+		rows, err := s.query(ctx, s.rdb, `SELECT `+locationColumns+` FROM locations l WHERE l.id IN (`+placeholders(1, len(chunk))+`)`, idArgs(chunk)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			l, err := scanLocation(rows)
+			if err != nil {
+				return err
+			}
+			out[l.ID] = l
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// AccountsByID returns the accounts with the given ids.
+func (s *Store) AccountsByID(ctx context.Context, ids []int64) (map[int64]*tokenwatch.Account, error) {
+	out := map[int64]*tokenwatch.Account{}
+	err := inChunks(ids, func(chunk []int64) error {
+		rows, err := s.query(ctx, s.rdb, `SELECT id, name, alert_thresholds, created_at FROM accounts WHERE id IN (`+placeholders(1, len(chunk))+`)`, idArgs(chunk)...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				a          tokenwatch.Account
+				thresholds string
+			)
+			if err := scan(rows, &a.ID, &a.Name, &thresholds, &a.CreatedAt); err != nil {
+				return err
+			}
+			a.AlertThresholds = parseThresholds(thresholds)
+			out[a.ID] = &a
+		}
+		return rows.Err()
+	})
+	return out, err
+}

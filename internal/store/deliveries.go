@@ -4,9 +4,82 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
+
+// Delivery channels.
+const (
+	ChannelEmail   = "email"
+	ChannelWebhook = "webhook"
+)
+
+// Delivery statuses.
+const (
+	DeliveryPending = "pending"
+	DeliverySent    = "sent"
+	DeliveryFailed  = "failed"
+)
+
+// Delivery is a message in the outbox: an e-mail digest for one user or a
+// webhook event for one endpoint.
+type Delivery struct {
+	ID      int64
+	Channel string
+	// Key identifies the message whatever the attempt: the e-mail's
+	// Message-ID, the webhook's event and endpoint. A second delivery with
+	// the same key is not stored.
+	Key        string
+	AccountID  int64
+	UserID     int64 // e-mail
+	EndpointID int64 // webhook
+	PageIDs    []int64
+	// Payload is what the channel needs to build the message (JSON).
+	Payload    string
+	Status     string
+	Attempts   int
+	LastError  string
+	CreatedAt  time.Time
+	EnqueuedAt time.Time
+	DoneAt     time.Time
+}
+
+// QueueDeliveries stores deliveries outside a sweep (a page.reconnected
+// event, say); one whose key exists already is skipped. It returns the
+// new ones with their ids.
+func (s *Store) QueueDeliveries(ctx context.Context, ds []Delivery) ([]Delivery, error) {
+	var out []Delivery
+	if err := s.prepareRecord(ctx); err != nil {
+		return nil, err
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		_, out, err = s.record(ctx, tx, s.now().UTC().Truncate(time.Millisecond), nil, func(Recorded) ([]Delivery, error) { return ds, nil }, nil)
+		return err
+	})
+	return out, err
+}
+
+// StaleDeliveries returns up to limit pending deliveries last handed to
+// the job queue more than olderThan ago (or never, after a crash between
+// the commit and the hand-over), and marks them handed over now: the jobs
+// they were handed to before no longer claim them (see ClaimDeliveries).
+func (s *Store) StaleDeliveries(ctx context.Context, olderThan time.Duration, limit int) ([]*Delivery, error) {
+	now := s.now().UTC()
+	// The outer condition is checked again on a row that a job claimed
+	// meanwhile (PostgreSQL re-reads it; the subquery keeps its snapshot).
+	rows, err := s.query(ctx, s.db, `UPDATE deliveries SET enqueued_at = $1
+		WHERE id IN (SELECT id FROM deliveries WHERE status = $2 AND enqueued_at <= $3 ORDER BY enqueued_at LIMIT $4)
+			AND status = $2 AND enqueued_at <= $3
+		RETURNING `+deliveryColumns, now, DeliveryPending, now.Add(-olderThan), limit)
+	if err != nil {
+		return nil, err
+	}
+	return scanDeliveries(rows)
+}
 
 // A delivery's enqueued_at says when it was last handed to the job queue,
 // and so also to which job: the job given it at that moment. The methods
@@ -61,15 +134,6 @@ func (s *Store) DeliveriesSent(ctx context.Context, ids []int64) error {
 	return nil
 }
 
-// stmt returns query prepared on the write pool, preparing it once.
-func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if err := s.prepare(ctx, query); err != nil {
-		return nil, err
-	}
-	st, _ := s.stmts.Load(query)
-	return st.(*sql.Stmt), nil
-}
-
 // DeliveryRetry is a claimed delivery that its job tries again later.
 type DeliveryRetry struct {
 	ID int64
@@ -115,4 +179,135 @@ func (s *Store) RetryDeliveries(ctx context.Context, claimedAt time.Time, rs []D
 		return nil
 	})
 	return next, err
+}
+
+// DeliveryFailed records that a delivery failed for good (it will not be
+// retried) and notes why on the pages it was about.
+func (s *Store) DeliveryFailed(ctx context.Context, id int64, reason string) error {
+	now := s.now().UTC()
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var ids string
+		err := s.queryRow(ctx, tx, `UPDATE deliveries SET status = $2, attempts = attempts + 1, last_error = $3, done_at = $4
+			WHERE id = $1 RETURNING page_ids`, id, DeliveryFailed, reason, now).Scan(&ids)
+		if err != nil {
+			return notFound(err, "delivery")
+		}
+		pageIDs := parseIDs(ids)
+		if len(pageIDs) == 0 {
+			return nil
+		}
+		args := append([]any{reason, now}, idArgs(pageIDs)...)
+		_, err = s.exec(ctx, tx, `UPDATE pages SET delivery_error = $1, delivery_error_at = $2
+			WHERE id IN (`+placeholders(3, len(pageIDs))+`)`, args...)
+		return err
+	})
+}
+
+// GetDelivery returns the delivery with the given id.
+func (s *Store) GetDelivery(ctx context.Context, id int64) (*Delivery, error) {
+	d, err := scanDelivery(s.queryRow(ctx, s.rdb, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1`, id))
+	if err != nil {
+		return nil, notFound(err, "delivery")
+	}
+	return d, nil
+}
+
+// DeliveryFilter selects deliveries; zero fields do not filter.
+type DeliveryFilter struct {
+	Channel string
+	Status  string
+	UserID  int64
+}
+
+// ListDeliveries returns the deliveries the filter selects, oldest first.
+func (s *Store) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]*Delivery, error) {
+	var (
+		where = []string{"1 = 1"}
+		args  []any
+	)
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.Channel != "" {
+		add("channel = $%d", f.Channel)
+	}
+	if f.Status != "" {
+		add("status = $%d", f.Status)
+	}
+	if f.UserID != 0 {
+		add("user_id = $%d", f.UserID)
+	}
+	rows, err := s.query(ctx, s.rdb, `SELECT `+deliveryColumns+` FROM deliveries WHERE `+strings.Join(where, " AND ")+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanDeliveries(rows)
+}
+
+// DeliverySent marks a delivery sent. A delivery that is no longer pending
+// is left as it is.
+func (s *Store) DeliverySent(ctx context.Context, id int64) error {
+	return s.DeliveriesSent(ctx, []int64{id})
+}
+
+// insertDeliveries starts the insert of deliveries; insertArgs are the
+// values of one.
+const insertDeliveries = `INSERT INTO deliveries (channel, key, account_id, user_id, endpoint_id, page_ids, payload, created_at, enqueued_at) VALUES `
+
+// insertArgs are the values of a delivery for insertDeliveries.
+func (d *Delivery) insertArgs(now time.Time) []any {
+	var userID, endpointID any
+	if d.UserID != 0 {
+		userID = d.UserID
+	}
+	if d.EndpointID != 0 {
+		endpointID = d.EndpointID
+	}
+	return []any{d.Channel, d.Key, d.AccountID, userID, endpointID, formatIDs(d.PageIDs), d.Payload, now, now}
+}
+
+const deliveryColumns = `id, channel, key, account_id, coalesce(user_id, 0), coalesce(endpoint_id, 0), page_ids, payload,
+	status, attempts, last_error, created_at, enqueued_at, done_at`
+
+func scanDelivery(sc scanner) (*Delivery, error) {
+	var (
+		d   Delivery
+		ids string
+	)
+	err := scan(sc, &d.ID, &d.Channel, &d.Key, &d.AccountID, &d.UserID, &d.EndpointID, &ids, &d.Payload,
+		&d.Status, &d.Attempts, &d.LastError, &d.CreatedAt, &d.EnqueuedAt, &d.DoneAt)
+	d.PageIDs = parseIDs(ids)
+	return &d, err
+}
+
+func scanDeliveries(rows *sql.Rows) ([]*Delivery, error) {
+	defer rows.Close()
+	var out []*Delivery
+	for rows.Next() {
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+func formatIDs(ids []int64) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(parts, " ")
+}
+
+func parseIDs(s string) []int64 {
+	var out []int64
+	for _, f := range strings.Fields(s) {
+		if id, err := strconv.ParseInt(f, 10, 64); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out
 }

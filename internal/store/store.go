@@ -208,6 +208,15 @@ func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt
 	return tx.PrepareContext(ctx, query)
 }
 
+// stmt returns query prepared on the write pool, preparing it once.
+func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if err := s.prepare(ctx, query); err != nil {
+		return nil, err
+	}
+	st, _ := s.stmts.Load(query)
+	return st.(*sql.Stmt), nil
+}
+
 // schedule adds to the due queue that a page needs attention at t (nothing
 // for a zero t: never).
 func (s *Store) schedule(ctx context.Context, q querier, pageID int64, t time.Time) error {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"net/url"
 	"strconv"
 	"time"
@@ -96,20 +95,4 @@ func (s *Store) WebhookEndpoints(ctx context.Context, accountIDs []int64, active
 func (s *Store) SetWebhookEndpointActive(ctx context.Context, id int64, active bool) error {
 	res, err := s.exec(ctx, s.db, `UPDATE webhook_endpoints SET active = $2 WHERE id = $1`, id, active)
 	return affectedOne(res, err, "webhook endpoint")
-}
-
-// QueueDeliveries stores deliveries outside a sweep (a page.reconnected
-// event, say); one whose key exists already is skipped. It returns the
-// new ones with their ids.
-func (s *Store) QueueDeliveries(ctx context.Context, ds []Delivery) ([]Delivery, error) {
-	var out []Delivery
-	if err := s.prepareRecord(ctx); err != nil {
-		return nil, err
-	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		_, out, err = s.record(ctx, tx, s.now().UTC().Truncate(time.Millisecond), nil, func(Recorded) ([]Delivery, error) { return ds, nil }, nil)
-		return err
-	})
-	return out, err
 }
