@@ -266,17 +266,16 @@ func (s *Store) ListUsers(ctx context.Context, accountID int64) ([]*tokenwatch.U
 // page admins of a page of results), by id.
 func (s *Store) UsersByID(ctx context.Context, ids []int64) (map[int64]*tokenwatch.User, error) {
 	out := map[int64]*tokenwatch.User{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	us, err := s.users(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id IN (`+placeholders(1, len(ids))+`)`, args...)
-	for _, u := range us {
+	err := s.byIDs(ctx, s.rdb, func(n int) string {
+		return `SELECT ` + userColumns + ` FROM users u WHERE u.id IN (` + placeholders(1, n) + `)`
+	}, nil, ids, func(rows *sql.Rows) error {
+		u, err := scanUser(rows)
+		if err != nil {
+			return err
+		}
 		out[u.ID] = u
-	}
+		return nil
+	})
 	return out, err
 }
 
@@ -380,26 +379,19 @@ func (s *Store) DeleteAccount(ctx context.Context, id int64) error {
 // e-mail address.
 func (s *Store) ParticipantsAt(ctx context.Context, locationIDs []int64) (map[int64][]tokenwatch.Participant, error) {
 	out := map[int64][]tokenwatch.Participant{}
-	err := inChunks(locationIDs, func(chunk []int64) error {
-		rows, err := s.query(ctx, s.rdb, `SELECT m.location_id, `+userColumns+`, m.role
-			FROM users u JOIN memberships m ON m.user_id = u.id
-			WHERE m.location_id IN (`+placeholders(1, len(chunk))+`) ORDER BY u.email`, idArgs(chunk)...)
-		if err != nil {
+	err := s.byIDs(ctx, s.rdb, func(n int) string {
+		return `SELECT m.location_id, ` + userColumns + `, m.role FROM users u JOIN memberships m ON m.user_id = u.id
+			WHERE m.location_id IN (` + placeholders(1, n) + `) ORDER BY u.email`
+	}, nil, locationIDs, func(rows *sql.Rows) error {
+		var (
+			locID int64
+			p     tokenwatch.Participant
+		)
+		if err := scan(rows, &locID, &p.ID, &p.AccountID, &p.Email, &p.Name, &p.AccountOwner, &p.CreatedAt, &p.Role); err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var (
-				locID int64
-				p     tokenwatch.Participant
-			)
-			err := scan(rows, &locID, &p.ID, &p.AccountID, &p.Email, &p.Name, &p.AccountOwner, &p.CreatedAt, &p.Role)
-			if err != nil {
-				return err
-			}
-			out[locID] = append(out[locID], p)
-		}
-		return rows.Err()
+		out[locID] = append(out[locID], p)
+		return nil
 	})
 	return out, err
 }
@@ -407,14 +399,16 @@ func (s *Store) ParticipantsAt(ctx context.Context, locationIDs []int64) (map[in
 // OwnersOf returns the owners of each of the accounts, by e-mail address.
 func (s *Store) OwnersOf(ctx context.Context, accountIDs []int64) (map[int64][]*tokenwatch.User, error) {
 	out := map[int64][]*tokenwatch.User{}
-	err := inChunks(accountIDs, func(chunk []int64) error {
-		args := append(idArgs(chunk), true)
-		us, err := s.users(ctx, `SELECT `+userColumns+` FROM users u WHERE u.account_id IN (`+placeholders(1, len(chunk))+`)
-			AND u.account_owner = $`+strconv.Itoa(len(chunk)+1)+` ORDER BY u.email`, args...)
-		for _, u := range us {
-			out[u.AccountID] = append(out[u.AccountID], u)
+	err := s.byIDs(ctx, s.rdb, func(n int) string {
+		return `SELECT ` + userColumns + ` FROM users u WHERE u.account_owner = $1 AND u.account_id IN (` + placeholders(2, n) + `)
+			ORDER BY u.email`
+	}, []any{true}, accountIDs, func(rows *sql.Rows) error {
+		u, err := scanUser(rows)
+		if err != nil {
+			return err
 		}
-		return err
+		out[u.AccountID] = append(out[u.AccountID], u)
+		return nil
 	})
 	return out, err
 }
@@ -422,20 +416,15 @@ func (s *Store) OwnersOf(ctx context.Context, accountIDs []int64) (map[int64][]*
 // LocationsByID returns the locations with the given ids.
 func (s *Store) LocationsByID(ctx context.Context, ids []int64) (map[int64]*tokenwatch.Location, error) {
 	out := map[int64]*tokenwatch.Location{}
-	err := inChunks(ids, func(chunk []int64) error {
-		rows, err := s.query(ctx, s.rdb, `SELECT `+locationColumns+` FROM locations l WHERE l.id IN (`+placeholders(1, len(chunk))+`)`, idArgs(chunk)...)
+	err := s.byIDs(ctx, s.rdb, func(n int) string {
+		return `SELECT ` + locationColumns + ` FROM locations l WHERE l.id IN (` + placeholders(1, n) + `)`
+	}, nil, ids, func(rows *sql.Rows) error {
+		l, err := scanLocation(rows)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			l, err := scanLocation(rows)
-			if err != nil {
-				return err
-			}
-			out[l.ID] = l
-		}
-		return rows.Err()
+		out[l.ID] = l
+		return nil
 	})
 	return out, err
 }
@@ -443,24 +432,19 @@ func (s *Store) LocationsByID(ctx context.Context, ids []int64) (map[int64]*toke
 // AccountsByID returns the accounts with the given ids.
 func (s *Store) AccountsByID(ctx context.Context, ids []int64) (map[int64]*tokenwatch.Account, error) {
 	out := map[int64]*tokenwatch.Account{}
-	err := inChunks(ids, func(chunk []int64) error {
-		rows, err := s.query(ctx, s.rdb, `SELECT id, name, alert_thresholds, created_at FROM accounts WHERE id IN (`+placeholders(1, len(chunk))+`)`, idArgs(chunk)...)
-		if err != nil {
+	err := s.byIDs(ctx, s.rdb, func(n int) string {
+		return `SELECT id, name, alert_thresholds, created_at FROM accounts WHERE id IN (` + placeholders(1, n) + `)`
+	}, nil, ids, func(rows *sql.Rows) error {
+		var (
+			a          tokenwatch.Account
+			thresholds string
+		)
+		if err := scan(rows, &a.ID, &a.Name, &thresholds, &a.CreatedAt); err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var (
-				a          tokenwatch.Account
-				thresholds string
-			)
-			if err := scan(rows, &a.ID, &a.Name, &thresholds, &a.CreatedAt); err != nil {
-				return err
-			}
-			a.AlertThresholds = parseThresholds(thresholds)
-			out[a.ID] = &a
-		}
-		return rows.Err()
+		a.AlertThresholds = parseThresholds(thresholds)
+		out[a.ID] = &a
+		return nil
 	})
 	return out, err
 }

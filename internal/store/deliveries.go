@@ -96,22 +96,16 @@ func (s *Store) StaleDeliveries(ctx context.Context, olderThan time.Duration, li
 func (s *Store) ClaimDeliveries(ctx context.Context, ids []int64, handedAt time.Time, lease time.Duration) ([]*Delivery, error) {
 	until := s.now().UTC().Add(lease)
 	var out []*Delivery
-	for _, chunk := range idLists(ids) {
-		st, err := s.stmt(ctx, `UPDATE deliveries SET enqueued_at = $1
-			WHERE status = $2 AND enqueued_at = $3 AND id IN (`+placeholders(4, len(chunk))+`)
-			RETURNING `+deliveryColumns)
-		if err != nil {
-			return nil, err
-		}
-		rows, err := st.QueryContext(ctx, s.args(append([]any{until, DeliveryPending, handedAt}, idArgs(chunk)...))...)
-		if err != nil {
-			return nil, err
-		}
-		ds, err := scanDeliveries(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ds...)
+	err := s.byIDs(ctx, s.db, func(n int) string {
+		return `UPDATE deliveries SET enqueued_at = $1 WHERE status = $2 AND enqueued_at = $3 AND id IN (` + placeholders(4, n) + `)
+			RETURNING ` + deliveryColumns
+	}, []any{until, DeliveryPending, handedAt}, ids, func(rows *sql.Rows) error {
+		d, err := scanDelivery(rows)
+		out = append(out, d)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b *Delivery) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
@@ -120,18 +114,10 @@ func (s *Store) ClaimDeliveries(ctx context.Context, ids []int64, handedAt time.
 // DeliveriesSent marks deliveries sent, as DeliverySent does one. A
 // delivery that is no longer pending is left as it is.
 func (s *Store) DeliveriesSent(ctx context.Context, ids []int64) error {
-	now := s.now().UTC()
-	for _, chunk := range idLists(ids) {
-		st, err := s.stmt(ctx, `UPDATE deliveries SET status = $1, attempts = attempts + 1, last_error = '', done_at = $2
-			WHERE status = $3 AND id IN (`+placeholders(4, len(chunk))+`)`)
-		if err != nil {
-			return err
-		}
-		if _, err := st.ExecContext(ctx, s.args(append([]any{DeliverySent, now, DeliveryPending}, idArgs(chunk)...))...); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.byIDs(ctx, s.db, func(n int) string {
+		return `UPDATE deliveries SET status = $1, attempts = attempts + 1, last_error = '', done_at = $2
+			WHERE status = $3 AND id IN (` + placeholders(4, n) + `)`
+	}, []any{DeliverySent, s.now().UTC(), DeliveryPending}, ids, nil)
 }
 
 // DeliveryRetry is a claimed delivery that its job tries again later.
@@ -158,21 +144,17 @@ func (s *Store) RetryDeliveries(ctx context.Context, claimedAt time.Time, rs []D
 		}
 		byReason[r.Reason] = append(byReason[r.Reason], r.ID)
 	}
+	if err := s.prepare(ctx, idListQueries(retryDeliveriesQuery)...); err != nil {
+		return next, err
+	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, reason := range reasons {
 			attempted := 0
 			if reason != "" {
 				attempted = 1
 			}
-			err := inChunks(byReason[reason], func(chunk []int64) error {
-				args := append([]any{attempted, reason, claimedAt, next, DeliveryPending}, idArgs(chunk)...)
-				_, err := s.exec(ctx, tx, `UPDATE deliveries SET attempts = attempts + $1,
-					last_error = CASE WHEN $1 = 0 THEN last_error ELSE $2 END,
-					enqueued_at = CASE WHEN enqueued_at = $3 THEN $4 ELSE enqueued_at END
-					WHERE status = $5 AND id IN (`+placeholders(6, len(chunk))+`)`, args...)
-				return err
-			})
-			if err != nil {
+			lead := []any{attempted, reason, claimedAt, next, DeliveryPending}
+			if err := s.byIDs(ctx, tx, retryDeliveriesQuery, lead, byReason[reason], nil); err != nil {
 				return err
 			}
 		}
@@ -181,10 +163,22 @@ func (s *Store) RetryDeliveries(ctx context.Context, claimedAt time.Time, rs []D
 	return next, err
 }
 
+// retryDeliveriesQuery records an attempt of n deliveries (none if $1 is
+// 0) and hands them over again at $4 if still claimed at $3.
+func retryDeliveriesQuery(n int) string {
+	return `UPDATE deliveries SET attempts = attempts + $1,
+		last_error = CASE WHEN $1 = 0 THEN last_error ELSE $2 END,
+		enqueued_at = CASE WHEN enqueued_at = $3 THEN $4 ELSE enqueued_at END
+		WHERE status = $5 AND id IN (` + placeholders(6, n) + `)`
+}
+
 // DeliveryFailed records that a delivery failed for good (it will not be
 // retried) and notes why on the pages it was about.
 func (s *Store) DeliveryFailed(ctx context.Context, id int64, reason string) error {
 	now := s.now().UTC()
+	if err := s.prepare(ctx, idListQueries(deliveryErrorQuery)...); err != nil {
+		return err
+	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var ids string
 		err := s.queryRow(ctx, tx, `UPDATE deliveries SET status = $2, attempts = attempts + 1, last_error = $3, done_at = $4
@@ -192,15 +186,13 @@ func (s *Store) DeliveryFailed(ctx context.Context, id int64, reason string) err
 		if err != nil {
 			return notFound(err, "delivery")
 		}
-		pageIDs := parseIDs(ids)
-		if len(pageIDs) == 0 {
-			return nil
-		}
-		args := append([]any{reason, now}, idArgs(pageIDs)...)
-		_, err = s.exec(ctx, tx, `UPDATE pages SET delivery_error = $1, delivery_error_at = $2
-			WHERE id IN (`+placeholders(3, len(pageIDs))+`)`, args...)
-		return err
+		return s.byIDs(ctx, tx, deliveryErrorQuery, []any{reason, now}, parseIDs(ids), nil)
 	})
+}
+
+// deliveryErrorQuery notes on n pages why a delivery about them failed.
+func deliveryErrorQuery(n int) string {
+	return `UPDATE pages SET delivery_error = $1, delivery_error_at = $2 WHERE id IN (` + placeholders(3, n) + `)`
 }
 
 // GetDelivery returns the delivery with the given id.

@@ -38,23 +38,20 @@ func (s *Store) PageAlerts(ctx context.Context, pageIDs []int64) (map[int64][]Pa
 
 func (s *Store) pageAlerts(ctx context.Context, q querier, pageIDs []int64) (map[int64][]PageAlert, error) {
 	out := map[int64][]PageAlert{}
-	err := inChunks(pageIDs, func(chunk []int64) error {
-		rows, err := s.query(ctx, q, `SELECT page_id, generation, step FROM page_alerts
-			WHERE page_id IN (`+placeholders(1, len(chunk))+`)`, idArgs(chunk)...)
-		if err != nil {
+	err := s.byIDs(ctx, q, pageAlertsQuery, nil, pageIDs, func(rows *sql.Rows) error {
+		var a PageAlert
+		if err := rows.Scan(&a.PageID, &a.Generation, &a.Step); err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var a PageAlert
-			if err := rows.Scan(&a.PageID, &a.Generation, &a.Step); err != nil {
-				return err
-			}
-			out[a.PageID] = append(out[a.PageID], a)
-		}
-		return rows.Err()
+		out[a.PageID] = append(out[a.PageID], a)
+		return nil
 	})
 	return out, err
+}
+
+// pageAlertsQuery reads the steps recorded for n pages.
+func pageAlertsQuery(n int) string {
+	return `SELECT page_id, generation, step FROM page_alerts WHERE page_id IN (` + placeholders(1, n) + `)`
 }
 
 // Outcome is what a sweep decided for one claimed page.
@@ -168,7 +165,7 @@ func duePagesQuery(n int) string {
 func (s *Store) duePages(ctx context.Context, tx *sql.Tx, ids []int64) ([]*tokenwatch.Page, []int64, error) {
 	byID := map[int64]*tokenwatch.Page{}
 	alerted := map[int64]bool{}
-	err := s.byIDs(ctx, tx, duePagesQuery, ids, func(rows *sql.Rows) error {
+	err := s.byIDs(ctx, tx, duePagesQuery, nil, ids, func(rows *sql.Rows) error {
 		var (
 			p    tokenwatch.Page
 			lead int64
@@ -357,7 +354,7 @@ func (s *Store) generations(ctx context.Context, tx *sql.Tx, os []Outcome) (map[
 	for i, o := range os {
 		ids[i] = o.PageID
 	}
-	err := s.byIDs(ctx, tx, generationsQuery, ids, func(rows *sql.Rows) error {
+	err := s.byIDs(ctx, tx, generationsQuery, nil, ids, func(rows *sql.Rows) error {
 		var id, gen int64
 		if err := rows.Scan(&id, &gen); err != nil {
 			return err
@@ -407,8 +404,8 @@ func advancePages(n int) string {
 // prepareRecord prepares the statements of record, before its transaction.
 func (s *Store) prepareRecord(ctx context.Context) error {
 	qs := []string{advancePages(1), advancePages(insertRows)}
-	for _, n := range idListLengths {
-		qs = append(qs, duePagesQuery(n), generationsQuery(n))
+	for _, q := range []func(n int) string{duePagesQuery, pageAlertsQuery, generationsQuery} {
+		qs = append(qs, idListQueries(q)...)
 	}
 	for _, n := range []int{1, insertRows} {
 		qs = append(qs, multiRow(insertDue, 2, n, insertDueEnd))

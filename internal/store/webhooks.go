@@ -2,8 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
@@ -64,29 +64,26 @@ func (s *Store) WebhookEndpoint(ctx context.Context, id int64) (*WebhookEndpoint
 // WebhookEndpoints returns the endpoints of the accounts, active ones
 // only if activeOnly, by account and id.
 func (s *Store) WebhookEndpoints(ctx context.Context, accountIDs []int64, activeOnly bool) (map[int64][]*WebhookEndpoint, error) {
+	var (
+		where = `account_id IN (`
+		lead  []any
+	)
+	if activeOnly {
+		// A parameter, not a literal: the column is a boolean on
+		// PostgreSQL, an integer on SQLite.
+		where, lead = `active = $1 AND `+where, []any{true}
+	}
 	out := map[int64][]*WebhookEndpoint{}
-	err := inChunks(accountIDs, func(chunk []int64) error {
-		q := `SELECT id, account_id, url, active, created_at FROM webhook_endpoints WHERE account_id IN (` + placeholders(1, len(chunk)) + `)`
-		args := idArgs(chunk)
-		if activeOnly {
-			// A parameter, not a literal: the column is a boolean on
-			// PostgreSQL, an integer on SQLite.
-			args = append(args, true)
-			q += ` AND active = $` + strconv.Itoa(len(args))
-		}
-		rows, err := s.query(ctx, s.rdb, q+` ORDER BY account_id, id`, args...)
-		if err != nil {
+	err := s.byIDs(ctx, s.rdb, func(n int) string {
+		return `SELECT id, account_id, url, active, created_at FROM webhook_endpoints
+			WHERE ` + where + placeholders(len(lead)+1, n) + `) ORDER BY account_id, id`
+	}, lead, accountIDs, func(rows *sql.Rows) error {
+		var e WebhookEndpoint
+		if err := scan(rows, &e.ID, &e.AccountID, &e.URL, &e.Active, &e.CreatedAt); err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var e WebhookEndpoint
-			if err := scan(rows, &e.ID, &e.AccountID, &e.URL, &e.Active, &e.CreatedAt); err != nil {
-				return err
-			}
-			out[e.AccountID] = append(out[e.AccountID], &e)
-		}
-		return rows.Err()
+		out[e.AccountID] = append(out[e.AccountID], &e)
+		return nil
 	})
 	return out, err
 }
