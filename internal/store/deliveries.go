@@ -57,7 +57,7 @@ func (s *Store) QueueDeliveries(ctx context.Context, ds []Delivery) ([]Delivery,
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		_, out, err = s.record(ctx, tx, s.now().UTC().Truncate(time.Millisecond), nil, func(Recorded) ([]Delivery, error) { return ds, nil }, nil)
+		out, err = s.recordDeliveries(ctx, tx, s.now().UTC().Truncate(time.Millisecond), ds)
 		return err
 	})
 	return out, err
@@ -243,9 +243,43 @@ func (s *Store) DeliverySent(ctx context.Context, id int64) error {
 	return s.DeliveriesSent(ctx, []int64{id})
 }
 
-// insertDeliveries starts the insert of deliveries; insertArgs are the
-// values of one.
-const insertDeliveries = `INSERT INTO deliveries (channel, key, account_id, user_id, endpoint_id, page_ids, payload, created_at, enqueued_at) VALUES `
+// recordDeliveries stores deliveries in tx, each unless its key exists,
+// and returns the new ones with their ids.
+func (s *Store) recordDeliveries(ctx context.Context, tx *sql.Tx, now time.Time, ds []Delivery) ([]Delivery, error) {
+	rows := make([][]any, len(ds))
+	for i := range ds {
+		rows[i] = ds[i].insertArgs(now)
+	}
+	ids := map[string]int64{}
+	err := s.insertMany(ctx, tx, insertDeliveries, rows, insertDeliveriesEnd, func(r *sql.Rows) error {
+		var (
+			id  int64
+			key string
+		)
+		err := r.Scan(&id, &key)
+		ids[key] = id
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: queueing deliveries: %w", err)
+	}
+	var out []Delivery
+	for _, d := range ds {
+		if id, ok := ids[d.Key]; ok {
+			delete(ids, d.Key) // a key given twice is stored once
+			d.ID, d.Status, d.CreatedAt, d.EnqueuedAt = id, DeliveryPending, now, now
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// insertDeliveries and insertDeliveriesEnd make the insert of deliveries;
+// insertArgs are the values of one.
+const (
+	insertDeliveries    = `INSERT INTO deliveries (channel, key, account_id, user_id, endpoint_id, page_ids, payload, created_at, enqueued_at) VALUES `
+	insertDeliveriesEnd = ` ON CONFLICT (key) DO NOTHING RETURNING id, key`
+)
 
 // insertArgs are the values of a delivery for insertDeliveries.
 func (d *Delivery) insertArgs(now time.Time) []any {

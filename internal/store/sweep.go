@@ -226,12 +226,48 @@ func (s *Store) RecordSweep(ctx context.Context, outcomes []Outcome, deliveries 
 	return rec, out, err
 }
 
-// record records outcomes in tx. prior, when known, is each page's state
-// as read in tx: pages whose state stays are not written at all.
+// record records outcomes in tx, one table after the other, then the
+// deliveries that deliveries builds from what was newly recorded. prior,
+// when known, is each page's state as read in tx: pages whose state stays
+// are not written at all.
 func (s *Store) record(ctx context.Context, tx *sql.Tx, now time.Time, outcomes []Outcome, deliveries func(Recorded) ([]Delivery, error), prior map[int64]tokenwatch.State) (Recorded, []Delivery, error) {
 	var rec Recorded
-	// The steps, only for pages still at the generation evaluated: an alert
-	// about a grant replaced meanwhile is moot.
+	stepped, err := s.recordSteps(ctx, tx, now, outcomes)
+	if err != nil {
+		return rec, nil, err
+	}
+	alerts, err := s.recordAlerts(ctx, tx, now, stepped)
+	if err != nil {
+		return rec, nil, err
+	}
+	if err := s.recordNotifications(ctx, tx, now, alerts); err != nil {
+		return rec, nil, err
+	}
+	if err := s.recordDueTimes(ctx, tx, outcomes); err != nil {
+		return rec, nil, err
+	}
+	if err := s.recordStates(ctx, tx, now, outcomes, prior); err != nil {
+		return rec, nil, err
+	}
+	for _, o := range stepped {
+		rec.Steps = append(rec.Steps, o.step())
+	}
+	for _, a := range alerts {
+		rec.Alerts = append(rec.Alerts, a.key)
+	}
+	ds, err := deliveries(rec)
+	if err != nil {
+		return rec, nil, err
+	}
+	out, err := s.recordDeliveries(ctx, tx, now, ds)
+	return rec, out, err
+}
+
+// recordSteps records the step due of each outcome, once per page,
+// generation and step, and only for pages still at the generation
+// evaluated (an alert about a grant replaced meanwhile is moot). It
+// returns the outcomes whose step it recorded for the first time.
+func (s *Store) recordSteps(ctx context.Context, tx *sql.Tx, now time.Time, outcomes []Outcome) ([]Outcome, error) {
 	var due []Outcome
 	for _, o := range outcomes {
 		if o.Step != "" {
@@ -240,7 +276,7 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, now time.Time, outcomes 
 	}
 	gens, err := s.generations(ctx, tx, due)
 	if err != nil {
-		return rec, nil, err
+		return nil, err
 	}
 	var rows [][]any
 	for _, o := range due {
@@ -248,63 +284,95 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, now time.Time, outcomes 
 			rows = append(rows, []any{o.PageID, o.Generation, o.Step, now})
 		}
 	}
-	newSteps := map[PageAlert]bool{}
+	recorded := map[PageAlert]bool{}
 	err = s.insertMany(ctx, tx, insertPageAlerts, rows, insertPageAlertsEnd, func(r *sql.Rows) error {
 		var a PageAlert
 		err := r.Scan(&a.PageID, &a.Generation, &a.Step)
-		newSteps[a] = true
+		recorded[a] = true
 		return err
 	})
 	if err != nil {
-		return rec, nil, fmt.Errorf("store: recording alerts: %w", err)
+		return nil, fmt.Errorf("store: recording alerts: %w", err)
 	}
-	// The recipients' alerts, for the steps recorded now.
-	rows = nil
+	var stepped []Outcome
 	for _, o := range due {
-		if k := (PageAlert{PageID: o.PageID, Generation: o.Generation, Step: o.Step}); newSteps[k] {
-			rec.Steps = append(rec.Steps, k)
-			for _, u := range o.Recipients {
-				rows = append(rows, []any{o.PageID, o.Generation, o.Step, u, now})
-			}
+		if recorded[o.step()] {
+			stepped = append(stepped, o)
 		}
 	}
-	newAlerts := map[AlertKey]bool{}
-	err = s.insertMany(ctx, tx, insertAlerts, rows, insertAlertsEnd, func(r *sql.Rows) error {
+	return stepped, nil
+}
+
+// newAlert is an alert recorded for the first time, and the outcome whose
+// step it is.
+type newAlert struct {
+	key     AlertKey
+	outcome *Outcome
+}
+
+// recordAlerts records the alert of each of the outcomes' steps for each
+// of its recipients, once per recipient, and returns those recorded for
+// the first time.
+func (s *Store) recordAlerts(ctx context.Context, tx *sql.Tx, now time.Time, stepped []Outcome) ([]newAlert, error) {
+	var rows [][]any
+	for _, o := range stepped {
+		for _, u := range o.Recipients {
+			rows = append(rows, []any{o.PageID, o.Generation, o.Step, u, now})
+		}
+	}
+	recorded := map[AlertKey]bool{}
+	err := s.insertMany(ctx, tx, insertAlerts, rows, insertAlertsEnd, func(r *sql.Rows) error {
 		var k AlertKey
 		err := r.Scan(&k.PageID, &k.Generation, &k.Step, &k.UserID)
-		newAlerts[k] = true
+		recorded[k] = true
 		return err
 	})
 	if err != nil {
-		return rec, nil, fmt.Errorf("store: recording alerts per recipient: %w", err)
+		return nil, fmt.Errorf("store: recording alerts per recipient: %w", err)
 	}
-	rows = nil
-	for _, o := range due {
+	var out []newAlert
+	for i := range stepped {
+		o := &stepped[i]
 		for _, u := range o.Recipients {
-			k := AlertKey{PageID: o.PageID, Generation: o.Generation, Step: o.Step, UserID: u}
-			if newAlerts[k] {
-				rec.Alerts = append(rec.Alerts, k)
-				n := o.Notification
-				rows = append(rows, []any{u, o.PageID, n.Kind, n.Title, n.Body, k.NotificationKey(), now})
+			if k := o.alert(u); recorded[k] {
+				out = append(out, newAlert{key: k, outcome: o})
 			}
 		}
 	}
-	err = s.insertMany(ctx, tx, insertNotifications, rows, insertNotifsEnd, nil)
-	if err != nil {
-		return rec, nil, fmt.Errorf("store: notifications: %w", err)
+	return out, nil
+}
+
+// recordNotifications stores the in-app notification of each new alert.
+func (s *Store) recordNotifications(ctx context.Context, tx *sql.Tx, now time.Time, alerts []newAlert) error {
+	rows := make([][]any, len(alerts))
+	for i, a := range alerts {
+		n := a.outcome.Notification
+		rows[i] = []any{a.key.UserID, a.key.PageID, n.Kind, n.Title, n.Body, a.key.NotificationKey(), now}
 	}
-	// Each page's next moment goes to the due queue; its state is written
-	// only when it changed, so that most pages' rows are not touched.
-	rows = nil
+	if err := s.insertMany(ctx, tx, insertNotifications, rows, insertNotifsEnd, nil); err != nil {
+		return fmt.Errorf("store: notifications: %w", err)
+	}
+	return nil
+}
+
+// recordDueTimes puts each page's next moment in the due queue.
+func (s *Store) recordDueTimes(ctx context.Context, tx *sql.Tx, outcomes []Outcome) error {
+	var rows [][]any
 	for _, o := range outcomes {
 		if !o.NextDueAt.IsZero() {
 			rows = append(rows, []any{o.NextDueAt.UTC(), o.PageID})
 		}
 	}
 	if err := s.insertMany(ctx, tx, insertDue, rows, insertDueEnd, nil); err != nil {
-		return rec, nil, fmt.Errorf("store: scheduling pages: %w", err)
+		return fmt.Errorf("store: scheduling pages: %w", err)
 	}
-	rows = nil
+	return nil
+}
+
+// recordStates writes each page's state, only where it changed (per prior,
+// and per the page's row), so that most pages' rows are not touched.
+func (s *Store) recordStates(ctx context.Context, tx *sql.Tx, now time.Time, outcomes []Outcome, prior map[int64]tokenwatch.State) error {
+	var rows [][]any
 	for _, o := range outcomes {
 		if st, known := prior[o.PageID]; known && st == o.State {
 			continue
@@ -312,39 +380,19 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, now time.Time, outcomes 
 		rows = append(rows, []any{o.PageID, o.State, o.Generation})
 	}
 	if err := s.inBatches(ctx, tx, advancePages, []any{now}, rows, nil); err != nil {
-		return rec, nil, fmt.Errorf("store: advancing pages: %w", err)
+		return fmt.Errorf("store: advancing pages: %w", err)
 	}
-	// The outbox.
-	ds, err := deliveries(rec)
-	if err != nil {
-		return rec, nil, err
-	}
-	rows = make([][]any, len(ds))
-	for i := range ds {
-		rows[i] = ds[i].insertArgs(now)
-	}
-	ids := map[string]int64{}
-	err = s.insertMany(ctx, tx, insertDeliveries, rows, insertDeliveriesEnd, func(r *sql.Rows) error {
-		var (
-			id  int64
-			key string
-		)
-		err := r.Scan(&id, &key)
-		ids[key] = id
-		return err
-	})
-	if err != nil {
-		return rec, nil, fmt.Errorf("store: queueing deliveries: %w", err)
-	}
-	var out []Delivery
-	for _, d := range ds {
-		if id, ok := ids[d.Key]; ok {
-			delete(ids, d.Key) // a key given twice is stored once
-			d.ID, d.Status, d.CreatedAt, d.EnqueuedAt = id, DeliveryPending, now, now
-			out = append(out, d)
-		}
-	}
-	return rec, out, nil
+	return nil
+}
+
+// step is the page-level step of an outcome.
+func (o *Outcome) step() PageAlert {
+	return PageAlert{PageID: o.PageID, Generation: o.Generation, Step: o.Step}
+}
+
+// alert is the alert of an outcome's step for one recipient.
+func (o *Outcome) alert(userID int64) AlertKey {
+	return AlertKey{PageID: o.PageID, Generation: o.Generation, Step: o.Step, UserID: userID}
 }
 
 // generations returns the current generation of the outcomes' pages.
@@ -370,7 +418,7 @@ func generationsQuery(n int) string {
 	return `SELECT id, generation FROM pages WHERE id IN (` + placeholders(1, n) + `)`
 }
 
-// The statements of record.
+// The inserts of record.
 const (
 	insertPageAlerts    = `INSERT INTO page_alerts (page_id, generation, step, created_at) VALUES `
 	insertPageAlertsEnd = ` ON CONFLICT DO NOTHING RETURNING page_id, generation, step`
@@ -378,7 +426,6 @@ const (
 	insertAlertsEnd     = ` ON CONFLICT DO NOTHING RETURNING page_id, generation, step, user_id`
 	insertNotifications = `INSERT INTO notifications (user_id, page_id, kind, title, body, dedup_key, created_at) VALUES `
 	insertNotifsEnd     = ` ON CONFLICT (dedup_key) DO NOTHING`
-	insertDeliveriesEnd = ` ON CONFLICT (key) DO NOTHING RETURNING id, key`
 	insertDue           = `INSERT INTO page_due (due_at, page_id) VALUES `
 	insertDueEnd        = ` ON CONFLICT DO NOTHING`
 )
@@ -401,7 +448,8 @@ func advancePages(n int) string {
 	return b.String()
 }
 
-// prepareRecord prepares the statements of record, before its transaction.
+// prepareRecord prepares the statements of a sweep's transaction (the
+// reads of SweepDue, the writes of record) before it begins.
 func (s *Store) prepareRecord(ctx context.Context) error {
 	qs := []string{advancePages(1), advancePages(insertRows)}
 	for _, q := range []func(n int) string{duePagesQuery, pageAlertsQuery, generationsQuery} {
