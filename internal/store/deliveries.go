@@ -111,8 +111,8 @@ func (s *Store) ClaimDeliveries(ctx context.Context, ids []int64, handedAt time.
 	return out, nil
 }
 
-// DeliveriesSent marks deliveries sent, as DeliverySent does one. A
-// delivery that is no longer pending is left as it is.
+// DeliveriesSent marks deliveries sent. A delivery that is no longer
+// pending is left as it is.
 func (s *Store) DeliveriesSent(ctx context.Context, ids []int64) error {
 	return s.byIDs(ctx, s.db, func(n int) string {
 		return `UPDATE deliveries SET status = $1, attempts = attempts + 1, last_error = '', done_at = $2
@@ -193,54 +193,6 @@ func (s *Store) DeliveryFailed(ctx context.Context, id int64, reason string) err
 // deliveryErrorQuery notes on n pages why a delivery about them failed.
 func deliveryErrorQuery(n int) string {
 	return `UPDATE pages SET delivery_error = $1, delivery_error_at = $2 WHERE id IN (` + placeholders(3, n) + `)`
-}
-
-// GetDelivery returns the delivery with the given id.
-func (s *Store) GetDelivery(ctx context.Context, id int64) (*Delivery, error) {
-	d, err := scanDelivery(s.queryRow(ctx, s.rdb, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1`, id))
-	if err != nil {
-		return nil, notFound(err, "delivery")
-	}
-	return d, nil
-}
-
-// DeliveryFilter selects deliveries; zero fields do not filter.
-type DeliveryFilter struct {
-	Channel string
-	Status  string
-	UserID  int64
-}
-
-// ListDeliveries returns the deliveries the filter selects, oldest first.
-func (s *Store) ListDeliveries(ctx context.Context, f DeliveryFilter) ([]*Delivery, error) {
-	var (
-		where = []string{"1 = 1"}
-		args  []any
-	)
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
-	if f.Channel != "" {
-		add("channel = $%d", f.Channel)
-	}
-	if f.Status != "" {
-		add("status = $%d", f.Status)
-	}
-	if f.UserID != 0 {
-		add("user_id = $%d", f.UserID)
-	}
-	rows, err := s.query(ctx, s.rdb, `SELECT `+deliveryColumns+` FROM deliveries WHERE `+strings.Join(where, " AND ")+` ORDER BY id`, args...)
-	if err != nil {
-		return nil, err
-	}
-	return scanDeliveries(rows)
-}
-
-// DeliverySent marks a delivery sent. A delivery that is no longer pending
-// is left as it is.
-func (s *Store) DeliverySent(ctx context.Context, id int64) error {
-	return s.DeliveriesSent(ctx, []int64{id})
 }
 
 // recordDeliveries stores deliveries in tx, each unless its key exists,

@@ -562,24 +562,3 @@ func (s *Store) keepDeadline(ctx context.Context, tx *sql.Tx, p *tokenwatch.Page
 	_, err := s.exec(ctx, tx, `UPDATE pages SET deadline = $2 WHERE id = $1`, p.ID, deadlineOf(p))
 	return err
 }
-
-// CountPagesByState counts the pages in each state.
-func (s *Store) CountPagesByState(ctx context.Context) (map[tokenwatch.State]int, error) {
-	rows, err := s.query(ctx, s.rdb, `SELECT state, count(*) FROM pages GROUP BY state`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[tokenwatch.State]int{}
-	for rows.Next() {
-		var (
-			st tokenwatch.State
-			n  int
-		)
-		if err := rows.Scan(&st, &n); err != nil {
-			return nil, err
-		}
-		out[st] = n
-	}
-	return out, rows.Err()
-}

@@ -10,19 +10,6 @@ import (
 	"github.com/tokenwatch/tokenwatch"
 )
 
-// RequestAttention makes a page due now, so that the next sweep looks at
-// it: after a health check found it revoked, say, so that it alerts at once.
-func (s *Store) RequestAttention(ctx context.Context, pageID int64) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		now := s.now().UTC()
-		res, err := s.exec(ctx, tx, `UPDATE pages SET next_due_at = $2 WHERE id = $1`, pageID, now)
-		if err := affectedOne(res, err, "page"); err != nil {
-			return err
-		}
-		return s.schedule(ctx, tx, pageID, now)
-	})
-}
-
 // PageAlert is a step of the alert ladder reached by a page's generation.
 type PageAlert struct {
 	PageID     int64
@@ -347,7 +334,7 @@ func (s *Store) recordNotifications(ctx context.Context, tx *sql.Tx, now time.Ti
 	rows := make([][]any, len(alerts))
 	for i, a := range alerts {
 		n := a.outcome.Notification
-		rows[i] = []any{a.key.UserID, a.key.PageID, n.Kind, n.Title, n.Body, a.key.NotificationKey(), now}
+		rows[i] = []any{a.key.UserID, a.key.PageID, n.Kind, n.Title, n.Body, a.key.notificationKey(), now}
 	}
 	if err := s.insertMany(ctx, tx, insertNotifications, rows, insertNotifsEnd, nil); err != nil {
 		return fmt.Errorf("store: notifications: %w", err)
@@ -463,7 +450,7 @@ func (s *Store) prepareRecord(ctx context.Context) error {
 	return s.prepare(ctx, qs...)
 }
 
-// NotificationKey is the dedup key of the in-app notification of an alert.
-func (k AlertKey) NotificationKey() string {
+// notificationKey is the dedup key of the in-app notification of an alert.
+func (k AlertKey) notificationKey() string {
 	return fmt.Sprintf("alert:%d:%d:%s:%d", k.PageID, k.Generation, k.Step, k.UserID)
 }
