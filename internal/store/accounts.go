@@ -265,18 +265,12 @@ func (s *Store) ListUsers(ctx context.Context, accountID int64) ([]*tokenwatch.U
 // UsersByID returns the users with the given ids (a bounded list: the
 // page admins of a page of results), by id.
 func (s *Store) UsersByID(ctx context.Context, ids []int64) (map[int64]*tokenwatch.User, error) {
-	out := map[int64]*tokenwatch.User{}
-	err := s.byIDs(ctx, s.rdb, func(n int) string {
+	return byIDMap(ctx, s, func(n int) string {
 		return `SELECT ` + userColumns + ` FROM users u WHERE u.id IN (` + placeholders(1, n) + `)`
-	}, nil, ids, func(rows *sql.Rows) error {
+	}, ids, func(rows *sql.Rows) (int64, *tokenwatch.User, error) {
 		u, err := scanUser(rows)
-		if err != nil {
-			return err
-		}
-		out[u.ID] = u
-		return nil
+		return u.ID, u, err
 	})
-	return out, err
 }
 
 // AccountOwners returns the account's owners, who receive the alerts of
@@ -415,36 +409,25 @@ func (s *Store) OwnersOf(ctx context.Context, accountIDs []int64) (map[int64][]*
 
 // LocationsByID returns the locations with the given ids.
 func (s *Store) LocationsByID(ctx context.Context, ids []int64) (map[int64]*tokenwatch.Location, error) {
-	out := map[int64]*tokenwatch.Location{}
-	err := s.byIDs(ctx, s.rdb, func(n int) string {
+	return byIDMap(ctx, s, func(n int) string {
 		return `SELECT ` + locationColumns + ` FROM locations l WHERE l.id IN (` + placeholders(1, n) + `)`
-	}, nil, ids, func(rows *sql.Rows) error {
+	}, ids, func(rows *sql.Rows) (int64, *tokenwatch.Location, error) {
 		l, err := scanLocation(rows)
-		if err != nil {
-			return err
-		}
-		out[l.ID] = l
-		return nil
+		return l.ID, l, err
 	})
-	return out, err
 }
 
 // AccountsByID returns the accounts with the given ids.
 func (s *Store) AccountsByID(ctx context.Context, ids []int64) (map[int64]*tokenwatch.Account, error) {
-	out := map[int64]*tokenwatch.Account{}
-	err := s.byIDs(ctx, s.rdb, func(n int) string {
+	return byIDMap(ctx, s, func(n int) string {
 		return `SELECT id, name, alert_thresholds, created_at FROM accounts WHERE id IN (` + placeholders(1, n) + `)`
-	}, nil, ids, func(rows *sql.Rows) error {
+	}, ids, func(rows *sql.Rows) (int64, *tokenwatch.Account, error) {
 		var (
 			a          tokenwatch.Account
 			thresholds string
 		)
-		if err := scan(rows, &a.ID, &a.Name, &thresholds, &a.CreatedAt); err != nil {
-			return err
-		}
+		err := scan(rows, &a.ID, &a.Name, &thresholds, &a.CreatedAt)
 		a.AlertThresholds = parseThresholds(thresholds)
-		out[a.ID] = &a
-		return nil
+		return a.ID, &a, err
 	})
-	return out, err
 }

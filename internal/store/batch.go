@@ -143,6 +143,21 @@ func (s *Store) byIDs(ctx context.Context, q querier, query func(n int) string, 
 	return nil
 }
 
+// byIDMap reads on the read pool, through byIDs, the rows that query
+// selects for the ids into a map: scanRow returns a row's key and value.
+func byIDMap[T any](ctx context.Context, s *Store, query func(n int) string, ids []int64, scanRow func(*sql.Rows) (int64, T, error)) (map[int64]T, error) {
+	out := map[int64]T{}
+	err := s.byIDs(ctx, s.rdb, query, nil, ids, func(rows *sql.Rows) error {
+		k, v, err := scanRow(rows)
+		if err != nil {
+			return err
+		}
+		out[k] = v
+		return nil
+	})
+	return out, err
+}
+
 // idListQueries returns query(n) for each length of idListLengths: the
 // statements to prepare for byIDs.
 func idListQueries(query func(n int) string) []string {
