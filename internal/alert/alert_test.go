@@ -113,10 +113,7 @@ func (w *world) settle(t *testing.T) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		ds, err := w.st.ListDeliveries(context.Background(), store.DeliveryFilter{Status: "pending"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		ds := storetest.Deliveries(t, w.st, storetest.DeliveryFilter{Status: "pending"})
 		if len(ds) == 0 {
 			return
 		}
@@ -264,14 +261,10 @@ func TestRevokedPageAlertsAtOnce(t *testing.T) {
 	w := newWorld(t)
 	p := w.page(t, "Revoked", t0.Add(50*day))
 	w.sweep(t)
-	// A health check finds the grant dead and asks for attention.
+	// A health check finds the grant dead and asks for attention now.
 	w.clock.Advance(time.Minute)
-	ctx := context.Background()
-	if err := w.st.SetPageStatus(ctx, p.ID, store.PageStatus{Problem: tokenwatch.ProblemRevoked, State: tokenwatch.StateRevoked,
-		NextDueAt: t0.Add(20 * day)}); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.st.RequestAttention(ctx, p.ID); err != nil {
+	if err := w.st.SetPageStatus(context.Background(), p.ID, store.PageStatus{Problem: tokenwatch.ProblemRevoked, State: tokenwatch.StateRevoked,
+		NextDueAt: w.clock.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	rep := w.sweep(t)
@@ -319,7 +312,7 @@ func TestOverlappingSweepsCreateNoAlertTwice(t *testing.T) {
 	w.smtp.Wait(1, 10*time.Second)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		ds, _ := w.st.ListDeliveries(context.Background(), store.DeliveryFilter{Status: store.DeliveryPending})
+		ds := storetest.Deliveries(t, w.st, storetest.DeliveryFilter{Status: store.DeliveryPending})
 		if len(ds) == 0 || time.Now().After(deadline) {
 			break
 		}
@@ -356,7 +349,7 @@ func TestMalformedAddressIsReportedNotRetried(t *testing.T) {
 	w.smtp.Wait(4, 10*time.Second)
 	var failed []*store.Delivery
 	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
-		if failed, _ = w.st.ListDeliveries(ctx, store.DeliveryFilter{Status: store.DeliveryFailed}); len(failed) > 0 {
+		if failed = storetest.Deliveries(t, w.st, storetest.DeliveryFilter{Status: store.DeliveryFailed}); len(failed) > 0 {
 			break
 		}
 	}
@@ -380,7 +373,7 @@ func TestSMTPDownThenBack(t *testing.T) {
 	w.page(t, "Two", t0.Add(20*day))
 	w.sweep(t)
 	time.Sleep(500 * time.Millisecond) // several attempts fail meanwhile
-	ds, _ := w.st.ListDeliveries(context.Background(), store.DeliveryFilter{Status: store.DeliveryPending})
+	ds := storetest.Deliveries(t, w.st, storetest.DeliveryFilter{Status: store.DeliveryPending})
 	if len(ds) != 4 {
 		t.Fatalf("%d pending deliveries while the server is down", len(ds))
 	}

@@ -97,10 +97,7 @@ func (w *world) queue(t testing.TB, n int, to func(i int) string) []store.Delive
 func (w *world) settled(t testing.TB, timeout time.Duration) []*store.Delivery {
 	t.Helper()
 	for end := time.Now().Add(timeout); ; time.Sleep(20 * time.Millisecond) {
-		ds, err := w.st.ListDeliveries(context.Background(), store.DeliveryFilter{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		ds := storetest.Deliveries(t, w.st, storetest.DeliveryFilter{})
 		pending := 0
 		for _, d := range ds {
 			if d.Status == store.DeliveryPending {
@@ -179,8 +176,7 @@ func TestDeliveriesRetryUntilSentOrFailed(t *testing.T) {
 			}
 			// Each delivery fails at least once (a malformed address for good).
 			for end := time.Now().Add(20 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
-				ds, err := w.st.ListDeliveries(context.Background(), store.DeliveryFilter{})
-				must(t, err)
+				ds := storetest.Deliveries(t, w.st, storetest.DeliveryFilter{})
 				if !slices.ContainsFunc(ds, func(d *store.Delivery) bool { return d.Attempts == 0 }) {
 					break
 				}

@@ -123,8 +123,7 @@ func TestThreeReplicasKilledMidDelivery(t *testing.T) {
 	}
 	time.Sleep(200 * time.Millisecond) // a repeat still on the wire
 	msgs := smtp.Messages()
-	ds, err := st.ListDeliveries(ctx, store.DeliveryFilter{Channel: store.ChannelEmail})
-	must(t, err)
+	ds := storetest.Deliveries(t, st, storetest.DeliveryFilter{Channel: store.ChannelEmail})
 
 	// No alert was created twice: one per page, generation, step and
 	// recipient, and every page has its one.

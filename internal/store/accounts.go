@@ -265,19 +265,12 @@ func (s *Store) ListUsers(ctx context.Context, accountID int64) ([]*tokenwatch.U
 // UsersByID returns the users with the given ids (a bounded list: the
 // page admins of a page of results), by id.
 func (s *Store) UsersByID(ctx context.Context, ids []int64) (map[int64]*tokenwatch.User, error) {
-	out := map[int64]*tokenwatch.User{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	us, err := s.users(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id IN (`+placeholders(1, len(ids))+`)`, args...)
-	for _, u := range us {
-		out[u.ID] = u
-	}
-	return out, err
+	return byIDMap(ctx, s, func(n int) string {
+		return `SELECT ` + userColumns + ` FROM users u WHERE u.id IN (` + placeholders(1, n) + `)`
+	}, ids, func(rows *sql.Rows) (int64, *tokenwatch.User, error) {
+		u, err := scanUser(rows)
+		return u.ID, u, err
+	})
 }
 
 // AccountOwners returns the account's owners, who receive the alerts of
@@ -374,4 +367,67 @@ func (s *Store) RoleAt(ctx context.Context, userID, locationID int64) (tokenwatc
 func (s *Store) DeleteAccount(ctx context.Context, id int64) error {
 	res, err := s.exec(ctx, s.db, `DELETE FROM accounts WHERE id = $1`, id)
 	return affectedOne(res, err, "account")
+}
+
+// ParticipantsAt returns the participants of each of the locations, by
+// e-mail address.
+func (s *Store) ParticipantsAt(ctx context.Context, locationIDs []int64) (map[int64][]tokenwatch.Participant, error) {
+	out := map[int64][]tokenwatch.Participant{}
+	err := s.byIDs(ctx, s.rdb, func(n int) string {
+		return `SELECT m.location_id, ` + userColumns + `, m.role FROM users u JOIN memberships m ON m.user_id = u.id
+			WHERE m.location_id IN (` + placeholders(1, n) + `) ORDER BY u.email`
+	}, nil, locationIDs, func(rows *sql.Rows) error {
+		var (
+			locID int64
+			p     tokenwatch.Participant
+		)
+		if err := scan(rows, &locID, &p.ID, &p.AccountID, &p.Email, &p.Name, &p.AccountOwner, &p.CreatedAt, &p.Role); err != nil {
+			return err
+		}
+		out[locID] = append(out[locID], p)
+		return nil
+	})
+	return out, err
+}
+
+// OwnersOf returns the owners of each of the accounts, by e-mail address.
+func (s *Store) OwnersOf(ctx context.Context, accountIDs []int64) (map[int64][]*tokenwatch.User, error) {
+	out := map[int64][]*tokenwatch.User{}
+	err := s.byIDs(ctx, s.rdb, func(n int) string {
+		return `SELECT ` + userColumns + ` FROM users u WHERE u.account_owner = $1 AND u.account_id IN (` + placeholders(2, n) + `)
+			ORDER BY u.email`
+	}, []any{true}, accountIDs, func(rows *sql.Rows) error {
+		u, err := scanUser(rows)
+		if err != nil {
+			return err
+		}
+		out[u.AccountID] = append(out[u.AccountID], u)
+		return nil
+	})
+	return out, err
+}
+
+// LocationsByID returns the locations with the given ids.
+func (s *Store) LocationsByID(ctx context.Context, ids []int64) (map[int64]*tokenwatch.Location, error) {
+	return byIDMap(ctx, s, func(n int) string {
+		return `SELECT ` + locationColumns + ` FROM locations l WHERE l.id IN (` + placeholders(1, n) + `)`
+	}, ids, func(rows *sql.Rows) (int64, *tokenwatch.Location, error) {
+		l, err := scanLocation(rows)
+		return l.ID, l, err
+	})
+}
+
+// AccountsByID returns the accounts with the given ids.
+func (s *Store) AccountsByID(ctx context.Context, ids []int64) (map[int64]*tokenwatch.Account, error) {
+	return byIDMap(ctx, s, func(n int) string {
+		return `SELECT id, name, alert_thresholds, created_at FROM accounts WHERE id IN (` + placeholders(1, n) + `)`
+	}, ids, func(rows *sql.Rows) (int64, *tokenwatch.Account, error) {
+		var (
+			a          tokenwatch.Account
+			thresholds string
+		)
+		err := scan(rows, &a.ID, &a.Name, &thresholds, &a.CreatedAt)
+		a.AlertThresholds = parseThresholds(thresholds)
+		return a.ID, &a, err
+	})
 }

@@ -39,41 +39,25 @@ func (s *Store) inBatches(ctx context.Context, tx *sql.Tx, query func(n int) str
 			args = append(args, s.args(r)...)
 		}
 		rows = rows[n:]
-		if each == nil {
-			if _, err := st.ExecContext(ctx, args...); err != nil {
-				return err
-			}
-			continue
-		}
-		res, err := st.QueryContext(ctx, args...)
-		if err != nil {
-			return err
-		}
-		if err := scanAll(res, each); err != nil {
+		if err := run(ctx, st, args, each); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// byIDs runs query(n) over the ids, in lists padded to the lengths of
-// idListLengths so that a few prepared statements serve any number, and
-// has each scan every row.
-func (s *Store) byIDs(ctx context.Context, tx *sql.Tx, query func(n int) string, ids []int64, each func(*sql.Rows) error) error {
-	for _, list := range idLists(ids) {
-		st, err := s.txStmt(ctx, tx, query(len(list)))
-		if err != nil {
-			return err
-		}
-		rows, err := st.QueryContext(ctx, idArgs(list)...)
-		if err != nil {
-			return err
-		}
-		if err := scanAll(rows, each); err != nil {
-			return err
-		}
+// run runs st with args (already converted by Store.args); each, if not
+// nil, scans every row it returns.
+func run(ctx context.Context, st statement, args []any, each func(*sql.Rows) error) error {
+	if each == nil {
+		_, err := st.ExecContext(ctx, args...)
+		return err
 	}
-	return nil
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return err
+	}
+	return scanAll(rows, each)
 }
 
 // scanAll has each scan every row of rows, and closes them.
@@ -104,20 +88,6 @@ func multiRow(insert string, cols, n int, suffix string) string {
 // insertRows is how many rows insertMany writes per statement.
 const insertRows = 32
 
-// chunk is the most ids passed in one IN list.
-const chunk = 1000
-
-func inChunks(ids []int64, fn func([]int64) error) error {
-	for len(ids) > 0 {
-		n := min(len(ids), chunk)
-		if err := fn(ids[:n]); err != nil {
-			return err
-		}
-		ids = ids[n:]
-	}
-	return nil
-}
-
 func idArgs(ids []int64) []any {
 	out := make([]any, len(ids))
 	for i, id := range ids {
@@ -126,10 +96,9 @@ func idArgs(ids []int64) []any {
 	return out
 }
 
-// idListLengths are the lengths of the id lists of the statements that
-// jobs run many times a second with any number of ids: padded to one of
-// these, a few prepared statements serve every number, where SQLite would
-// otherwise parse a statement for each.
+// idListLengths are the lengths of the id lists of IN clauses: padded to
+// one of these, a few prepared statements serve every number of ids, where
+// SQLite would otherwise parse a statement for each.
 var idListLengths = []int{1, 4, 16, 64, 256}
 
 // idLists cuts ids into lists of the lengths of idListLengths, repeating
@@ -150,6 +119,51 @@ func idLists(ids []int64) [][]int64 {
 			list = append(list[:len(list):len(list)], list[len(list)-1])
 		}
 		out = append(out, list)
+	}
+	return out
+}
+
+// byIDs runs query(n), with the lead arguments and then a list of n ids,
+// on q over each of the lists idLists cuts ids into. In a transaction or
+// on the write pool the statement is the one prepared for it (see prepare;
+// a transaction runs best with statements prepared before it begins); on
+// the read pool the query runs as it is. each, if not nil, scans every row
+// a statement returns.
+func (s *Store) byIDs(ctx context.Context, q querier, query func(n int) string, lead []any, ids []int64, each func(*sql.Rows) error) error {
+	for _, list := range idLists(ids) {
+		st, err := s.statement(ctx, q, query(len(list)))
+		if err != nil {
+			return err
+		}
+		args := s.args(append(append(make([]any, 0, len(lead)+len(list)), lead...), idArgs(list)...))
+		if err := run(ctx, st, args, each); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// byIDMap reads on the read pool, through byIDs, the rows that query
+// selects for the ids into a map: scanRow returns a row's key and value.
+func byIDMap[T any](ctx context.Context, s *Store, query func(n int) string, ids []int64, scanRow func(*sql.Rows) (int64, T, error)) (map[int64]T, error) {
+	out := map[int64]T{}
+	err := s.byIDs(ctx, s.rdb, query, nil, ids, func(rows *sql.Rows) error {
+		k, v, err := scanRow(rows)
+		if err != nil {
+			return err
+		}
+		out[k] = v
+		return nil
+	})
+	return out, err
+}
+
+// idListQueries returns query(n) for each length of idListLengths: the
+// statements to prepare for byIDs.
+func idListQueries(query func(n int) string) []string {
+	out := make([]string, len(idListLengths))
+	for i, n := range idListLengths {
+		out[i] = query(n)
 	}
 	return out
 }

@@ -188,9 +188,7 @@ func (s *Store) CreatePages(ctx context.Context, pages []NewPage) (created int, 
 	}
 	qs := []string{multiRow(insertPages, insertPagesColumns, 1, insertPagesEnd), multiRow(insertPages, insertPagesColumns, insertRows, insertPagesEnd),
 		multiRow(insertDue, 2, 1, insertDueEnd), multiRow(insertDue, 2, insertRows, insertDueEnd)}
-	for _, n := range idListLengths {
-		qs = append(qs, locationAccountsQuery(n))
-	}
+	qs = append(qs, idListQueries(locationAccountsQuery)...)
 	if err := s.prepare(ctx, qs...); err != nil {
 		return 0, err
 	}
@@ -202,7 +200,7 @@ func (s *Store) CreatePages(ctx context.Context, pages []NewPage) (created int, 
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		accountOf := make(map[int64]int64, len(locationIDs))
-		err := s.byIDs(ctx, tx, locationAccountsQuery, locationIDs, func(r *sql.Rows) error {
+		err := s.byIDs(ctx, tx, locationAccountsQuery, nil, locationIDs, func(r *sql.Rows) error {
 			var id, accountID int64
 			err := r.Scan(&id, &accountID)
 			accountOf[id] = accountID

@@ -208,6 +208,49 @@ func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt
 	return tx.PrepareContext(ctx, query)
 }
 
+// stmt returns query prepared on the write pool, preparing it once.
+func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if err := s.prepare(ctx, query); err != nil {
+		return nil, err
+	}
+	st, _ := s.stmts.Load(query)
+	return st.(*sql.Stmt), nil
+}
+
+// statement is a query ready to run with its arguments.
+type statement interface {
+	ExecContext(ctx context.Context, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, args ...any) (*sql.Rows, error)
+}
+
+// statement returns query ready to run on q: in a transaction, see txStmt;
+// on the write pool, see stmt; on the read pool, the query as it is.
+func (s *Store) statement(ctx context.Context, q querier, query string) (statement, error) {
+	switch q := q.(type) {
+	case *sql.Tx:
+		return s.txStmt(ctx, q, query)
+	case *sql.DB:
+		if q == s.db {
+			return s.stmt(ctx, query)
+		}
+	}
+	return unprepared{q, query}, nil
+}
+
+// unprepared is a query run as it is.
+type unprepared struct {
+	q     querier
+	query string
+}
+
+func (u unprepared) ExecContext(ctx context.Context, args ...any) (sql.Result, error) {
+	return u.q.ExecContext(ctx, u.query, args...)
+}
+
+func (u unprepared) QueryContext(ctx context.Context, args ...any) (*sql.Rows, error) {
+	return u.q.QueryContext(ctx, u.query, args...)
+}
+
 // schedule adds to the due queue that a page needs attention at t (nothing
 // for a zero t: never).
 func (s *Store) schedule(ctx context.Context, q querier, pageID int64, t time.Time) error {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
@@ -65,29 +64,26 @@ func (s *Store) WebhookEndpoint(ctx context.Context, id int64) (*WebhookEndpoint
 // WebhookEndpoints returns the endpoints of the accounts, active ones
 // only if activeOnly, by account and id.
 func (s *Store) WebhookEndpoints(ctx context.Context, accountIDs []int64, activeOnly bool) (map[int64][]*WebhookEndpoint, error) {
+	var (
+		where = `account_id IN (`
+		lead  []any
+	)
+	if activeOnly {
+		// A parameter, not a literal: the column is a boolean on
+		// PostgreSQL, an integer on SQLite.
+		where, lead = `active = $1 AND `+where, []any{true}
+	}
 	out := map[int64][]*WebhookEndpoint{}
-	err := inChunks(accountIDs, func(chunk []int64) error {
-		q := `SELECT id, account_id, url, active, created_at FROM webhook_endpoints WHERE account_id IN (` + placeholders(1, len(chunk)) + `)`
-		args := idArgs(chunk)
-		if activeOnly {
-			// A parameter, not a literal: the column is a boolean on
-			// PostgreSQL, an integer on SQLite.
-			args = append(args, true)
-			q += ` AND active = $` + strconv.Itoa(len(args))
-		}
-		rows, err := s.query(ctx, s.rdb, q+` ORDER BY account_id, id`, args...)
-		if err != nil {
+	err := s.byIDs(ctx, s.rdb, func(n int) string {
+		return `SELECT id, account_id, url, active, created_at FROM webhook_endpoints
+			WHERE ` + where + placeholders(len(lead)+1, n) + `) ORDER BY account_id, id`
+	}, lead, accountIDs, func(rows *sql.Rows) error {
+		var e WebhookEndpoint
+		if err := scan(rows, &e.ID, &e.AccountID, &e.URL, &e.Active, &e.CreatedAt); err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var e WebhookEndpoint
-			if err := scan(rows, &e.ID, &e.AccountID, &e.URL, &e.Active, &e.CreatedAt); err != nil {
-				return err
-			}
-			out[e.AccountID] = append(out[e.AccountID], &e)
-		}
-		return rows.Err()
+		out[e.AccountID] = append(out[e.AccountID], &e)
+		return nil
 	})
 	return out, err
 }
@@ -96,20 +92,4 @@ func (s *Store) WebhookEndpoints(ctx context.Context, accountIDs []int64, active
 func (s *Store) SetWebhookEndpointActive(ctx context.Context, id int64, active bool) error {
 	res, err := s.exec(ctx, s.db, `UPDATE webhook_endpoints SET active = $2 WHERE id = $1`, id, active)
 	return affectedOne(res, err, "webhook endpoint")
-}
-
-// QueueDeliveries stores deliveries outside a sweep (a page.reconnected
-// event, say); one whose key exists already is skipped. It returns the
-// new ones with their ids.
-func (s *Store) QueueDeliveries(ctx context.Context, ds []Delivery) ([]Delivery, error) {
-	var out []Delivery
-	if err := s.prepareRecord(ctx); err != nil {
-		return nil, err
-	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		_, out, err = s.record(ctx, tx, s.now().UTC().Truncate(time.Millisecond), nil, func(Recorded) ([]Delivery, error) { return ds, nil }, nil)
-		return err
-	})
-	return out, err
 }

@@ -82,8 +82,8 @@ func testSweepDue(t *testing.T, e Engine) {
 	if err != boom {
 		t.Errorf("SweepDue returned %v, want the decision's error", err)
 	}
-	// A request for attention makes a page due now.
-	must(t, s.RequestAttention(ctx, late.ID))
+	// A health check that finds a page revoked makes it due now.
+	must(t, s.SetPageStatus(ctx, late.ID, store.PageStatus{Problem: tokenwatch.ProblemRevoked, State: tokenwatch.StateRevoked, NextDueAt: clock.Now()}))
 	var again []int64
 	_, err = s.SweepDue(ctx, 10, func(ps []*tokenwatch.Page, _ map[int64][]store.PageAlert) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
 		for _, p := range ps {
@@ -213,8 +213,7 @@ func testDeliveries(t *testing.T, e Engine) {
 	if len(ds) != 2 {
 		t.Fatalf("queued %d deliveries, want 2 (one key twice)", len(ds))
 	}
-	d, err := s.GetDelivery(ctx, ds[0].ID)
-	must(t, err)
+	d := delivery(t, s, ds[0].ID)
 	if d.Status != store.DeliveryPending || d.Attempts != 0 || !slices.Equal(d.PageIDs, []int64{f.DowntownPage.ID, f.HarborPage.ID}) {
 		t.Errorf("a queued delivery: %+v", d)
 	}
@@ -231,14 +230,14 @@ func testDeliveries(t *testing.T, e Engine) {
 	if st, _ := s.StaleDeliveries(ctx, time.Minute, 10); len(st) != 0 {
 		t.Errorf("handed over twice: %v", st)
 	}
-	must(t, s.DeliverySent(ctx, ds[1].ID))
+	must(t, s.DeliveriesSent(ctx, []int64{ds[1].ID}))
 	must(t, s.DeliveryFailed(ctx, ds[0].ID, "The recipient address is malformed"))
 	p, _ := s.GetPage(ctx, f.HarborPage.ID)
 	if p.DeliveryError != "The recipient address is malformed" {
 		t.Errorf("page delivery error %q", p.DeliveryError)
 	}
-	failed, _ := s.ListDeliveries(ctx, store.DeliveryFilter{Status: store.DeliveryFailed})
-	sent, _ := s.ListDeliveries(ctx, store.DeliveryFilter{Status: store.DeliverySent, UserID: f.Owner.ID})
+	failed := Deliveries(t, s, DeliveryFilter{Status: store.DeliveryFailed})
+	sent := Deliveries(t, s, DeliveryFilter{Status: store.DeliverySent, UserID: f.Owner.ID})
 	if len(failed) != 1 || len(sent) != 1 || sent[0].DoneAt.IsZero() {
 		t.Errorf("failed %v, sent %v", failed, sent)
 	}

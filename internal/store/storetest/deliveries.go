@@ -3,11 +3,95 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/tokenwatch/tokenwatch/internal/store"
 )
+
+// DeliveryFilter selects deliveries for Deliveries; zero fields do not
+// filter.
+type DeliveryFilter struct {
+	ID      int64
+	Channel string
+	Status  string
+	UserID  int64
+}
+
+// Deliveries returns the deliveries the filter selects, oldest first. It
+// reads them straight from the database: the store itself hands deliveries
+// only to the jobs that send them.
+func Deliveries(t testing.TB, s *store.Store, f DeliveryFilter) []*store.Delivery {
+	t.Helper()
+	var (
+		where = []string{"1 = 1"}
+		args  []any
+	)
+	add := func(col string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf("%s = $%d", col, len(args)))
+	}
+	if f.ID != 0 {
+		add("id", f.ID)
+	}
+	if f.Channel != "" {
+		add("channel", f.Channel)
+	}
+	if f.Status != "" {
+		add("status", f.Status)
+	}
+	if f.UserID != 0 {
+		add("user_id", f.UserID)
+	}
+	rows, err := s.DB().QueryContext(context.Background(), `SELECT id, channel, key, account_id, coalesce(user_id, 0),
+			coalesce(endpoint_id, 0), page_ids, payload, status, attempts, last_error, created_at, enqueued_at, done_at
+		FROM deliveries WHERE `+strings.Join(where, " AND ")+` ORDER BY id`, args...)
+	must(t, err)
+	defer rows.Close()
+	var out []*store.Delivery
+	for rows.Next() {
+		var (
+			d                       store.Delivery
+			pageIDs                 string
+			created, enqueued, done any
+		)
+		must(t, rows.Scan(&d.ID, &d.Channel, &d.Key, &d.AccountID, &d.UserID, &d.EndpointID, &pageIDs, &d.Payload,
+			&d.Status, &d.Attempts, &d.LastError, &created, &enqueued, &done))
+		for f := range strings.FieldsSeq(pageIDs) {
+			id, err := strconv.ParseInt(f, 10, 64)
+			must(t, err)
+			d.PageIDs = append(d.PageIDs, id)
+		}
+		d.CreatedAt, d.EnqueuedAt, d.DoneAt = instant(created), instant(enqueued), instant(done)
+		out = append(out, &d)
+	}
+	must(t, rows.Err())
+	return out
+}
+
+// instant is a time as either engine stores it: Unix milliseconds on
+// SQLite, a timestamptz on PostgreSQL; NULL is the zero time.
+func instant(v any) time.Time {
+	switch v := v.(type) {
+	case int64:
+		return time.UnixMilli(v).UTC()
+	case time.Time:
+		return v.UTC()
+	}
+	return time.Time{}
+}
+
+// delivery returns the delivery with the given id.
+func delivery(t testing.TB, s *store.Store, id int64) *store.Delivery {
+	t.Helper()
+	ds := Deliveries(t, s, DeliveryFilter{ID: id})
+	if len(ds) != 1 {
+		t.Fatalf("delivery %d not found", id)
+	}
+	return ds[0]
+}
 
 // testDeliveryClaims follows deliveries handed to a job in a batch: the job
 // claims them, sends some, hands the others back to itself for a later
@@ -58,8 +142,7 @@ func testDeliveryClaims(t *testing.T, e Engine) {
 		ds[3].ID: {store.DeliveryPending, 0, ""},
 	}
 	for id, w := range want {
-		d, err := s.GetDelivery(ctx, id)
-		must(t, err)
+		d := delivery(t, s, id)
 		if d.Status != w.status || d.Attempts != w.attempts || d.LastError != w.err {
 			t.Errorf("delivery %d: %s, %d attempts, %q; want %+v", id, d.Status, d.Attempts, d.LastError, w)
 		}
