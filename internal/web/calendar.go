@@ -123,10 +123,11 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				continue
 			}
-			chip := postChip{pageView: pv, Status: t.Status, StatusText: targetStatus(t), Note: t.Note}
+			done := t.Status == tokenwatch.PostPublished || t.Status == tokenwatch.PostFailed || t.Status == tokenwatch.PostMissed
+			chip := postChip{pageView: pv, Status: t.Status, StatusText: targetStatus(t), Note: t.Note, Done: done}
 			cp.Pages = append(cp.Pages, chip)
-			if t.Status == tokenwatch.PostPublished || t.Status == tokenwatch.PostFailed || t.Status == tokenwatch.PostMissed {
-				continue // done with on this page: the page's state no longer matters to it
+			if done {
+				continue // the page's state no longer matters to this post
 			}
 			cp.CannotPublish = cp.CannotPublish || !pv.Publishable
 			cp.Expiring = cp.Expiring || (pv.Publishable && pv.NeedsReconnect)

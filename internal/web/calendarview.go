@@ -61,6 +61,9 @@ type postChip struct {
 	Status     tokenwatch.PostStatus
 	StatusText string
 	Note       string
+	// Done says the post is done with on this page (published, failed or
+	// missed): the page's state no longer marks it.
+	Done bool
 }
 
 const dayFormat = "2006-01-02"

@@ -46,8 +46,11 @@ func (s *Server) reconnect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess := sessionFrom(r.Context())
-	u, err := s.opts.Flow.BeginReconnect(r.Context(), connect.User(sess.User), sess.token, connect.Reconnect{PageID: v.ID,
-		ReturnTo: localPath(r.PostFormValue("return_to"))})
+	returnTo := localPath(r.PostFormValue("return_to"))
+	if r.PostFormValue("draft") == "1" {
+		returnTo = draftPath(r.PostForm)
+	}
+	u, err := s.opts.Flow.BeginReconnect(r.Context(), connect.User(sess.User), sess.token, connect.Reconnect{PageID: v.ID, ReturnTo: returnTo})
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -79,6 +82,15 @@ func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	p := tokenwatch.Provider(r.PathValue("provider"))
 	res, err := s.opts.Flow.Callback(r.Context(), browser, p, r.URL.Query())
+	sess := sessionFrom(r.Context())
+	if sess != nil && !sess.PopupClosed {
+		// Whatever came of it, the login pop-up has been answered: the
+		// result is what the person sees next, not the pop-up again.
+		if err := s.store.ClosePopup(r.Context(), sess.token); err != nil {
+			s.log.Error("closing the pop-up", "err", err)
+		}
+		sess.PopupClosed = true
+	}
 	var fl *connect.Failure
 	switch {
 	case errors.As(err, &fl):
@@ -88,9 +100,15 @@ func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.fail(w, r, err)
 		return
+	case len(res.Renewed) > 0 && sess != nil && res.ReturnTo != "" && len(res.NotFixed) == 0:
+		// Back where the reconnect was started (the post form with its
+		// draft, the Issues list with its filters), saying what happened.
+		setFlash(w, reconnectedWords(res.Renewed))
+		http.Redirect(w, r, res.ReturnTo, http.StatusSeeOther)
+		return
 	case len(res.Renewed) > 0:
 		s.render(w, r, http.StatusOK, "connected", page{Title: "Reconnected", Data: connectedData{Pages: res.Renewed, NotFixed: res.NotFixed,
-			Reconnect: true, ReturnTo: res.ReturnTo, SignedIn: sessionFrom(r.Context()) != nil}})
+			Reconnect: true, ReturnTo: res.ReturnTo, SignedIn: sess != nil}})
 		return
 	}
 	http.Redirect(w, r, "/connect/choose?pending="+res.PendingID, http.StatusSeeOther)
@@ -117,4 +135,30 @@ func localPath(v string) string {
 		return ""
 	}
 	return v
+}
+
+// draftPath is the post form with the draft it was left with: a reconnect
+// started from the form comes back to it, nothing typed lost.
+func draftPath(form url.Values) string {
+	q := url.Values{}
+	for _, k := range []string{"location", "page", "text", "link", "at"} {
+		for _, v := range form[k] {
+			if v != "" {
+				q.Add(k, v)
+			}
+		}
+	}
+	return "/posts/new?" + q.Encode()
+}
+
+// reconnectedWords says what a consent renewed.
+func reconnectedWords(pages []*tokenwatch.Page) string {
+	first := pages[0].Name + " (" + pages[0].Provider.DisplayName() + ") is reconnected"
+	switch len(pages) {
+	case 1:
+		return first + "."
+	case 2:
+		return first + ", and 1 more page with it."
+	}
+	return first + ", and " + strconv.Itoa(len(pages)-1) + " more pages with it."
 }

@@ -67,7 +67,7 @@ func parseViews() (*views, error) {
 		"utcTime": func(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006, 15:04 MST") },
 		// sprite is the URL of the icon sprite; icons are its fragments.
 		"sprite": func() string { return "/static/icons.svg?v=" + v.assets["icons.svg"] },
-		"action": func(p pageView, csrf string) pageAction { return pageAction{Page: p, CSRF: csrf} },
+		"action": func(p pageView, csrf, here string) pageAction { return pageAction{Page: p, CSRF: csrf, Return: here} },
 		"selectField": func(id, name, label string, opts []option) selectField {
 			return selectField{ID: id, Name: name, Label: label, Options: opts}
 		},
@@ -99,6 +99,8 @@ func parseViews() (*views, error) {
 type pageAction struct {
 	Page pageView
 	CSRF string
+	// Return is where a reconnect goes back to: the page it was started on.
+	Return string
 }
 
 // page is what every template gets.
@@ -116,6 +118,9 @@ type page struct {
 	Popup *popup
 	// Banner lists the service problems, for account owners.
 	Banner []store.ServiceProblem
+	// Here is the address of the page shown (for GET requests), where a
+	// reconnect started on it goes back to.
+	Here string
 }
 
 // render writes a page with the given status. Rendering into a buffer
@@ -129,6 +134,12 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if sess := sessionFrom(r.Context()); sess != nil {
 		p.User, p.CSRF = sess.User, sess.CSRFToken
 		s.addChrome(r, &p)
+		if msg := takeFlash(w, r); msg != "" && p.Notice == "" {
+			p.Notice = msg
+		}
+	}
+	if r.Method == http.MethodGet {
+		p.Here = r.URL.RequestURI()
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
