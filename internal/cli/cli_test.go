@@ -331,3 +331,25 @@ func demoPageID(t *testing.T, db string, p tokenwatch.Provider, name string) str
 	t.Fatalf("no %s page %q", p, name)
 	return ""
 }
+
+// A second demo on the same file says so and exits, leaving the first one
+// (its sessions, its sandbox) alone.
+func TestSecondDemoOnTheSameFile(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "demo.db")
+	base := startDemo(t, db, nil)
+	c, _ := signIn(t, base, "owner@demo.test", "demo")
+	env, _, stderr := testEnv(nil)
+	code := cli.Main(context.Background(), []string{"demo", "--db", db, "--addr", "127.0.0.1:0"}, env)
+	if code == 0 || !strings.Contains(stderr.String(), "another tokenwatch demo is running on "+db) {
+		t.Fatalf("second demo: exit %d, %q", code, stderr)
+	}
+	resp, err := c.Get(base + "/issues")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/issues" {
+		t.Errorf("the first demo's session did not survive: %d at %s", resp.StatusCode, resp.Request.URL)
+	}
+}

@@ -35,6 +35,11 @@ func runDemo(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	cfg.DatabaseURL = *db
+	release, err := lockDemo(*db)
+	if err != nil {
+		return err
+	}
+	defer release()
 	if *addr != "" {
 		cfg.Addr = *addr
 	}
