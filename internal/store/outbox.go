@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/tokenwatch/tokenwatch"
 )
 
 // OutboxMail is an e-mail the demo would have sent, kept for its /outbox
@@ -26,10 +28,13 @@ func (s *Store) SaveOutboxMail(ctx context.Context, m *OutboxMail) error {
 	return err
 }
 
-// ListOutboxMail returns the newest e-mails of the outbox, at most limit.
-func (s *Store) ListOutboxMail(ctx context.Context, limit int) ([]*OutboxMail, error) {
+// ListOutboxMail returns the newest e-mails of the outbox sent to the
+// address to, or, when accountID is set, to any user of that account; at
+// most limit.
+func (s *Store) ListOutboxMail(ctx context.Context, to string, accountID int64, limit int) ([]*OutboxMail, error) {
 	rows, err := s.query(ctx, s.rdb, `SELECT id, message_id, to_addr, subject, text_body, html_body, created_at
-		FROM mail_outbox ORDER BY id DESC LIMIT $1`, limit)
+		FROM mail_outbox m WHERE m.to_addr = $1 OR ($2 <> 0 AND m.to_addr IN (SELECT email FROM users WHERE account_id = $2))
+		ORDER BY id DESC LIMIT $3`, tokenwatch.NormalizeEmail(to), accountID, limit)
 	if err != nil {
 		return nil, err
 	}

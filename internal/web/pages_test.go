@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/demo"
 	"github.com/tokenwatch/tokenwatch/internal/store"
+	"github.com/tokenwatch/tokenwatch/internal/web"
 )
 
 // ids maps demo provider page ids to the ids the pages got.
@@ -556,5 +558,34 @@ func TestCalendarShowsEachPagesStatus(t *testing.T) {
 	item, _, fbChip = chips()
 	if !strings.Contains(fbChip, "published") || strings.Contains(item, "at-risk") || strings.Contains(item, `class="chip status-published needs`) {
 		t.Errorf("after publishing on every page: %s", item)
+	}
+}
+
+// The demo's outbox shows each person the e-mails sent to them, and an
+// account's owner those of the account, not anyone else's.
+func TestOutboxIsScoped(t *testing.T) {
+	t.Parallel()
+	e := newDemoWith(t, func(o *web.Options) { o.Outbox = true })
+	for i, to := range []string{"member@demo.test", "manager@demo.test", "someone@elsewhere.test"} {
+		if err := e.st.SaveOutboxMail(t.Context(), &store.OutboxMail{MessageID: fmt.Sprintf("m%d@demo.test", i), To: to,
+			Subject: "Mail for " + to, Text: "Hello"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for email, want := range map[string][]string{
+		"member@demo.test": {"Mail for member@demo.test"},
+		"owner@demo.test":  {"Mail for member@demo.test", "Mail for manager@demo.test"},
+	} {
+		c, _ := e.signIn(t, email)
+		_, body, _ := get(t, c, e.srv.URL+"/outbox")
+		got := strings.Count(body, `<article class="mail">`)
+		for _, w := range want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s's outbox lacks %q", email, w)
+			}
+		}
+		if got != len(want) || strings.Contains(body, "someone@elsewhere.test") {
+			t.Errorf("%s's outbox shows %d mails, want %d", email, got, len(want))
+		}
 	}
 }

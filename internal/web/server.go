@@ -150,6 +150,10 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("GET /metrics", s.opts.Metrics)
 	}
 
+	mux.HandleFunc("GET /favicon.ico", s.favicon)
+	// Anything else: an HTML page that says so, with the menu when signed in.
+	mux.HandleFunc("/", s.notFound)
+
 	cop := http.NewCrossOriginProtection()
 	return s.logRequests(securityHeaders(cop.Handler(mux)))
 }

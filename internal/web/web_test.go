@@ -256,3 +256,23 @@ func TestLockOutNeedsTheSameClient(t *testing.T) {
 		t.Errorf("the person from their own client: %d, want a sign-in", got)
 	}
 }
+
+// An unknown address answers an HTML 404 with the menu; the favicon
+// exists.
+func TestNotFoundAndFavicon(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	status, body, h := get(t, e.signIn(t, "member@demo.test"), e.srv.URL+"/no/such/page")
+	if status != http.StatusNotFound || !strings.HasPrefix(h.Get("Content-Type"), "text/html") || !strings.Contains(body, `id="nav-issues"`) ||
+		!strings.Contains(body, "There is no page at this address.") {
+		t.Errorf("unknown address: %d %s\n%s", status, h.Get("Content-Type"), body)
+	}
+	status, body, _ = get(t, e.browser(t), e.srv.URL+"/nowhere")
+	if status != http.StatusNotFound || strings.Contains(body, `id="nav-issues"`) || !strings.Contains(body, "There is no page at this address.") {
+		t.Errorf("unknown address, signed out: %d", status)
+	}
+	status, body, h = get(t, e.browser(t), e.srv.URL+"/favicon.ico")
+	if status != http.StatusOK || h.Get("Content-Type") != "image/svg+xml" || !strings.Contains(body, "<svg") {
+		t.Errorf("favicon: %d %s", status, h.Get("Content-Type"))
+	}
+}

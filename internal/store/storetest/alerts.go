@@ -295,9 +295,17 @@ func testOutboxMail(t *testing.T, e Engine) {
 		must(t, s.SaveOutboxMail(ctx, &store.OutboxMail{MessageID: "m1@x", To: "a@x", Subject: "S", Text: "T", HTML: "<p>T</p>"}))
 	}
 	must(t, s.SaveOutboxMail(ctx, &store.OutboxMail{MessageID: "m2@x", To: "b@x", Subject: "S2"}))
-	ms, err := s.ListOutboxMail(ctx, 10)
+	ms, err := s.ListOutboxMail(ctx, "a@x", 0, 10)
 	must(t, err)
-	if len(ms) != 2 || ms[0].MessageID != "m2@x" || ms[1].HTML != "<p>T</p>" {
-		t.Errorf("outbox = %+v", ms)
+	if len(ms) != 1 || ms[0].MessageID != "m1@x" || ms[0].HTML != "<p>T</p>" {
+		t.Errorf("a@x's outbox = %+v", ms)
+	}
+	// An account's owner sees the e-mails of its users, and only those.
+	f := Seed(t, s)
+	must(t, s.SaveOutboxMail(ctx, &store.OutboxMail{MessageID: "m3@x", To: f.Member.Email, Subject: "S3"}))
+	ms, err = s.ListOutboxMail(ctx, f.Owner.Email, f.Account.ID, 10)
+	must(t, err)
+	if len(ms) != 1 || ms[0].MessageID != "m3@x" {
+		t.Errorf("the owner's outbox = %+v", ms)
 	}
 }
