@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
@@ -69,6 +70,9 @@ type Options struct {
 	// Requeue is the age after which pending deliveries are handed to the
 	// queue again (default 1 minute).
 	Requeue time.Duration
+	// Explain makes the report say, page by page, what the sweep did
+	// (`sweep --once`); a serving sweep keeps only counts.
+	Explain bool
 }
 
 // Sweeper runs sweeps.
@@ -106,6 +110,8 @@ type Report struct {
 	// Refreshes and Checks count the pages handed to the Maintainer.
 	Refreshes, Checks int
 	Duration          time.Duration
+	// Lines say what was done with each due page, when Options.Explain.
+	Lines []string
 }
 
 func newReport() Report {
@@ -229,6 +235,7 @@ type due struct {
 // work is what happens after the commit.
 type work struct {
 	refresh, check []int64
+	lines          []string // when Options.Explain
 }
 
 // decide evaluates a batch of claimed pages (inside the sweep's
@@ -264,6 +271,9 @@ func (s *Sweeper) decide(ctx context.Context, pages []*tokenwatch.Page, sent map
 		}
 		o.State, o.NextDueAt = d.State, s.next(d, now, p.ID, after)
 		outcomes = append(outcomes, o)
+		if s.opts.Explain {
+			after.lines = append(after.lines, explain(p, b.locations[p.LocationID], o, after, now))
+		}
 	}
 
 	dues := map[int64]*due{}
@@ -339,6 +349,7 @@ func (s *Sweeper) afterCommit(ctx context.Context, rec store.Recorded, queued []
 	for _, d := range queued {
 		rep.Deliveries[d.Channel]++
 	}
+	rep.Lines = append(rep.Lines, after.lines...)
 	if s.opts.Queue != nil && len(queued) > 0 {
 		if err := s.opts.Queue.Deliver(ctx, queued); err != nil {
 			// Committed in the outbox: a later sweep hands them over again.
@@ -490,4 +501,33 @@ func accountsOf(pages []*tokenwatch.Page) []int64 {
 func unique(ids []int64) []int64 {
 	slices.Sort(ids)
 	return slices.Compact(ids)
+}
+
+// explain says in a line what a sweep did with a due page.
+func explain(p *tokenwatch.Page, loc *tokenwatch.Location, o store.Outcome, after *work, now time.Time) string {
+	where := p.Provider.DisplayName()
+	if loc != nil {
+		where += ", " + loc.Name
+	}
+	var did []string
+	if o.Step != "" {
+		did = append(did, fmt.Sprintf("alert %q recorded", o.Step))
+	}
+	if slices.Contains(after.refresh, p.ID) {
+		did = append(did, "refresh queued")
+	}
+	if slices.Contains(after.check, p.ID) {
+		did = append(did, "health check queued")
+	}
+	if len(did) == 0 {
+		did = append(did, "nothing due")
+	}
+	next := "never"
+	if !o.NextDueAt.IsZero() {
+		next = o.NextDueAt.UTC().Format("2006-01-02 15:04 MST")
+		if !o.NextDueAt.After(now) {
+			next = "now"
+		}
+	}
+	return fmt.Sprintf("page %d %q (%s): %s; %s; next look %s", p.ID, p.Name, where, o.State, strings.Join(did, ", "), next)
 }

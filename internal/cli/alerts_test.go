@@ -63,23 +63,28 @@ func TestDemoShowsTheAlertMailsInTheOutbox(t *testing.T) {
 func TestSweepOnce(t *testing.T) {
 	t.Parallel()
 	db := filepath.Join(t.TempDir(), "demo.db")
-	key := keyring.Generate()
-	// The demo seeds the data and stops at once: its first sweep may or
-	// may not have run. Then sweep --once finds what is left.
-	env, _, _ := testEnv(map[string]string{"TOKENWATCH_SECRET_KEY": key})
+	// The demo seeds the data (its key in a file beside the database) and
+	// stops at once: its first sweep may or may not have run.
+	env, _, _ := testEnv(nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	env.Ready = func(string) { cancel() }
 	if err := cli.Run(ctx, []string{"demo", "--db", db, "--addr", "127.0.0.1:0"}, env); err != nil {
 		t.Fatal(err)
 	}
-	env, stdout, stderr := testEnv(map[string]string{"TOKENWATCH_SECRET_KEY": key, "TOKENWATCH_DATABASE_URL": db})
+	// sweep --once on the demo's file finds its key without being told,
+	// and says what it did with each due page.
+	env, stdout, stderr := testEnv(map[string]string{"TOKENWATCH_DATABASE_URL": db})
 	if err := cli.Run(context.Background(), []string{"sweep", "--once"}, env); err != nil {
 		t.Fatalf("sweep --once: %v\n%s", err, stderr)
 	}
-	for _, want := range []string{"pages due: ", "alerts recorded by step: ", "deliveries queued: "} {
-		if !strings.Contains(stdout.String(), want) {
-			t.Errorf("sweep --once printed:\n%s", stdout)
+	out := stdout.String()
+	for _, want := range []string{"pages due: ", "alerts recorded by step: ", "deliveries queued: ", "next look "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("sweep --once printed no %q:\n%s", want, out)
 		}
+	}
+	if !strings.Contains(out, `"Demo Bakery`) || !strings.Contains(out, "(LinkedIn, Riverside)") {
+		t.Errorf("sweep --once does not name the pages:\n%s", out)
 	}
 }
 

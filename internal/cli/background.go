@@ -57,6 +57,9 @@ type backgroundOptions struct {
 	// Closer, if set, is closed when the work stops (see newSender).
 	Sender mail.Sender
 	Closer io.Closer
+	// Explain makes each sweep's report say what it did with every due
+	// page (sweep --once).
+	Explain bool
 	// Maintainer refreshes and checks the tokens the sweep hands over.
 	Maintainer alert.Maintainer
 }
@@ -85,7 +88,7 @@ func newBackground(ctx context.Context, cfg *config.Config, st *store.Store, log
 	if err != nil {
 		return nil, err
 	}
-	b.sweeper = alert.New(st, alert.Options{Policy: policy, BaseURL: cfg.BaseURL, MailFrom: cfg.MailFrom, Queue: b.jobs,
+	b.sweeper = alert.New(st, alert.Options{Policy: policy, BaseURL: cfg.BaseURL, MailFrom: cfg.MailFrom, Queue: b.jobs, Explain: o.Explain,
 		Maintainer: b.jobs.Maintainer(), Logger: log, Requeue: stuck})
 	return b, nil
 }
@@ -174,7 +177,11 @@ func describe(rep alert.Report) string {
 		}
 		return out
 	}
-	return fmt.Sprintf("pages due: %d\npages alerted by step: %s\nalerts recorded by step: %s\ndeliveries queued: %s\npending deliveries queued again: %d\nrefreshes handed over: %d, health checks: %d\ntook %v\n",
+	lines := ""
+	for _, l := range rep.Lines {
+		lines += "  " + l + "\n"
+	}
+	return fmt.Sprintf("pages due: %d\n"+lines+"pages alerted by step: %s\nalerts recorded by step: %s\ndeliveries queued: %s\npending deliveries queued again: %d\nrefreshes handed over: %d, health checks: %d\ntook %v\n",
 		rep.Claimed, byKey(steps(rep.Pages)), byKey(steps(rep.Alerts)), byKey(rep.Deliveries), rep.Requeued, rep.Refreshes, rep.Checks,
 		rep.Duration.Round(time.Millisecond))
 }

@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/config"
 	"github.com/tokenwatch/tokenwatch/internal/keyring"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
@@ -51,6 +53,14 @@ func openConfiguredStore(ctx context.Context, env Env) (*config.Config, *slog.Lo
 	cfg, log, err := loadConfig(env)
 	if err != nil {
 		return nil, nil, nil, err
+	}
+	if cfg.SecretKey.IsZero() {
+		// The demo keeps its key beside its database: commands run on a
+		// demo's file (sweep --once, user add) find it there.
+		if k, err := env.ReadFile(sqlitePath(cfg.DatabaseURL) + ".key"); err == nil && len(strings.TrimSpace(string(k))) > 0 {
+			cfg.SecretKey = tokenwatch.NewSecret(strings.TrimSpace(string(k)))
+			log.Info("using the demo's key", "file", sqlitePath(cfg.DatabaseURL)+".key")
+		}
 	}
 	keys, err := keyringFrom(cfg)
 	if err != nil {
@@ -137,4 +147,16 @@ func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, log *slog.L
 	defer cancel()
 	log.Info("shutting down")
 	return srv.Shutdown(shutdownCtx)
+}
+
+// sqlitePath is the file a SQLite database URL names ("" for PostgreSQL).
+func sqlitePath(url string) string {
+	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+		return ""
+	}
+	for _, p := range []string{"sqlite:", "file:"} {
+		url = strings.TrimPrefix(url, p)
+	}
+	path, _, _ := strings.Cut(url, "?")
+	return path
 }

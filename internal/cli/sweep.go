@@ -7,8 +7,8 @@ import (
 
 func runSweep(ctx context.Context, args []string, env Env) error {
 	fs := flags(env, "sweep", "sweep [--once]", "Runs the alert sweep against TOKENWATCH_DATABASE_URL: finds the pages that need attention,\n"+
-		"records their alerts and queues the deliveries. With --once it prints what it found and\n"+
-		"queued and exits (a running `serve` delivers); without, it sweeps every\n"+
+		"records their alerts and queues the deliveries. With --once it prints what it did with\n"+
+		"each due page and what it queued, and exits (a running `serve` delivers); without, it sweeps every\n"+
 		"TOKENWATCH_SWEEP_INTERVAL and delivers, until stopped.")
 	once := fs.Bool("once", false, "run one sweep, print what it found and queued, and exit")
 	if err := parse(fs, args, env); err != nil {
@@ -23,7 +23,7 @@ func runSweep(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	bg, err := newBackground(ctx, cfg, st, log, backgroundOptions{Work: !*once, Sender: sender, Closer: closer})
+	bg, err := newBackground(ctx, cfg, st, log, backgroundOptions{Work: !*once, Sender: sender, Closer: closer, Explain: *once})
 	if err != nil {
 		return err
 	}
