@@ -17,24 +17,36 @@ import (
 
 func TestNotificationsAfterASweep(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	ctx := context.Background()
-	p := storetest.NewPage(e.fixture.Downtown.ID, tokenwatch.LinkedIn, "li-soon", "Soon Expiring Page")
-	// Noon, two days from today where the location is: "in 2 days" at
-	// whatever hour the test runs.
-	loc := e.fixture.Downtown.Loc()
-	y, m, d := time.Now().In(loc).Date()
-	p.AccessExpiresAt = time.Date(y, m, d+2, 12, 0, 0, 0, loc)
-	if err := e.st.CreatePage(ctx, p, storetest.Creds("a", "")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := alert.New(e.st, alert.Options{Policy: lifecycle.Default()}).Sweep(ctx); err != nil {
-		t.Fatal(err)
-	}
-	for _, who := range []string{"owner@demo.test", "manager@demo.test", "member@demo.test", "downtown@demo.test"} {
-		_, body, _ := get(t, e.signIn(t, who), e.srv.URL+"/notifications")
-		if !strings.Contains(body, "Soon Expiring Page (LinkedIn) expires in 2 days") || !strings.Contains(body, "(1 unread)") {
-			t.Errorf("%s sees:\n%s", who, body)
+	// A page whose connection ends at noon, two days from today where the
+	// location is, "expires in 2 days" at whatever hour of the day the
+	// sweep and the reading happen: just after midnight, at noon, just
+	// before midnight.
+	var e *env
+	for _, hour := range []time.Duration{30 * time.Minute, 12 * time.Hour, 23*time.Hour + 30*time.Minute} {
+		paris, err := time.LoadLocation("Europe/Paris")
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Date(2026, 11, 20, 0, 0, 0, 0, paris).Add(hour)
+		e = newEnvAt(t, func() time.Time { return now })
+		loc := e.fixture.Downtown.Loc()
+		if loc.String() != paris.String() {
+			t.Fatalf("Downtown is in %s, the test assumes %s", loc, paris)
+		}
+		p := storetest.NewPage(e.fixture.Downtown.ID, tokenwatch.LinkedIn, "li-soon", "Soon Expiring Page")
+		p.AccessExpiresAt = time.Date(2026, 11, 22, 12, 0, 0, 0, loc)
+		ctx := context.Background()
+		if err := e.st.CreatePage(ctx, p, storetest.Creds("a", "")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := alert.New(e.st, alert.Options{Policy: lifecycle.Default(), Now: func() time.Time { return now }}).Sweep(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, who := range []string{"owner@demo.test", "manager@demo.test", "member@demo.test", "downtown@demo.test"} {
+			_, body, _ := get(t, e.signIn(t, who), e.srv.URL+"/notifications")
+			if !strings.Contains(body, "Soon Expiring Page (LinkedIn) expires in 2 days") || !strings.Contains(body, "(1 unread)") {
+				t.Errorf("at %s, %s sees:\n%s", now.Format("15:04 MST"), who, body)
+			}
 		}
 	}
 

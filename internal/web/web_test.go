@@ -28,9 +28,13 @@ type env struct {
 	st      *store.Store
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { t.Helper(); return newEnvAt(t, nil) }
+
+// newEnvAt is newEnv on a clock: the store's and the web server's (nil:
+// time.Now).
+func newEnvAt(t *testing.T, now func() time.Time) *env {
 	t.Helper()
-	st := storetest.Open(t, filepath.Join(t.TempDir(), "tw.db"), store.Options{})
+	st := storetest.Open(t, filepath.Join(t.TempDir(), "tw.db"), store.Options{Now: now})
 	f := storetest.Seed(t, st)
 	hash, _ := password.Hash("right password", bcrypt.MinCost)
 	for _, u := range []int64{f.Owner.ID, f.Manager.ID, f.Member.ID, f.DowntownOnly.ID} {
@@ -38,7 +42,7 @@ func newEnv(t *testing.T) *env {
 			t.Fatal(err)
 		}
 	}
-	w, err := web.New(st, web.Options{Policy: lifecycle.Default(), PasswordCost: bcrypt.MinCost})
+	w, err := web.New(st, web.Options{Policy: lifecycle.Default(), PasswordCost: bcrypt.MinCost, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
