@@ -105,6 +105,18 @@ func (e *elem) Text() string {
 	return strings.Join(strings.Fields(b.String()), " ")
 }
 
+// RawText returns the element's text exactly as it is in the page (the
+// value of a textarea, say).
+func (e *elem) RawText() string {
+	var b strings.Builder
+	for n := range e.n.Descendants() {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+	}
+	return b.String()
+}
+
 // inline are the elements whose text runs on with the text around them.
 var inline = map[atom.Atom]bool{atom.A: true, atom.Abbr: true, atom.B: true, atom.Code: true, atom.Em: true, atom.I: true,
 	atom.Label: true, atom.Mark: true, atom.Small: true, atom.Span: true, atom.Strong: true, atom.Sub: true, atom.Sup: true,

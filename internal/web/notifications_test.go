@@ -4,7 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -44,36 +45,60 @@ func TestNotificationsAfterASweep(t *testing.T) {
 		}
 		for _, who := range []string{"owner@demo.test", "manager@demo.test", "member@demo.test", "downtown@demo.test"} {
 			_, body, _ := get(t, e.signIn(t, who), e.srv.URL+"/notifications")
-			if !strings.Contains(body, "Soon Expiring Page (LinkedIn) expires in 2 days") || !strings.Contains(body, "(1 unread)") {
-				t.Errorf("at %s, %s sees:\n%s", now.Format("15:04 MST"), who, body)
+			doc := parseHTML(t, body)
+			items := doc.All("ul.notifications > li.notification")
+			if len(items) != 1 || !slices.Contains(items[0].Classes(), "unread") ||
+				!strings.HasPrefix(items[0].One("strong").Text(), "Soon Expiring Page (LinkedIn) expires in 2 days") ||
+				items[0].Maybe(`a[href="/pages/`+strconv.FormatInt(p.ID, 10)+`/reconnect"]`) == nil || doc.One("h1 small").Text() != "(1 unread)" {
+				t.Errorf("at %s, %s sees %q", now.Format("15:04 MST"), who, texts(doc.All("main")))
 			}
 		}
 	}
 
-	// Dismissing leaves the page on the list of pages, with its state.
+	// Another user's notification is not theirs to dismiss.
+	ctx := context.Background()
+	member := e.fixture.Member.ID
 	c := e.signIn(t, "member@demo.test")
 	_, body, _ := get(t, c, e.srv.URL+"/notifications")
-	csrf := csrfRE.FindStringSubmatch(body)[1]
-	id := regexp.MustCompile(`/notifications/(\d+)/dismiss`).FindStringSubmatch(body)[1]
-	if status, _, _ := post(t, c, e.srv.URL+"/notifications/"+id+"/dismiss", url.Values{"csrf": {"forged"}}); status != http.StatusForbidden {
+	doc := parseHTML(t, body)
+	csrf := doc.One(`form[action="/notifications/read"] input[name="csrf"]`).Attr("value")
+	dismiss := doc.One(`li.notification form[action$="/dismiss"]`).Attr("action")
+	other := e.signIn(t, "downtown@demo.test")
+	_, otherBody, _ := get(t, other, e.srv.URL+"/notifications")
+	otherCSRF := parseHTML(t, otherBody).One(`form.signout input[name="csrf"]`).Attr("value")
+	if status, _, _ := post(t, other, e.srv.URL+dismiss, url.Values{"csrf": {otherCSRF}}); status != http.StatusNotFound {
+		t.Errorf("another user dismissing the member's notification: %d, want 404", status)
+	}
+	if status, _, _ := post(t, c, e.srv.URL+dismiss, url.Values{"csrf": {"forged"}}); status != http.StatusForbidden {
 		t.Errorf("dismiss with a forged token: %d", status)
 	}
-	if status, _, h := post(t, c, e.srv.URL+"/notifications/"+id+"/dismiss", url.Values{"csrf": {csrf}}); status != http.StatusSeeOther || h.Get("Location") != "/notifications" {
+	if list, err := e.st.ListNotifications(ctx, member, 10); err != nil || len(list) != 1 || !list[0].DismissedAt.IsZero() {
+		t.Fatalf("the member's notifications after the refused dismissals: %+v, %v", list, err)
+	}
+
+	// Dismissing leaves the page on the list of pages, with its state.
+	if status, _, h := post(t, c, e.srv.URL+dismiss, url.Values{"csrf": {csrf}}); status != http.StatusSeeOther || h.Get("Location") != "/notifications" {
 		t.Errorf("dismiss: %d %s", status, h.Get("Location"))
 	}
 	_, body, _ = get(t, c, e.srv.URL+"/notifications")
-	if !strings.Contains(body, "dismissed") || strings.Contains(body, "unread)") {
-		t.Errorf("after dismissing:\n%s", body)
+	doc = parseHTML(t, body)
+	if item := doc.One("li.notification"); !slices.Contains(item.Classes(), "dismissed") || item.Maybe("form") != nil || doc.Maybe("h1 small") != nil {
+		t.Errorf("after dismissing: %s", item.HTML())
 	}
 	_, body, _ = get(t, c, e.srv.URL+"/")
-	if !strings.Contains(body, "Soon Expiring Page") || !strings.Contains(body, "Expiring") {
-		t.Errorf("the page left the list after dismissing its notification:\n%s", body)
+	var state string
+	for _, row := range parseHTML(t, body).All("section.location tbody tr") {
+		if row.One(`td[data-label="Page"]`).Text() == "Soon Expiring Page" {
+			state = row.One(`td[data-label="State"]`).Text()
+		}
 	}
-	// Another user's notifications stay theirs.
-	if status, _, _ := post(t, e.signIn(t, "downtown@demo.test"), e.srv.URL+"/notifications/"+id+"/dismiss", url.Values{"csrf": {"x"}}); status == http.StatusSeeOther {
-		t.Error("dismissed another user's notification")
+	if state != "Expiring" {
+		t.Errorf("after dismissing its notification, the page is %q on the overview, want Expiring", state)
 	}
 	if status, _, _ := post(t, c, e.srv.URL+"/notifications/read", url.Values{"csrf": {csrf}}); status != http.StatusSeeOther {
 		t.Errorf("mark read: %d", status)
+	}
+	if list, err := e.st.ListNotifications(ctx, member, 10); err != nil || len(list) != 1 || list[0].ReadAt.IsZero() {
+		t.Errorf("the member's notifications after marking them read: %+v, %v", list, err)
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"net/netip"
 	"net/url"
 	"path/filepath"
-	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -89,7 +89,16 @@ func (e *env) signIn(t *testing.T, email string) *http.Client {
 	return c
 }
 
-var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+// csrfOf returns the CSRF token of the signed-in user's session, from the
+// sign-out form every page has.
+func csrfOf(t *testing.T, body string) string {
+	t.Helper()
+	token := parseHTML(t, body).One(`header form.signout[method="post"][action="/logout"] input[type="hidden"][name="csrf"]`).Attr("value")
+	if token == "" {
+		t.Fatal("the sign-out form has no CSRF token")
+	}
+	return token
+}
 
 func TestHealth(t *testing.T) {
 	t.Parallel()
@@ -108,13 +117,21 @@ func TestSignInShowsOnlyOwnLocations(t *testing.T) {
 	if status != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/login") {
 		t.Fatalf("anonymous home: %d %s, want a redirect to /login", status, h.Get("Location"))
 	}
+	// Each location the user takes part in is a section listing its pages.
+	overview := func(body string) []string {
+		var out []string
+		for _, loc := range parseHTML(t, body).All("main section.location") {
+			out = append(out, loc.One("h2").Text()+": "+strings.Join(texts(loc.All(`td[data-label="Page"]`)), ", "))
+		}
+		return out
+	}
 	_, body, _ := get(t, e.signIn(t, "downtown@demo.test"), e.srv.URL+"/")
-	if !strings.Contains(body, "Downtown Bakery") || strings.Contains(body, "Harbor") {
-		t.Errorf("downtown@ sees:\n%s", body)
+	if got, want := overview(body), []string{"Downtown (member): Downtown Bakery"}; !slices.Equal(got, want) || strings.Contains(body, "Harbor") {
+		t.Errorf("downtown@ sees %q, want %q and no word of Harbor", got, want)
 	}
 	_, body, _ = get(t, e.signIn(t, "MEMBER@demo.test"), e.srv.URL+"/")
-	if !strings.Contains(body, "Downtown Bakery") || !strings.Contains(body, "Harbor Bakery") {
-		t.Errorf("member@ does not see both locations:\n%s", body)
+	if got, want := overview(body), []string{"Downtown (member): Downtown Bakery", "Harbor (member): Harbor Bakery"}; !slices.Equal(got, want) {
+		t.Errorf("member@ sees %q, want %q", got, want)
 	}
 }
 
@@ -124,24 +141,32 @@ func TestWrongPasswordAndRateLimit(t *testing.T) {
 	c := e.browser(t)
 	for i := range 5 {
 		status, body, _ := post(t, c, e.srv.URL+"/login", url.Values{"email": {"member@demo.test"}, "password": {"guess"}})
-		if status != http.StatusUnauthorized || !strings.Contains(body, "The e-mail address or the password is wrong.") {
+		if status != http.StatusUnauthorized || loginAlert(t, body) != "The e-mail address or the password is wrong." {
 			t.Fatalf("attempt %d: %d\n%s", i, status, body)
 		}
-		if strings.Contains(body, "guess") {
-			t.Fatal("the page echoes the password")
+		// The form keeps the address and forgets the password.
+		form := parseHTML(t, body).One(`form[action="/login"]`)
+		if form.One("input#email").Attr("value") != "member@demo.test" || form.One("input#password").Has("value") || strings.Contains(body, "guess") {
+			t.Fatalf("attempt %d: the form does not keep the address, or echoes the password:\n%s", i, form.HTML())
 		}
 	}
 	status, body, _ := post(t, c, e.srv.URL+"/login", url.Values{"email": {"member@demo.test"}, "password": {"right password"}})
-	if status != http.StatusTooManyRequests || !strings.Contains(body, "Too many failed attempts") {
+	if status != http.StatusTooManyRequests || !strings.HasPrefix(loginAlert(t, body), "Too many failed attempts") {
 		t.Errorf("sixth attempt, with the right password: %d, want 429\n%s", status, body)
 	}
 	// Another address from the same client still gets its chance.
 	e.signIn(t, "owner@demo.test")
 	// An unknown address fails like a wrong password.
 	status, body, _ = post(t, c, e.srv.URL+"/login", url.Values{"email": {"nobody@demo.test"}, "password": {"x"}})
-	if status != http.StatusUnauthorized || !strings.Contains(body, "The e-mail address or the password is wrong.") {
+	if status != http.StatusUnauthorized || loginAlert(t, body) != "The e-mail address or the password is wrong." {
 		t.Errorf("unknown address: %d", status)
 	}
+}
+
+// loginAlert returns what the sign-in page announces as an alert.
+func loginAlert(t *testing.T, body string) string {
+	t.Helper()
+	return parseHTML(t, body).One(`main p.flash[role="alert"]`).Text()
 }
 
 func TestSignOutNeedsTheFormToken(t *testing.T) {
@@ -149,17 +174,14 @@ func TestSignOutNeedsTheFormToken(t *testing.T) {
 	e := newEnv(t)
 	c := e.signIn(t, "manager@demo.test")
 	_, body, _ := get(t, c, e.srv.URL+"/")
-	m := csrfRE.FindStringSubmatch(body)
-	if m == nil {
-		t.Fatal("no CSRF token in the page")
-	}
+	csrf := csrfOf(t, body)
 	if status, _, _ := post(t, c, e.srv.URL+"/logout", url.Values{"csrf": {"forged"}}); status != http.StatusForbidden {
 		t.Errorf("sign-out with a forged token: %d, want 403", status)
 	}
 	if status, _, _ := get(t, c, e.srv.URL+"/"); status != http.StatusOK {
 		t.Fatal("the forged sign-out signed out")
 	}
-	if status, _, _ := post(t, c, e.srv.URL+"/logout", url.Values{"csrf": {m[1]}}); status != http.StatusSeeOther {
+	if status, _, _ := post(t, c, e.srv.URL+"/logout", url.Values{"csrf": {csrf}}); status != http.StatusSeeOther {
 		t.Errorf("sign-out: %d", status)
 	}
 	if status, _, _ := get(t, c, e.srv.URL+"/"); status != http.StatusSeeOther {
