@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/mail"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -105,22 +106,28 @@ func (w *world) at(t *testing.T, when time.Time) alert.Report {
 	return w.sweep(t)
 }
 
-// settle waits until no delivery is pending: a test that moves the clock
-// on by days while a message is still in flight would see the sweep hand
-// it over again as lost, which is right for a real lost job and not what
-// these tests are about.
+// settle waits until no delivery is pending and River has finished every
+// job: from then on nothing more is sent, so what the mail server holds is
+// all it will ever get. (A test that moved the clock on by days while a
+// message was still in flight would see the sweep hand it over again as
+// lost, which is right for a real lost job and not what these tests are
+// about.)
 func (w *world) settle(t *testing.T) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		ds := storetest.Deliveries(t, w.st, storetest.DeliveryFilter{Status: "pending"})
-		if len(ds) == 0 {
+	ctx := context.Background()
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		ds := storetest.Deliveries(t, w.st, storetest.DeliveryFilter{Status: store.DeliveryPending})
+		js, err := w.jobs.List(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		unfinished := slices.DeleteFunc(js, jobs.Job.Finished)
+		if len(ds) == 0 && len(unfinished) == 0 {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d deliveries still pending", len(ds))
+			t.Fatalf("%d deliveries still pending, jobs not finished: %+v", len(ds), unfinished)
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -136,13 +143,13 @@ func inbox(msgs []mailtest.Message) map[string][]mailtest.Message {
 	return out
 }
 
-// expectMail waits for total messages and checks that each recipient got
-// want messages whose subjects contain the fragments, in order.
-func expectMail(t *testing.T, srv *mailtest.Server, total int, fragments ...string) []mailtest.Message {
+// expectMail waits until the outbox is delivered and checks that total
+// messages arrived in all, and that each recipient got one message per
+// fragment, whose subject contains it, in order.
+func (w *world) expectMail(t *testing.T, total int, fragments ...string) []mailtest.Message {
 	t.Helper()
-	srv.Wait(total, 15*time.Second)
-	time.Sleep(100 * time.Millisecond) // anything extra would arrive now
-	msgs := srv.Messages()
+	w.settle(t)
+	msgs := w.smtp.Messages()
 	if len(msgs) != total {
 		t.Fatalf("%d messages arrived, want %d:\n%s", len(msgs), total, subjects(msgs))
 	}
@@ -193,7 +200,7 @@ func TestTheLadderArrivesOncePerRecipient(t *testing.T) {
 	if rep.Alerts["10d"] != 4 || rep.Pages["10d"] != 1 || rep.Deliveries["email"] != 4 {
 		t.Errorf("10 days ahead: %+v", rep)
 	}
-	msgs := expectMail(t, w.smtp, 4, "expires in 10 days")
+	msgs := w.expectMail(t, 4, "expires in 10 days")
 	m := msgs[0]
 	if !strings.Contains(m.Text, "https://tw.example/pages/"+fmt.Sprint(p.ID)+"/reconnect") || !strings.Contains(m.HTML, "/reconnect") ||
 		!strings.Contains(m.Text, "Downtown") || !strings.Contains(m.Text, "LinkedIn") {
@@ -203,13 +210,13 @@ func TestTheLadderArrivesOncePerRecipient(t *testing.T) {
 	w.at(t, deadline.Add(-9*day))
 	w.at(t, deadline.Add(-5*day))
 	w.at(t, deadline.Add(-3*day+time.Minute))
-	expectMail(t, w.smtp, 8, "expires in 10 days", "expires in 3 days")
+	w.expectMail(t, 8, "expires in 10 days", "expires in 3 days")
 	w.at(t, deadline.Add(-day))
 	w.at(t, deadline.Add(time.Minute))
-	expectMail(t, w.smtp, 12, "expires in 10 days", "expires in 3 days", "expired")
+	w.expectMail(t, 12, "expires in 10 days", "expires in 3 days", "expired")
 	// Days later, nothing more.
 	w.at(t, deadline.Add(2*day))
-	expectMail(t, w.smtp, 12, "expires in 10 days", "expires in 3 days", "expired")
+	w.expectMail(t, 12, "expires in 10 days", "expires in 3 days", "expired")
 
 	// Each recipient has an in-app notification per alert.
 	list, err := w.st.ListNotifications(context.Background(), w.f.Member.ID, 10)
@@ -233,7 +240,7 @@ func TestAfterDowntimeOnlyTheMostUrgentArrives(t *testing.T) {
 	if rep.Alerts["10d"] != 0 || rep.Alerts["3d"] != 4 {
 		t.Errorf("after downtime: %+v", rep.Alerts)
 	}
-	expectMail(t, w.smtp, 4, "expires in 2 days")
+	w.expectMail(t, 4, "expires in 2 days")
 }
 
 func TestReconnectRestartsTheLadder(t *testing.T) {
@@ -242,9 +249,9 @@ func TestReconnectRestartsTheLadder(t *testing.T) {
 	deadline := t0.Add(2 * day)
 	p := w.page(t, "Bakery", deadline)
 	w.sweep(t) // 3d
-	expectMail(t, w.smtp, 4, "expires in 2 days")
+	w.expectMail(t, 4, "expires in 2 days")
 	w.at(t, deadline.Add(time.Hour))
-	expectMail(t, w.smtp, 8, "expires in 2 days", "expired")
+	w.expectMail(t, 8, "expires in 2 days", "expired")
 
 	newDeadline := w.clock.Now().Add(60 * day)
 	if _, err := w.st.SaveGrant(context.Background(), p.ID, store.Grant{Credentials: storetest.Creds("new", ""),
@@ -253,7 +260,7 @@ func TestReconnectRestartsTheLadder(t *testing.T) {
 	}
 	w.sweep(t)
 	w.at(t, newDeadline.Add(-10*day))
-	expectMail(t, w.smtp, 12, "expires in 2 days", "expired", "expires in 10 days")
+	w.expectMail(t, 12, "expires in 2 days", "expired", "expires in 10 days")
 }
 
 func TestRevokedPageAlertsAtOnce(t *testing.T) {
@@ -271,7 +278,7 @@ func TestRevokedPageAlertsAtOnce(t *testing.T) {
 	if rep.Alerts["revoked"] != 4 {
 		t.Errorf("revoked: %+v", rep.Alerts)
 	}
-	expectMail(t, w.smtp, 4, "access revoked")
+	w.expectMail(t, 4, "access revoked")
 }
 
 func TestOverlappingSweepsCreateNoAlertTwice(t *testing.T) {
@@ -309,15 +316,7 @@ func TestOverlappingSweepsCreateNoAlertTwice(t *testing.T) {
 		t.Errorf("%d alerts recorded, want %d", total, n*4)
 	}
 	// One digest per recipient per batch, each page in exactly one digest.
-	w.smtp.Wait(1, 10*time.Second)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		ds := storetest.Deliveries(t, w.st, storetest.DeliveryFilter{Status: store.DeliveryPending})
-		if len(ds) == 0 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	w.settle(t)
 	msgs := w.smtp.Messages()
 	perRecipient := map[string]int{}
 	for _, m := range msgs {
@@ -346,15 +345,21 @@ func TestMalformedAddressIsReportedNotRetried(t *testing.T) {
 	}
 	p := w.page(t, "Broken", t0.Add(2*day))
 	w.sweep(t)
-	w.smtp.Wait(4, 10*time.Second)
-	var failed []*store.Delivery
-	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
-		if failed = storetest.Deliveries(t, w.st, storetest.DeliveryFilter{Status: store.DeliveryFailed}); len(failed) > 0 {
-			break
-		}
-	}
+	w.settle(t)
+	failed := storetest.Deliveries(t, w.st, storetest.DeliveryFilter{Status: store.DeliveryFailed})
 	if len(failed) != 1 || failed[0].UserID != bad.ID || failed[0].Attempts != 1 || !strings.Contains(failed[0].LastError, "malformed") {
 		t.Fatalf("failed deliveries: %+v", failed)
+	}
+	// River ran the digests' job once, and it succeeded: nothing was left
+	// to retry.
+	js, err := w.jobs.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range js {
+		if j.State != "completed" || j.Attempt != 1 || len(j.Errors) != 0 {
+			t.Errorf("job %d (%s) is %s after %d attempts: %q", j.ID, j.Kind, j.State, j.Attempt, j.Errors)
+		}
 	}
 	got, _ := w.st.GetPage(ctx, p.ID)
 	if !strings.Contains(got.DeliveryError, "malformed") {
@@ -365,20 +370,71 @@ func TestMalformedAddressIsReportedNotRetried(t *testing.T) {
 	}
 }
 
+// TestSMTPDownThenBack: while the mail server is down, every attempt at
+// the alert e-mails is recorded, and fails, and River keeps the job to try
+// again; once the server is back, each recipient gets the alert exactly
+// once.
 func TestSMTPDownThenBack(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
+	ctx := context.Background()
 	w.smtp.Stop()
 	w.page(t, "One", t0.Add(2*day))
 	w.page(t, "Two", t0.Add(20*day))
 	w.sweep(t)
-	time.Sleep(500 * time.Millisecond) // several attempts fail meanwhile
-	ds := storetest.Deliveries(t, w.st, storetest.DeliveryFilter{Status: store.DeliveryPending})
-	if len(ds) != 4 {
-		t.Fatalf("%d pending deliveries while the server is down", len(ds))
+
+	// Down: three attempts at each e-mail, each recorded as failed.
+	const down = 3
+	var ds []*store.Delivery
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		ds = storetest.Deliveries(t, w.st, storetest.DeliveryFilter{Channel: store.ChannelEmail})
+		if len(ds) == 4 && !slices.ContainsFunc(ds, func(d *store.Delivery) bool { return d.Attempts < down }) {
+			break
+		}
+		if time.Now().After(deadline) {
+			var got []string
+			for _, d := range ds {
+				got = append(got, fmt.Sprintf("%s: %d attempts", d.Key, d.Attempts))
+			}
+			t.Fatalf("while the server is down, the deliveries are %q, want 4 attempted %d times", got, down)
+		}
 	}
+	for _, d := range ds {
+		if d.Status != store.DeliveryPending || !strings.Contains(d.LastError, "cannot be reached") {
+			t.Errorf("delivery %s while the server is down: %s, last error %q", d.Key, d.Status, d.LastError)
+		}
+	}
+	js, err := w.jobs.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(js) != 1 || js[0].Finished() || len(js[0].Errors) < down-1 {
+		t.Fatalf("while the server is down, River's jobs are %+v, want one to retry, with its errors", js)
+	}
+	if n := len(w.smtp.Messages()); n != 0 {
+		t.Fatalf("%d messages arrived while the server was down", n)
+	}
+
+	// Back: every e-mail arrives, once.
 	w.smtp.Restart(t)
-	expectMail(t, w.smtp, 4, "expires in 2 days")
+	msgs := w.expectMail(t, 4, "expires in 2 days")
+	ds = storetest.Deliveries(t, w.st, storetest.DeliveryFilter{Channel: store.ChannelEmail})
+	received := map[string]int{}
+	for _, m := range msgs {
+		received[m.MessageID]++
+	}
+	if js, err = w.jobs.List(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(js) != 1 || js[0].State != "completed" || len(js[0].Errors) != js[0].Attempt-1 {
+		t.Fatalf("River's jobs once the server is back: %+v, want one completed, with the error of each failed attempt", js)
+	}
+	for _, d := range ds {
+		if d.Status != store.DeliverySent || d.Attempts < down+1 || d.Attempts > js[0].Attempt || d.LastError != "" || received[d.Key] != 1 {
+			t.Errorf("delivery %s: %s after %d attempts (its job made %d), last error %q, received %d times",
+				d.Key, d.Status, d.Attempts, js[0].Attempt, d.LastError, received[d.Key])
+		}
+	}
 }
 
 func TestMessageIDIsStable(t *testing.T) {

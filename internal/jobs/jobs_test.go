@@ -93,24 +93,35 @@ func (w *world) queue(t testing.TB, n int, to func(i int) string) []store.Delive
 	return queued
 }
 
-// settled waits until no delivery is pending and returns them all.
-func (w *world) settled(t testing.TB, timeout time.Duration) []*store.Delivery {
+// settled waits until no delivery is pending and River has finished every
+// job (none will be attempted again), and returns the deliveries and the
+// jobs. From then on nothing more is sent: what the mail server holds is
+// all it will get.
+func (w *world) settled(t testing.TB, timeout time.Duration) ([]*store.Delivery, []jobs.Job) {
 	t.Helper()
+	ctx := context.Background()
 	for end := time.Now().Add(timeout); ; time.Sleep(20 * time.Millisecond) {
 		ds := storetest.Deliveries(t, w.st, storetest.DeliveryFilter{})
-		pending := 0
-		for _, d := range ds {
-			if d.Status == store.DeliveryPending {
-				pending++
-			}
+		js, err := w.jobs.List(ctx)
+		must(t, err)
+		pending := slices.IndexFunc(ds, func(d *store.Delivery) bool { return d.Status == store.DeliveryPending }) >= 0
+		running := slices.IndexFunc(js, func(j jobs.Job) bool { return !j.Finished() }) >= 0
+		if !pending && !running {
+			return ds, js
 		}
-		if pending == 0 || time.Now().After(end) {
-			if pending > 0 {
-				t.Fatalf("%d of %d deliveries still pending after %v", pending, len(ds), timeout)
-			}
-			return ds
+		if time.Now().After(end) {
+			t.Fatalf("after %v, deliveries %v and jobs %v are not all done", timeout, statuses(ds), js)
 		}
 	}
+}
+
+// statuses counts deliveries by status.
+func statuses(ds []*store.Delivery) map[string]int {
+	out := map[string]int{}
+	for _, d := range ds {
+		out[d.Status]++
+	}
+	return out
 }
 
 // observer counts the attempts jobs report, by result as the metrics name
@@ -175,22 +186,43 @@ func TestDeliveriesRetryUntilSentOrFailed(t *testing.T) {
 				t.Fatal(err)
 			}
 			// Each delivery fails at least once (a malformed address for good).
-			for end := time.Now().Add(20 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+			for end := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 				ds := storetest.Deliveries(t, w.st, storetest.DeliveryFilter{})
 				if !slices.ContainsFunc(ds, func(d *store.Delivery) bool { return d.Attempts == 0 }) {
 					break
 				}
+				if time.Now().After(end) {
+					t.Fatalf("deliveries never attempted while the server is down: %v", statuses(ds))
+				}
+			}
+			if msgs := w.smtp.Messages(); len(msgs) != 0 {
+				t.Fatalf("%d messages arrived while the server was down", len(msgs))
 			}
 			w.smtp.Restart(t)
-			ds := w.settled(t, 30*time.Second)
+			ds, js := w.settled(t, 30*time.Second)
 
 			got := map[string]int{}
 			for _, m := range w.smtp.Messages() {
 				got[m.MessageID]++
 			}
+			// River retried each job until its deliveries were sent or
+			// failed for good: it never gave up on one, and recorded the
+			// error of every failed attempt.
+			jobOf := map[int64]jobs.Job{}
+			for _, j := range js {
+				if j.Kind != (jobs.EmailArgs{}).Kind() || j.State != "completed" || j.Attempt < 2 || len(j.Errors) != j.Attempt-1 {
+					t.Errorf("job %d (%s) is %s after %d attempts, with errors %q", j.ID, j.Kind, j.State, j.Attempt, j.Errors)
+				}
+				for _, id := range j.DeliveryIDs {
+					jobOf[id] = j
+				}
+			}
 			attempts := 0
 			for i, d := range ds {
 				attempts += d.Attempts
+				if j, ok := jobOf[d.ID]; !ok || d.Attempts > j.Attempt {
+					t.Errorf("%s: %d attempts recorded, more than its job's %d", d.Key, d.Attempts, j.Attempt)
+				}
 				want := store.DeliverySent
 				switch i % 40 {
 				case 7:
@@ -246,14 +278,22 @@ func TestHandedOverAgainSentOnce(t *testing.T) {
 			must(t, w.jobs.Deliver(ctx, again))
 			w.start(t)
 
-			ds := w.settled(t, 30*time.Second)
+			// Once no job is left to run, no repeat can arrive any more.
+			ds, js := w.settled(t, 30*time.Second)
+			msgs := w.smtp.Messages()
 			got := map[string]int{}
-			for _, m := range w.smtp.Wait(n, 5*time.Second) {
+			for _, m := range msgs {
 				got[m.MessageID]++
 			}
-			time.Sleep(100 * time.Millisecond) // any repeat arrives meanwhile
-			if msgs := w.smtp.Messages(); len(msgs) != n || len(got) != n {
+			if len(msgs) != n || len(got) != n {
 				t.Errorf("%d messages, %d distinct, want %d", len(msgs), len(got), n)
+			}
+			// Each job ran once, without an error: those handed the same
+			// deliveries later found them taken and sent nothing.
+			for _, j := range js {
+				if j.State != "completed" || j.Attempt != 1 {
+					t.Errorf("job %d is %s after %d attempts: %q", j.ID, j.State, j.Attempt, j.Errors)
+				}
 			}
 			for _, d := range ds {
 				if d.Status != store.DeliverySent || d.Attempts != 1 {

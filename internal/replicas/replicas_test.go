@@ -121,7 +121,15 @@ func TestThreeReplicasKilledMidDelivery(t *testing.T) {
 			t.Fatalf("after the kill: %d pages still due, %d of %d digests sent", due, sent, queued)
 		}
 	}
-	time.Sleep(200 * time.Millisecond) // a repeat still on the wire
+	// The survivors shut down cleanly on SIGTERM; once they are gone and
+	// the mail server's sessions have ended, no repeat can still be on the
+	// wire: what the server received is final.
+	for _, r := range replicas {
+		if r != victim {
+			r.stop(t)
+		}
+	}
+	smtp.Drain(t, 20*time.Second)
 	msgs := smtp.Messages()
 	ds := storetest.Deliveries(t, st, storetest.DeliveryFilter{Channel: store.ChannelEmail})
 
@@ -181,13 +189,6 @@ func TestThreeReplicasKilledMidDelivery(t *testing.T) {
 	}
 	t.Logf("replicas: %d pages, %d alerts, %d digests queued, %d received before the kill, %d received in all, %d distinct Message-IDs, %d repeats; %d unsent deliveries in the killed replica's running jobs",
 		pages, alerts, len(ds), atKill, len(msgs), len(copies), repeats, len(inFlight))
-
-	// The survivors shut down cleanly on SIGTERM.
-	for _, r := range replicas {
-		if r != victim {
-			r.stop(t)
-		}
-	}
 }
 
 // pair is a recipient told about a page.

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -100,25 +99,5 @@ func (e *demoEnv) signIn(t *testing.T, email string) (*http.Client, string) {
 		t.Fatalf("sign-in of %s: %d\n%s", email, status, body)
 	}
 	_, body, _ = get(t, c, e.srv.URL+h.Get("Location"))
-	m := csrfRE.FindStringSubmatch(body)
-	if m == nil {
-		t.Fatalf("no CSRF token on the page after signing in as %s", email)
-	}
-	return c, m[1]
-}
-
-// dataPages returns the data-page ids found in the part of the page after
-// the first occurrence of start (or the whole page) and before end.
-func dataPages(body, start, end string) []string {
-	if i := strings.Index(body, start); i >= 0 && start != "" {
-		body = body[i:]
-	}
-	if i := strings.Index(body, end); i >= 0 && end != "" {
-		body = body[:i]
-	}
-	var ids []string
-	for _, part := range strings.Split(body, `data-page="`)[1:] {
-		ids = append(ids, part[:strings.IndexByte(part, '"')])
-	}
-	return ids
+	return c, csrfOf(t, body)
 }

@@ -4,7 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,51 +18,87 @@ import (
 
 func TestNotificationsAfterASweep(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t)
-	ctx := context.Background()
-	p := storetest.NewPage(e.fixture.Downtown.ID, tokenwatch.LinkedIn, "li-soon", "Soon Expiring Page")
-	// Noon, two days from today where the location is: "in 2 days" at
-	// whatever hour the test runs.
-	loc := e.fixture.Downtown.Loc()
-	y, m, d := time.Now().In(loc).Date()
-	p.AccessExpiresAt = time.Date(y, m, d+2, 12, 0, 0, 0, loc)
-	if err := e.st.CreatePage(ctx, p, storetest.Creds("a", "")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := alert.New(e.st, alert.Options{Policy: lifecycle.Default()}).Sweep(ctx); err != nil {
-		t.Fatal(err)
-	}
-	for _, who := range []string{"owner@demo.test", "manager@demo.test", "member@demo.test", "downtown@demo.test"} {
-		_, body, _ := get(t, e.signIn(t, who), e.srv.URL+"/notifications")
-		if !strings.Contains(body, "Soon Expiring Page (LinkedIn) expires in 2 days") || !strings.Contains(body, "(1 unread)") {
-			t.Errorf("%s sees:\n%s", who, body)
+	// A page whose connection ends at noon, two days from today where the
+	// location is, "expires in 2 days" at whatever hour of the day the
+	// sweep and the reading happen: just after midnight, at noon, just
+	// before midnight.
+	var e *env
+	for _, hour := range []time.Duration{30 * time.Minute, 12 * time.Hour, 23*time.Hour + 30*time.Minute} {
+		paris, err := time.LoadLocation("Europe/Paris")
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Date(2026, 11, 20, 0, 0, 0, 0, paris).Add(hour)
+		e = newEnvAt(t, func() time.Time { return now })
+		loc := e.fixture.Downtown.Loc()
+		if loc.String() != paris.String() {
+			t.Fatalf("Downtown is in %s, the test assumes %s", loc, paris)
+		}
+		p := storetest.NewPage(e.fixture.Downtown.ID, tokenwatch.LinkedIn, "li-soon", "Soon Expiring Page")
+		p.AccessExpiresAt = time.Date(2026, 11, 22, 12, 0, 0, 0, loc)
+		ctx := context.Background()
+		if err := e.st.CreatePage(ctx, p, storetest.Creds("a", "")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := alert.New(e.st, alert.Options{Policy: lifecycle.Default(), Now: func() time.Time { return now }}).Sweep(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, who := range []string{"owner@demo.test", "manager@demo.test", "member@demo.test", "downtown@demo.test"} {
+			_, body, _ := get(t, e.signIn(t, who), e.srv.URL+"/notifications")
+			doc := parseHTML(t, body)
+			items := doc.All("ul.notifications > li.notification")
+			if len(items) != 1 || !slices.Contains(items[0].Classes(), "unread") ||
+				!strings.HasPrefix(items[0].One("strong").Text(), "Soon Expiring Page (LinkedIn) expires in 2 days") ||
+				items[0].Maybe(`a[href="/pages/`+strconv.FormatInt(p.ID, 10)+`/reconnect"]`) == nil || doc.One("h1 small").Text() != "(1 unread)" {
+				t.Errorf("at %s, %s sees %q", now.Format("15:04 MST"), who, texts(doc.All("main")))
+			}
 		}
 	}
 
-	// Dismissing leaves the page on the list of pages, with its state.
+	// Another user's notification is not theirs to dismiss.
+	ctx := context.Background()
+	member := e.fixture.Member.ID
 	c := e.signIn(t, "member@demo.test")
 	_, body, _ := get(t, c, e.srv.URL+"/notifications")
-	csrf := csrfRE.FindStringSubmatch(body)[1]
-	id := regexp.MustCompile(`/notifications/(\d+)/dismiss`).FindStringSubmatch(body)[1]
-	if status, _, _ := post(t, c, e.srv.URL+"/notifications/"+id+"/dismiss", url.Values{"csrf": {"forged"}}); status != http.StatusForbidden {
+	doc := parseHTML(t, body)
+	csrf := doc.One(`form[action="/notifications/read"] input[name="csrf"]`).Attr("value")
+	dismiss := doc.One(`li.notification form[action$="/dismiss"]`).Attr("action")
+	other := e.signIn(t, "downtown@demo.test")
+	_, otherBody, _ := get(t, other, e.srv.URL+"/notifications")
+	otherCSRF := parseHTML(t, otherBody).One(`form.signout input[name="csrf"]`).Attr("value")
+	if status, _, _ := post(t, other, e.srv.URL+dismiss, url.Values{"csrf": {otherCSRF}}); status != http.StatusNotFound {
+		t.Errorf("another user dismissing the member's notification: %d, want 404", status)
+	}
+	if status, _, _ := post(t, c, e.srv.URL+dismiss, url.Values{"csrf": {"forged"}}); status != http.StatusForbidden {
 		t.Errorf("dismiss with a forged token: %d", status)
 	}
-	if status, _, h := post(t, c, e.srv.URL+"/notifications/"+id+"/dismiss", url.Values{"csrf": {csrf}}); status != http.StatusSeeOther || h.Get("Location") != "/notifications" {
+	if list, err := e.st.ListNotifications(ctx, member, 10); err != nil || len(list) != 1 || !list[0].DismissedAt.IsZero() {
+		t.Fatalf("the member's notifications after the refused dismissals: %+v, %v", list, err)
+	}
+
+	// Dismissing leaves the page on the list of pages, with its state.
+	if status, _, h := post(t, c, e.srv.URL+dismiss, url.Values{"csrf": {csrf}}); status != http.StatusSeeOther || h.Get("Location") != "/notifications" {
 		t.Errorf("dismiss: %d %s", status, h.Get("Location"))
 	}
 	_, body, _ = get(t, c, e.srv.URL+"/notifications")
-	if !strings.Contains(body, "dismissed") || strings.Contains(body, "unread)") {
-		t.Errorf("after dismissing:\n%s", body)
+	doc = parseHTML(t, body)
+	if item := doc.One("li.notification"); !slices.Contains(item.Classes(), "dismissed") || item.Maybe("form") != nil || doc.Maybe("h1 small") != nil {
+		t.Errorf("after dismissing: %s", item.HTML())
 	}
 	_, body, _ = get(t, c, e.srv.URL+"/")
-	if !strings.Contains(body, "Soon Expiring Page") || !strings.Contains(body, "Expiring") {
-		t.Errorf("the page left the list after dismissing its notification:\n%s", body)
+	var state string
+	for _, row := range parseHTML(t, body).All("table.issues tbody tr") {
+		if row.One(`td[data-label="Page"]`).Text() == "Soon Expiring Page" {
+			state = row.One(`td[data-label="State"]`).Text()
+		}
 	}
-	// Another user's notifications stay theirs.
-	if status, _, _ := post(t, e.signIn(t, "downtown@demo.test"), e.srv.URL+"/notifications/"+id+"/dismiss", url.Values{"csrf": {"x"}}); status == http.StatusSeeOther {
-		t.Error("dismissed another user's notification")
+	if state != "Expiring" {
+		t.Errorf("after dismissing its notification, the page is %q on the overview, want Expiring", state)
 	}
 	if status, _, _ := post(t, c, e.srv.URL+"/notifications/read", url.Values{"csrf": {csrf}}); status != http.StatusSeeOther {
 		t.Errorf("mark read: %d", status)
+	}
+	if list, err := e.st.ListNotifications(ctx, member, 10); err != nil || len(list) != 1 || list[0].ReadAt.IsZero() {
+		t.Errorf("the member's notifications after marking them read: %+v, %v", list, err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -40,12 +41,14 @@ func TestServiceProblemsShown(t *testing.T) {
 	member, _ := e.signIn(t, "member@demo.test")
 	for _, path := range []string{"/", "/issues"} {
 		_, body, _ := get(t, owner, e.srv.URL+path)
-		banner := section(body, `<p class="banner error"`, `</p>`)
-		if !strings.Contains(banner, "LinkedIn") || !strings.Contains(banner, "not a problem of your pages") || !strings.Contains(banner, `href="/status"`) {
-			t.Errorf("owner %s: banner %q", path, banner)
+		banners := parseHTML(t, body).All("p.banner")
+		if len(banners) != 1 || !slices.Contains(banners[0].Classes(), "error") || banners[0].Attr("role") != "status" ||
+			!strings.HasPrefix(banners[0].Text(), "LinkedIn: tokenwatch's own app is refused since") ||
+			!strings.Contains(banners[0].Text(), "This is not a problem of your pages") || banners[0].Maybe(`a[href="/status"]`) == nil {
+			t.Errorf("owner %s: banners %q", path, texts(banners))
 		}
 		_, body, _ = get(t, member, e.srv.URL+path)
-		if strings.Contains(body, `class="banner`) {
+		if parseHTML(t, body).Maybe(".banner") != nil {
 			t.Errorf("member %s sees the owners' banner", path)
 		}
 	}
@@ -53,17 +56,32 @@ func TestServiceProblemsShown(t *testing.T) {
 	if status != http.StatusOK {
 		t.Fatalf("/status = %d", status)
 	}
-	problem := section(body, `<article class="service-problem error" id="problem-linkedin-api">`, `</article>`)
-	for _, want := range []string{"LinkedIn: calls are refused", "Requested version 202511 is not active", "NONEXISTENT_VERSION",
-		"Set TOKENWATCH_LINKEDIN_API_VERSION to a supported version.", "3 times"} {
-		if !strings.Contains(problem, want) {
-			t.Errorf("/status lacks %q:\n%s", want, problem)
-		}
+	doc := parseHTML(t, body)
+	if n := len(doc.All("article.service-problem")); n != 1 {
+		t.Errorf("/status shows %d problems, want 1", n)
 	}
-	for _, want := range []string{"<code>202511</code>", "16 November 2026 (passed)", "TOKENWATCH_LINKEDIN_API_VERSION", "Pinterest: Authentication failed."} {
-		if !strings.Contains(body, want) {
-			t.Errorf("/status lacks %q", want)
-		}
+	problem := doc.One("article.service-problem.error#problem-linkedin-api")
+	if got := problem.One("h3").Text(); got != "LinkedIn: calls are refused" {
+		t.Errorf("the problem's heading: %q", got)
+	}
+	paras := texts(problem.All("p"))
+	if len(paras) != 3 || !strings.HasSuffix(paras[0], "· 3 times") ||
+		paras[1] != "What the network said: Requested version 202511 is not active NONEXISTENT_VERSION" ||
+		paras[2] != "What the operator must do: Set TOKENWATCH_LINKEDIN_API_VERSION to a supported version." ||
+		problem.One("code").Text() != "NONEXISTENT_VERSION" {
+		t.Errorf("the problem says %q", paras)
+	}
+	// The version table: LinkedIn's version, passed its end, and the
+	// setting that changes it.
+	rows := doc.All("table.versions tbody tr")
+	if len(rows) != 1 || !slices.Contains(rows[0].Classes(), "warn") ||
+		rows[0].One(`td[data-label="Version"] code`).Text() != "202511" ||
+		rows[0].One(`td[data-label="End of support"]`).Text() != "16 November 2026 (passed)" ||
+		rows[0].One(`td[data-label="Setting"] code`).Text() != "TOKENWATCH_LINKEDIN_API_VERSION" {
+		t.Errorf("the versions: %q", texts(rows))
+	}
+	if closed := texts(doc.All("p.closed-problem")); len(closed) != 1 || !strings.HasPrefix(closed[0], "Pinterest: Authentication failed. (2), from ") {
+		t.Errorf("the last 30 days: %q", closed)
 	}
 	resp, err := http.Get(e.srv.URL + "/readyz")
 	if err != nil {

@@ -5,6 +5,7 @@ package mailtest
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"errors"
 	"io"
@@ -116,6 +117,27 @@ func (s *Server) Stop() {
 	s.mu.Unlock()
 	if srv != nil {
 		srv.Close()
+	}
+}
+
+// Drain stops the server gracefully: it refuses new connections and waits
+// until every open session has ended (its client quit or died), or
+// timeout. Once it returns, Messages holds everything the server will ever
+// have received.
+func (s *Server) Drain(t testing.TB, timeout time.Duration) {
+	t.Helper()
+	s.mu.Lock()
+	srv := s.srv
+	s.srv = nil
+	s.mu.Unlock()
+	if srv == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, smtp.ErrServerClosed) {
+		srv.Close()
+		t.Fatalf("mailtest: sessions still open after %v: %v", timeout, err)
 	}
 }
 

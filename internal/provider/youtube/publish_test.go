@@ -82,14 +82,32 @@ func TestUnauditedUploadIsPrivateWithANote(t *testing.T) {
 // next day (midnight Pacific Time).
 func TestDailyQuota(t *testing.T) {
 	t.Parallel()
-	sb, p, page, creds := sandboxed(t, sandbox.App{})
+	sb, p, page, _ := sandboxed(t, sandbox.App{})
 	ctx := context.Background()
+	// The day's uploads at noon Pacific Time, the next one a day later, on
+	// the sandbox's clock: run just before midnight on the real clock, the
+	// uploads would straddle the quota's new day.
+	pacific, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	noon := time.Date(2026, 11, 20, 12, 0, 0, 0, pacific)
+	at := func(now time.Time) tokenwatch.Credentials {
+		t.Helper()
+		sb.SetClock(func() time.Time { return now })
+		issued, err := sb.IssueGrant(tokenwatch.YouTube, sandbox.GrantRequest{ClientID: clientID, UserID: alice, Scopes: p.Info().Scopes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tokenwatch.Credentials{AccessToken: tokenwatch.NewSecret(issued.AccessToken)}
+	}
+	creds := at(noon)
 	for i := range 6 {
 		if _, err := p.Publish(ctx, page, creds, video(sb)); err != nil {
 			t.Fatalf("upload %d: %v", i+1, err)
 		}
 	}
-	_, err := p.Publish(ctx, page, creds, video(sb))
+	_, err = p.Publish(ctx, page, creds, video(sb))
 	var pe *provider.Error
 	if !errors.As(err, &pe) || pe.Class != tokenwatch.ClassService || pe.Code != "quotaExceeded" || pe.RefreshMayFix {
 		t.Fatalf("seventh upload: %v, want a quotaExceeded service problem", err)
@@ -97,13 +115,7 @@ func TestDailyQuota(t *testing.T) {
 	if _, err := p.Pages(ctx, &provider.Grant{Token: provider.Token{AccessToken: creds.AccessToken}}); err != nil {
 		t.Errorf("a 1-unit channels.list with 400 units left: %v", err)
 	}
-	tomorrow := time.Now().Add(24 * time.Hour)
-	sb.SetClock(func() time.Time { return tomorrow })
-	issued, err := sb.IssueGrant(tokenwatch.YouTube, sandbox.GrantRequest{ClientID: clientID, UserID: alice, Scopes: p.Info().Scopes})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.Publish(ctx, page, tokenwatch.Credentials{AccessToken: tokenwatch.NewSecret(issued.AccessToken)}, video(sb)); err != nil {
+	if _, err := p.Publish(ctx, page, at(noon.Add(24*time.Hour)), video(sb)); err != nil {
 		t.Errorf("an upload the next day: %v", err)
 	}
 }
