@@ -16,10 +16,14 @@ const (
 	StateRevoked           State = "revoked"            // the provider says the grant is dead
 	StatePermissionMissing State = "permission_missing" // a needed scope or page role is gone
 	StateAccountBlocked    State = "account_blocked"    // the user must fix their provider account first
+	// StateDisconnected: someone disconnected the page on purpose;
+	// tokenwatch holds no token for it until it is reconnected. Its posts
+	// are held and nobody is alerted (the audit log says who did it).
+	StateDisconnected State = "disconnected"
 )
 
 // States lists every state, worst first.
-var States = []State{StateRevoked, StateAccountBlocked, StateExpired, StatePermissionMissing, StateExpiring, StateHealthy}
+var States = []State{StateRevoked, StateAccountBlocked, StateExpired, StateDisconnected, StatePermissionMissing, StateExpiring, StateHealthy}
 
 // Valid reports whether s is a known state.
 func (s State) Valid() bool {
@@ -63,6 +67,8 @@ func (s State) Label() string {
 		return "Permission missing"
 	case StateAccountBlocked:
 		return "Account needs attention"
+	case StateDisconnected:
+		return "Disconnected"
 	}
 	return string(s)
 }
@@ -78,12 +84,15 @@ const (
 	ProblemRevoked           Problem = "revoked"
 	ProblemPermissionMissing Problem = "permission_missing"
 	ProblemAccountBlocked    Problem = "account_blocked"
+	// ProblemDisconnected: a person disconnected the page; its tokens are
+	// gone.
+	ProblemDisconnected Problem = "disconnected"
 )
 
 // Valid reports whether p is a known problem (or none).
 func (p Problem) Valid() bool {
 	switch p {
-	case ProblemNone, ProblemRevoked, ProblemPermissionMissing, ProblemAccountBlocked:
+	case ProblemNone, ProblemRevoked, ProblemPermissionMissing, ProblemAccountBlocked, ProblemDisconnected:
 		return true
 	}
 	return false

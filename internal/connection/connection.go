@@ -178,6 +178,12 @@ func (s *Service) CreateAll(ctx context.Context, pages []store.NewPage) (created
 // (zero: someone without an account, through a reconnect link), who
 // becomes the page admin. The Renewers are told.
 func (s *Service) Renew(ctx context.Context, page *tokenwatch.Page, g Grant, by int64) (*tokenwatch.Page, error) {
+	return s.RenewAs(ctx, page, g, by, "")
+}
+
+// RenewAs is Renew by someone without an account (by zero), named by actor
+// in the page's history (the address a reconnect link was sent to).
+func (s *Service) RenewAs(ctx context.Context, page *tokenwatch.Page, g Grant, by int64, actor string) (*tokenwatch.Page, error) {
 	prov, err := s.opts.Providers.Get(page.Provider)
 	if err != nil {
 		return nil, err
@@ -204,6 +210,7 @@ func (s *Service) Renew(ctx context.Context, page *tokenwatch.Page, g Grant, by 
 		NewGeneration:       true,
 		State:               d.State,
 		NextDueAt:           s.opts.Now(),
+		Event:               &store.Event{Kind: store.EventReconnected, UserID: by, Actor: actor, Detail: renewedAs(page, g)},
 	})
 	if err != nil {
 		return nil, err
@@ -215,4 +222,19 @@ func (s *Service) Renew(ctx context.Context, page *tokenwatch.Page, g Grant, by 
 		}
 	}
 	return saved, nil
+}
+
+// renewedAs says which network account a renewal came from.
+func renewedAs(page *tokenwatch.Page, g Grant) string {
+	name := g.UserName
+	if name == "" {
+		name = page.ProviderUserName
+	}
+	if name == "" {
+		return ""
+	}
+	if g.UserID != "" && g.UserID != page.ProviderUserID {
+		return "as " + name + ", another " + page.Provider.DisplayName() + " account than before"
+	}
+	return "as " + name
 }

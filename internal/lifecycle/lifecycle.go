@@ -228,6 +228,12 @@ func Deadline(f Facts) time.Time {
 func (p Policy) Evaluate(f Facts, sent []Sent, now time.Time) Decision {
 	d := Decision{Deadline: Deadline(f)}
 	d.State = p.state(f, d.Deadline, now)
+	if d.State == tokenwatch.StateDisconnected {
+		// Nothing to alert, refresh or check: there is no grant until a
+		// person reconnects the page.
+		d.Deadline = time.Time{}
+		return d
+	}
 
 	var mostUrgentSent = -1 // index in the ladder; len(steps) for terminal
 	var permissionSent bool
@@ -309,6 +315,8 @@ func (p Policy) refreshLead(f Facts) time.Duration {
 
 func (p Policy) state(f Facts, deadline, now time.Time) tokenwatch.State {
 	switch {
+	case f.Problem == tokenwatch.ProblemDisconnected:
+		return tokenwatch.StateDisconnected
 	case f.Problem == tokenwatch.ProblemRevoked:
 		return tokenwatch.StateRevoked
 	case f.Problem == tokenwatch.ProblemAccountBlocked:

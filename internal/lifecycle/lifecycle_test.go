@@ -84,6 +84,8 @@ func TestStates(t *testing.T) {
 			Facts{AccessExpiresAt: at(-day), Problem: tokenwatch.ProblemPermissionMissing}, tokenwatch.StateExpired},
 		{"Meta 459/464, the user must fix the account: account blocked",
 			Facts{Problem: tokenwatch.ProblemAccountBlocked}, tokenwatch.StateAccountBlocked},
+		{"a person disconnected the page: disconnected, whatever its expiries said",
+			Facts{AccessExpiresAt: at(-day), Problem: tokenwatch.ProblemDisconnected}, tokenwatch.StateDisconnected},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -142,6 +144,8 @@ func TestAlerts(t *testing.T) {
 			Facts{AccessExpiresAt: at(-hour), Problem: tokenwatch.ProblemPermissionMissing}, sent(0, "permission_missing"), StepExpired},
 		{"account blocked alerts at once", Default(),
 			Facts{Problem: tokenwatch.ProblemAccountBlocked}, nil, StepAccountBlocked},
+		{"a page disconnected on purpose alerts nobody, even past its old deadline", Default(),
+			Facts{AccessExpiresAt: at(-day), Problem: tokenwatch.ProblemDisconnected}, nil, StepNone},
 		{"custom thresholds: 14 days", custom, Facts{AccessExpiresAt: at(13 * day)}, nil, "14d"},
 		{"custom thresholds: nothing at 10 days after the 14-day alert", custom,
 			Facts{AccessExpiresAt: at(10 * day)}, sent(0, "14d"), StepNone},
@@ -201,6 +205,9 @@ func TestNextAt(t *testing.T) {
 			Facts{Problem: tokenwatch.ProblemRevoked, LastCheckedAt: at(-day)}, sent(0, "revoked"), time.Time{}},
 		{"permission missing and alerted: checks go on to see it restored", Default(),
 			Facts{Problem: tokenwatch.ProblemPermissionMissing, LastCheckedAt: at(-hour)}, sent(0, "permission_missing"), at(23 * hour)},
+		{"disconnected: no token to check or refresh, nothing until a reconnect", Default(),
+			Facts{Problem: tokenwatch.ProblemDisconnected, AccessExpiresAt: at(5 * day), AutoRefresh: true, RefreshLead: 15 * day, LastCheckedAt: at(-2 * day)},
+			nil, time.Time{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

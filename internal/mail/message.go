@@ -76,6 +76,8 @@ func (it Item) Problem(at time.Time) string {
 		return "a permission is missing"
 	case tokenwatch.StateAccountBlocked:
 		return "the account needs attention"
+	case tokenwatch.StateDisconnected:
+		return "disconnected"
 	}
 	return wording.Deadline(it.Deadline, at, it.loc())
 }

@@ -119,25 +119,27 @@ func affectedOne(res sql.Result, err error, what string) error {
 	return nil
 }
 
-// CreateLocation inserts a location and sets its ID and CreatedAt.
+// CreateLocation inserts a location and sets its ID and CreatedAt. Every
+// owner of the account takes part in it as its owner.
 func (s *Store) CreateLocation(ctx context.Context, l *tokenwatch.Location) error {
-	if strings.TrimSpace(l.Name) == "" {
-		return tokenwatch.Errorf(tokenwatch.CodeInvalid, "A location needs a name.")
-	}
-	if l.TimeZone == "" {
-		l.TimeZone = "UTC"
-	}
-	if _, err := time.LoadLocation(l.TimeZone); err != nil {
-		return tokenwatch.Errorf(tokenwatch.CodeInvalid, "%q is not a time zone (use an IANA name such as Europe/Paris).", l.TimeZone)
+	if err := checkLocation(l); err != nil {
+		return err
 	}
 	l.CreatedAt = s.now().UTC().Truncate(time.Millisecond)
-	err := s.queryRow(ctx, s.db,
-		`INSERT INTO locations (account_id, name, time_zone, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
-		l.AccountID, l.Name, l.TimeZone, l.CreatedAt).Scan(&l.ID)
-	if s.eng.isUniqueViolation(err) {
-		return tokenwatch.Errorf(tokenwatch.CodeConflict, "A location named %q exists already.", l.Name)
-	}
-	return err
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		err := s.queryRow(ctx, tx,
+			`INSERT INTO locations (account_id, name, time_zone, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+			l.AccountID, l.Name, l.TimeZone, l.CreatedAt).Scan(&l.ID)
+		if s.eng.isUniqueViolation(err) {
+			return tokenwatch.Errorf(tokenwatch.CodeConflict, "A location named %q exists already.", l.Name)
+		}
+		if err != nil {
+			return err
+		}
+		_, err = s.exec(ctx, tx, `INSERT INTO memberships (location_id, user_id, role)
+			SELECT $1, id, $2 FROM users WHERE account_id = $3 AND account_owner = $4`, l.ID, tokenwatch.RoleOwner, l.AccountID, true)
+		return err
+	})
 }
 
 const locationColumns = `l.id, l.account_id, l.name, l.time_zone, l.created_at`

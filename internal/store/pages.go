@@ -412,6 +412,8 @@ type Grant struct {
 	NextDueAt time.Time
 	// State is the page's state under the new grant.
 	State tokenwatch.State
+	// Event, if set, is recorded in the page's history.
+	Event *Event
 }
 
 // SaveGrant stores new tokens for a page and clears its problem, last error
@@ -477,6 +479,9 @@ func (s *Store) SaveGrant(ctx context.Context, pageID int64, g Grant) (*tokenwat
 		if err := s.schedule(ctx, tx, pageID, g.NextDueAt); err != nil {
 			return err
 		}
+		if err := s.recordEvent(ctx, tx, pageID, g.Event); err != nil {
+			return err
+		}
 		if page, err = scanPage(s.queryRow(ctx, tx, `SELECT `+pageColumns+` FROM pages p WHERE p.id = $1`, pageID)); err != nil {
 			return err
 		}
@@ -495,6 +500,8 @@ type PageStatus struct {
 	// RetryAt is when to try again after a transient failure (zero: none).
 	RetryAt   time.Time
 	NextDueAt time.Time
+	// Event, if set, is recorded in the page's history.
+	Event *Event
 }
 
 // SetPageStatus records a page's problem, state, last check and last error.
@@ -516,11 +523,41 @@ func (s *Store) SetPageStatus(ctx context.Context, pageID int64, st PageStatus) 
 		if err := affectedOne(res, err, "page"); err != nil {
 			return err
 		}
+		if err := s.recordEvent(ctx, tx, pageID, st.Event); err != nil {
+			return err
+		}
 		return s.schedule(ctx, tx, pageID, st.NextDueAt)
 	})
 }
 
-// DeletePage disconnects a page: it and its tokens are deleted.
+// Disconnect forgets a page's tokens and expiries and marks it
+// disconnected (tokenwatch.ProblemDisconnected): nothing is refreshed,
+// checked or alerted, and its posts are held until a person reconnects
+// it. The page, its history and its posts stay. e is recorded in its
+// history.
+func (s *Store) Disconnect(ctx context.Context, pageID int64, e Event) (*tokenwatch.Page, error) {
+	keyID, access, _ := s.seal(tokenwatch.Credentials{})
+	var page *tokenwatch.Page
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := s.exec(ctx, tx, `UPDATE pages SET key_id = $2, access_token = $3, refresh_token = NULL,
+				access_expires_at = NULL, refresh_expires_at = NULL, data_access_expires_at = NULL, auto_refresh = $4,
+				problem = $5, state = $6, last_error_class = '', last_error_message = '', last_error_at = NULL,
+				retry_at = NULL, next_due_at = NULL, deadline = NULL, updated_at = $7
+			WHERE id = $1`,
+			pageID, keyID, access, false, tokenwatch.ProblemDisconnected, tokenwatch.StateDisconnected, s.now().UTC())
+		if err := affectedOne(res, err, "page"); err != nil {
+			return err
+		}
+		if err := s.recordEvent(ctx, tx, pageID, &e); err != nil {
+			return err
+		}
+		page, err = scanPage(s.queryRow(ctx, tx, `SELECT `+pageColumns+` FROM pages p WHERE p.id = $1`, pageID))
+		return err
+	})
+	return page, err
+}
+
+// DeletePage deletes a page, its tokens, history and alerts.
 func (s *Store) DeletePage(ctx context.Context, id int64) error {
 	res, err := s.exec(ctx, s.db, `DELETE FROM pages WHERE id = $1`, id)
 	return affectedOne(res, err, "page")
@@ -540,6 +577,8 @@ type Check struct {
 	NewGeneration bool
 	State         tokenwatch.State
 	NextDueAt     time.Time
+	// Event, if set, is recorded in the page's history.
+	Event *Event
 }
 
 // RecordCheck records a successful health check: the grant is alive, so
@@ -567,6 +606,9 @@ func (s *Store) RecordCheck(ctx context.Context, pageID int64, c Check) (*tokenw
 			return err
 		}
 		if err := s.schedule(ctx, tx, pageID, c.NextDueAt); err != nil {
+			return err
+		}
+		if err := s.recordEvent(ctx, tx, pageID, c.Event); err != nil {
 			return err
 		}
 		if page, err = scanPage(s.queryRow(ctx, tx, `SELECT `+pageColumns+` FROM pages p WHERE p.id = $1`, pageID)); err != nil {

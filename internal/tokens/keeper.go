@@ -15,7 +15,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"log/slog"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -219,7 +221,7 @@ func (k *Keeper) load(ctx context.Context, pageID int64) (*tokenwatch.Page, prov
 	prov, err := k.opts.Providers.Get(page.Provider)
 	if err != nil {
 		k.opts.Status.Failed(ctx, page.Provider, status.ScopeToken, err)
-		return nil, nil, errors.Join(err, k.recordFailure(ctx, page, err))
+		return nil, nil, errors.Join(err, k.recordFailure(ctx, page, err, store.Event{Kind: store.EventCheckFailed}))
 	}
 	return page, prov, nil
 }
@@ -302,7 +304,7 @@ func (k *Keeper) refreshLocked(ctx context.Context, pageID int64, refused tokenw
 	if err != nil {
 		k.opts.Logger.Warn("refresh failed", "page", pageID, "provider", page.Provider, "class", provider.ClassOf(err), "err", err)
 		k.opts.Status.Failed(ctx, page.Provider, status.ScopeToken, err)
-		return errors.Join(err, k.recordFailure(ctx, page, err))
+		return errors.Join(err, k.recordFailure(ctx, page, err, store.Event{Kind: store.EventRefreshFailed}))
 	}
 	k.opts.Status.Succeeded(ctx, page.Provider, status.ScopeToken)
 	g := store.Grant{
@@ -324,6 +326,7 @@ func (k *Keeper) refreshLocked(ctx context.Context, pageID int64, refused tokenw
 		return err
 	}
 	g.State, g.NextDueAt = d.State, nextDue(d, now)
+	g.Event = &store.Event{Kind: store.EventRefreshed}
 	// SaveGrant stores the rotated refresh token with the new access token
 	// in one transaction, before anyone gets to use the access token.
 	if _, err := k.store.SaveGrant(ctx, pageID, g); err != nil {
@@ -370,22 +373,31 @@ func (k *Keeper) Report(ctx context.Context, pageID int64, err error) error {
 	if err2 != nil {
 		return err2
 	}
-	return k.recordFailure(ctx, page, err)
+	return k.recordFailure(ctx, page, err, store.Event{Kind: store.EventCheckFailed, Detail: "while publishing"})
 }
 
 // recordFailure records a failed refresh or check. Transient failures
 // keep the page's problem and state and schedule a retry; the others set
 // the problem and make the page due now, so its alert goes out at once.
-func (k *Keeper) recordFailure(ctx context.Context, page *tokenwatch.Page, err error) error {
+//
+// The failure goes into the page's history as ev, with the class and the
+// network's message (after ev.Detail, if set, saying what tokenwatch was
+// doing).
+func (k *Keeper) recordFailure(ctx context.Context, page *tokenwatch.Page, err error, e store.Event) error {
 	now := k.opts.Now()
 	class := provider.ClassOf(err)
 	le := &tokenwatch.PageError{Class: class, Message: failureMessage(err), At: now}
+	ev := &e
+	ev.Class, ev.Detail = class, le.Message
+	if e.Detail != "" {
+		ev.Detail = e.Detail + ": " + le.Message
+	}
 	if !class.ChangesPage() {
 		// A transient failure or a service problem of tokenwatch's own app:
 		// the page is not at fault; try again later.
 		retry := now.Add(backoff(page, err, now))
 		return k.store.SetPageStatus(ctx, page.ID, store.PageStatus{Problem: page.Problem, State: page.State,
-			LastError: le, RetryAt: retry, NextDueAt: retry})
+			LastError: le, RetryAt: retry, NextDueAt: retry, Event: ev})
 	}
 	after := *page
 	after.Problem = class.Problem()
@@ -398,7 +410,7 @@ func (k *Keeper) recordFailure(ctx context.Context, page *tokenwatch.Page, err e
 		return err
 	}
 	return k.store.SetPageStatus(ctx, page.ID, store.PageStatus{Problem: after.Problem, State: d.State,
-		LastCheckedAt: now, LastError: le, NextDueAt: now})
+		LastCheckedAt: now, LastError: le, NextDueAt: now, Event: ev})
 }
 
 // backoff doubles the previous wait after each consecutive transient
@@ -432,21 +444,51 @@ func failureMessage(err error) string {
 // Check asks the network whether the page's token is still good, and
 // records the answer. A token the network lets tokenwatch refresh is
 // refreshed first when due, as some networks cannot tell an expired
-// short-lived token from a revoked one.
+// short-lived token from a revoked one. A check that finds nothing new is
+// not written into the page's history (the page's last check time says
+// it ran): only failures and changes are.
 func (k *Keeper) Check(ctx context.Context, pageID int64) error {
 	_, err, _ := k.flights.Do("check:"+strconv.FormatInt(pageID, 10), func() (any, error) {
-		return nil, k.check(ctx, pageID)
+		return nil, k.check(ctx, pageID, 0)
 	})
 	return k.nothingToDo(err)
 }
 
-func (k *Keeper) check(ctx context.Context, pageID int64) error {
+// CheckNow runs the health check a person asked for (Check now): at once,
+// even while a backoff after a transient failure runs, and written into
+// the page's history under their name whatever it finds. It returns the
+// page as the check left it and, when the network refused or failed, its
+// error (classified: provider.ClassOf), which is recorded on the page too.
+// A disconnected page has no token to check: that is a conflict.
+func (k *Keeper) CheckNow(ctx context.Context, pageID, userID int64) (*tokenwatch.Page, error) {
+	page, err := k.store.GetPage(ctx, pageID)
+	if err != nil {
+		return nil, err
+	}
+	if page.Problem == tokenwatch.ProblemDisconnected {
+		return page, tokenwatch.Errorf(tokenwatch.CodeConflict, "This page is disconnected: there is no token to check. Reconnect it first.")
+	}
+	_, checkErr, _ := k.flights.Do("check-now:"+strconv.FormatInt(pageID, 10), func() (any, error) {
+		return nil, k.check(ctx, pageID, userID)
+	})
+	if page, err = k.store.GetPage(ctx, pageID); err != nil {
+		return nil, err
+	}
+	return page, checkErr
+}
+
+// check runs a health check; by is the person who asked for it (zero: the
+// schedule).
+func (k *Keeper) check(ctx context.Context, pageID, by int64) error {
 	page, prov, err := k.load(ctx, pageID)
 	if err != nil {
 		return err
 	}
 	now := k.opts.Now()
-	if page.RetryAt.After(now) {
+	if page.Problem == tokenwatch.ProblemDisconnected {
+		return nil // no token until someone reconnects it
+	}
+	if by == 0 && page.RetryAt.After(now) {
 		return nil // backing off after a transient failure
 	}
 	if due, err := k.refreshDue(ctx, page, now); err != nil {
@@ -469,7 +511,7 @@ func (k *Keeper) check(ctx context.Context, pageID int64) error {
 		}
 		k.opts.Logger.Warn("check failed", "page", pageID, "provider", page.Provider, "class", provider.ClassOf(err), "err", err)
 		k.opts.Status.Failed(ctx, page.Provider, status.ScopeAPI, err)
-		return errors.Join(err, k.recordFailure(ctx, page, err))
+		return errors.Join(err, k.recordFailure(ctx, page, err, store.Event{Kind: store.EventCheckFailed, UserID: by}))
 	}
 	k.opts.Status.Succeeded(ctx, page.Provider, status.ScopeAPI)
 	now = k.opts.Now()
@@ -486,10 +528,39 @@ func (k *Keeper) check(ctx context.Context, pageID int64) error {
 	if err != nil {
 		return err
 	}
+	newGeneration := pushedOut(page, &after)
+	var ev *store.Event
+	if by != 0 || newGeneration || page.Problem != after.Problem || page.LastError != nil || scopesChanged(page.Scopes, ins.Scopes) {
+		ev = &store.Event{Kind: store.EventChecked, UserID: by, Detail: checkDetail(page, &after, ins)}
+	}
 	_, err = k.store.RecordCheck(ctx, pageID, store.Check{CheckedAt: now, Problem: after.Problem, AccessExpiresAt: ins.AccessExpiresAt,
-		DataAccessExpiresAt: ins.DataAccessExpiresAt, Scopes: ins.Scopes, NewGeneration: pushedOut(page, &after),
-		State: d.State, NextDueAt: nextDue(d, now)})
+		DataAccessExpiresAt: ins.DataAccessExpiresAt, Scopes: ins.Scopes, NewGeneration: newGeneration,
+		State: d.State, NextDueAt: nextDue(d, now), Event: ev})
 	return err
+}
+
+// scopesChanged says a check reported other scopes than those stored (nil:
+// the network does not say).
+func scopesChanged(stored, reported []string) bool {
+	if reported == nil {
+		return false
+	}
+	a, b := slices.Clone(stored), slices.Clone(reported)
+	slices.Sort(a)
+	slices.Sort(b)
+	return !slices.Equal(a, b)
+}
+
+// checkDetail says in words what a successful check found.
+func checkDetail(before, after *tokenwatch.Page, ins *provider.Inspection) string {
+	parts := []string{"the network accepts the token"}
+	if before.Problem != after.Problem && after.Problem == "" {
+		parts = append(parts, "the earlier problem is gone")
+	}
+	if ins.Scopes != nil {
+		parts = append(parts, "permissions held: "+strings.Join(ins.Scopes, ", "))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // StalePages returns up to limit pages of a user's locations that were

@@ -52,6 +52,8 @@ func Status(state tokenwatch.State, deadline, since, now time.Time, tz *time.Loc
 		what = "a permission or role is missing"
 	case tokenwatch.StateAccountBlocked:
 		what = "the account needs attention"
+	case tokenwatch.StateDisconnected:
+		what = "disconnected"
 	default:
 		return Deadline(deadline, now, tz)
 	}
@@ -98,6 +100,8 @@ func Problem(s tokenwatch.State, p tokenwatch.Provider) string {
 		return fmt.Sprintf("A permission tokenwatch needs on %s was removed. Reconnect and grant every permission asked for.", p.DisplayName())
 	case tokenwatch.StateAccountBlocked:
 		return fmt.Sprintf("The %s account that connected this page must be fixed on %s first (sign in there and follow its instructions), then reconnected.", p.DisplayName(), p.DisplayName())
+	case tokenwatch.StateDisconnected:
+		return fmt.Sprintf("Someone disconnected this page: tokenwatch holds no access to %s for it. Posts are held until someone reconnects it.", p.DisplayName())
 	}
 	return "Connected."
 }
