@@ -20,6 +20,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
@@ -308,8 +309,10 @@ func (c *Client) Fail(status int, header http.Header, body []byte, secrets ...st
 	if e.Message == "" {
 		e.Message = http.StatusText(status)
 	}
-	e.Message = Scrub(truncate(e.Message, 300), secrets...)
-	e.Code = Scrub(truncate(e.Code, 80), secrets...)
+	// Scrub first: a cut through a token would leave its beginning behind,
+	// no longer recognisable as the token.
+	e.Message = truncate(Scrub(e.Message, secrets...), 300)
+	e.Code = truncate(Scrub(e.Code, secrets...), 80)
 	if d, ok := retryAfter(header, time.Now()); ok {
 		e.RetryAfter = d
 	} else if c.delay != nil {
@@ -359,9 +362,16 @@ func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	return 0, false
 }
 
+// truncate cuts s to at most n bytes, on a character boundary, marking the
+// cut with an ellipsis; bytes that are not UTF-8 become U+FFFD first, so
+// what comes back is always valid UTF-8 (it is shown on pages and in mail).
 func truncate(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }
