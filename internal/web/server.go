@@ -151,5 +151,5 @@ func (s *Server) routes() http.Handler {
 	}
 
 	cop := http.NewCrossOriginProtection()
-	return s.logRequests(securityHeaders(cop.Handler(mux)))
+	return s.logRequests(securityHeaders(cop.Handler(s.limitForms(mux))))
 }
