@@ -75,7 +75,8 @@ func newServices(ctx context.Context, cfg *config.Config, log *slog.Logger, st *
 		BaseURL: cfg.BaseURL, Versions: cfg.APIVersions, Configured: func(p tokenwatch.Provider) bool { _, ok := providers[p]; return ok }})
 	s.keeper = tokens.New(st, tokens.Options{Providers: providers, Policy: policy, Logger: log, Status: s.status})
 	s.publisher = publish.New(st, s.keeper, publish.Options{Providers: providers, Policy: policy, Logger: log, Status: s.status})
-	s.bg, err = newBackground(ctx, cfg, st, log, backgroundOptions{Work: true, Sender: sender, Closer: closer, Maintainer: s.keeper})
+	s.bg, err = newBackground(ctx, cfg, st, log, backgroundOptions{Work: true, Sender: sender, Closer: closer, Maintainer: s.keeper,
+		Webhooks: webhookTargets(cfg, demo)})
 	if err != nil {
 		return nil, err
 	}

@@ -63,6 +63,9 @@ type Config struct {
 	// TrustedProxies are load balancers whose X-Forwarded-For header names
 	// the client.
 	TrustedProxies []netip.Prefix
+	// WebhookAllowPrivate lets webhook endpoints be loopback, private or
+	// link-local addresses (off: the public internet only).
+	WebhookAllowPrivate bool
 
 	LogLevel  slog.Level
 	LogFormat string // "text" or "json"
@@ -131,6 +134,7 @@ func Load(env Env) (*Config, error) {
 	c.BaseURL = r.baseURL("TOKENWATCH_BASE_URL", "http://"+c.Addr)
 	c.CookieSecure = r.boolean("TOKENWATCH_COOKIE_SECURE", strings.HasPrefix(c.BaseURL, "https://"))
 	c.TrustedProxies = r.prefixes("TOKENWATCH_TRUSTED_PROXIES")
+	c.WebhookAllowPrivate = r.boolean("TOKENWATCH_WEBHOOK_ALLOW_PRIVATE", false)
 	c.SecretKey = r.secret("TOKENWATCH_SECRET_KEY")
 	for _, k := range strings.Split(r.secret("TOKENWATCH_SECRET_KEY_PREVIOUS").Reveal(), ",") {
 		if k = strings.TrimSpace(k); k != "" {

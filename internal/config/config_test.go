@@ -72,20 +72,21 @@ func TestValues(t *testing.T) {
 func TestErrorsNameTheVariable(t *testing.T) {
 	t.Parallel()
 	tests := map[string]string{
-		"TOKENWATCH_ADDR":             "8080",
-		"TOKENWATCH_BASE_URL":         "ftp://x",
-		"TOKENWATCH_ALERT_THRESHOLDS": "10d,10d",
-		"TOKENWATCH_CHECK_INTERVAL":   "soon",
-		"TOKENWATCH_SWEEP_INTERVAL":   "-1m",
-		"TOKENWATCH_JOB_TIMEOUT":      "0s",
-		"TOKENWATCH_COOKIE_SECURE":    "maybe",
-		"TOKENWATCH_LOG_LEVEL":        "loud",
-		"TOKENWATCH_TRUSTED_PROXIES":  "10.0.0.0/8, lb.internal",
-		"TOKENWATCH_LOG_FORMAT":       "xml",
-		"TOKENWATCH_SMTP_URL":         "http://user:hunter2@x",
-		"TOKENWATCH_SECRET_KEY_FILE":  "/missing",
-		"TOKENWATCH_X_CLIENT_ID":      "only-the-id",
-		"TOKENWATCH_TIKTOK_BASE_URL":  "not a url",
+		"TOKENWATCH_ADDR":                  "8080",
+		"TOKENWATCH_BASE_URL":              "ftp://x",
+		"TOKENWATCH_ALERT_THRESHOLDS":      "10d,10d",
+		"TOKENWATCH_CHECK_INTERVAL":        "soon",
+		"TOKENWATCH_SWEEP_INTERVAL":        "-1m",
+		"TOKENWATCH_JOB_TIMEOUT":           "0s",
+		"TOKENWATCH_COOKIE_SECURE":         "maybe",
+		"TOKENWATCH_WEBHOOK_ALLOW_PRIVATE": "sometimes",
+		"TOKENWATCH_LOG_LEVEL":             "loud",
+		"TOKENWATCH_TRUSTED_PROXIES":       "10.0.0.0/8, lb.internal",
+		"TOKENWATCH_LOG_FORMAT":            "xml",
+		"TOKENWATCH_SMTP_URL":              "http://user:hunter2@x",
+		"TOKENWATCH_SECRET_KEY_FILE":       "/missing",
+		"TOKENWATCH_X_CLIENT_ID":           "only-the-id",
+		"TOKENWATCH_TIKTOK_BASE_URL":       "not a url",
 	}
 	for name, value := range tests {
 		_, err := Load(MapEnv(map[string]string{name: value}))

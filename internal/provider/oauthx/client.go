@@ -12,18 +12,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 	"unicode/utf8"
 
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
+	"github.com/tokenwatch/tokenwatch/internal/publicnet"
 )
 
 // DefaultTimeout bounds every call when the configuration brings no client.
@@ -69,36 +67,13 @@ func NewClient(name tokenwatch.Provider, cfg provider.Config, triage Triage) *Cl
 		// Media URLs come from posts: unless the network itself is moved
 		// (the sandbox, a test server), they may not reach this machine or
 		// its private network.
-		media = &http.Client{Timeout: MediaTimeout, Transport: publicOnly(cfg.BaseURL != "")}
+		m := &http.Client{Timeout: MediaTimeout}
+		if cfg.BaseURL == "" {
+			m.Transport = publicnet.Transport()
+		}
+		media = m
 	}
 	return &Client{name: name, doer: doer, media: media, baseURL: strings.TrimRight(cfg.BaseURL, "/"), triage: triage}
-}
-
-// errNotPublic refuses a connection to an address that is not public.
-var errNotPublic = errors.New("not a public address")
-
-// publicOnly is a transport whose connections may only go to public
-// addresses, unless allowPrivate.
-func publicOnly(allowPrivate bool) http.RoundTripper {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second,
-		Control: func(_, address string, _ syscall.RawConn) error {
-			host, _, err := net.SplitHostPort(address)
-			if err != nil {
-				return err
-			}
-			ip, err := netip.ParseAddr(host)
-			if err != nil {
-				return err
-			}
-			if !allowPrivate && (ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-				ip.IsUnspecified() || ip.IsMulticast()) {
-				return fmt.Errorf("media address %s: %w", ip, errNotPublic)
-			}
-			return nil
-		}}
-	t.DialContext = dialer.DialContext
-	return t
 }
 
 // Name is the network the client calls.
@@ -392,7 +367,7 @@ func (c *Client) Fetch(ctx context.Context, mediaURL string) (io.ReadCloser, str
 	}
 	resp, err := c.media.Do(req)
 	if err != nil {
-		if errors.Is(err, errNotPublic) {
+		if errors.Is(err, publicnet.ErrNotPublic) {
 			return nil, "", c.Refuse("media_url", "the media URL does not point to a public address")
 		}
 		return nil, "", c.NetworkError(req, err)
