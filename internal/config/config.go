@@ -88,6 +88,17 @@ type Provider struct {
 	RefreshEnabled bool
 }
 
+// The shortest intervals accepted. Below them the service would do little
+// but its own bookkeeping (a sweep every nanosecond), hammer the networks
+// with checks (and be rate-limited), give up on jobs that have barely
+// started, or sign people out while they work.
+const (
+	MinSweepInterval = time.Second
+	MinCheckInterval = 15 * time.Minute
+	MinJobTimeout    = 5 * time.Second
+	MinSessionTTL    = 5 * time.Minute
+)
+
 // Configured reports whether the app's credentials are set.
 func (p Provider) Configured() bool { return p.ClientID != "" && !p.ClientSecret.IsZero() }
 
@@ -121,12 +132,12 @@ func Load(env Env) (*Config, error) {
 	c := &Config{
 		DatabaseURL:     r.str("TOKENWATCH_DATABASE_URL", "tokenwatch.db"),
 		Addr:            r.addr("TOKENWATCH_ADDR", "127.0.0.1:8080"),
-		MailFrom:        r.str("TOKENWATCH_MAIL_FROM", "tokenwatch <tokenwatch@localhost>"),
+		MailFrom:        r.mailbox("TOKENWATCH_MAIL_FROM", "tokenwatch <tokenwatch@localhost>"),
 		AlertThresholds: r.thresholds("TOKENWATCH_ALERT_THRESHOLDS", lifecycle.DefaultThresholds),
-		CheckInterval:   r.duration("TOKENWATCH_CHECK_INTERVAL", lifecycle.DefaultCheckEvery),
-		SweepInterval:   r.duration("TOKENWATCH_SWEEP_INTERVAL", time.Minute),
-		JobTimeout:      r.duration("TOKENWATCH_JOB_TIMEOUT", time.Minute),
-		SessionTTL:      r.duration("TOKENWATCH_SESSION_TTL", 12*time.Hour),
+		CheckInterval:   r.duration("TOKENWATCH_CHECK_INTERVAL", lifecycle.DefaultCheckEvery, MinCheckInterval),
+		SweepInterval:   r.duration("TOKENWATCH_SWEEP_INTERVAL", time.Minute, MinSweepInterval),
+		JobTimeout:      r.duration("TOKENWATCH_JOB_TIMEOUT", time.Minute, MinJobTimeout),
+		SessionTTL:      r.duration("TOKENWATCH_SESSION_TTL", 12*time.Hour, MinSessionTTL),
 		LogLevel:        r.level("TOKENWATCH_LOG_LEVEL"),
 		LogFormat:       r.oneOf("TOKENWATCH_LOG_FORMAT", "text", "text", "json"),
 		Providers:       map[tokenwatch.Provider]Provider{},
@@ -228,6 +239,16 @@ func (r *reader) baseURL(name, def string) string {
 	return strings.TrimSuffix(v, "/")
 }
 
+// mailbox reads a required mailbox: an address, with a name if wanted
+// ("tokenwatch <alerts@example.com>"), kept as given.
+func (r *reader) mailbox(name, def string) string {
+	v := r.str(name, def)
+	if _, err := mail.ParseAddress(v); err != nil {
+		r.fail(name, "%q is not an e-mail address (e.g. alerts@example.com or tokenwatch <alerts@example.com>)", v)
+	}
+	return v
+}
+
 // address reads an optional e-mail address.
 func (r *reader) address(name string) string {
 	v := r.str(name, "")
@@ -281,16 +302,32 @@ func (r *reader) boolean(name string, def bool) bool {
 	return b
 }
 
-func (r *reader) duration(name string, def time.Duration) time.Duration {
+// duration reads a duration of at least min.
+func (r *reader) duration(name string, def, min time.Duration) time.Duration {
 	v := r.str(name, "")
 	if v == "" {
 		return def
 	}
 	d, err := ParseDuration(v)
-	if err != nil || d <= 0 {
+	switch {
+	case err != nil || d <= 0:
 		r.fail(name, "%q is not a positive duration (e.g. 90s, 15m, 24h, 10d)", v)
+	case d < min:
+		r.fail(name, "%q is shorter than the minimum, %s", v, shortDuration(min))
 	}
 	return d
+}
+
+// shortDuration writes d without trailing zero units: 15m, not 15m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 func (r *reader) thresholds(name string, def []time.Duration) []time.Duration {

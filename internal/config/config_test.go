@@ -122,3 +122,39 @@ func TestAPIVersions(t *testing.T) {
 		t.Errorf("a malformed version: %v", err)
 	}
 }
+
+// Settings that would start a service that cannot work stop start-up: a
+// sender that is not an address, intervals so short that the service would
+// do nothing else (a sweep every nanosecond).
+func TestNonsenseStopsStartUp(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ name, value string }{
+		{"TOKENWATCH_MAIL_FROM", "notanaddress"},
+		{"TOKENWATCH_MAIL_FROM", "tokenwatch <not an address>"},
+		{"TOKENWATCH_SWEEP_INTERVAL", "1ns"},
+		{"TOKENWATCH_SWEEP_INTERVAL", "999ms"},
+		{"TOKENWATCH_CHECK_INTERVAL", "1ns"},
+		{"TOKENWATCH_CHECK_INTERVAL", "14m"},
+		{"TOKENWATCH_JOB_TIMEOUT", "1ns"},
+		{"TOKENWATCH_JOB_TIMEOUT", "4s"},
+		{"TOKENWATCH_SESSION_TTL", "1ns"},
+		{"TOKENWATCH_SESSION_TTL", "4m"},
+	} {
+		_, err := Load(MapEnv(map[string]string{tt.name: tt.value}))
+		if err == nil {
+			t.Errorf("%s=%q accepted", tt.name, tt.value)
+			continue
+		}
+		if !strings.HasPrefix(err.Error(), tt.name+": ") || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s=%q: error %q does not name the variable in one line", tt.name, tt.value, err)
+		}
+	}
+	c, err := Load(MapEnv(map[string]string{"TOKENWATCH_MAIL_FROM": "Alerts <alerts@example.com>", "TOKENWATCH_SWEEP_INTERVAL": "1s",
+		"TOKENWATCH_CHECK_INTERVAL": "15m", "TOKENWATCH_JOB_TIMEOUT": "5s", "TOKENWATCH_SESSION_TTL": "5m"}))
+	if err != nil {
+		t.Fatalf("the minimums: %v", err)
+	}
+	if c.MailFrom != "Alerts <alerts@example.com>" || c.SweepInterval != time.Second || c.CheckInterval != 15*time.Minute {
+		t.Errorf("%+v", c)
+	}
+}
