@@ -112,6 +112,13 @@ func (e *sqliteEngine) isUniqueViolation(err error) bool {
 	return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 }
 
+func (e *sqliteEngine) isDiskFull(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_FULL
+}
+
+func (e *sqliteEngine) freeSpace() (int64, bool) { return freeSpace(filepath.Dir(e.path)) }
+
 func (e *sqliteEngine) claimDue(ctx context.Context, tx *sql.Tx, now any, limit int) ([]int64, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT due_at, page_id FROM page_due WHERE due_at <= $1 ORDER BY due_at, page_id LIMIT $2`, now, limit)
 	if err != nil {
