@@ -158,6 +158,7 @@ func (s *services) handler(env Env, demoLogins []web.DemoLogin, extra map[string
 		Demo:           s.demo,
 		Outbox:         s.demo,
 		Metrics:        s.bg.metrics.Handler(),
+		MetricsToken:   s.cfg.MetricsToken,
 		PasswordCost:   cost,
 		Flow:           s.flow,
 		TrustedProxies: s.cfg.TrustedProxies,

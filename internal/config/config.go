@@ -63,6 +63,8 @@ type Config struct {
 	// TrustedProxies are load balancers whose X-Forwarded-For header names
 	// the client.
 	TrustedProxies []netip.Prefix
+	// MetricsToken, when set, is the bearer token /metrics asks for.
+	MetricsToken tokenwatch.Secret
 	// WebhookAllowPrivate lets webhook endpoints be loopback, private or
 	// link-local addresses (off: the public internet only).
 	WebhookAllowPrivate bool
@@ -147,6 +149,7 @@ func Load(env Env) (*Config, error) {
 	c.TrustedProxies = r.prefixes("TOKENWATCH_TRUSTED_PROXIES")
 	c.WebhookAllowPrivate = r.boolean("TOKENWATCH_WEBHOOK_ALLOW_PRIVATE", false)
 	c.SecretKey = r.secret("TOKENWATCH_SECRET_KEY")
+	c.MetricsToken = r.secret("TOKENWATCH_METRICS_TOKEN")
 	for _, k := range strings.Split(r.secret("TOKENWATCH_SECRET_KEY_PREVIOUS").Reveal(), ",") {
 		if k = strings.TrimSpace(k); k != "" {
 			c.PreviousSecretKeys = append(c.PreviousSecretKeys, tokenwatch.NewSecret(k))

@@ -158,3 +158,22 @@ func TestNonsenseStopsStartUp(t *testing.T) {
 		t.Errorf("%+v", c)
 	}
 }
+
+func TestMetricsToken(t *testing.T) {
+	t.Parallel()
+	c, err := Load(Env{
+		Getenv: func(k string) string { return map[string]string{"TOKENWATCH_METRICS_TOKEN_FILE": "/run/secrets/metrics"}[k] },
+		ReadFile: func(name string) ([]byte, error) {
+			if name == "/run/secrets/metrics" {
+				return []byte("scrape-me-0123456789\n"), nil
+			}
+			return nil, errors.New("no such file")
+		},
+	})
+	if err != nil || c.MetricsToken.Reveal() != "scrape-me-0123456789" {
+		t.Errorf("metrics token from a file: %v %v", c, err)
+	}
+	if c, err := Load(MapEnv(nil)); err != nil || !c.MetricsToken.IsZero() {
+		t.Errorf("no metrics token by default: %v", err)
+	}
+}
