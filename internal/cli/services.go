@@ -142,9 +142,9 @@ func (s *services) checkAtSignIn(u *tokenwatch.User) {
 	})
 }
 
-// handler is the HTTP interface: the JSON API, the web UI, and extra
-// handlers by path prefix (the demo's sandbox).
-func (s *services) handler(env Env, demoLogins []web.DemoLogin, extra map[string]http.Handler) (http.Handler, error) {
+// handler is the HTTP interface: the JSON API and the web UI, and nothing
+// else (the demo adds its sandbox around it, in demo.go; serve cannot).
+func (s *services) handler(env Env, demoLogins []web.DemoLogin) (http.Handler, error) {
 	cost := env.PasswordCost
 	if cost == 0 {
 		cost = password.DefaultCost
@@ -170,9 +170,6 @@ func (s *services) handler(env Env, demoLogins []web.DemoLogin, extra map[string
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", api.New(s.store, api.Options{Logger: s.log, Policy: s.policy, BaseURL: s.cfg.BaseURL}))
-	for prefix, h := range extra {
-		mux.Handle(prefix, h)
-	}
 	mux.Handle("/", ui)
 	return mux, nil
 }
