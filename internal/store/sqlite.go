@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -52,6 +53,9 @@ func openSQLite(ctx context.Context, s *Store, rawURL string) error {
 	if err != nil {
 		return err
 	}
+	if err := createPrivate(path); err != nil {
+		return fmt.Errorf("store: create %s: %w", path, err)
+	}
 	dsn := func(extra string) string {
 		q := url.Values{}
 		q.Add("_pragma", "journal_mode(WAL)")
@@ -82,6 +86,21 @@ func openSQLite(ctx context.Context, s *Store, rawURL string) error {
 	e := &sqliteEngine{path: path, db: db, rdb: rdb}
 	s.eng, s.db, s.rdb = e, db, rdb
 	return nil
+}
+
+// createPrivate creates the database file, if it does not exist, readable
+// and writable by its owner only: it holds sealed tokens, session hashes and
+// everyone's e-mail address. SQLite gives the write-ahead log and the
+// shared-memory file it makes beside it the same mode.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 func (e *sqliteEngine) Name() string { return "sqlite" }
