@@ -104,7 +104,7 @@ func field(r *http.Request, name string, max int) (string, bool) {
 // its query) of this site passes; anything a browser could read as another
 // host ("//host", "/\\host", "/\t/host") becomes "/".
 func safeNext(next string) string {
-	if next == "" || len(next) > maxNext || strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
+	if next == "" || len(next) > maxNext || strings.ContainsFunc(next, notInPath) {
 		return "/"
 	}
 	u, err := url.Parse(next)
@@ -113,6 +113,10 @@ func safeNext(next string) string {
 	}
 	return u.RequestURI()
 }
+
+// notInPath are the characters a return path may not hold: controls, which
+// browsers drop or choke on, and the backslash, which they read as a slash.
+func notInPath(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }
 
 func roundUp(d time.Duration) string {
 	m := int((d + time.Minute - 1) / time.Minute)
