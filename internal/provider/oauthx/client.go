@@ -284,6 +284,9 @@ func (c *Client) Fail(status int, header http.Header, body []byte, secrets ...st
 	if e.Message == "" {
 		e.Message = http.StatusText(status)
 	}
+	if e.Message == "" {
+		e.Message = "HTTP " + strconv.Itoa(status) // a status without a name (529, 499)
+	}
 	// Scrub first: a cut through a token would leave its beginning behind,
 	// no longer recognisable as the token.
 	e.Message = truncate(Scrub(e.Message, secrets...), 300)
