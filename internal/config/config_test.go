@@ -162,7 +162,9 @@ func TestNonsenseStopsStartUp(t *testing.T) {
 func TestMetricsToken(t *testing.T) {
 	t.Parallel()
 	c, err := Load(Env{
-		Getenv: func(k string) string { return map[string]string{"TOKENWATCH_METRICS_TOKEN_FILE": "/run/secrets/metrics"}[k] },
+		Getenv: func(k string) string {
+			return map[string]string{"TOKENWATCH_METRICS_TOKEN_FILE": "/run/secrets/metrics"}[k]
+		},
 		ReadFile: func(name string) ([]byte, error) {
 			if name == "/run/secrets/metrics" {
 				return []byte("scrape-me-0123456789\n"), nil
