@@ -106,10 +106,10 @@ func TestWrongClientSecretIsAServiceProblem(t *testing.T) {
 	if open[0].Code != "invalid_client" || !strings.Contains(open[0].Action, "client id and secret") {
 		t.Errorf("problem = %+v, want invalid_client with the operator's action", open[0])
 	}
-	msgs := f.smtp.Wait(1, 5*time.Second)
+	f.smtp.Wait(1, 5*time.Second)
 	f.monitor.Notify(ctx)
 	time.Sleep(100 * time.Millisecond)
-	if msgs = f.smtp.Messages(); len(msgs) != 1 || msgs[0].To != operator || !strings.Contains(msgs[0].Subject, "LinkedIn") ||
+	if msgs := f.smtp.Messages(); len(msgs) != 1 || msgs[0].To != operator || !strings.Contains(msgs[0].Subject, "LinkedIn") ||
 		!strings.Contains(msgs[0].Text, "not by any page") || !strings.Contains(msgs[0].Text, demotest.BaseURL+"/status") {
 		t.Fatalf("operator e-mails = %+v, want one about LinkedIn", msgs)
 	}
