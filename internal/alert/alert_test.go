@@ -19,6 +19,7 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/mail/mailtest"
 	"github.com/tokenwatch/tokenwatch/internal/store"
 	"github.com/tokenwatch/tokenwatch/internal/store/storetest"
+	"github.com/tokenwatch/tokenwatch/internal/webhook"
 )
 
 const day = 24 * time.Hour
@@ -61,7 +62,7 @@ func startJobs(t *testing.T, st *store.Store, sender twmail.Sender) *jobs.Jobs {
 		t.Fatal(err)
 	}
 	j, err := jobs.New(st, jobs.Config{Store: st, Mail: sender, Work: true, Workers: 20,
-		RetryBase: 50 * time.Millisecond, RetryMax: 300 * time.Millisecond})
+		RetryBase: 50 * time.Millisecond, RetryMax: 300 * time.Millisecond, Webhooks: webhook.NewClient(10*time.Second, webhook.AnyAddress)})
 	if err != nil {
 		t.Fatal(err)
 	}

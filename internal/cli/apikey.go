@@ -31,7 +31,7 @@ func runAPIKey(ctx context.Context, args []string, env Env) error {
 	if err := parse(fs, args[1:], env); err != nil {
 		return err
 	}
-	st, acct, err := openAccount(ctx, env, "apikey "+sub, *account)
+	_, st, acct, err := openAccount(ctx, env, "apikey "+sub, *account)
 	if err != nil {
 		return err
 	}

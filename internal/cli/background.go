@@ -16,6 +16,7 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/mail"
 	"github.com/tokenwatch/tokenwatch/internal/metrics"
 	"github.com/tokenwatch/tokenwatch/internal/store"
+	"github.com/tokenwatch/tokenwatch/internal/webhook"
 )
 
 // background is the work that runs beside the web server: the alert sweep
@@ -62,6 +63,17 @@ type backgroundOptions struct {
 	Explain bool
 	// Maintainer refreshes and checks the tokens the sweep hands over.
 	Maintainer alert.Maintainer
+	// Webhooks are the addresses webhook deliveries may go to.
+	Webhooks webhook.Targets
+}
+
+// webhookTargets are the addresses webhooks may go to: public ones only,
+// unless the operator allows private ones or this is the demo.
+func webhookTargets(cfg *config.Config, demo bool) webhook.Targets {
+	if demo || cfg.WebhookAllowPrivate {
+		return webhook.AnyAddress
+	}
+	return webhook.PublicOnly
 }
 
 // newBackground migrates River's tables and sets up the jobs and the
@@ -84,7 +96,7 @@ func newBackground(ctx context.Context, cfg *config.Config, st *store.Store, log
 	// commit): the sweep hands it over again, harmlessly if it did.
 	stuck := 2 * cfg.JobTimeout
 	b.jobs, err = jobs.New(st, jobs.Config{Store: st, Logger: log, Mail: sender, Observer: b.metrics, Work: o.Work,
-		Maintainer: o.Maintainer, JobTimeout: cfg.JobTimeout, RescueAfter: stuck})
+		Maintainer: o.Maintainer, JobTimeout: cfg.JobTimeout, RescueAfter: stuck, Webhooks: webhook.NewClient(10*time.Second, o.Webhooks)})
 	if err != nil {
 		return nil, err
 	}

@@ -150,6 +150,8 @@ func TestErrorsAreOneLine(t *testing.T) {
 		{[]string{"serve"}, nil, "tokenwatch: TOKENWATCH_SECRET_KEY: not set"},
 		{[]string{"serve"}, map[string]string{"TOKENWATCH_SECRET_KEY": "short"}, "tokenwatch: TOKENWATCH_SECRET_KEY: key must be 32 bytes"},
 		{[]string{"serve"}, map[string]string{"TOKENWATCH_ADDR": "nope"}, "tokenwatch: TOKENWATCH_ADDR: "},
+		{[]string{"serve"}, map[string]string{"TOKENWATCH_MAIL_FROM": "notanaddress"}, `tokenwatch: TOKENWATCH_MAIL_FROM: "notanaddress" is not an e-mail address`},
+		{[]string{"serve"}, map[string]string{"TOKENWATCH_SWEEP_INTERVAL": "1ns"}, `tokenwatch: TOKENWATCH_SWEEP_INTERVAL: "1ns" is shorter than the minimum, 1s`},
 		{[]string{"frobnicate"}, nil, `tokenwatch: unknown command "frobnicate"`},
 		{[]string{"migrate", "--bogus"}, nil, "tokenwatch: migrate: flag provided but not defined: -bogus"},
 	}

@@ -91,10 +91,11 @@ func runDemo(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	handler, err := svc.handler(env, logins, map[string]http.Handler{"/sandbox/": http.StripPrefix("/sandbox", sb)})
+	app, err := svc.handler(env, logins)
 	if err != nil {
 		return err
 	}
+	handler := withSandbox(app, sb)
 	ready := func(bound string) {
 		fmt.Fprintf(env.Stdout, "\ntokenwatch demo is running at %s/\n\nSign in as (password %q):\n", cfg.BaseURL, demo.Password)
 		for _, u := range demo.Users {
@@ -112,6 +113,17 @@ func runDemo(ctx context.Context, args []string, env Env) error {
 	}
 	defer stop()
 	return serveHTTP(ctx, ln, handler, log, ready)
+}
+
+// withSandbox serves the sandbox social network, controls included, under
+// /sandbox/ beside the app. Only the demo calls it: the sandbox fakes every
+// network and hands out tokens on request, so the service that `serve`
+// runs is built without it.
+func withSandbox(app http.Handler, sb *sandbox.Sandbox) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/sandbox/", http.StripPrefix("/sandbox", sb))
+	mux.Handle("/", app)
+	return mux
 }
 
 // demoKey reads the demo's token key from a file beside the database,

@@ -35,7 +35,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	handler, err := svc.handler(env, nil, nil)
+	handler, err := svc.handler(env, nil)
 	if err != nil {
 		return err
 	}

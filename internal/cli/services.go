@@ -75,7 +75,8 @@ func newServices(ctx context.Context, cfg *config.Config, log *slog.Logger, st *
 		BaseURL: cfg.BaseURL, Versions: cfg.APIVersions, Configured: func(p tokenwatch.Provider) bool { _, ok := providers[p]; return ok }})
 	s.keeper = tokens.New(st, tokens.Options{Providers: providers, Policy: policy, Logger: log, Status: s.status})
 	s.publisher = publish.New(st, s.keeper, publish.Options{Providers: providers, Policy: policy, Logger: log, Status: s.status})
-	s.bg, err = newBackground(ctx, cfg, st, log, backgroundOptions{Work: true, Sender: sender, Closer: closer, Maintainer: s.keeper})
+	s.bg, err = newBackground(ctx, cfg, st, log, backgroundOptions{Work: true, Sender: sender, Closer: closer, Maintainer: s.keeper,
+		Webhooks: webhookTargets(cfg, demo)})
 	if err != nil {
 		return nil, err
 	}
@@ -147,9 +148,9 @@ func (s *services) checkAtSignIn(u *tokenwatch.User) {
 	})
 }
 
-// handler is the HTTP interface: the JSON API, the web UI, and extra
-// handlers by path prefix (the demo's sandbox).
-func (s *services) handler(env Env, demoLogins []web.DemoLogin, extra map[string]http.Handler) (http.Handler, error) {
+// handler is the HTTP interface: the JSON API and the web UI, and nothing
+// else (the demo adds its sandbox around it, in demo.go; serve cannot).
+func (s *services) handler(env Env, demoLogins []web.DemoLogin) (http.Handler, error) {
 	cost := env.PasswordCost
 	if cost == 0 {
 		cost = password.DefaultCost
@@ -163,6 +164,7 @@ func (s *services) handler(env Env, demoLogins []web.DemoLogin, extra map[string
 		Demo:           s.demo,
 		Outbox:         s.demo,
 		Metrics:        s.bg.metrics.Handler(),
+		MetricsToken:   s.cfg.MetricsToken,
 		PasswordCost:   cost,
 		Flow:           s.flow,
 		TrustedProxies: s.cfg.TrustedProxies,
@@ -176,9 +178,6 @@ func (s *services) handler(env Env, demoLogins []web.DemoLogin, extra map[string
 	apiHandler := api.New(s.store, api.Options{Logger: s.log, Policy: s.policy, BaseURL: s.cfg.BaseURL})
 	s.work.Go(func(ctx context.Context) { apiHandler.RecordUsage(ctx, time.Minute) })
 	mux.Handle("/api/v1/", apiHandler)
-	for prefix, h := range extra {
-		mux.Handle(prefix, h)
-	}
 	mux.Handle("/", ui)
 	return mux, nil
 }

@@ -25,7 +25,7 @@ import (
 func TestStopsCleanlyUnderLoad(t *testing.T) {
 	t.Parallel()
 	db := filepath.Join(t.TempDir(), "demo.db")
-	env, _, stderr := testEnv(map[string]string{"TOKENWATCH_SECRET_KEY": keyring.Generate(), "TOKENWATCH_SWEEP_INTERVAL": "50ms",
+	env, _, stderr := testEnv(map[string]string{"TOKENWATCH_SECRET_KEY": keyring.Generate(), "TOKENWATCH_SWEEP_INTERVAL": "1s",
 		"TOKENWATCH_LOG_LEVEL": "debug"})
 	addr := make(chan string, 1)
 	env.Ready = func(a string) { addr <- a }

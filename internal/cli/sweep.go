@@ -23,7 +23,8 @@ func runSweep(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	bg, err := newBackground(ctx, cfg, st, log, backgroundOptions{Work: !*once, Sender: sender, Closer: closer, Explain: *once})
+	bg, err := newBackground(ctx, cfg, st, log, backgroundOptions{Work: !*once, Sender: sender, Closer: closer, Explain: *once,
+		Webhooks: webhookTargets(cfg, false)})
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,9 @@ import (
 	"fmt"
 
 	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/config"
 	"github.com/tokenwatch/tokenwatch/internal/store"
+	"github.com/tokenwatch/tokenwatch/internal/webhook"
 )
 
 const webhookUsage = "Usage: tokenwatch webhook add --account NAME --url URL | webhook list --account NAME | webhook disable --account NAME --id ID\n"
@@ -38,13 +40,16 @@ func runWebhook(ctx context.Context, args []string, env Env) error {
 	if err := parse(fs, args[1:], env); err != nil {
 		return err
 	}
-	st, acct, err := openAccount(ctx, env, "webhook "+sub, *account)
+	cfg, st, acct, err := openAccount(ctx, env, "webhook "+sub, *account)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	switch sub {
 	case "add":
+		if err := webhook.CheckEndpoint(ctx, *url, webhookTargets(cfg, false)); err != nil {
+			return fmt.Errorf("webhook add: %s", reason(err))
+		}
 		secret := tokenwatch.NewSecret("whsec_" + rand.Text())
 		ep, err := st.CreateWebhookEndpoint(ctx, acct.ID, *url, secret)
 		if err != nil {
@@ -82,20 +87,20 @@ func runWebhook(ctx context.Context, args []string, env Env) error {
 	return nil
 }
 
-// openAccount opens the configured store and finds the account named by
-// a subcommand's --account flag.
-func openAccount(ctx context.Context, env Env, cmd, account string) (*store.Store, *tokenwatch.Account, error) {
+// openAccount reads the configuration, opens the configured store and
+// finds the account named by a subcommand's --account flag.
+func openAccount(ctx context.Context, env Env, cmd, account string) (*config.Config, *store.Store, *tokenwatch.Account, error) {
 	if account == "" {
-		return nil, nil, fmt.Errorf("%s: --account is required", cmd)
+		return nil, nil, nil, fmt.Errorf("%s: --account is required", cmd)
 	}
-	_, _, st, err := openConfiguredStore(ctx, env)
+	cfg, _, st, err := openConfiguredStore(ctx, env)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	acct, err := findAccount(ctx, st, account)
 	if err != nil {
 		st.Close()
-		return nil, nil, fmt.Errorf("%s: %s", cmd, reason(err))
+		return nil, nil, nil, fmt.Errorf("%s: %s", cmd, reason(err))
 	}
-	return st, acct, nil
+	return cfg, st, acct, nil
 }

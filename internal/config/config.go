@@ -63,6 +63,11 @@ type Config struct {
 	// TrustedProxies are load balancers whose X-Forwarded-For header names
 	// the client.
 	TrustedProxies []netip.Prefix
+	// MetricsToken, when set, is the bearer token /metrics asks for.
+	MetricsToken tokenwatch.Secret
+	// WebhookAllowPrivate lets webhook endpoints be loopback, private or
+	// link-local addresses (off: the public internet only).
+	WebhookAllowPrivate bool
 
 	LogLevel  slog.Level
 	LogFormat string // "text" or "json"
@@ -84,6 +89,17 @@ type Provider struct {
 	// (LinkedIn).
 	RefreshEnabled bool
 }
+
+// The shortest intervals accepted. Below them the service would do little
+// but its own bookkeeping (a sweep every nanosecond), hammer the networks
+// with checks (and be rate-limited), give up on jobs that have barely
+// started, or sign people out while they work.
+const (
+	MinSweepInterval = time.Second
+	MinCheckInterval = 15 * time.Minute
+	MinJobTimeout    = 5 * time.Second
+	MinSessionTTL    = 5 * time.Minute
+)
 
 // Configured reports whether the app's credentials are set.
 func (p Provider) Configured() bool { return p.ClientID != "" && !p.ClientSecret.IsZero() }
@@ -118,12 +134,12 @@ func Load(env Env) (*Config, error) {
 	c := &Config{
 		DatabaseURL:     r.str("TOKENWATCH_DATABASE_URL", "tokenwatch.db"),
 		Addr:            r.addr("TOKENWATCH_ADDR", "127.0.0.1:8080"),
-		MailFrom:        r.str("TOKENWATCH_MAIL_FROM", "tokenwatch <tokenwatch@localhost>"),
+		MailFrom:        r.mailbox("TOKENWATCH_MAIL_FROM", "tokenwatch <tokenwatch@localhost>"),
 		AlertThresholds: r.thresholds("TOKENWATCH_ALERT_THRESHOLDS", lifecycle.DefaultThresholds),
-		CheckInterval:   r.duration("TOKENWATCH_CHECK_INTERVAL", lifecycle.DefaultCheckEvery),
-		SweepInterval:   r.duration("TOKENWATCH_SWEEP_INTERVAL", time.Minute),
-		JobTimeout:      r.duration("TOKENWATCH_JOB_TIMEOUT", time.Minute),
-		SessionTTL:      r.duration("TOKENWATCH_SESSION_TTL", 12*time.Hour),
+		CheckInterval:   r.duration("TOKENWATCH_CHECK_INTERVAL", lifecycle.DefaultCheckEvery, MinCheckInterval),
+		SweepInterval:   r.duration("TOKENWATCH_SWEEP_INTERVAL", time.Minute, MinSweepInterval),
+		JobTimeout:      r.duration("TOKENWATCH_JOB_TIMEOUT", time.Minute, MinJobTimeout),
+		SessionTTL:      r.duration("TOKENWATCH_SESSION_TTL", 12*time.Hour, MinSessionTTL),
 		LogLevel:        r.level("TOKENWATCH_LOG_LEVEL"),
 		LogFormat:       r.oneOf("TOKENWATCH_LOG_FORMAT", "text", "text", "json"),
 		Providers:       map[tokenwatch.Provider]Provider{},
@@ -131,7 +147,9 @@ func Load(env Env) (*Config, error) {
 	c.BaseURL = r.baseURL("TOKENWATCH_BASE_URL", "http://"+c.Addr)
 	c.CookieSecure = r.boolean("TOKENWATCH_COOKIE_SECURE", strings.HasPrefix(c.BaseURL, "https://"))
 	c.TrustedProxies = r.prefixes("TOKENWATCH_TRUSTED_PROXIES")
+	c.WebhookAllowPrivate = r.boolean("TOKENWATCH_WEBHOOK_ALLOW_PRIVATE", false)
 	c.SecretKey = r.secret("TOKENWATCH_SECRET_KEY")
+	c.MetricsToken = r.secret("TOKENWATCH_METRICS_TOKEN")
 	for _, k := range strings.Split(r.secret("TOKENWATCH_SECRET_KEY_PREVIOUS").Reveal(), ",") {
 		if k = strings.TrimSpace(k); k != "" {
 			c.PreviousSecretKeys = append(c.PreviousSecretKeys, tokenwatch.NewSecret(k))
@@ -224,6 +242,16 @@ func (r *reader) baseURL(name, def string) string {
 	return strings.TrimSuffix(v, "/")
 }
 
+// mailbox reads a required mailbox: an address, with a name if wanted
+// ("tokenwatch <alerts@example.com>"), kept as given.
+func (r *reader) mailbox(name, def string) string {
+	v := r.str(name, def)
+	if _, err := mail.ParseAddress(v); err != nil {
+		r.fail(name, "%q is not an e-mail address (e.g. alerts@example.com or tokenwatch <alerts@example.com>)", v)
+	}
+	return v
+}
+
 // address reads an optional e-mail address.
 func (r *reader) address(name string) string {
 	v := r.str(name, "")
@@ -277,16 +305,32 @@ func (r *reader) boolean(name string, def bool) bool {
 	return b
 }
 
-func (r *reader) duration(name string, def time.Duration) time.Duration {
+// duration reads a duration of at least min.
+func (r *reader) duration(name string, def, min time.Duration) time.Duration {
 	v := r.str(name, "")
 	if v == "" {
 		return def
 	}
 	d, err := ParseDuration(v)
-	if err != nil || d <= 0 {
+	switch {
+	case err != nil || d <= 0:
 		r.fail(name, "%q is not a positive duration (e.g. 90s, 15m, 24h, 10d)", v)
+	case d < min:
+		r.fail(name, "%q is shorter than the minimum, %s", v, shortDuration(min))
 	}
 	return d
+}
+
+// shortDuration writes d without trailing zero units: 15m, not 15m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 func (r *reader) thresholds(name string, def []time.Duration) []time.Duration {

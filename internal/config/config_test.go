@@ -72,20 +72,21 @@ func TestValues(t *testing.T) {
 func TestErrorsNameTheVariable(t *testing.T) {
 	t.Parallel()
 	tests := map[string]string{
-		"TOKENWATCH_ADDR":             "8080",
-		"TOKENWATCH_BASE_URL":         "ftp://x",
-		"TOKENWATCH_ALERT_THRESHOLDS": "10d,10d",
-		"TOKENWATCH_CHECK_INTERVAL":   "soon",
-		"TOKENWATCH_SWEEP_INTERVAL":   "-1m",
-		"TOKENWATCH_JOB_TIMEOUT":      "0s",
-		"TOKENWATCH_COOKIE_SECURE":    "maybe",
-		"TOKENWATCH_LOG_LEVEL":        "loud",
-		"TOKENWATCH_TRUSTED_PROXIES":  "10.0.0.0/8, lb.internal",
-		"TOKENWATCH_LOG_FORMAT":       "xml",
-		"TOKENWATCH_SMTP_URL":         "http://user:hunter2@x",
-		"TOKENWATCH_SECRET_KEY_FILE":  "/missing",
-		"TOKENWATCH_X_CLIENT_ID":      "only-the-id",
-		"TOKENWATCH_TIKTOK_BASE_URL":  "not a url",
+		"TOKENWATCH_ADDR":                  "8080",
+		"TOKENWATCH_BASE_URL":              "ftp://x",
+		"TOKENWATCH_ALERT_THRESHOLDS":      "10d,10d",
+		"TOKENWATCH_CHECK_INTERVAL":        "soon",
+		"TOKENWATCH_SWEEP_INTERVAL":        "-1m",
+		"TOKENWATCH_JOB_TIMEOUT":           "0s",
+		"TOKENWATCH_COOKIE_SECURE":         "maybe",
+		"TOKENWATCH_WEBHOOK_ALLOW_PRIVATE": "sometimes",
+		"TOKENWATCH_LOG_LEVEL":             "loud",
+		"TOKENWATCH_TRUSTED_PROXIES":       "10.0.0.0/8, lb.internal",
+		"TOKENWATCH_LOG_FORMAT":            "xml",
+		"TOKENWATCH_SMTP_URL":              "http://user:hunter2@x",
+		"TOKENWATCH_SECRET_KEY_FILE":       "/missing",
+		"TOKENWATCH_X_CLIENT_ID":           "only-the-id",
+		"TOKENWATCH_TIKTOK_BASE_URL":       "not a url",
 	}
 	for name, value := range tests {
 		_, err := Load(MapEnv(map[string]string{name: value}))
@@ -119,5 +120,62 @@ func TestAPIVersions(t *testing.T) {
 	_, err = Load(MapEnv(map[string]string{"TOKENWATCH_LINKEDIN_API_VERSION": "2026-02"}))
 	if err == nil || !strings.Contains(err.Error(), "TOKENWATCH_LINKEDIN_API_VERSION") {
 		t.Errorf("a malformed version: %v", err)
+	}
+}
+
+// Settings that would start a service that cannot work stop start-up: a
+// sender that is not an address, intervals so short that the service would
+// do nothing else (a sweep every nanosecond).
+func TestNonsenseStopsStartUp(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ name, value string }{
+		{"TOKENWATCH_MAIL_FROM", "notanaddress"},
+		{"TOKENWATCH_MAIL_FROM", "tokenwatch <not an address>"},
+		{"TOKENWATCH_SWEEP_INTERVAL", "1ns"},
+		{"TOKENWATCH_SWEEP_INTERVAL", "999ms"},
+		{"TOKENWATCH_CHECK_INTERVAL", "1ns"},
+		{"TOKENWATCH_CHECK_INTERVAL", "14m"},
+		{"TOKENWATCH_JOB_TIMEOUT", "1ns"},
+		{"TOKENWATCH_JOB_TIMEOUT", "4s"},
+		{"TOKENWATCH_SESSION_TTL", "1ns"},
+		{"TOKENWATCH_SESSION_TTL", "4m"},
+	} {
+		_, err := Load(MapEnv(map[string]string{tt.name: tt.value}))
+		if err == nil {
+			t.Errorf("%s=%q accepted", tt.name, tt.value)
+			continue
+		}
+		if !strings.HasPrefix(err.Error(), tt.name+": ") || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s=%q: error %q does not name the variable in one line", tt.name, tt.value, err)
+		}
+	}
+	c, err := Load(MapEnv(map[string]string{"TOKENWATCH_MAIL_FROM": "Alerts <alerts@example.com>", "TOKENWATCH_SWEEP_INTERVAL": "1s",
+		"TOKENWATCH_CHECK_INTERVAL": "15m", "TOKENWATCH_JOB_TIMEOUT": "5s", "TOKENWATCH_SESSION_TTL": "5m"}))
+	if err != nil {
+		t.Fatalf("the minimums: %v", err)
+	}
+	if c.MailFrom != "Alerts <alerts@example.com>" || c.SweepInterval != time.Second || c.CheckInterval != 15*time.Minute {
+		t.Errorf("%+v", c)
+	}
+}
+
+func TestMetricsToken(t *testing.T) {
+	t.Parallel()
+	c, err := Load(Env{
+		Getenv: func(k string) string {
+			return map[string]string{"TOKENWATCH_METRICS_TOKEN_FILE": "/run/secrets/metrics"}[k]
+		},
+		ReadFile: func(name string) ([]byte, error) {
+			if name == "/run/secrets/metrics" {
+				return []byte("scrape-me-0123456789\n"), nil
+			}
+			return nil, errors.New("no such file")
+		},
+	})
+	if err != nil || c.MetricsToken.Reveal() != "scrape-me-0123456789" {
+		t.Errorf("metrics token from a file: %v %v", c, err)
+	}
+	if c, err := Load(MapEnv(nil)); err != nil || !c.MetricsToken.IsZero() {
+		t.Errorf("no metrics token by default: %v", err)
 	}
 }

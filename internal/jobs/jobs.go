@@ -53,7 +53,7 @@ type Config struct {
 	// Mail sends e-mails; nil leaves e-mail deliveries pending.
 	Mail mail.Sender
 	// Webhooks posts webhook events; nil means a client with a 10 s
-	// timeout.
+	// timeout that posts to public addresses only.
 	Webhooks *webhook.Client
 	// Maintainer does the refreshes and health checks the sweep hands
 	// over; nil until the providers are wired.
@@ -141,7 +141,7 @@ func New(st *store.Store, cfg Config) (*Jobs, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Webhooks == nil {
-		cfg.Webhooks = webhook.NewClient(10 * time.Second)
+		cfg.Webhooks = webhook.NewClient(10*time.Second, webhook.PublicOnly)
 	}
 	cfg.Workers = cmp.Or(cfg.Workers, 100)
 	cfg.EmailBatch = cmp.Or(cfg.EmailBatch, 50)

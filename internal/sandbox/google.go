@@ -18,7 +18,6 @@ import (
 // for YouTube also in errors[] with a domain
 // (https://developers.google.com/youtube/v3/docs/core_errors).
 type googleDialect struct {
-	oauthDialect
 	youtube bool
 }
 

@@ -132,6 +132,14 @@ func (e *postgresEngine) isUniqueViolation(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
+func (e *postgresEngine) isDiskFull(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "53100" // disk_full
+}
+
+// freeSpace is unknown: the server's disk is not this machine's.
+func (e *postgresEngine) freeSpace() (int64, bool) { return 0, false }
+
 func (e *postgresEngine) close() error {
 	err := e.db.Close()
 	e.pool.Close()

@@ -72,6 +72,16 @@ func (s *Store) DeleteSession(ctx context.Context, token string) error {
 	return err
 }
 
+// DeleteUserSessions signs a user out everywhere: it ends every session of
+// theirs and returns how many there were.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID int64) (int64, error) {
+	res, err := s.exec(ctx, s.db, `DELETE FROM sessions WHERE user_id = $1`, userID)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
 // DeleteExpiredSessions removes expired sessions and returns how many.
 func (s *Store) DeleteExpiredSessions(ctx context.Context) (int64, error) {
 	res, err := s.exec(ctx, s.db, `DELETE FROM sessions WHERE expires_at <= $1`, s.now().UTC())

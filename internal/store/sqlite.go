@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -52,6 +53,9 @@ func openSQLite(ctx context.Context, s *Store, rawURL string) error {
 	if err != nil {
 		return err
 	}
+	if err := createPrivate(path); err != nil {
+		return fmt.Errorf("store: create %s: %w", path, err)
+	}
 	dsn := func(extra string) string {
 		q := url.Values{}
 		q.Add("_pragma", "journal_mode(WAL)")
@@ -84,6 +88,21 @@ func openSQLite(ctx context.Context, s *Store, rawURL string) error {
 	return nil
 }
 
+// createPrivate creates the database file, if it does not exist, readable
+// and writable by its owner only: it holds sealed tokens, session hashes and
+// everyone's e-mail address. SQLite gives the write-ahead log and the
+// shared-memory file it makes beside it the same mode.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
 func (e *sqliteEngine) Name() string { return "sqlite" }
 
 func (e *sqliteEngine) migrations() fs.FS { return embeddedDir(sqliteMigrations, "migrations/sqlite") }
@@ -111,6 +130,13 @@ func (e *sqliteEngine) isUniqueViolation(err error) bool {
 	var se *sqlite.Error
 	return errors.As(err, &se) && (se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 }
+
+func (e *sqliteEngine) isDiskFull(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_FULL
+}
+
+func (e *sqliteEngine) freeSpace() (int64, bool) { return freeSpace(filepath.Dir(e.path)) }
 
 func (e *sqliteEngine) claimDue(ctx context.Context, tx *sql.Tx, now any, limit int) ([]int64, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT due_at, page_id FROM page_due WHERE due_at <= $1 ORDER BY due_at, page_id LIMIT $2`, now, limit)

@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
@@ -30,6 +31,10 @@ type Store struct {
 	// stmts caches statements prepared on db, by query: a transaction on
 	// the same connection reuses them instead of parsing again.
 	stmts sync.Map
+	// full is when (Unix nanoseconds) a write last failed for want of
+	// space; minFree is Options.MinFreeSpace.
+	full    atomic.Int64
+	minFree int64
 }
 
 // engine is what differs between database engines.
@@ -48,6 +53,12 @@ type engine interface {
 	timeArg(t time.Time) any
 	// isUniqueViolation reports whether err is a unique-constraint failure.
 	isUniqueViolation(err error) bool
+	// isDiskFull reports whether err is a write that failed for want of
+	// space (SQLITE_FULL; PostgreSQL's disk_full, 53100).
+	isDiskFull(err error) bool
+	// freeSpace returns the bytes left on the file system that holds the
+	// database, when the engine can know it (SQLite, where it is a file).
+	freeSpace() (bytes int64, known bool)
 	// claimDue takes, inside a sweep's transaction, up to limit rows at
 	// the head of the page_due queue (due_at at or before now, already
 	// converted by timeArg), most overdue first, and returns their pages'
@@ -72,6 +83,9 @@ type Options struct {
 	// Now is the clock for the times the store writes (created_at, ...);
 	// time.Now if nil. Tests move it.
 	Now func() time.Time
+	// MinFreeSpace is the free space, in bytes, below which the disk of a
+	// SQLite database counts as full (Writable); default 16 MiB.
+	MinFreeSpace int64
 }
 
 // Open connects to the database named by url: "postgres://…" or
@@ -85,8 +99,11 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.MinFreeSpace == 0 {
+		opts.MinFreeSpace = 16 << 20
+	}
 	var (
-		s   = &Store{keys: opts.Keys, now: opts.Now}
+		s   = &Store{keys: opts.Keys, now: opts.Now, minFree: opts.MinFreeSpace}
 		err error
 	)
 	switch {
@@ -138,7 +155,8 @@ func (s *Store) args(args []any) []any {
 }
 
 func (s *Store) exec(ctx context.Context, q querier, query string, args ...any) (sql.Result, error) {
-	return q.ExecContext(ctx, query, s.args(args)...)
+	res, err := q.ExecContext(ctx, query, s.args(args)...)
+	return res, s.writeError(err)
 }
 
 func (s *Store) query(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
@@ -265,14 +283,14 @@ func (s *Store) schedule(ctx context.Context, q querier, pageID int64, t time.Ti
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("store: begin: %w", err)
+		return s.writeError(fmt.Errorf("store: begin: %w", err))
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
-		return err
+		return s.writeError(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: commit: %w", err)
+		return s.writeError(fmt.Errorf("store: commit: %w", err))
 	}
 	return nil
 }

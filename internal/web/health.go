@@ -13,8 +13,9 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("ok\n"))
 }
 
-// readyz says the process can serve: the database answers and its schema
-// is the one this binary expects.
+// readyz says the process can serve: the database answers, its schema is
+// the one this binary expects, and it can take writes (its disk is not
+// full).
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
@@ -27,6 +28,11 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	applied, known, err := s.store.SchemaVersion(ctx)
 	if err != nil || applied < known {
 		http.Error(w, "database schema not migrated", http.StatusServiceUnavailable)
+		return
+	}
+	if err := s.store.Writable(ctx); err != nil {
+		s.log.Warn("not ready: database", "err", err)
+		http.Error(w, "database cannot take writes: "+err.Error(), http.StatusServiceUnavailable)
 		return
 	}
 	w.Write([]byte("ready\n"))

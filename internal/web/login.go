@@ -16,12 +16,22 @@ import (
 // guessing per address and per client, and starts a session in the
 // database.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	email := tokenwatch.NormalizeEmail(r.PostFormValue("email"))
-	pw := r.PostFormValue("password")
+	email, emailOK := field(r, "email", maxEmail)
+	pw, pwOK := field(r, "password", maxPassword)
+	email = tokenwatch.NormalizeEmail(email)
 	next := safeNext(r.PostFormValue("next"))
 	data := loginData{Email: email, Next: next, DemoLogins: s.opts.DemoLogins}
 	ip := clientIP(r, s.opts.TrustedProxies)
 
+	// Nothing longer than a field can be reaches the limiter, the log or
+	// the page: no real address or password is that long.
+	if !emailOK || !pwOK {
+		data.Email = ""
+		s.log.Info("sign-in refused: a field is too long", "ip", ip)
+		s.render(w, r, http.StatusBadRequest, "login", page{Title: "Sign in", Data: data,
+			Flash: "The e-mail address or the password is too long."})
+		return
+	}
 	if wait := s.limiter.blocked(ip, email); wait > 0 {
 		s.render(w, r, http.StatusTooManyRequests, "login", page{Title: "Sign in", Data: data,
 			Flash: "Too many failed attempts. Try again in " + roundUp(wait) + "."})
@@ -71,11 +81,30 @@ func (s *Server) dummyHash() string {
 	return s.dummy
 }
 
+// Longest values of the sign-in form: an e-mail address has 254 bytes at
+// most (RFC 5321); passwords have 72 (password.Check), so this is roomy;
+// a return path longer than maxNext is not one of this site's.
+const (
+	maxEmail    = 254
+	maxPassword = 1024
+	maxNext     = 2048
+)
+
+// field returns a form value, and false (with nothing of it) when it is
+// longer than max bytes.
+func field(r *http.Request, name string, max int) (string, bool) {
+	v := r.PostFormValue(name)
+	if len(v) > max {
+		return "", false
+	}
+	return v, true
+}
+
 // safeNext keeps redirects after sign-in on this site: only a path (with
 // its query) of this site passes; anything a browser could read as another
 // host ("//host", "/\\host", "/\t/host") becomes "/".
 func safeNext(next string) string {
-	if next == "" || strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
+	if next == "" || len(next) > maxNext || strings.ContainsFunc(next, notInPath) {
 		return "/"
 	}
 	u, err := url.Parse(next)
@@ -84,6 +113,10 @@ func safeNext(next string) string {
 	}
 	return u.RequestURI()
 }
+
+// notInPath are the characters a return path may not hold: controls, which
+// browsers drop or choke on, and the backslash, which they read as a slash.
+func notInPath(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }
 
 func roundUp(d time.Duration) string {
 	m := int((d + time.Minute - 1) / time.Minute)

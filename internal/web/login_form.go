@@ -14,6 +14,10 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
 		return
 	}
+	next := r.URL.Query().Get("next")
+	if len(next) > maxNext {
+		next = ""
+	}
 	s.render(w, r, http.StatusOK, "login", page{Title: "Sign in",
-		Data: loginData{Next: r.URL.Query().Get("next"), DemoLogins: s.opts.DemoLogins}})
+		Data: loginData{Next: next, DemoLogins: s.opts.DemoLogins}})
 }

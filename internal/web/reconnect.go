@@ -125,13 +125,14 @@ type connectedData struct {
 }
 
 // localPath returns v if it is a path of this site ("/issues?x=1"), else
-// "": a return address may never lead elsewhere.
+// "": a return address may never lead elsewhere, nor carry a control
+// character (which browsers drop, turning "/\t/host" into "//host").
 func localPath(v string) string {
-	if v == "" || v[0] != '/' || strings.HasPrefix(v, "//") || strings.HasPrefix(v, "/\\") || strings.ContainsAny(v, "\r\n\\") {
+	if v == "" || len(v) > maxNext || v[0] != '/' || strings.HasPrefix(v, "//") || strings.ContainsFunc(v, notInPath) {
 		return ""
 	}
 	u, err := url.Parse(v)
-	if err != nil || u.Scheme != "" || u.Host != "" {
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
 		return ""
 	}
 	return v

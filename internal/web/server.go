@@ -50,8 +50,10 @@ type Options struct {
 	// OnSignIn, if set, is called after each sign-in (to check the user's
 	// pages with their networks).
 	OnSignIn func(u *tokenwatch.User)
-	// Metrics, when set, is served at /metrics.
-	Metrics http.Handler
+	// Metrics, when set, is served at /metrics; to requests bearing
+	// MetricsToken only, when that is set.
+	Metrics      http.Handler
+	MetricsToken tokenwatch.Secret
 	// Outbox serves the demo's mail outbox at /outbox.
 	Outbox bool
 	// Status reports service problems: at /status, as a banner for
@@ -147,7 +149,7 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("GET /outbox", s.signedIn(s.outbox))
 	}
 	if s.opts.Metrics != nil {
-		mux.Handle("GET /metrics", s.opts.Metrics)
+		mux.Handle("GET /metrics", bearer(s.opts.MetricsToken, "tokenwatch metrics", s.opts.Metrics))
 	}
 
 	mux.HandleFunc("GET /favicon.ico", s.favicon)
@@ -155,5 +157,5 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/", s.notFound)
 
 	cop := http.NewCrossOriginProtection()
-	return s.logRequests(securityHeaders(cop.Handler(mux)))
+	return s.logRequests(securityHeaders(cop.Handler(s.limitForms(mux))))
 }

@@ -161,8 +161,11 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	title := "Something went wrong"
-	if code == tokenwatch.CodeNotFound {
+	switch code {
+	case tokenwatch.CodeNotFound:
 		title = "Not found"
+	case tokenwatch.CodeUnavailable:
+		title = "Service unavailable"
 	}
 	s.render(w, r, tokenwatch.HTTPStatus(err), "error", page{Title: title, Data: tokenwatch.ErrorMessage(err)})
 }

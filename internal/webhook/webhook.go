@@ -11,14 +11,17 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/publicnet"
 )
 
 // Event types.
@@ -116,6 +119,38 @@ func Verify(secret tokenwatch.Secret, header http.Header, body []byte, now time.
 	return tokenwatch.Errorf(tokenwatch.CodeUnauthorized, "the signature does not match")
 }
 
+// Targets says which addresses endpoints may have.
+type Targets int
+
+const (
+	// PublicOnly endpoints are on the public internet: an account's
+	// endpoint may not make tokenwatch post to its own machine, its
+	// private network or a cloud's metadata service. The default.
+	PublicOnly Targets = iota
+	// AnyAddress lets endpoints be loopback, private or link-local
+	// addresses: for the demo and tests, or an operator who chose so.
+	AnyAddress
+)
+
+// CheckEndpoint says whether rawURL may be registered as an endpoint: an
+// http(s) URL whose host, unless targets is AnyAddress, is public (not a
+// loopback, private or link-local address, nor a name resolving to one).
+// Delivery checks the address again at every connection.
+func CheckEndpoint(ctx context.Context, rawURL string, targets Targets) error {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
+		return tokenwatch.Errorf(tokenwatch.CodeInvalid, "%q is not an http(s) URL.", rawURL)
+	}
+	if targets == AnyAddress {
+		return nil
+	}
+	if err := publicnet.CheckHost(ctx, u.Hostname(), nil); err != nil {
+		return tokenwatch.WrapError(tokenwatch.CodeInvalid, err,
+			"%v: webhooks go to the public internet only, not to this machine or a private network.", err)
+	}
+	return nil
+}
+
 // Client posts events.
 type Client struct {
 	HTTP *http.Client
@@ -123,14 +158,22 @@ type Client struct {
 }
 
 // NewClient returns a client whose requests time out after timeout, so
-// that a slow endpoint holds up only its own delivery.
-func NewClient(timeout time.Duration) *Client {
-	return &Client{HTTP: &http.Client{Timeout: timeout}, Now: time.Now}
+// that a slow endpoint holds up only its own delivery, and connect only to
+// the targets allowed. It never follows a redirect: the endpoint is the
+// address registered, and a signed event is not re-posted wherever an
+// answer points.
+func NewClient(timeout time.Duration, targets Targets) *Client {
+	c := &http.Client{Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if targets != AnyAddress {
+		c.Transport = publicnet.Transport()
+	}
+	return &Client{HTTP: c, Now: time.Now}
 }
 
 // Send posts a signed event body to an endpoint. A 2xx answer is success;
-// 4xx answers other than 408 and 429 are permanent failures
-// (tokenwatch.ErrPermanent); anything else may be retried.
+// a redirect, 4xx answers other than 408 and 429, and an address that is
+// not allowed are permanent failures (tokenwatch.ErrPermanent); anything
+// else may be retried.
 func (c *Client) Send(ctx context.Context, url string, secret tokenwatch.Secret, eventType, eventID string, body []byte) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
@@ -144,6 +187,10 @@ func (c *Client) Send(ctx context.Context, url string, secret tokenwatch.Secret,
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
 	req.Header.Set(HeaderSignature, Sign(secret, ts, body))
 	resp, err := c.HTTP.Do(req)
+	if errors.Is(err, publicnet.ErrNotPublic) {
+		return tokenwatch.WrapError(tokenwatch.CodeInvalid, tokenwatch.Permanent(err),
+			"The webhook endpoint is not at a public address; webhooks go to the public internet only")
+	}
 	if err != nil {
 		return tokenwatch.WrapError(tokenwatch.CodeUnavailable, err, "The webhook endpoint cannot be reached")
 	}
@@ -152,6 +199,9 @@ func (c *Client) Send(ctx context.Context, url string, secret tokenwatch.Secret,
 	switch {
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		return nil
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		return tokenwatch.WrapError(tokenwatch.CodeInvalid, tokenwatch.Permanent(fmt.Errorf("HTTP %d", resp.StatusCode)),
+			"The webhook endpoint answered with a redirect (HTTP %d), which tokenwatch does not follow: register the address it redirects to", resp.StatusCode)
 	case resp.StatusCode >= 400 && resp.StatusCode < 500 && resp.StatusCode != http.StatusRequestTimeout && resp.StatusCode != http.StatusTooManyRequests:
 		return tokenwatch.WrapError(tokenwatch.CodeInvalid, tokenwatch.Permanent(fmt.Errorf("HTTP %d", resp.StatusCode)),
 			"The webhook endpoint refused the event: HTTP %d", resp.StatusCode)

@@ -65,7 +65,7 @@ func serve(t *testing.T, h http.Handler) string {
 }
 
 func client(at time.Time) *webhook.Client {
-	c := webhook.NewClient(5 * time.Second)
+	c := webhook.NewClient(5*time.Second, webhook.AnyAddress)
 	c.Now = func() time.Time { return at }
 	return c
 }
@@ -195,7 +195,7 @@ func TestSendOutcomes(t *testing.T) {
 		400: tokenwatch.CodeInvalid, 401: tokenwatch.CodeInvalid, 404: tokenwatch.CodeInvalid, 410: tokenwatch.CodeInvalid,
 		408: tokenwatch.CodeUnavailable, 429: tokenwatch.CodeUnavailable,
 		500: tokenwatch.CodeUnavailable, 502: tokenwatch.CodeUnavailable, 503: tokenwatch.CodeUnavailable,
-		301: tokenwatch.CodeUnavailable,
+		301: tokenwatch.CodeInvalid, // redirects are not followed: they fail for good
 	} {
 		url := serve(t, &endpoint{status: status})
 		err := client(now).Send(context.Background(), url, secret, webhook.PageExpiring, "evt_1", []byte(`{}`))
@@ -223,7 +223,7 @@ func TestSendOutcomes(t *testing.T) {
 		}
 	}))
 	defer close(release)
-	c := webhook.NewClient(50 * time.Millisecond)
+	c := webhook.NewClient(50*time.Millisecond, webhook.AnyAddress)
 	if err := c.Send(context.Background(), url, secret, webhook.PageExpiring, "evt_1", []byte(`{}`)); tokenwatch.ErrorCode(err) != tokenwatch.CodeUnavailable {
 		t.Errorf("endpoint slower than the timeout: %v, want unavailable", err)
 	}

@@ -12,17 +12,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
+	"github.com/tokenwatch/tokenwatch/internal/publicnet"
 )
 
 // DefaultTimeout bounds every call when the configuration brings no client.
@@ -68,36 +67,13 @@ func NewClient(name tokenwatch.Provider, cfg provider.Config, triage Triage) *Cl
 		// Media URLs come from posts: unless the network itself is moved
 		// (the sandbox, a test server), they may not reach this machine or
 		// its private network.
-		media = &http.Client{Timeout: MediaTimeout, Transport: publicOnly(cfg.BaseURL != "")}
+		m := &http.Client{Timeout: MediaTimeout}
+		if cfg.BaseURL == "" {
+			m.Transport = publicnet.Transport()
+		}
+		media = m
 	}
 	return &Client{name: name, doer: doer, media: media, baseURL: strings.TrimRight(cfg.BaseURL, "/"), triage: triage}
-}
-
-// errNotPublic refuses a connection to an address that is not public.
-var errNotPublic = errors.New("not a public address")
-
-// publicOnly is a transport whose connections may only go to public
-// addresses, unless allowPrivate.
-func publicOnly(allowPrivate bool) http.RoundTripper {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second,
-		Control: func(_, address string, _ syscall.RawConn) error {
-			host, _, err := net.SplitHostPort(address)
-			if err != nil {
-				return err
-			}
-			ip, err := netip.ParseAddr(host)
-			if err != nil {
-				return err
-			}
-			if !allowPrivate && (ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-				ip.IsUnspecified() || ip.IsMulticast()) {
-				return fmt.Errorf("media address %s: %w", ip, errNotPublic)
-			}
-			return nil
-		}}
-	t.DialContext = dialer.DialContext
-	return t
 }
 
 // Name is the network the client calls.
@@ -308,8 +284,13 @@ func (c *Client) Fail(status int, header http.Header, body []byte, secrets ...st
 	if e.Message == "" {
 		e.Message = http.StatusText(status)
 	}
-	e.Message = Scrub(truncate(e.Message, 300), secrets...)
-	e.Code = Scrub(truncate(e.Code, 80), secrets...)
+	if e.Message == "" {
+		e.Message = "HTTP " + strconv.Itoa(status) // a status without a name (529, 499)
+	}
+	// Scrub first: a cut through a token would leave its beginning behind,
+	// no longer recognisable as the token.
+	e.Message = truncate(Scrub(e.Message, secrets...), 300)
+	e.Code = truncate(Scrub(e.Code, secrets...), 80)
 	if d, ok := retryAfter(header, time.Now()); ok {
 		e.RetryAfter = d
 	} else if c.delay != nil {
@@ -359,9 +340,16 @@ func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	return 0, false
 }
 
+// truncate cuts s to at most n bytes, on a character boundary, marking the
+// cut with an ellipsis; bytes that are not UTF-8 become U+FFFD first, so
+// what comes back is always valid UTF-8 (it is shown on pages and in mail).
 func truncate(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }
@@ -382,7 +370,7 @@ func (c *Client) Fetch(ctx context.Context, mediaURL string) (io.ReadCloser, str
 	}
 	resp, err := c.media.Do(req)
 	if err != nil {
-		if errors.Is(err, errNotPublic) {
+		if errors.Is(err, publicnet.ErrNotPublic) {
 			return nil, "", c.Refuse("media_url", "the media URL does not point to a public address")
 		}
 		return nil, "", c.NetworkError(req, err)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
@@ -45,6 +46,40 @@ func TestScrub(t *testing.T) {
 		}
 		if !strings.Contains(out, "[redacted]") {
 			t.Errorf("Scrub(%q) = %q, want a [redacted] mark", in, out)
+		}
+	}
+	// Secrets that overlap are scrubbed whole, both of them.
+	if out := Scrub("id=app-1234|secret-5678 end", "app-1234|secret", "secret-5678"); out != "id=[redacted] end" {
+		t.Errorf("overlapping secrets: %q", out)
+	}
+}
+
+// A token that crosses the cut of a long message is scrubbed whole, not
+// cut first and then missed; the cut never splits a character.
+func TestFailScrubsBeforeItCuts(t *testing.T) {
+	t.Parallel()
+	const token = "EAAGsecretTokenValue0123456789abcdefXYZ"
+	echo := func(_ int, body []byte) *provider.Error {
+		return &provider.Error{Class: tokenwatch.ClassTransient, Code: string(body), Message: string(body)}
+	}
+	c := NewClient("test", provider.Config{}, echo)
+	for _, lead := range []int{60, 70, 290, 295} {
+		body := strings.Repeat("a", lead) + " " + token + " " + strings.Repeat("b", 50)
+		e := c.Fail(400, http.Header{}, []byte(body), token)
+		for name, s := range map[string]string{"message": e.Message, "code": e.Code} {
+			if strings.Contains(s, token[:8]) {
+				t.Errorf("token after %d characters: the %s keeps its beginning: %q", lead, name, s)
+			}
+		}
+	}
+	for _, lead := range []int{75, 76, 77, 78, 79, 80, 295, 296, 297, 298, 299, 300} {
+		body := strings.Repeat("a", lead) + strings.Repeat("é€😀", 40)
+		e := c.Fail(400, http.Header{}, []byte(body))
+		if !utf8.ValidString(e.Message) || !utf8.ValidString(e.Code) {
+			t.Errorf("cut after %d bytes splits a character: message %q, code %q", lead, e.Message[len(e.Message)-8:], e.Code[len(e.Code)-8:])
+		}
+		if !strings.HasSuffix(e.Message, "…") || len(e.Message) > 300+len("…") || len(e.Code) > 80+len("…") {
+			t.Errorf("cut after %d bytes: message of %d bytes, code of %d", lead, len(e.Message), len(e.Code))
 		}
 	}
 }

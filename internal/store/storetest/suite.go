@@ -34,6 +34,7 @@ func Run(t *testing.T, e Engine) {
 		{"Posts", testPosts},
 		{"Notifications", testNotifications},
 		{"Sessions", testSessions},
+		{"SignOutEverywhere", testSignOutEverywhere},
 		{"APIKeys", testAPIKeys},
 		{"OAuthStates", testOAuthStates},
 		{"PendingGrants", testPendingGrants},

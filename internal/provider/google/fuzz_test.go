@@ -1,0 +1,9 @@
+package google
+
+import (
+	"testing"
+
+	"github.com/tokenwatch/tokenwatch/internal/provider/providertest"
+)
+
+func FuzzTriage(f *testing.F) { providertest.FuzzTriage(f, Triage) }

@@ -1,0 +1,9 @@
+package meta
+
+import (
+	"testing"
+
+	"github.com/tokenwatch/tokenwatch/internal/provider/providertest"
+)
+
+func FuzzTriage(f *testing.F) { providertest.FuzzTriage(f, Triage) }
