@@ -7,11 +7,13 @@ import (
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/admin"
 	"github.com/tokenwatch/tokenwatch/internal/api"
 	"github.com/tokenwatch/tokenwatch/internal/config"
 	"github.com/tokenwatch/tokenwatch/internal/connect"
 	"github.com/tokenwatch/tokenwatch/internal/connection"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
+	"github.com/tokenwatch/tokenwatch/internal/mail"
 	"github.com/tokenwatch/tokenwatch/internal/password"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
 	"github.com/tokenwatch/tokenwatch/internal/provider/all"
@@ -36,6 +38,8 @@ type services struct {
 	// bg is the alert sweep and the River workers that deliver.
 	bg     *background
 	status *status.Monitor
+	// sender sends e-mail (nil: none is set up).
+	sender mail.Sender
 	// work is the process's own goroutines, stopped before the store
 	// closes.
 	work *workers
@@ -71,6 +75,7 @@ func newServices(ctx context.Context, cfg *config.Config, log *slog.Logger, st *
 	if err != nil {
 		return nil, err
 	}
+	s.sender = sender
 	s.status = status.New(st, status.Options{Logger: log, Operator: cfg.OperatorEmail, Mail: sender, MailFrom: cfg.MailFrom,
 		BaseURL: cfg.BaseURL, Versions: cfg.APIVersions, Configured: func(p tokenwatch.Provider) bool { _, ok := providers[p]; return ok }})
 	s.keeper = tokens.New(st, tokens.Options{Providers: providers, Policy: policy, Logger: log, Status: s.status})
@@ -170,6 +175,8 @@ func (s *services) handler(env Env, demoLogins []web.DemoLogin) (http.Handler, e
 		TrustedProxies: s.cfg.TrustedProxies,
 		OnSignIn:       s.checkAtSignIn,
 		Status:         s.status,
+		Admin: admin.New(s.store, admin.Options{Checker: s.keeper, Mail: s.sender, MailFrom: s.cfg.MailFrom, BaseURL: s.cfg.BaseURL,
+			PasswordCost: cost, Logger: s.log}),
 	})
 	if err != nil {
 		return nil, err

@@ -124,6 +124,17 @@ func (f *Flow) Providers() []tokenwatch.Provider {
 	return out
 }
 
+// Info describes network p's integration (its required scopes and role,
+// and what to do by hand when a reconnect cannot work); false when the
+// network is not set up here.
+func (f *Flow) Info(p tokenwatch.Provider) (provider.Info, bool) {
+	prov, err := f.opts.Providers.Get(p)
+	if err != nil {
+		return provider.Info{}, false
+	}
+	return prov.Info(), true
+}
+
 // CallbackURL is the redirect URI registered at network p's app.
 func (f *Flow) CallbackURL(p tokenwatch.Provider) string {
 	return f.opts.BaseURL + "/oauth/" + string(p) + "/callback"

@@ -548,6 +548,9 @@ func (s *Store) Disconnect(ctx context.Context, pageID int64, e Event) (*tokenwa
 		if err := affectedOne(res, err, "page"); err != nil {
 			return err
 		}
+		if err := s.holdPosts(ctx, tx, pageID); err != nil {
+			return err
+		}
 		if err := s.recordEvent(ctx, tx, pageID, &e); err != nil {
 			return err
 		}

@@ -117,6 +117,34 @@ func (s *Store) updatePostStatus(ctx context.Context, tx *sql.Tx, postID int64, 
 	return err
 }
 
+// holdPosts holds, inside tx, the posts still to go out on a page.
+func (s *Store) holdPosts(ctx context.Context, tx *sql.Tx, pageID int64) error {
+	rows, err := s.query(ctx, tx, `UPDATE post_pages SET status = $2, claimed_until = NULL
+		WHERE page_id = $1 AND status = $3 RETURNING post_id`, pageID, tokenwatch.PostHeld, tokenwatch.PostScheduled)
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := s.updatePostStatus(ctx, tx, id, s.now().UTC()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ReleaseHeld puts a page's held posts back in line, to be published at
 // once (the page was reconnected), and returns how many.
 func (s *Store) ReleaseHeld(ctx context.Context, pageID int64) (int, error) {

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/admin"
 	"github.com/tokenwatch/tokenwatch/internal/connect"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
 	"github.com/tokenwatch/tokenwatch/internal/password"
@@ -56,6 +57,9 @@ type Options struct {
 	MetricsToken tokenwatch.Secret
 	// Outbox serves the demo's mail outbox at /outbox.
 	Outbox bool
+	// Admin runs the account: locations, people, checks, disconnects, the
+	// audit log.
+	Admin *admin.Service
 	// Status reports service problems: at /status, as a banner for
 	// account owners, and in /readyz. Optional.
 	Status ServiceStatus
@@ -105,6 +109,9 @@ func New(st *store.Store, opts Options) (*Server, error) {
 	if opts.PasswordCost < bcrypt.MinCost || opts.PasswordCost > bcrypt.MaxCost {
 		return nil, fmt.Errorf("web: password cost %d is out of range", opts.PasswordCost)
 	}
+	if opts.Admin == nil {
+		opts.Admin = admin.New(st, admin.Options{PasswordCost: opts.PasswordCost, Now: opts.Now, Logger: opts.Logger})
+	}
 	v, err := parseViews()
 	if err != nil {
 		return nil, err
@@ -135,6 +142,10 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /locations", s.signedIn(s.locations))
 	mux.Handle("GET /status", s.signedIn(s.status))
 
+	mux.Handle("GET /pages/{id}", s.signedIn(s.pageDetailPage))
+	mux.Handle("POST /pages/{id}/check", s.signedIn(s.checkPage))
+	mux.Handle("GET /pages/{id}/disconnect", s.signedIn(s.disconnectForm))
+	mux.Handle("POST /pages/{id}/disconnect", s.signedIn(s.disconnect))
 	mux.Handle("GET /pages/{id}/reconnect", s.signedIn(s.reconnectPage))
 	mux.Handle("POST /pages/{id}/reconnect", s.signedIn(s.reconnect))
 	mux.HandleFunc("GET /oauth/{provider}/callback", s.oauthCallback)

@@ -1,0 +1,193 @@
+package web_test
+
+import (
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/admin"
+	"github.com/tokenwatch/tokenwatch/internal/connect"
+	"github.com/tokenwatch/tokenwatch/internal/connection"
+	"github.com/tokenwatch/tokenwatch/internal/demo"
+	"github.com/tokenwatch/tokenwatch/internal/demo/demotest"
+	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
+	"github.com/tokenwatch/tokenwatch/internal/mail"
+	"github.com/tokenwatch/tokenwatch/internal/store"
+	"github.com/tokenwatch/tokenwatch/internal/tokens"
+	"github.com/tokenwatch/tokenwatch/internal/web"
+)
+
+// liveEnv is the demo with its sandbox network, health checks, the
+// connect flow and the account's administration wired as tokenwatch runs
+// them, e-mail going to the demo's outbox.
+type liveEnv struct {
+	*demoEnv
+	w *demotest.World
+}
+
+func newLive(t *testing.T) *liveEnv {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	w := demotest.New(t, demotest.Options{BaseURL: base})
+	keeper := tokens.New(w.Store, tokens.Options{Providers: w.Providers, Policy: lifecycle.Default(), Now: w.Clock.Now})
+	conn := connection.New(w.Store, connection.Options{Providers: w.Providers, Policy: lifecycle.Default(), Now: w.Clock.Now})
+	flow := connect.New(w.Store, connect.Options{Providers: w.Providers, Connection: conn, BaseURL: base, Now: w.Clock.Now})
+	adm := admin.New(w.Store, admin.Options{Checker: keeper, Mail: mail.Outbox{Store: w.Store}, MailFrom: "tokenwatch@demo.test",
+		BaseURL: base, PasswordCost: bcrypt.MinCost, Now: w.Clock.Now})
+	h, err := web.New(w.Store, web.Options{Policy: lifecycle.Default(), PasswordCost: bcrypt.MinCost, Now: w.Clock.Now, Flow: flow,
+		Admin: adm, Demo: true, Outbox: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(h)
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(srv.Close)
+	e := &demoEnv{srv: srv, st: w.Store, pages: map[string]*tokenwatch.Page{}, locs: map[string]int64{}}
+	for id, p := range w.Pages {
+		e.pages[id] = p
+	}
+	locs, _ := w.Store.ListLocations(t.Context(), w.Users["owner@demo.test"].AccountID)
+	for _, l := range locs {
+		e.locs[l.Name] = l.ID
+	}
+	return &liveEnv{demoEnv: e, w: w}
+}
+
+// signIn signs a demo user in and returns their client and CSRF token.
+func (e *liveEnv) signIn(t *testing.T, email string) (*http.Client, string) {
+	t.Helper()
+	c := (&env{}).browser(t)
+	status, body, _ := post(t, c, e.srv.URL+"/login", url.Values{"email": {email}, "password": {demo.Password}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("sign-in of %s: %d\n%s", email, status, body)
+	}
+	_, body, _ = get(t, c, e.srv.URL+"/notifications")
+	return c, csrfOf(t, body)
+}
+
+// The page detail says what a page's deadline is made of and what
+// happened to it, and offers each viewer what they may do: a manager
+// checks the page now and reads the network's classified answer; a
+// member sees the same page without buttons.
+func TestPageDetail(t *testing.T) {
+	t.Parallel()
+	e := newLive(t)
+	manager, csrf := e.signIn(t, "manager@demo.test")
+	member, _ := e.signIn(t, "member@demo.test")
+	fb := e.w.Page(t, "fb-downtown") // healthy
+	detail := "/pages/" + itoa(fb.ID)
+
+	_, body, _ := get(t, manager, e.srv.URL+detail)
+	doc := parseHTML(t, body)
+	if h1 := doc.One("h1").Text(); !strings.Contains(h1, fb.Name) || !strings.Contains(h1, "Connected") {
+		t.Errorf("the title: %q", h1)
+	}
+	facts := doc.One("dl.facts").Text()
+	for _, want := range []string{"Connection deadline", "Access token", "Page admin", "Permissions held", "Role needed"} {
+		if !strings.Contains(facts, want) {
+			t.Errorf("the facts lack %q:\n%s", want, facts)
+		}
+	}
+	if doc.Maybe(`form[action="`+detail+`/check"] button`) == nil || doc.Maybe(`a[href="`+detail+`/disconnect"]`) == nil {
+		t.Errorf("the manager has no Check now or Disconnect:\n%s", doc.One("section.page-actions").HTML())
+	}
+	_, body, _ = get(t, member, e.srv.URL+detail)
+	mdoc := parseHTML(t, body)
+	if mdoc.Maybe(`form[action="`+detail+`/check"]`) != nil || mdoc.Maybe(`a[href="`+detail+`/disconnect"]`) != nil || mdoc.Maybe("dl.facts") == nil {
+		t.Errorf("the member's page detail:\n%s", mdoc.One("main").HTML())
+	}
+	if status, _, _ := post(t, member, e.srv.URL+detail+"/check", url.Values{"csrf": {csrfOf(t, body)}}); status != http.StatusForbidden {
+		t.Errorf("a member pressing Check now by hand: %d, want 403", status)
+	}
+
+	// Check now while the grant is fine, then once Facebook revoked it.
+	status, _, h := post(t, manager, e.srv.URL+detail+"/check", url.Values{"csrf": {csrf}})
+	if status != http.StatusSeeOther || h.Get("Location") != detail {
+		t.Fatalf("Check now: %d to %q", status, h.Get("Location"))
+	}
+	_, body, _ = get(t, manager, e.srv.URL+detail)
+	doc = parseHTML(t, body)
+	if n := doc.One(`main p.notice[role="status"]`).Text(); !strings.Contains(n, "Facebook accepts the token") {
+		t.Errorf("after Check now: %q", n)
+	}
+	e.w.Sandbox.RevokeUser(tokenwatch.Facebook, fb.ProviderUserID)
+	post(t, manager, e.srv.URL+detail+"/check", url.Values{"csrf": {csrf}})
+	_, body, _ = get(t, manager, e.srv.URL+detail)
+	doc = parseHTML(t, body)
+	if n := doc.One(`main p.notice[role="status"]`).Text(); !strings.Contains(n, "the grant is dead: a person must reconnect") {
+		t.Errorf("after Check now on a revoked grant: %q", n)
+	}
+	if h1 := doc.One("h1").Text(); !strings.Contains(h1, "Access revoked") {
+		t.Errorf("the title after the revocation: %q", h1)
+	}
+	if doc.Maybe("section.steps ol li") == nil {
+		t.Error("no manual steps on a page that needs a person")
+	}
+	history := texts(doc.All("ol.history li"))
+	if len(history) < 3 || !strings.Contains(history[0], "Check failed") {
+		t.Errorf("the history, newest first: %q", history)
+	}
+	var sawFail, sawOK bool
+	for _, h := range history {
+		sawFail = sawFail || (strings.Contains(h, "Check failed") && strings.Contains(h, "the grant is dead"))
+		sawOK = sawOK || strings.Contains(h, "Checked (Check now)")
+	}
+	if !sawFail || !sawOK {
+		t.Errorf("the history lacks the two checks: %q", history)
+	}
+	// The audit log has both.
+	es, err := e.st.QueryAudit(t.Context(), store.AuditQuery{AccountID: e.w.Users["owner@demo.test"].AccountID})
+	if err != nil || len(es) != 2 || es[0].Action != "page.checked" || es[0].ActorName != "manager@demo.test" {
+		t.Errorf("audit: %+v %v", es, err)
+	}
+}
+
+// Disconnecting asks first, lists the posts it holds, then holds them: the
+// page detail says so and the posts stay.
+func TestDisconnectHoldsPosts(t *testing.T) {
+	t.Parallel()
+	e := newLive(t)
+	manager, csrf := e.signIn(t, "manager@demo.test")
+	p := e.w.Page(t, "fb-riverside") // expired, with two posts
+	detail := "/pages/" + itoa(p.ID)
+	_, body, _ := get(t, manager, e.srv.URL+detail+"/disconnect")
+	doc := parseHTML(t, body)
+	if n := len(doc.All("ul.held-posts li")); n != 2 || doc.Maybe(`form[action="`+detail+`/disconnect"] button.danger`) == nil {
+		t.Fatalf("the confirmation lists %d posts:\n%s", n, doc.One("main").HTML())
+	}
+	status, _, h := post(t, manager, e.srv.URL+detail+"/disconnect", url.Values{"csrf": {csrf}})
+	if status != http.StatusSeeOther || h.Get("Location") != detail {
+		t.Fatalf("disconnect: %d to %q", status, h.Get("Location"))
+	}
+	_, body, _ = get(t, manager, e.srv.URL+detail)
+	doc = parseHTML(t, body)
+	if h1 := doc.One("h1").Text(); !strings.Contains(h1, "Disconnected") {
+		t.Errorf("after disconnecting: %q", h1)
+	}
+	if got := texts(doc.All("table.posts tbody td[data-label='Status here']")); len(got) != 2 || got[0] != "Held" || got[1] != "Held" {
+		t.Errorf("the page's posts after disconnecting: %q", got)
+	}
+	if doc.Maybe(`a[href="`+detail+`/disconnect"]`) != nil || doc.Maybe(`form[action="`+detail+`/reconnect"]`) == nil {
+		t.Errorf("a disconnected page offers Disconnect or no Reconnect:\n%s", doc.One("section.page-actions").HTML())
+	}
+	if got := texts(doc.All("ol.history li strong")); len(got) == 0 || got[0] != "Disconnected" {
+		t.Errorf("history: %q", got)
+	}
+	// A disconnected page is an issue: it is listed, and nobody is alerted.
+	_, body, _ = get(t, manager, e.srv.URL+"/issues?state=disconnected")
+	if got := attrs(parseHTML(t, body).All("tr.issue"), "data-page"); len(got) != 1 || got[0] != itoa(p.ID) {
+		t.Errorf("/issues?state=disconnected lists %q", got)
+	}
+}
