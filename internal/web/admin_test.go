@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"net"
+	"slices"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -189,5 +190,108 @@ func TestDisconnectHoldsPosts(t *testing.T) {
 	_, body, _ = get(t, manager, e.srv.URL+"/issues?state=disconnected")
 	if got := attrs(parseHTML(t, body).All("tr.issue"), "data-page"); len(got) != 1 || got[0] != itoa(p.ID) {
 		t.Errorf("/issues?state=disconnected lists %q", got)
+	}
+}
+
+// inviteLink reads the invitation link of the latest e-mail to an address
+// from the demo's outbox.
+func (e *liveEnv) inviteLink(t *testing.T, to string) string {
+	t.Helper()
+	mails, err := e.st.ListOutboxMail(t.Context(), to, 0, 1)
+	if err != nil || len(mails) != 1 {
+		t.Fatalf("no e-mail to %s: %v", to, err)
+	}
+	i := strings.Index(mails[0].Text, e.srv.URL+"/invitations/")
+	if i < 0 {
+		t.Fatalf("no invitation link in:\n%s", mails[0].Text)
+	}
+	return strings.Fields(mails[0].Text[i:])[0]
+}
+
+// An owner adds a location, invites someone who accepts from the e-mail
+// and signs in, changes their role, then removes them: their session ends.
+// Each step is in the audit log.
+func TestOwnerRunsPeople(t *testing.T) {
+	t.Parallel()
+	e := newLive(t)
+	owner, csrf := e.signIn(t, "owner@demo.test")
+	status, _, h := post(t, owner, e.srv.URL+"/locations", url.Values{"csrf": {csrf}, "name": {"Harbour"}, "time_zone": {"Mars/Olympus"}})
+	if status != http.StatusBadRequest {
+		t.Errorf("a location with a made-up time zone: %d %s", status, h.Get("Location"))
+	}
+	status, _, h = post(t, owner, e.srv.URL+"/locations", url.Values{"csrf": {csrf}, "name": {"Harbour"}, "time_zone": {"Europe/Lisbon"}})
+	if status != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/locations/") {
+		t.Fatalf("add a location: %d %s", status, h.Get("Location"))
+	}
+	loc := h.Get("Location")
+	locID := strings.TrimPrefix(loc, "/locations/")
+	status, _, _ = post(t, owner, e.srv.URL+"/people/invite", url.Values{"csrf": {csrf}, "email": {"new@example.com"}, "location": {locID}, "role": {"manager"}, "return_to": {loc}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("invite: %d", status)
+	}
+	link := e.inviteLink(t, "new@example.com")
+	fresh := (&env{}).browser(t)
+	_, body, _ := get(t, fresh, link)
+	if d := parseHTML(t, body); !strings.Contains(d.One("main").Text(), "manager at Harbour") {
+		t.Fatalf("the invitation page:\n%s", body)
+	}
+	if status, _, _ := post(t, fresh, link, url.Values{"name": {"Nina New"}, "password": {"long enough!"}, "password2": {"not the same"}}); status != http.StatusBadRequest {
+		t.Errorf("differing passwords: %d", status)
+	}
+	status, _, h = post(t, fresh, link, url.Values{"name": {"Nina New"}, "password": {"long enough!"}, "password2": {"long enough!"}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("accept: %d", status)
+	}
+	_, body, _ = get(t, fresh, e.srv.URL+loc)
+	if d := parseHTML(t, body); d.One("h1").Text() != "Harbour" || d.Maybe(`form[action="/people/invite"]`) == nil {
+		t.Errorf("the new manager's location page:\n%s", d.One("main").HTML())
+	}
+	if status, _, _ := get(t, (&env{}).browser(t), link); status != http.StatusNotFound {
+		t.Errorf("the invitation link used again: %d, want 404", status)
+	}
+
+	// The owner makes her a member, then removes her.
+	var ninaID string
+	_, body, _ = get(t, owner, e.srv.URL+loc)
+	for _, row := range parseHTML(t, body).All("table.participants tr[data-user]") {
+		if row.One(`td[data-label="E-mail"]`).Text() == "new@example.com" {
+			ninaID = row.Attr("data-user")
+		}
+	}
+	if ninaID == "" {
+		t.Fatal("Nina is not among Harbour's people")
+	}
+	if status, _, _ := post(t, owner, e.srv.URL+loc+"/roles", url.Values{"csrf": {csrf}, "user": {ninaID}, "role": {"member"}}); status != http.StatusSeeOther {
+		t.Fatalf("change role: %d", status)
+	}
+	_, body, _ = get(t, fresh, e.srv.URL+loc)
+	if d := parseHTML(t, body); d.Maybe(`form[action="/people/invite"]`) != nil || d.Maybe("dl.facts") == nil {
+		t.Errorf("as a member, Nina still manages Harbour:\n%s", d.One("main").HTML())
+	}
+	if status, _, _ := post(t, owner, e.srv.URL+"/people/"+ninaID+"/remove", url.Values{"csrf": {csrf}}); status != http.StatusSeeOther {
+		t.Fatalf("remove: %d", status)
+	}
+	if status, _, h := get(t, fresh, e.srv.URL+"/"); status != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/login") {
+		t.Errorf("Nina's session after her removal: %d %s", status, h.Get("Location"))
+	}
+	_, body, _ = get(t, owner, e.srv.URL+"/audit")
+	var got []string
+	for _, row := range parseHTML(t, body).All("table.audit tbody tr") {
+		got = append(got, row.One(`td[data-label="Who"]`).Text()+" "+row.Attr("data-action")+" "+row.One(`td[data-label="About"]`).Text())
+	}
+	want := []string{
+		"owner@demo.test person.removed new@example.com",
+		"owner@demo.test person.role_changed new@example.com",
+		"new@example.com person.joined new@example.com",
+		"owner@demo.test person.invited new@example.com",
+		"owner@demo.test location.created Harbour",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("the audit log:\n%q\nwant\n%q", got, want)
+	}
+	// Members and managers do not read it.
+	manager, _ := e.signIn(t, "manager@demo.test")
+	if status, _, _ := get(t, manager, e.srv.URL+"/audit"); status != http.StatusForbidden {
+		t.Errorf("a manager reading the audit log: %d", status)
 	}
 }

@@ -59,6 +59,12 @@ func (s *Server) addChrome(r *http.Request, p *page) {
 		{ID: "nav-locations", Href: "/locations", Label: "Locations"},
 		{ID: "nav-notifications", Href: "/notifications", Label: "Notifications", Count: unread, CountLabel: "unread"},
 	}
+	if v.managesPeople() {
+		items = append(items, menuItem{ID: "nav-people", Href: "/people", Label: "People"})
+	}
+	if v.User.AccountOwner {
+		items = append(items, menuItem{ID: "nav-audit", Href: "/audit", Label: "Audit log"})
+	}
 	if s.opts.Demo {
 		items = append(items, menuItem{ID: "nav-outbox", Href: "/outbox", Label: "Outbox"})
 	}

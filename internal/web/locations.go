@@ -22,6 +22,8 @@ type locationRow struct {
 }
 
 type locationsData struct {
+	// New is the form adding a location, for owners.
+	New  *newLocationForm
 	Rows []locationRow
 	// Page is this page of the list (from 1), Pages how many there are.
 	Page, Pages int
@@ -31,6 +33,15 @@ type locationsData struct {
 // reconnecting, worst first, counted by location and state through the
 // pages' index (never by loading the pages).
 func (s *Server) locations(w http.ResponseWriter, r *http.Request) {
+	s.renderLocations(w, r, http.StatusOK, newLocationForm{TimeZone: "UTC"})
+}
+
+// newLocationForm is what the form adding a location shows.
+type newLocationForm struct {
+	Name, TimeZone, Error string
+}
+
+func (s *Server) renderLocations(w http.ResponseWriter, r *http.Request, status int, form newLocationForm) {
 	v, err := s.viewerOf(r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -69,5 +80,8 @@ func (s *Server) locations(w http.ResponseWriter, r *http.Request) {
 	}
 	from := (data.Page - 1) * locationsPerPage
 	data.Rows = rows[from:min(from+locationsPerPage, len(rows))]
-	s.render(w, r, http.StatusOK, "locations", page{Title: "Locations", Data: data})
+	if v.User.AccountOwner {
+		data.New = &form
+	}
+	s.render(w, r, status, "locations", page{Title: "Locations", Data: data})
 }

@@ -219,3 +219,26 @@ func (s *Server) issueCount(r *http.Request, v *viewer) (int, error) {
 	}
 	return *sess.issues, nil
 }
+
+// managesPeople says the viewer may manage people somewhere: an owner, or
+// a manager of at least one location.
+func (v *viewer) managesPeople() bool {
+	if v.User.AccountOwner {
+		return true
+	}
+	for _, l := range v.Locations {
+		if l.Role.CanReconnect() {
+			return true
+		}
+	}
+	return false
+}
+
+// zone is the time zone times are shown in when no location says: the
+// viewer's first location's, else UTC.
+func (v *viewer) zone() *time.Location {
+	if len(v.Locations) > 0 {
+		return v.Locations[0].Location.Loc()
+	}
+	return time.UTC
+}
