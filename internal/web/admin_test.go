@@ -2,10 +2,10 @@ package web_test
 
 import (
 	"net"
-	"slices"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
