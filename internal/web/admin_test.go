@@ -295,3 +295,5 @@ func TestOwnerRunsPeople(t *testing.T) {
 		t.Errorf("a manager reading the audit log: %d", status)
 	}
 }
+
+func storeAuditOf(accountID int64) store.AuditQuery { return store.AuditQuery{AccountID: accountID} }
