@@ -23,15 +23,15 @@ func (s *Server) pageFromPath(r *http.Request) (*pageView, error) {
 	return &v, err
 }
 
-// reconnectPage shows one page and its Reconnect button: the page alert
-// e-mails link to.
+// reconnectPage is where the alert e-mails sent before the page detail
+// existed link to: the page detail, which has the Reconnect button.
 func (s *Server) reconnectPage(w http.ResponseWriter, r *http.Request) {
 	v, err := s.pageFromPath(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "reconnect", page{Title: "Reconnect " + v.Name, Data: v})
+	http.Redirect(w, r, "/pages/"+strconv.FormatInt(v.ID, 10), http.StatusSeeOther)
 }
 
 // reconnect sends the browser to the network's consent screen.
