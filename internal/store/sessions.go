@@ -82,6 +82,23 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID int64) (int64, er
 	return res.RowsAffected()
 }
 
+// DeleteOtherSessions ends every session of a user but the one whose
+// secret is keep (after a password change, say) and returns how many.
+func (s *Store) DeleteOtherSessions(ctx context.Context, userID int64, keep string) (int64, error) {
+	res, err := s.exec(ctx, s.db, `DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2`, userID, hashToken(keep))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// CountSessions returns how many sessions a user has open.
+func (s *Store) CountSessions(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := s.queryRow(ctx, s.rdb, `SELECT count(*) FROM sessions WHERE user_id = $1 AND expires_at > $2`, userID, s.now().UTC()).Scan(&n)
+	return n, err
+}
+
 // DeleteExpiredSessions removes expired sessions and returns how many.
 func (s *Store) DeleteExpiredSessions(ctx context.Context) (int64, error) {
 	res, err := s.exec(ctx, s.db, `DELETE FROM sessions WHERE expires_at <= $1`, s.now().UTC())

@@ -297,3 +297,43 @@ func TestOwnerRunsPeople(t *testing.T) {
 }
 
 func storeAuditOf(accountID int64) store.AuditQuery { return store.AuditQuery{AccountID: accountID} }
+
+// A person changes their name and password at /me; the password change
+// ends their other sessions, not this one; a wrong current password is
+// refused and changes nothing.
+func TestMe(t *testing.T) {
+	t.Parallel()
+	e := newDemo(t)
+	laptop, csrf := e.signIn(t, "member@demo.test")
+	phone, _ := e.signIn(t, "member@demo.test")
+	_, body, _ := get(t, laptop, e.srv.URL+"/me")
+	if got := parseHTML(t, body).One(`section[aria-labelledby="sessions-title"] p`).Text(); got != "You are signed in in 2 places, this one included." {
+		t.Errorf("sessions: %q", got)
+	}
+	if status, _, _ := post(t, laptop, e.srv.URL+"/me/name", url.Values{"csrf": {csrf}, "name": {"  "}}); status != http.StatusBadRequest {
+		t.Errorf("an empty name: %d", status)
+	}
+	post(t, laptop, e.srv.URL+"/me/name", url.Values{"csrf": {csrf}, "name": {"Mia Member"}})
+	status, body, _ := post(t, laptop, e.srv.URL+"/me/password", url.Values{"csrf": {csrf}, "current": {"wrong"}, "password": {"a new password"}, "password2": {"a new password"}})
+	if status != http.StatusBadRequest || parseHTML(t, body).One("#pw-error").Text() != "Your current password is not that." {
+		t.Errorf("a wrong current password: %d", status)
+	}
+	if status, _, _ := get(t, phone, e.srv.URL+"/"); status != http.StatusOK {
+		t.Fatal("the phone was signed out by a refused change")
+	}
+	status, _, _ = post(t, laptop, e.srv.URL+"/me/password", url.Values{"csrf": {csrf}, "current": {demo.Password}, "password": {"a new password"}, "password2": {"a new password"}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("change password: %d", status)
+	}
+	if status, _, _ := get(t, phone, e.srv.URL+"/"); status != http.StatusSeeOther {
+		t.Error("the phone is still signed in after the password change")
+	}
+	_, body, _ = get(t, laptop, e.srv.URL+"/me")
+	if doc := parseHTML(t, body); doc.One("#me-name").Attr("value") != "Mia Member" || doc.One("header .who").Text() != "Mia Member" {
+		t.Errorf("the name after the change: %q", doc.One("#me-name").Attr("value"))
+	}
+	c := (&env{}).browser(t)
+	if status, _, _ := post(t, c, e.srv.URL+"/login", url.Values{"email": {"member@demo.test"}, "password": {"a new password"}}); status != http.StatusSeeOther {
+		t.Errorf("signing in with the new password: %d", status)
+	}
+}

@@ -155,6 +155,10 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /invitations/{token}", s.invitationPage)
 	mux.HandleFunc("POST /invitations/{token}", s.acceptInvitation)
 	mux.Handle("GET /audit", s.signedIn(s.audit))
+	mux.Handle("GET /me", s.signedIn(s.me))
+	mux.Handle("POST /me/name", s.signedIn(s.meName))
+	mux.Handle("POST /me/password", s.signedIn(s.mePassword))
+	mux.Handle("POST /me/sessions", s.signedIn(s.meSessions))
 	mux.Handle("GET /status", s.signedIn(s.status))
 
 	mux.Handle("GET /pages/{id}", s.signedIn(s.pageDetailPage))
