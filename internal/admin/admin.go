@@ -160,7 +160,10 @@ func (s *Service) CheckNow(ctx context.Context, a Actor, pageID int64) (*tokenwa
 	}
 	result := "the network accepts the token"
 	if checkErr != nil {
-		result = "refused or failed: " + tokenwatch.ErrorMessage(checkErr)
+		result = "failed: " + tokenwatch.ErrorMessage(checkErr)
+		if le := after.LastError; le != nil {
+			result = fmt.Sprintf("refused (%s): %s", le.Class, le.Message)
+		}
 	}
 	err = s.record(ctx, a, store.AuditEntry{Action: "page.checked", LocationID: p.LocationID, PageID: p.ID, Subject: pageSubject(p), Detail: result})
 	if err != nil {

@@ -387,8 +387,7 @@ func (k *Keeper) recordFailure(ctx context.Context, page *tokenwatch.Page, err e
 	now := k.opts.Now()
 	class := provider.ClassOf(err)
 	le := &tokenwatch.PageError{Class: class, Message: failureMessage(err), At: now}
-	ev := &e
-	ev.Class, ev.Detail = class, le.Message
+	ev := &store.Event{Kind: e.Kind, UserID: e.UserID, Actor: e.Actor, Class: class, Detail: le.Message}
 	if e.Detail != "" {
 		ev.Detail = e.Detail + ": " + le.Message
 	}

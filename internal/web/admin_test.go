@@ -137,7 +137,7 @@ func TestPageDetail(t *testing.T) {
 		t.Error("no manual steps on a page that needs a person")
 	}
 	history := texts(doc.All("ol.history li"))
-	if len(history) < 3 || !strings.Contains(history[0], "Check failed") {
+	if len(history) < 3 || !strings.Contains(history[0], "Check failed") || strings.Count(history[0], "revoked access") != 1 {
 		t.Errorf("the history, newest first: %q", history)
 	}
 	var sawFail, sawOK bool
@@ -150,7 +150,8 @@ func TestPageDetail(t *testing.T) {
 	}
 	// The audit log has both.
 	es, err := e.st.QueryAudit(t.Context(), store.AuditQuery{AccountID: e.w.Users["owner@demo.test"].AccountID})
-	if err != nil || len(es) != 2 || es[0].Action != "page.checked" || es[0].ActorName != "manager@demo.test" {
+	if err != nil || len(es) != 2 || es[0].Action != "page.checked" || es[0].ActorName != "manager@demo.test" ||
+		es[0].Detail != "refused (must_reconnect): The user has revoked access to the app" || es[1].Detail != "the network accepts the token" {
 		t.Errorf("audit: %+v %v", es, err)
 	}
 }

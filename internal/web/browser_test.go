@@ -616,3 +616,11 @@ func TestBrowserServiceStatus(t *testing.T) {
 		b.screenshot("status")
 	})
 }
+
+// url returns the address of the page shown.
+func (b *tab) url() string {
+	b.t.Helper()
+	var u string
+	b.eval(`location.href`, &u)
+	return u
+}
