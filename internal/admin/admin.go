@@ -19,6 +19,7 @@ import (
 	twmail "github.com/tokenwatch/tokenwatch/internal/mail"
 	"github.com/tokenwatch/tokenwatch/internal/password"
 	"github.com/tokenwatch/tokenwatch/internal/store"
+	"github.com/tokenwatch/tokenwatch/internal/webhook"
 )
 
 // InvitationTTL is how long an invitation's link works.
@@ -36,6 +37,10 @@ type Options struct {
 	Mail     twmail.Sender
 	MailFrom string
 	BaseURL  string
+	// WebhookTargets says which addresses webhook endpoints may have;
+	// Webhooks sends test events (nil: a client with those targets).
+	WebhookTargets webhook.Targets
+	Webhooks       *webhook.Client
 	// PasswordCost is the bcrypt cost of passwords chosen on accepting.
 	PasswordCost int
 	Now          func() time.Time

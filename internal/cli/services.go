@@ -176,7 +176,7 @@ func (s *services) handler(env Env, demoLogins []web.DemoLogin) (http.Handler, e
 		OnSignIn:       s.checkAtSignIn,
 		Status:         s.status,
 		Admin: admin.New(s.store, admin.Options{Checker: s.keeper, Mail: s.sender, MailFrom: s.cfg.MailFrom, BaseURL: s.cfg.BaseURL,
-			PasswordCost: cost, Logger: s.log}),
+			PasswordCost: cost, Logger: s.log, WebhookTargets: webhookTargets(s.cfg, s.demo)}),
 	})
 	if err != nil {
 		return nil, err

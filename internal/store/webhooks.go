@@ -93,3 +93,34 @@ func (s *Store) SetWebhookEndpointActive(ctx context.Context, id int64, active b
 	res, err := s.exec(ctx, s.db, `UPDATE webhook_endpoints SET active = $2 WHERE id = $1`, id, active)
 	return affectedOne(res, err, "webhook endpoint")
 }
+
+// EndpointDelivery is one event sent, or being sent, to a webhook endpoint.
+type EndpointDelivery struct {
+	ID        int64
+	Key       string
+	Status    string
+	Attempts  int
+	LastError string
+	CreatedAt time.Time
+	DoneAt    time.Time
+}
+
+// EndpointDeliveries returns the latest limit deliveries to an endpoint,
+// newest first.
+func (s *Store) EndpointDeliveries(ctx context.Context, endpointID int64, limit int) ([]EndpointDelivery, error) {
+	rows, err := s.query(ctx, s.rdb, `SELECT id, key, status, attempts, last_error, created_at, done_at FROM deliveries
+		WHERE endpoint_id = $1 ORDER BY id DESC LIMIT $2`, endpointID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []EndpointDelivery
+	for rows.Next() {
+		var d EndpointDelivery
+		if err := scan(rows, &d.ID, &d.Key, &d.Status, &d.Attempts, &d.LastError, &d.CreatedAt, &d.DoneAt); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -8,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -22,6 +24,7 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/store"
 	"github.com/tokenwatch/tokenwatch/internal/tokens"
 	"github.com/tokenwatch/tokenwatch/internal/web"
+	"github.com/tokenwatch/tokenwatch/internal/webhook"
 )
 
 // liveEnv is the demo with its sandbox network, health checks, the
@@ -44,7 +47,7 @@ func newLive(t *testing.T) *liveEnv {
 	conn := connection.New(w.Store, connection.Options{Providers: w.Providers, Policy: lifecycle.Default(), Now: w.Clock.Now})
 	flow := connect.New(w.Store, connect.Options{Providers: w.Providers, Connection: conn, BaseURL: base, Now: w.Clock.Now})
 	adm := admin.New(w.Store, admin.Options{Checker: keeper, Mail: mail.Outbox{Store: w.Store}, MailFrom: "tokenwatch@demo.test",
-		BaseURL: base, PasswordCost: bcrypt.MinCost, Now: w.Clock.Now})
+		BaseURL: base, PasswordCost: bcrypt.MinCost, Now: w.Clock.Now, WebhookTargets: webhook.AnyAddress})
 	h, err := web.New(w.Store, web.Options{Policy: lifecycle.Default(), PasswordCost: bcrypt.MinCost, Now: w.Clock.Now, Flow: flow,
 		Admin: adm, Demo: true, Outbox: true})
 	if err != nil {
@@ -336,5 +339,88 @@ func TestMe(t *testing.T) {
 	c := (&env{}).browser(t)
 	if status, _, _ := post(t, c, e.srv.URL+"/login", url.Values{"email": {"member@demo.test"}, "password": {"a new password"}}); status != http.StatusSeeOther {
 		t.Errorf("signing in with the new password: %d", status)
+	}
+}
+
+// An owner sets the alert thresholds (a bad list is refused, saying why,
+// and kept in the form), adds a webhook endpoint whose secret is shown
+// once and sends it a signed test event, and creates and revokes an API
+// key shown once.
+func TestSettings(t *testing.T) {
+	t.Parallel()
+	e := newLive(t)
+	owner, csrf := e.signIn(t, "owner@demo.test")
+	status, body, _ := post(t, owner, e.srv.URL+"/settings/thresholds", url.Values{"csrf": {csrf}, "thresholds": {"10x, 3d"}})
+	if doc := parseHTML(t, body); status != http.StatusBadRequest || doc.One("#thresholds").Attr("value") != "10x, 3d" ||
+		!strings.Contains(doc.One("#thresholds-error").Text(), "10x") {
+		t.Errorf("a bad threshold: %d", status)
+	}
+	if status, _, _ := post(t, owner, e.srv.URL+"/settings/thresholds", url.Values{"csrf": {csrf}, "thresholds": {"2d 14d"}}); status != http.StatusSeeOther {
+		t.Fatalf("thresholds: %d", status)
+	}
+	acct, _ := e.st.GetAccount(t.Context(), e.w.Users["owner@demo.test"].AccountID)
+	if got := admin.FormatThresholds(acct.AlertThresholds); got != "14d, 2d" {
+		t.Errorf("stored thresholds %q, want 14d, 2d", got)
+	}
+
+	var (
+		received = make(chan http.Header, 1)
+		bodies   = make(chan []byte, 1)
+	)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		received <- r.Header.Clone()
+		bodies <- b
+	}))
+	t.Cleanup(receiver.Close)
+	status, body, h := post(t, owner, e.srv.URL+"/settings/webhooks", url.Values{"csrf": {csrf}, "url": {receiver.URL + "/hook"}})
+	doc := parseHTML(t, body)
+	secret := doc.One("code.secret-value").Text()
+	if status != http.StatusOK || !strings.HasPrefix(secret, "whsec_") || h.Get("Cache-Control") != "no-store" {
+		t.Fatalf("add webhook: %d, secret %q, cache %q", status, secret, h.Get("Cache-Control"))
+	}
+	_, body, _ = get(t, owner, e.srv.URL+"/settings")
+	if strings.Contains(body, secret) {
+		t.Error("the signing secret is shown again")
+	}
+	epID := parseHTML(t, body).One("div.endpoint").Attr("data-endpoint")
+	if status, _, _ := post(t, owner, e.srv.URL+"/settings/webhooks/"+epID+"/test", url.Values{"csrf": {csrf}}); status != http.StatusSeeOther {
+		t.Fatalf("test event: %d", status)
+	}
+	hdr, b := <-received, <-bodies
+	if hdr.Get("Tokenwatch-Event") != "ping" || webhook.Verify(tokenwatch.NewSecret(secret), hdr, b, time.Now(), 5*time.Minute) != nil {
+		t.Errorf("the test event: %v %s", hdr, b)
+	}
+	_, body, _ = get(t, owner, e.srv.URL+"/settings")
+	if n := parseHTML(t, body).One(`main p.notice`).Text(); n != "The test event was delivered." {
+		t.Errorf("after the test event: %q", n)
+	}
+
+	status, body, _ = post(t, owner, e.srv.URL+"/settings/keys", url.Values{"csrf": {csrf}, "name": {"Publisher"}})
+	key := parseHTML(t, body).One("code.secret-value").Text()
+	if status != http.StatusOK || key == "" {
+		t.Fatalf("create key: %d", status)
+	}
+	if k, err := e.st.AuthenticateAPIKey(t.Context(), key); err != nil || k.Name != "Publisher" {
+		t.Fatalf("the new key does not authenticate: %v", err)
+	}
+	_, body, _ = get(t, owner, e.srv.URL+"/settings")
+	row := parseHTML(t, body).One("table.keys tr[data-key]")
+	if status, _, _ := post(t, owner, e.srv.URL+"/settings/keys/"+row.Attr("data-key")+"/revoke", url.Values{"csrf": {csrf}}); status != http.StatusSeeOther {
+		t.Fatalf("revoke: %d", status)
+	}
+	if _, err := e.st.AuthenticateAPIKey(t.Context(), key); err == nil {
+		t.Error("the revoked key still authenticates")
+	}
+	es, _ := e.st.QueryAudit(t.Context(), store.AuditQuery{AccountID: acct.ID, Action: "settings."})
+	var got []string
+	for _, en := range es {
+		got = append(got, en.Action)
+		if strings.Contains(en.Detail, key) || strings.Contains(en.Detail, secret) || strings.Contains(en.Subject, secret) {
+			t.Errorf("the audit log holds a secret: %+v", en)
+		}
+	}
+	if want := []string{"settings.api_key_revoked", "settings.api_key_created", "settings.webhook_tested", "settings.webhook_added", "settings.thresholds"}; !slices.Equal(got, want) {
+		t.Errorf("audit %q, want %q", got, want)
 	}
 }

@@ -35,6 +35,15 @@ func TestEveryRouteAsEveryRole(t *testing.T) {
 	downtownPage, riversidePage := e.pageID("gbp-downtown"), e.pageID("fb-riverside")
 	downtown, riverside := e.locID("Downtown"), e.locID("Riverside")
 	memberID := strconv.FormatInt(member.ID, 10)
+	key, _, err := e.st.CreateAPIKey(ctx, member.AccountID, "Publisher")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep, err := e.st.CreateWebhookEndpoint(ctx, member.AccountID, "https://hooks.example.com/tw", tokenwatch.NewSecret("whsec_0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyID, epID := strconv.FormatInt(key.ID, 10), strconv.FormatInt(ep.ID, 10)
 
 	type client struct {
 		c    *http.Client
@@ -73,6 +82,12 @@ func TestEveryRouteAsEveryRole(t *testing.T) {
 		{"POST", "/people/invite", url.Values{"email": {"x@example.com"}, "location": {riverside}, "role": {"member"}}, map[string]int{mem: 403, dt: 404, boss: 404}},
 		{"POST", "/people/invite", url.Values{"email": {"x@example.com"}, "owner": {"1"}}, map[string]int{manager: 403, mem: 403, dt: 403}},
 		{"GET", "/audit", nil, map[string]int{owner: 200, manager: 403, mem: 403, dt: 403, boss: 200}},
+		{"GET", "/settings", nil, map[string]int{owner: 200, manager: 403, mem: 403, dt: 403, boss: 200}},
+		{"POST", "/settings/thresholds", url.Values{"thresholds": {"1d"}}, map[string]int{manager: 403, mem: 403, dt: 403}},
+		{"POST", "/settings/keys", url.Values{"name": {"sneaky"}}, map[string]int{manager: 403, mem: 403, dt: 403}},
+		{"POST", "/settings/keys/" + keyID + "/revoke", url.Values{}, map[string]int{manager: 403, mem: 403, boss: 404}},
+		{"POST", "/settings/webhooks/" + epID + "/disable", url.Values{}, map[string]int{manager: 403, mem: 403, boss: 404}},
+		{"POST", "/settings/webhooks/" + epID + "/test", url.Values{}, map[string]int{manager: 403, boss: 404}},
 	}
 	for _, tt := range tests {
 		for who, want := range tt.want {
@@ -107,6 +122,15 @@ func TestEveryRouteAsEveryRole(t *testing.T) {
 	}
 	if role, _ := e.st.RoleAt(ctx, member.ID, e.locs["Riverside"]); role != tokenwatch.RoleMember {
 		t.Errorf("the member's role at Riverside is %q after refused changes", role)
+	}
+	if _, err := e.st.AuthenticateAPIKey(ctx, "x"); err == nil {
+		t.Error("nonsense authenticates")
+	}
+	if keys, _ := e.st.ListAPIKeys(ctx, member.AccountID); len(keys) != 1 || !keys[0].RevokedAt.IsZero() {
+		t.Error("a refused revoke revoked the key")
+	}
+	if eps, _ := e.st.WebhookEndpoints(ctx, []int64{member.AccountID}, true); len(eps[member.AccountID]) != 1 {
+		t.Error("a refused request turned the endpoint off")
 	}
 	if l, _ := e.st.GetLocation(ctx, e.locs["Riverside"]); l.Name != "Riverside" {
 		t.Errorf("Riverside is called %q after a refused rename", l.Name)

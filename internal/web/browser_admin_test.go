@@ -138,6 +138,13 @@ func TestBrowserAdministration(t *testing.T) {
 	}
 	owner.open("/me")
 	owner.screenshot("admin-me")
+	owner.open("/settings")
+	owner.set("key-name", "Publisher")
+	owner.submit(chromedp.Click(chromedp.CSS(`form[action="/settings/keys"] button`)))
+	if owner.count("code.secret-value") != 1 {
+		t.Error("the new API key is not shown")
+	}
+	owner.screenshot("admin-settings")
 
 	// The same pages at phone width.
 	shots("admin-page-detail", "/pages/"+itoa(fb.ID), "manager@demo.test")
@@ -148,4 +155,5 @@ func TestBrowserAdministration(t *testing.T) {
 	shots("admin-person", "/people/"+itoa(e.w.Users["member@demo.test"].ID), "owner@demo.test")
 	shots("admin-audit", "/audit", "owner@demo.test")
 	shots("admin-me", "/me", "member@demo.test")
+	shots("admin-settings", "/settings", "owner@demo.test")
 }

@@ -63,7 +63,8 @@ func (s *Server) addChrome(r *http.Request, p *page) {
 		items = append(items, menuItem{ID: "nav-people", Href: "/people", Label: "People"})
 	}
 	if v.User.AccountOwner {
-		items = append(items, menuItem{ID: "nav-audit", Href: "/audit", Label: "Audit log"})
+		items = append(items, menuItem{ID: "nav-settings", Href: "/settings", Label: "Settings"},
+			menuItem{ID: "nav-audit", Href: "/audit", Label: "Audit log"})
 	}
 	if s.opts.Demo {
 		items = append(items, menuItem{ID: "nav-outbox", Href: "/outbox", Label: "Outbox"})

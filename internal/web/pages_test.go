@@ -224,12 +224,12 @@ func TestMenuOnEveryPage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, path := range []string{"/", "/issues", "/calendar", "/posts/new", "/locations", "/issues?location=999", "/people", "/audit"} {
+	for _, path := range []string{"/", "/issues", "/calendar", "/posts/new", "/locations", "/issues?location=999", "/people", "/audit", "/settings"} {
 		_, body, _ := get(t, owner, e.srv.URL+path)
 		// Owners also run the people and read the audit log; a member of
 		// one location does neither.
 		want := map[string]string{"nav-issues": "7", "nav-calendar": "", "nav-new-post": "", "nav-locations": "", "nav-notifications": "3", "nav-outbox": "",
-			"nav-people": "", "nav-audit": ""}
+			"nav-people": "", "nav-audit": "", "nav-settings": ""}
 		if got := menuOf(t, body); !mapsEqual(got, want) {
 			t.Errorf("owner's menu on %s: %v, want %v", path, got, want)
 		}

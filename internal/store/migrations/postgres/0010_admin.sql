@@ -55,3 +55,6 @@ CREATE TABLE invitation_roles (
 -- The pages a person is the page admin of (handing them over when the
 -- person leaves).
 CREATE INDEX pages_connected_by ON pages (connected_by) WHERE connected_by IS NOT NULL;
+
+-- An endpoint's latest deliveries, for the account's settings.
+CREATE INDEX deliveries_endpoint ON deliveries (endpoint_id, id) WHERE endpoint_id IS NOT NULL;
