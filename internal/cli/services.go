@@ -113,8 +113,12 @@ func (s *services) start(ctx context.Context) (stop func(), err error) {
 	}, nil
 }
 
-// janitor deletes expired sessions and abandoned OAuth flows (which hold
-// sealed tokens) every interval.
+// pageHistoryKept is how far back each page's history goes.
+const pageHistoryKept = 400 * 24 * time.Hour
+
+// janitor deletes expired sessions, abandoned OAuth flows (which hold
+// sealed tokens) and page history older than pageHistoryKept every
+// interval.
 func (s *services) janitor(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -126,6 +130,11 @@ func (s *services) janitor(ctx context.Context, interval time.Duration) {
 		}
 		if err := s.store.DeleteExpiredOAuth(ctx); err != nil {
 			s.log.Error("deleting expired OAuth flows", "err", err)
+		}
+		if n, err := s.store.DeletePageEventsBefore(ctx, time.Now().Add(-pageHistoryKept)); err != nil {
+			s.log.Error("deleting old page history", "err", err)
+		} else if n > 0 {
+			s.log.Debug("old page history deleted", "events", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -51,6 +51,8 @@ func Run(t *testing.T, e Engine) {
 		{"WebhookEndpoints", testWebhookEndpoints},
 		{"OutboxMail", testOutboxMail},
 		{"PageLists", testPageLists},
+		{"PageHistory", testPageHistory},
+		{"AuditAndInvitations", testAuditAndInvitations},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
