@@ -363,11 +363,18 @@ func (f *Flow) renew(ctx context.Context, aa access.Actor, prov provider.Provide
 			Eligible: c.Eligible, Refusal: c.Refusal}, anyAccount, info.RequiredRole), c
 	}
 	by := aa.UserID // zero for someone without an account
+	actor := ""
+	if aa.Kind == access.KindRequest {
+		actor = "someone with a reconnect link"
+		if r, err := f.store.GetReconnectRequest(ctx, st.ActorID); err == nil {
+			actor = r.Recipient + ", through a reconnect link"
+		}
+	}
 	v, c := verdict(page, st.AnyAccount)
 	if !v.OK {
 		return nil, f.failure(info.Name, st, nil, "%s", v.Reason)
 	}
-	renewed, err := f.opts.Connection.Renew(ctx, page, connection.Grant{Token: c.Token, UserID: grant.UserID, UserName: grant.UserName}, by)
+	renewed, err := f.opts.Connection.RenewAs(ctx, page, connection.Grant{Token: c.Token, UserID: grant.UserID, UserName: grant.UserName}, by, actor)
 	if err != nil {
 		return nil, err
 	}
@@ -396,7 +403,7 @@ func (f *Flow) renew(ctx context.Context, aa access.Actor, prov provider.Provide
 			res.NotFixed = append(res.NotFixed, NotFixed{Page: other, Reason: v.Reason})
 			continue
 		}
-		p, err := f.opts.Connection.Renew(ctx, other, connection.Grant{Token: c.Token, UserID: grant.UserID, UserName: grant.UserName}, by)
+		p, err := f.opts.Connection.RenewAs(ctx, other, connection.Grant{Token: c.Token, UserID: grant.UserID, UserName: grant.UserName}, by, actor)
 		if err != nil {
 			res.NotFixed = append(res.NotFixed, NotFixed{Page: other, Reason: tokenwatch.ErrorMessage(err)})
 			continue
@@ -422,6 +429,32 @@ func (f *Flow) recordRequest(ctx context.Context, r *store.ReconnectRequest, res
 	}
 	if _, err := f.store.UseReconnectRequest(ctx, r.ID, outcome, used); err != nil {
 		f.opts.Logger.Error("recording a reconnect request's outcome", "request", r.ID, "err", err)
+	}
+	f.tellOutcome(ctx, r, outcome, used)
+}
+
+// tellOutcome tells the requester and the page admin, in the app, what a
+// reconnect request's consent came to.
+func (f *Flow) tellOutcome(ctx context.Context, r *store.ReconnectRequest, outcome string, renewed bool) {
+	page, err := f.store.GetPage(ctx, r.PageID)
+	if err != nil {
+		f.opts.Logger.Error("telling a reconnect request's outcome", "request", r.ID, "err", err)
+		return
+	}
+	title := fmt.Sprintf("%s (%s) was reconnected by %s", page.Name, page.Provider.DisplayName(), r.Recipient)
+	if !renewed {
+		title = fmt.Sprintf("%s could not reconnect %s (%s)", r.Recipient, page.Name, page.Provider.DisplayName())
+	}
+	told := map[int64]bool{}
+	for _, id := range []int64{r.RequestedBy, page.ConnectedBy} {
+		if id == 0 || told[id] {
+			continue
+		}
+		told[id] = true
+		n := &tokenwatch.Notification{UserID: id, PageID: page.ID, Kind: "reconnect_request", Title: title, Body: outcome}
+		if _, err := f.store.CreateNotification(ctx, n, ""); err != nil {
+			f.opts.Logger.Error("telling a reconnect request's outcome", "request", r.ID, "user", id, "err", err)
+		}
 	}
 }
 

@@ -39,6 +39,11 @@ type pageDetail struct {
 	Older                        string
 	CanCheck, CanDisconnect, Own bool
 	LastError                    string
+	// CanAsk says the viewer may ask someone to reconnect the page;
+	// Requests are those still waiting; Ask* is what the form shows.
+	CanAsk                             bool
+	Requests                           []openRequest
+	AskRecipient, AskMessage, AskError string
 }
 
 // View is the page as lists show it (for the shared page-action).
@@ -96,6 +101,10 @@ func (s *Server) pageDetailOf(r *http.Request) (*pageDetail, error) {
 				d.Steps = info.Troubleshooting
 			}
 		}
+	}
+	d.CanAsk = v.may(access.Ask, pv.Page) && pv.NeedsReconnect
+	if d.Requests, err = s.openRequests(r, v, pv.Page, tz); err != nil {
+		return nil, err
 	}
 	posts, err := s.store.PendingPostsOf(ctx, pv.ID, 21)
 	if err != nil {
