@@ -124,3 +124,24 @@ func (s *Store) RevokeReconnectRequest(ctx context.Context, id int64) error {
 	_, err := s.exec(ctx, s.db, `UPDATE reconnect_requests SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, s.now().UTC(), id)
 	return err
 }
+
+// OpenRequestsFor returns, for each of the pages (a bounded list: a page of
+// results), the recipients of its requests still open at now.
+func (s *Store) OpenRequestsFor(ctx context.Context, pageIDs []int64, now time.Time) (map[int64][]string, error) {
+	out := map[int64][]string{}
+	err := s.byIDs(ctx, s.rdb, func(n int) string {
+		return `SELECT page_id, recipient FROM reconnect_requests
+			WHERE used_at IS NULL AND revoked_at IS NULL AND expires_at > $1 AND page_id IN (` + placeholders(2, n) + `) ORDER BY id`
+	}, []any{now.UTC()}, pageIDs, func(rows *sql.Rows) error {
+		var (
+			id int64
+			to string
+		)
+		if err := rows.Scan(&id, &to); err != nil {
+			return err
+		}
+		out[id] = append(out[id], to)
+		return nil
+	})
+	return out, err
+}

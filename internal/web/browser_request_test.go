@@ -51,6 +51,10 @@ func TestBrowserReconnectRequest(t *testing.T) {
 		t.Errorf("the open request is not listed: %q", got)
 	}
 	member.screenshot("request-asked")
+	member.open("/issues")
+	if got := member.text(`tr.issue[data-page="` + itoa(fb.ID) + `"] .asked`); got != "Asked to reconnect: franchisee@example.com" {
+		t.Errorf("the Issues list says %q of the open request", got)
+	}
 
 	link := e.requestLink(t, "franchisee@example.com")
 	outside := e.newTab(t, false)

@@ -37,6 +37,8 @@ type pageView struct {
 	Risk         store.Risk
 	// RiskText is the posts at risk in words, empty when there are none.
 	RiskText string
+	// Asked are the people asked to reconnect it whose link is still open.
+	Asked []string
 }
 
 // viewer is the signed-in user as the pages need them: their locations
@@ -112,6 +114,10 @@ func (s *Server) pageViews(ctx context.Context, v *viewer, pages []*tokenwatch.P
 		return nil, err
 	}
 	now := s.now()
+	asked, err := s.store.OpenRequestsFor(ctx, ids, now)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]pageView, 0, len(pages))
 	for _, p := range pages {
 		lr, ok := v.byID[p.LocationID]
@@ -133,6 +139,7 @@ func (s *Server) pageViews(ctx context.Context, v *viewer, pages []*tokenwatch.P
 			Admin:          users[p.ConnectedBy],
 			Risk:           risk,
 			RiskText:       riskText(risk, lr.Location.Loc()),
+			Asked:          asked[p.ID],
 		})
 	}
 	return out, nil
