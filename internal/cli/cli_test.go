@@ -140,6 +140,25 @@ func TestEveryCommandHasHelp(t *testing.T) {
 	}
 }
 
+// Each verb of webhook says its own flags, and only those.
+func TestWebhookHelpPerVerb(t *testing.T) {
+	t.Parallel()
+	for verb, want := range map[string][2]string{
+		"add":     {"-url", "-id"},
+		"disable": {"-id", "-url"},
+		"list":    {"-account", "-url"},
+	} {
+		env, stdout, _ := testEnv(nil)
+		if code := cli.Main(context.Background(), []string{"webhook", verb, "--help"}, env); code != 0 {
+			t.Errorf("webhook %s --help: exit %d", verb, code)
+		}
+		out := stdout.String()
+		if !strings.Contains(out, "Usage: tokenwatch webhook "+verb) || !strings.Contains(out, want[0]) || strings.Contains(out, want[1]) {
+			t.Errorf("webhook %s --help:\n%s", verb, out)
+		}
+	}
+}
+
 func TestErrorsAreOneLine(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

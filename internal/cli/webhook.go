@@ -29,14 +29,27 @@ func runWebhook(ctx context.Context, args []string, env Env) error {
 		fmt.Fprint(env.Stderr, webhookUsage)
 		return fmt.Errorf("webhook: unknown subcommand %q", sub)
 	}
+	// Each verb has its own flags and help.
+	verbs := map[string]struct{ usage, help string }{
+		"add": {"webhook add --account NAME --url URL",
+			"Registers an endpoint that receives the account's page events (page.expiring, page.expired,\n" +
+				"page.revoked, page.reconnected) and prints its signing secret, once. The URL must be https on a\n" +
+				"public address (unless TOKENWATCH_WEBHOOK_ALLOW_PRIVATE is set)."},
+		"list":    {"webhook list --account NAME", "Lists the account's endpoints: id, URL, active or disabled."},
+		"disable": {"webhook disable --account NAME --id ID", "Stops sending events to an endpoint (its deliveries not yet sent are given up)."},
+	}
 	var (
-		fs = flags(env, "webhook "+sub, "webhook "+sub+" --account NAME ...",
-			"Manages the endpoints that receive an account's page events (page.expiring, page.expired,\n"+
-				"page.revoked, page.reconnected). A new endpoint's signing secret is printed once.")
+		fs      = flags(env, "webhook "+sub, verbs[sub].usage, verbs[sub].help)
 		account = fs.String("account", "", "account name")
-		url     = fs.String("url", "", "endpoint URL (add)")
-		id      = fs.Int64("id", 0, "endpoint id (disable)")
+		url     = new(string)
+		id      = new(int64)
 	)
+	switch sub {
+	case "add":
+		url = fs.String("url", "", "endpoint URL (https)")
+	case "disable":
+		id = fs.Int64("id", 0, "endpoint id (see webhook list)")
+	}
 	if err := parse(fs, args[1:], env); err != nil {
 		return err
 	}
