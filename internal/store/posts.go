@@ -113,6 +113,12 @@ func (s *Store) ListPosts(ctx context.Context, f PostFilter) ([]*tokenwatch.Post
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
+	return s.posts(ctx, q, args...)
+}
+
+// posts reads the posts a query selects (postColumns of posts po) with
+// their pages.
+func (s *Store) posts(ctx context.Context, q string, args ...any) ([]*tokenwatch.Post, error) {
 	rows, err := s.query(ctx, s.rdb, q, args...)
 	if err != nil {
 		return nil, err
@@ -220,28 +226,7 @@ func (s *Store) PostsAtRisk(ctx context.Context, pageIDs []int64) (map[int64]Ris
 // PendingPostsOf returns up to limit posts not yet published on a page
 // (scheduled or held there), soonest first.
 func (s *Store) PendingPostsOf(ctx context.Context, pageID int64, limit int) ([]*tokenwatch.Post, error) {
-	rows, err := s.query(ctx, s.rdb, `SELECT `+postColumns+` FROM posts po JOIN post_pages pp ON pp.post_id = po.id
+	return s.posts(ctx, `SELECT `+postColumns+` FROM posts po JOIN post_pages pp ON pp.post_id = po.id
 		WHERE pp.page_id = $1 AND pp.status IN ($2, $3) ORDER BY po.scheduled_at, po.id LIMIT $4`,
 		pageID, tokenwatch.PostScheduled, tokenwatch.PostHeld, limit)
-	if err != nil {
-		return nil, err
-	}
-	var (
-		out  []*tokenwatch.Post
-		byID = map[int64]*tokenwatch.Post{}
-	)
-	for rows.Next() {
-		p, err := scanPost(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, p)
-		byID[p.ID] = p
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(out) == 0 {
-		return out, err
-	}
-	return out, s.attachPostPages(ctx, out, byID)
 }

@@ -119,64 +119,49 @@ func (s *Store) updatePostStatus(ctx context.Context, tx *sql.Tx, postID int64, 
 
 // holdPosts holds, inside tx, the posts still to go out on a page.
 func (s *Store) holdPosts(ctx context.Context, tx *sql.Tx, pageID int64) error {
-	rows, err := s.query(ctx, tx, `UPDATE post_pages SET status = $2, claimed_until = NULL
-		WHERE page_id = $1 AND status = $3 RETURNING post_id`, pageID, tokenwatch.PostHeld, tokenwatch.PostScheduled)
-	if err != nil {
-		return err
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, id := range ids {
-		if err := s.updatePostStatus(ctx, tx, id, s.now().UTC()); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := s.movePagePosts(ctx, tx, pageID, tokenwatch.PostScheduled, tokenwatch.PostHeld)
+	return err
 }
 
 // ReleaseHeld puts a page's held posts back in line, to be published at
 // once (the page was reconnected), and returns how many.
 func (s *Store) ReleaseHeld(ctx context.Context, pageID int64) (int, error) {
 	n := 0
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := s.query(ctx, tx, `UPDATE post_pages SET status = $2, claimed_until = NULL, error = ''
-			WHERE page_id = $1 AND status = $3 RETURNING post_id`, pageID, tokenwatch.PostScheduled, tokenwatch.PostHeld)
-		if err != nil {
-			return err
-		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		n = len(ids)
-		for _, id := range ids {
-			if err := s.updatePostStatus(ctx, tx, id, s.now().UTC()); err != nil {
-				return err
-			}
-		}
-		return nil
+	err := s.inTx(ctx, func(tx *sql.Tx) (err error) {
+		n, err = s.movePagePosts(ctx, tx, pageID, tokenwatch.PostHeld, tokenwatch.PostScheduled)
+		return err
 	})
 	return n, err
+}
+
+// movePagePosts moves, inside tx, a page's deliveries of posts from one
+// status to another (clearing their claim and error), updates their posts'
+// statuses, and returns how many moved.
+func (s *Store) movePagePosts(ctx context.Context, tx *sql.Tx, pageID int64, from, to tokenwatch.PostStatus) (int, error) {
+	rows, err := s.query(ctx, tx, `UPDATE post_pages SET status = $2, claimed_until = NULL, error = ''
+		WHERE page_id = $1 AND status = $3 RETURNING post_id`, pageID, to, from)
+	if err != nil {
+		return 0, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		if err := s.updatePostStatus(ctx, tx, id, s.now().UTC()); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
 }
 
 // HeldPages returns the pages that hold posts.

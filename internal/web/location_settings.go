@@ -7,6 +7,7 @@ import (
 
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/access"
+	"github.com/tokenwatch/tokenwatch/internal/admin"
 	"github.com/tokenwatch/tokenwatch/internal/store"
 )
 
@@ -152,34 +153,14 @@ func (s *Server) createLocation(w http.ResponseWriter, r *http.Request) {
 
 // setRole changes a participant's role at a location, or removes them
 // from it (role "remove").
-func (s *Server) setRole(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "location")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	a, err := s.adminActor(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+func (s *Server) setRole(r *http.Request, a admin.Actor, id int64) (string, string, error) {
 	userID, err := strconv.ParseInt(r.PostFormValue("user"), 10, 64)
 	if err != nil {
-		s.fail(w, r, errNotFound("person"))
-		return
+		return "", "", errNotFound("person")
 	}
-	role := tokenwatch.Role(r.PostFormValue("role"))
-	if role == "remove" {
-		role = ""
-	}
-	if err := s.opts.Admin.SetRole(r.Context(), a, userID, id, role); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	setFlash(w, "Saved.")
 	back := localPath(r.PostFormValue("return_to"))
 	if back == "" {
 		back = "/locations/" + strconv.FormatInt(id, 10)
 	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
+	return "Saved.", back, s.opts.Admin.SetRole(r.Context(), a, userID, id, formRole(r))
 }

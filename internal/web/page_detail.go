@@ -290,34 +290,6 @@ func pathID(r *http.Request, what string) (int64, error) {
 	return id, nil
 }
 
-// checkPage runs Check now and shows its result on the page detail.
-func (s *Server) checkPage(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "page")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	a, err := s.adminActor(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p, checkErr := s.opts.Admin.CheckNow(r.Context(), a, id)
-	if p == nil {
-		s.fail(w, r, checkErr)
-		return
-	}
-	msg := "Checked just now: " + p.Provider.DisplayName() + " accepts the token."
-	if checkErr != nil {
-		msg = "Checked just now: " + tokenwatch.ErrorMessage(checkErr)
-		if le := p.LastError; le != nil && tokenwatch.ErrorCode(checkErr) != tokenwatch.CodeConflict {
-			msg = fmt.Sprintf("Checked just now: %s answered %q — %s.", p.Provider.DisplayName(), le.Message, classWords(le.Class))
-		}
-	}
-	setFlash(w, msg)
-	http.Redirect(w, r, fmt.Sprintf("/pages/%d", id), http.StatusSeeOther)
-}
-
 // disconnectForm asks to confirm a disconnect, listing the posts it holds.
 func (s *Server) disconnectForm(w http.ResponseWriter, r *http.Request) {
 	d, err := s.pageDetailOf(r)
@@ -332,23 +304,53 @@ func (s *Server) disconnectForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "disconnect", page{Title: "Disconnect " + d.Name, Data: d})
 }
 
+// checkPage runs Check now and shows its result on the page detail.
+func (s *Server) checkPage(r *http.Request, a admin.Actor, id int64) (string, string, error) {
+	next := fmt.Sprintf("/pages/%d", id)
+	p, checkErr := s.opts.Admin.CheckNow(r.Context(), a, id)
+	if p == nil {
+		return "", "", checkErr
+	}
+	switch {
+	case checkErr == nil:
+		return "Checked just now: " + p.Provider.DisplayName() + " accepts the token.", next, nil
+	case p.LastError != nil && tokenwatch.ErrorCode(checkErr) != tokenwatch.CodeConflict:
+		le := p.LastError
+		return fmt.Sprintf("Checked just now: %s answered %q — %s.", p.Provider.DisplayName(), le.Message, classWords(le.Class)), next, nil
+	}
+	return "Checked just now: " + tokenwatch.ErrorMessage(checkErr), next, nil
+}
+
 // disconnect disconnects a page once confirmed.
-func (s *Server) disconnect(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "page")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	a, err := s.adminActor(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+func (s *Server) disconnect(r *http.Request, a admin.Actor, id int64) (string, string, error) {
 	p, err := s.opts.Admin.Disconnect(r.Context(), a, id)
-	if err != nil && p == nil {
-		s.fail(w, r, err)
-		return
+	if p == nil {
+		return "", "", err
 	}
-	setFlash(w, p.Name+" is disconnected: its scheduled posts are held until someone reconnects it.")
-	http.Redirect(w, r, fmt.Sprintf("/pages/%d", id), http.StatusSeeOther)
+	return p.Name + " is disconnected: its scheduled posts are held until someone reconnects it.", fmt.Sprintf("/pages/%d", id), err
+}
+
+// act serves a POST that changes something through package admin, with
+// the id of what it changes in the path: do returns the notice to show
+// and where to send the browser, or the error to show instead.
+func (s *Server) act(what string, do func(r *http.Request, a admin.Actor, id int64) (notice, next string, err error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r, what)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		a, err := s.adminActor(r)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		notice, next, err := do(r, a, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		setFlash(w, notice)
+		http.Redirect(w, r, next, http.StatusSeeOther)
+	}
 }

@@ -161,26 +161,6 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
-// withdrawInvitation makes a pending invitation's link unusable.
-func (s *Server) withdrawInvitation(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "invitation")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	a, err := s.adminActor(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.opts.Admin.WithdrawInvitation(r.Context(), a, id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	setFlash(w, "Invitation withdrawn: its link no longer works.")
-	http.Redirect(w, r, "/people", http.StatusSeeOther)
-}
-
 type personData struct {
 	Person      *tokenwatch.User
 	Roles       []roleRow
@@ -253,98 +233,46 @@ func (s *Server) person(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "person", page{Title: u.Name, Data: d})
 }
 
-// personRole changes a person's role at a location from their page.
-func (s *Server) personRole(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "person")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	a, err := s.adminActor(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+// withdrawInvitation makes a pending invitation's link unusable.
+func (s *Server) withdrawInvitation(r *http.Request, a admin.Actor, id int64) (string, string, error) {
+	return "Invitation withdrawn: its link no longer works.", "/people", s.opts.Admin.WithdrawInvitation(r.Context(), a, id)
+}
+
+// personRole changes a person's role at a location from their page ("remove"
+// takes them off it).
+func (s *Server) personRole(r *http.Request, a admin.Actor, id int64) (string, string, error) {
 	locID, err := strconv.ParseInt(r.PostFormValue("location"), 10, 64)
 	if err != nil {
-		s.fail(w, r, errNotFound("location"))
-		return
+		return "", "", errNotFound("location")
 	}
-	role := tokenwatch.Role(r.PostFormValue("role"))
-	if role == "remove" {
-		role = ""
+	return "Saved.", fmt.Sprintf("/people/%d", id), s.opts.Admin.SetRole(r.Context(), a, id, locID, formRole(r))
+}
+
+// formRole is the role a form chose; "remove" is none.
+func formRole(r *http.Request) tokenwatch.Role {
+	if role := tokenwatch.Role(r.PostFormValue("role")); role != "remove" {
+		return role
 	}
-	if err := s.opts.Admin.SetRole(r.Context(), a, id, locID, role); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	setFlash(w, "Saved.")
-	http.Redirect(w, r, fmt.Sprintf("/people/%d", id), http.StatusSeeOther)
+	return ""
 }
 
 // personOwner makes a person an owner of the account, or no longer one.
-func (s *Server) personOwner(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "person")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	a, err := s.adminActor(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.opts.Admin.SetOwner(r.Context(), a, id, r.PostFormValue("owner") == "1"); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	setFlash(w, "Saved.")
-	http.Redirect(w, r, fmt.Sprintf("/people/%d", id), http.StatusSeeOther)
+func (s *Server) personOwner(r *http.Request, a admin.Actor, id int64) (string, string, error) {
+	return "Saved.", fmt.Sprintf("/people/%d", id), s.opts.Admin.SetOwner(r.Context(), a, id, r.PostFormValue("owner") == "1")
 }
 
 // personTransfer hands a person's pages to another page admin.
-func (s *Server) personTransfer(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "person")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	a, err := s.adminActor(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+func (s *Server) personTransfer(r *http.Request, a admin.Actor, id int64) (string, string, error) {
 	to, err := strconv.ParseInt(r.PostFormValue("to"), 10, 64)
 	if err != nil {
-		s.fail(w, r, tokenwatch.Errorf(tokenwatch.CodeInvalid, "Choose whom to hand the pages to."))
-		return
+		return "", "", tokenwatch.Errorf(tokenwatch.CodeInvalid, "Choose whom to hand the pages to.")
 	}
 	n, err := s.opts.Admin.TransferPages(r.Context(), a, id, to)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	setFlash(w, fmt.Sprintf("%d page%s handed on.", n, map[bool]string{true: "", false: "s"}[n == 1]))
-	http.Redirect(w, r, fmt.Sprintf("/people/%d", id), http.StatusSeeOther)
+	return plural(int(n), "page handed on.", "pages handed on."), fmt.Sprintf("/people/%d", id), err
 }
 
 // personRemove removes a person from the account; their sessions end.
-func (s *Server) personRemove(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "person")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	a, err := s.adminActor(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+func (s *Server) personRemove(r *http.Request, a admin.Actor, id int64) (string, string, error) {
 	to, _ := strconv.ParseInt(r.PostFormValue("to"), 10, 64)
-	if err := s.opts.Admin.RemovePerson(r.Context(), a, id, to); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	setFlash(w, "Removed. Their sessions have ended.")
-	http.Redirect(w, r, "/people", http.StatusSeeOther)
+	return "Removed. Their sessions have ended.", "/people", s.opts.Admin.RemovePerson(r.Context(), a, id, to)
 }

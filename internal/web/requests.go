@@ -74,27 +74,6 @@ func (s *Server) ask(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, fmt.Sprintf("/pages/%d", id), http.StatusSeeOther)
 }
 
-// withdrawRequest ends a reconnect request's link.
-func (s *Server) withdrawRequest(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "request")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	a, err := s.adminActor(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	req, err := s.opts.Admin.WithdrawRequest(r.Context(), a, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	setFlash(w, "The request to "+req.Recipient+" is withdrawn: its link no longer works.")
-	http.Redirect(w, r, fmt.Sprintf("/pages/%d", req.PageID), http.StatusSeeOther)
-}
-
 // openRequests lists a page's waiting requests for the page detail.
 func (s *Server) openRequests(r *http.Request, v *viewer, p *tokenwatch.Page, tz *time.Location) ([]openRequest, error) {
 	rs, err := s.store.ReconnectRequests(r.Context(), p.ID)
@@ -204,4 +183,13 @@ func (s *Server) startRequest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, u, http.StatusSeeOther)
+}
+
+// withdrawRequest ends a reconnect request's link.
+func (s *Server) withdrawRequest(r *http.Request, a admin.Actor, id int64) (string, string, error) {
+	req, err := s.opts.Admin.WithdrawRequest(r.Context(), a, id)
+	if err != nil {
+		return "", "", err
+	}
+	return "The request to " + req.Recipient + " is withdrawn: its link no longer works.", fmt.Sprintf("/pages/%d", req.PageID), nil
 }

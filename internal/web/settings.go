@@ -118,42 +118,6 @@ func (s *Server) settingsWebhookAdd(w http.ResponseWriter, r *http.Request) {
 	s.renderSettings(w, r, http.StatusOK, settingsData{NewSecret: secret.Reveal(), NewSecretOf: "the signing secret of " + ep.URL})
 }
 
-// settingsWebhook tests, disables or enables an endpoint.
-func (s *Server) settingsWebhook(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "webhook endpoint")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	a, err := s.adminActor(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	switch r.PathValue("op") {
-	case "test":
-		if err := s.opts.Admin.TestWebhook(r.Context(), a, id); err != nil {
-			if tokenwatch.ErrorCode(err) != tokenwatch.CodeUnavailable {
-				s.fail(w, r, err)
-				return
-			}
-			setFlash(w, tokenwatch.ErrorMessage(err))
-		} else {
-			setFlash(w, "The test event was delivered.")
-		}
-	case "disable", "enable":
-		if err := s.opts.Admin.SetWebhookActive(r.Context(), a, id, r.PathValue("op") == "enable"); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		setFlash(w, "Saved.")
-	default:
-		s.fail(w, r, errNotFound("action"))
-		return
-	}
-	http.Redirect(w, r, "/settings#webhooks", http.StatusSeeOther)
-}
-
 // settingsKeyCreate makes an API key and shows it once.
 func (s *Server) settingsKeyCreate(w http.ResponseWriter, r *http.Request) {
 	a, err := s.adminActor(r)
@@ -174,22 +138,24 @@ func (s *Server) settingsKeyCreate(w http.ResponseWriter, r *http.Request) {
 	s.renderSettings(w, r, http.StatusOK, settingsData{NewSecret: secret.Reveal(), NewSecretOf: "the API key " + k.Name})
 }
 
+// settingsWebhook tests, disables or enables an endpoint. A test event that
+// is not delivered says why, on the settings.
+func (s *Server) settingsWebhook(r *http.Request, a admin.Actor, id int64) (string, string, error) {
+	const next = "/settings#webhooks"
+	switch r.PathValue("op") {
+	case "test":
+		err := s.opts.Admin.TestWebhook(r.Context(), a, id)
+		if tokenwatch.ErrorCode(err) == tokenwatch.CodeUnavailable {
+			return tokenwatch.ErrorMessage(err), next, nil
+		}
+		return "The test event was delivered.", next, err
+	case "disable", "enable":
+		return "Saved.", next, s.opts.Admin.SetWebhookActive(r.Context(), a, id, r.PathValue("op") == "enable")
+	}
+	return "", "", errNotFound("action")
+}
+
 // settingsKeyRevoke revokes an API key.
-func (s *Server) settingsKeyRevoke(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "API key")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	a, err := s.adminActor(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.opts.Admin.RevokeAPIKey(r.Context(), a, id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	setFlash(w, "API key "+strconv.FormatInt(id, 10)+" is revoked: it no longer works.")
-	http.Redirect(w, r, "/settings#keys", http.StatusSeeOther)
+func (s *Server) settingsKeyRevoke(r *http.Request, a admin.Actor, id int64) (string, string, error) {
+	return "API key " + strconv.FormatInt(id, 10) + " is revoked: it no longer works.", "/settings#keys", s.opts.Admin.RevokeAPIKey(r.Context(), a, id)
 }
