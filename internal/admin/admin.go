@@ -567,3 +567,66 @@ func (s *Service) AuditLog(ctx context.Context, a Actor, q store.AuditQuery) ([]
 	q.AccountID = a.AccountID
 	return s.store.QueryAudit(ctx, q)
 }
+
+// Operator is the person running tokenwatch itself, acting on an account
+// from the command line (`tokenwatch user add`): not a user of it, and
+// allowed what the account's owners are.
+func Operator(accountID int64) Actor {
+	return Actor{Actor: access.Actor{Kind: kindOperator, AccountID: accountID}, Name: "operator (command line)"}
+}
+
+const kindOperator access.Kind = "operator"
+
+// NewUser is a person added directly, with a password, rather than invited.
+type NewUser struct {
+	Email, Name, Password string
+	Owner                 bool
+	// Roles are the person's role at each location, by location id.
+	Roles map[int64]tokenwatch.Role
+}
+
+// AddUser adds a person to the actor's account with a password (the
+// operator, or the account's owners): owners take part in every location.
+func (s *Service) AddUser(ctx context.Context, a Actor, in NewUser) (*tokenwatch.User, error) {
+	if a.Kind != kindOperator {
+		if err := allow(access.Decide(a.Actor, access.Settings, access.Target{AccountID: a.AccountID}), "account", "Only the account's owners can add people."); err != nil {
+			return nil, err
+		}
+	}
+	if err := password.Check(in.Password); err != nil {
+		return nil, err
+	}
+	hash, err := password.Hash(in.Password, s.opts.PasswordCost)
+	if err != nil {
+		return nil, err
+	}
+	u := &tokenwatch.User{AccountID: a.AccountID, Email: in.Email, Name: in.Name}
+	if err := s.store.CreateUser(ctx, u, hash); err != nil {
+		return nil, err
+	}
+	if in.Owner {
+		if err := s.store.SetAccountOwner(ctx, u.ID, true); err != nil {
+			return nil, err
+		}
+		u.AccountOwner = true
+	}
+	var detail []string
+	for locID, role := range in.Roles {
+		l, err := s.store.GetLocation(ctx, locID)
+		if err != nil || l.AccountID != a.AccountID {
+			return nil, tokenwatch.Errorf(tokenwatch.CodeNotFound, "No such location.")
+		}
+		if u.AccountOwner {
+			continue
+		}
+		if err := s.store.SetMembership(ctx, tokenwatch.Membership{LocationID: locID, UserID: u.ID, Role: role}); err != nil {
+			return nil, err
+		}
+		detail = append(detail, fmt.Sprintf("%s at %s", role, l.Name))
+	}
+	what := strings.Join(detail, ", ")
+	if u.AccountOwner {
+		what = "an owner of the account"
+	}
+	return u, s.record(ctx, a, store.AuditEntry{Action: "person.added", Subject: u.Email, Detail: what})
+}

@@ -230,8 +230,9 @@ func TestMigrateAndUserAdd(t *testing.T) {
 	case err := <-done:
 		t.Fatalf("serve stopped: %v %s", err, stderr)
 	}
+	// An owner of the account owns every location, whatever --location said.
 	_, body := signIn(t, base, "ann@acme.test", "a long password")
-	if !strings.Contains(body, "Harbor") || !strings.Contains(body, "manager") || !strings.Contains(body, "Depot") {
+	if !strings.Contains(body, "Harbor") || !strings.Contains(body, "(owner)") || !strings.Contains(body, "Depot") || strings.Contains(body, "(manager)") {
 		t.Errorf("Ann's home page:\n%s", body)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/admin"
 	"github.com/tokenwatch/tokenwatch/internal/password"
 	"github.com/tokenwatch/tokenwatch/internal/store"
 )
@@ -49,7 +50,7 @@ func runUser(ctx context.Context, args []string, env Env) error {
 	account := fs.String("account", "", "account (tenant) name")
 	email := fs.String("email", "", "e-mail address, used to sign in")
 	name := fs.String("name", "", "full name (default: the e-mail address)")
-	owner := fs.Bool("owner", false, "make the user an owner of the account")
+	owner := fs.Bool("owner", false, "make the user an owner of the account, who owns every location")
 	stdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
 	var roles roleFlag
 	fs.Var(&roles, "location", "`LOCATION=ROLE` the user takes part in (role owner, manager or member); repeatable")
@@ -74,11 +75,6 @@ func runUser(ctx context.Context, args []string, env Env) error {
 	if cost == 0 {
 		cost = password.DefaultCost
 	}
-	hash, err := password.Hash(pw, cost)
-	if err != nil {
-		return err
-	}
-
 	_, _, st, err := openConfiguredStore(ctx, env)
 	if err != nil {
 		return err
@@ -88,18 +84,17 @@ func runUser(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	u := &tokenwatch.User{AccountID: acct.ID, Email: *email, Name: *name, AccountOwner: *owner}
-	if err := st.CreateUser(ctx, u, hash); err != nil {
-		return fmt.Errorf("user add: %s", reason(err))
-	}
+	in := admin.NewUser{Email: *email, Name: *name, Password: pw, Owner: *owner, Roles: map[int64]tokenwatch.Role{}}
 	for _, r := range roles {
 		loc, err := ensureLocation(ctx, st, acct.ID, r.name)
 		if err != nil {
 			return err
 		}
-		if err := st.SetMembership(ctx, tokenwatch.Membership{LocationID: loc.ID, UserID: u.ID, Role: r.role}); err != nil {
-			return err
-		}
+		in.Roles[loc.ID] = r.role
+	}
+	u, err := admin.New(st, admin.Options{PasswordCost: cost}).AddUser(ctx, admin.Operator(acct.ID), in)
+	if err != nil {
+		return fmt.Errorf("user add: %s", reason(err))
 	}
 	fmt.Fprintf(env.Stdout, "added %s (user %d) to account %q\n", u.Email, u.ID, acct.Name)
 	if !*stdin {
