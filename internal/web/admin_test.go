@@ -243,8 +243,8 @@ func TestOwnerRunsPeople(t *testing.T) {
 		t.Errorf("differing passwords: %d", status)
 	}
 	status, _, h = post(t, fresh, link, url.Values{"name": {"Nina New"}, "password": {"long enough!"}, "password2": {"long enough!"}})
-	if status != http.StatusSeeOther {
-		t.Fatalf("accept: %d", status)
+	if status != http.StatusSeeOther || h.Get("Location") != "/" {
+		t.Fatalf("accept: %d to %q", status, h.Get("Location"))
 	}
 	_, body, _ = get(t, fresh, e.srv.URL+loc)
 	if d := parseHTML(t, body); d.One("h1").Text() != "Harbour" || d.Maybe(`form[action="/people/invite"]`) == nil {
