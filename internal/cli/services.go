@@ -173,7 +173,8 @@ func (s *services) handler(env Env, demoLogins []web.DemoLogin, extra map[string
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	apiHandler := api.New(s.store, api.Options{Logger: s.log, Policy: s.policy, BaseURL: s.cfg.BaseURL})
+	apiHandler := api.New(s.store, api.Options{Logger: s.log, Policy: s.policy, BaseURL: s.cfg.BaseURL, Providers: s.providers,
+		Connection: s.connection, Keeper: s.keeper, Flow: s.flow, AllowPrivateWebhooks: s.demo, PasswordCost: cost})
 	s.work.Go(func(ctx context.Context) { apiHandler.RecordUsage(ctx, time.Minute) })
 	mux.Handle("/api/v1/", apiHandler)
 	for prefix, h := range extra {

@@ -28,13 +28,13 @@ type Idempotent struct {
 	Reply  []byte
 }
 
-// BeginIdempotent claims (key, idemKey) for a request whose hash is
-// requestHash. It returns nil when the claim is new: the caller answers
-// and then calls FinishIdempotent (or AbandonIdempotent). Otherwise it
-// returns what was recorded for the key first.
-func (s *Store) BeginIdempotent(ctx context.Context, apiKeyID int64, idemKey, requestHash string) (*Idempotent, error) {
-	res, err := s.exec(ctx, s.db, `INSERT INTO api_idempotency (api_key_id, idem_key, request_hash, created_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT DO NOTHING`, apiKeyID, idemKey, requestHash, s.now().UTC())
+// BeginIdempotent claims (key, idemKey) for a request. It returns nil when
+// the claim is new: the caller answers and then calls FinishIdempotent with
+// the request's hash (or AbandonIdempotent). Otherwise it returns what was
+// recorded for the key first (not Done while that request is answered).
+func (s *Store) BeginIdempotent(ctx context.Context, apiKeyID int64, idemKey string) (*Idempotent, error) {
+	res, err := s.exec(ctx, s.db, `INSERT INTO api_idempotency (api_key_id, idem_key, request_hash, created_at) VALUES ($1, $2, '', $3)
+		ON CONFLICT DO NOTHING`, apiKeyID, idemKey, s.now().UTC())
 	if err != nil {
 		return nil, err
 	}
@@ -60,11 +60,12 @@ func (s *Store) BeginIdempotent(ctx context.Context, apiKeyID int64, idemKey, re
 	return &in, nil
 }
 
-// FinishIdempotent stores the reply to a claimed key.
-func (s *Store) FinishIdempotent(ctx context.Context, apiKeyID int64, idemKey string, status int, reply []byte) error {
+// FinishIdempotent stores the hash of a claimed key's request and the
+// reply to it.
+func (s *Store) FinishIdempotent(ctx context.Context, apiKeyID int64, idemKey, requestHash string, status int, reply []byte) error {
 	keyID, sealed := s.keys.Seal(reply, idempotencyContext)
-	_, err := s.exec(ctx, s.db, `UPDATE api_idempotency SET status = $3, key_id = $4, reply = $5 WHERE api_key_id = $1 AND idem_key = $2`,
-		apiKeyID, idemKey, status, keyID, sealed)
+	_, err := s.exec(ctx, s.db, `UPDATE api_idempotency SET request_hash = $3, status = $4, key_id = $5, reply = $6
+		WHERE api_key_id = $1 AND idem_key = $2`, apiKeyID, idemKey, requestHash, status, keyID, sealed)
 	return err
 }
 
