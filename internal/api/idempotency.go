@@ -9,7 +9,6 @@ import (
 	"hash"
 	"io"
 	"net/http"
-
 )
 
 // maxIdempotencyKey bounds an Idempotency-Key.
@@ -137,4 +136,3 @@ func (rec *recorder) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the connection.
 func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
-

@@ -63,7 +63,7 @@ func (h *Server) mustReconnect(ctx context.Context, p *tokenwatch.Page) error {
 	}
 	return &problem{status: http.StatusConflict, code: "must_reconnect", state: d.State, deadline: d.Deadline,
 		reconnectURL: connection.ReconnectURL(h.opts.BaseURL, p.ID),
-		detail: "\"" + p.Name + "\" needs a person to reconnect it (" + d.State.Label() + "): no token can be handed out until then."}
+		detail:       "\"" + p.Name + "\" needs a person to reconnect it (" + d.State.Label() + "): no token can be handed out until then."}
 }
 
 // tokenError turns what the keeper met into the answer: a failing network
