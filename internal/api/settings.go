@@ -97,13 +97,23 @@ func (h *Server) UpdateSettings(w http.ResponseWriter, r *http.Request) {
 }
 
 // checkReturnBase checks a return URL an account allows: an absolute
-// https URL (http too in the demo) without a fragment.
+// https URL without a fragment (http only on loopback, as for OAuth
+// redirects, or anywhere in the demo).
 func checkReturnBase(raw string, demo bool) error {
 	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || u.Fragment != "" || u.User != nil || (u.Scheme != "https" && !(demo && u.Scheme == "http")) {
+	if err != nil || u.Host == "" || u.Fragment != "" || u.User != nil ||
+		(u.Scheme != "https" && !(u.Scheme == "http" && (demo || loopback(u.Hostname())))) {
 		return invalid("return_urls", "\""+raw+"\" is not an absolute https URL.")
 	}
 	return nil
+}
+
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.IsLoopback()
 }
 
 // allowedReturn says whether a session's return URL starts with one the
