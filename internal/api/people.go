@@ -86,7 +86,7 @@ func (h *Server) user(r *http.Request, id int64) (*tokenwatch.User, error) {
 }
 
 func (h *Server) SetParticipant(w http.ResponseWriter, r *http.Request, locationID LocationId, userID UserId) {
-	l, err := h.location(r, locationID, access.See)
+	l, err := h.location(r, locationID, access.People)
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -118,7 +118,7 @@ func (h *Server) SetParticipant(w http.ResponseWriter, r *http.Request, location
 }
 
 func (h *Server) RemoveParticipant(w http.ResponseWriter, r *http.Request, locationID LocationId, userID UserId) {
-	l, err := h.location(r, locationID, access.See)
+	l, err := h.location(r, locationID, access.People)
 	if err != nil {
 		h.fail(w, err)
 		return

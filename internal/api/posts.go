@@ -152,10 +152,10 @@ func (h *Server) post(r *http.Request, id int64, act access.Action) (*tokenwatch
 	if err != nil {
 		return nil, err
 	}
-	if _, err := h.location(r, p.LocationID, access.See); err != nil {
-		return nil, tokenwatch.Errorf(tokenwatch.CodeNotFound, "post not found")
-	}
-	if err := allow(r, act, access.Target{AccountID: keyFrom(r.Context()).AccountID, LocationID: p.LocationID}, "post"); err != nil {
+	if _, err := h.location(r, p.LocationID, act); err != nil {
+		if tokenwatch.IsNotFound(err) {
+			return nil, tokenwatch.Errorf(tokenwatch.CodeNotFound, "post not found")
+		}
 		return nil, err
 	}
 	return p, nil
