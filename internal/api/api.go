@@ -18,6 +18,7 @@ package api
 import (
 	"context"
 	"log/slog"
+	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -155,7 +156,7 @@ func (h *Server) authenticate(next http.Handler) http.Handler {
 		}
 		now := h.opts.Now()
 		if wait := h.limiter.take(key.ID, now); wait > 0 {
-			secs := int(wait/time.Second) + 1
+			secs := int(math.Ceil(wait.Seconds()))
 			w.Header().Set("Retry-After", itoa(int64(secs)))
 			writeProblem(w, &problem{status: http.StatusTooManyRequests, code: "rate_limited", retryAfter: secs,
 				detail: "This API key sent too many requests; try again after Retry-After seconds."})
