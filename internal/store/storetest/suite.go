@@ -50,6 +50,7 @@ func Run(t *testing.T, e Engine) {
 		{"WebhookEndpoints", testWebhookEndpoints},
 		{"OutboxMail", testOutboxMail},
 		{"PageLists", testPageLists},
+		{"API", testAPI},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
