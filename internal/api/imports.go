@@ -53,7 +53,7 @@ func (h *Server) ImportPages(w http.ResponseWriter, r *http.Request, params Impo
 		h.fail(w, err)
 		return
 	}
-	out := ImportReport{Format: string(rep.Format), Records: rep.Records, Bad: rep.Bad, Problems: []ImportProblem{},
+	out := ImportReport{Format: formats[rep.Format], Records: rep.Records, Bad: rep.Bad, Problems: []ImportProblem{},
 		Locations: count(rep.Locations), Users: count(rep.Users), Memberships: count(rep.Memberships), Pages: count(rep.Pages)}
 	for _, p := range rep.Problems {
 		ip := ImportProblem{Reason: p.Reason}
@@ -71,5 +71,8 @@ func (h *Server) ImportPages(w http.ResponseWriter, r *http.Request, params Impo
 	}
 	writeJSON(w, http.StatusOK, out)
 }
+
+// formats name the input's format in the report.
+var formats = map[importer.Format]ImportReportFormat{importer.Lines: "jsonl", importer.Document: "json"}
 
 func count(c importer.Count) Count { return Count{Created: c.Created, Kept: c.Kept} }

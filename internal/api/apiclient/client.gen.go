@@ -17,6 +17,24 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
+// Defines values for ImportReportFormat.
+const (
+	Json  ImportReportFormat = "json"
+	Jsonl ImportReportFormat = "jsonl"
+)
+
+// Valid indicates whether the value is a known member of the ImportReportFormat enum.
+func (e ImportReportFormat) Valid() bool {
+	switch e {
+	case Json:
+		return true
+	case Jsonl:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Network.
 const (
 	Facebook          Network = "facebook"
@@ -254,10 +272,10 @@ type ImportProblem struct {
 
 // ImportReport defines model for ImportReport.
 type ImportReport struct {
-	Bad         int    `json:"bad"`
-	Format      string `json:"format"`
-	Locations   Count  `json:"locations"`
-	Memberships Count  `json:"memberships"`
+	Bad         int                `json:"bad"`
+	Format      ImportReportFormat `json:"format"`
+	Locations   Count              `json:"locations"`
+	Memberships Count              `json:"memberships"`
 
 	// NotImported With atomic, the account had a bad record and nothing was imported.
 	NotImported *bool           `json:"not_imported,omitempty"`
@@ -266,6 +284,9 @@ type ImportReport struct {
 	Records     int             `json:"records"`
 	Users       Count           `json:"users"`
 }
+
+// ImportReportFormat defines model for ImportReport.Format.
+type ImportReportFormat string
 
 // Issue defines model for Issue.
 type Issue struct {
