@@ -249,7 +249,7 @@ func (h *Server) ListIssues(w http.ResponseWriter, r *http.Request, params ListI
 	}
 	q.Issues, q.Order = true, store.WorstFirst
 	ctx := r.Context()
-	ps, cursor, err := h.store.QueryPages(ctx, q)
+	ps, cursor, err := h.store.IssuePages(ctx, q)
 	if err != nil {
 		h.fail(w, withField(err, "cursor"))
 		return

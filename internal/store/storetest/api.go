@@ -162,3 +162,56 @@ func testAPI(t *testing.T, e Engine) {
 	}
 	must(t, s.DeleteLocation(ctx, more[2].ID))
 }
+
+// testIssuePages: IssuePages pages through the issues in exactly the order
+// of QueryPages worst first, whatever the page size and filters.
+func testIssuePages(t *testing.T, e Engine) {
+	ctx := context.Background()
+	s := Open(t, e.NewDatabase(t), store.Options{Now: func() time.Time { return t0 }})
+	f := Seed(t, s)
+	for i := range 60 {
+		loc := f.Downtown.ID
+		if i%3 == 0 {
+			loc = f.Harbor.ID
+		}
+		p := NewPage(loc, []tokenwatch.Provider{tokenwatch.Facebook, tokenwatch.X}[i%2], fmt.Sprintf("p-%02d", i), fmt.Sprintf("Page %02d", i))
+		p.State = tokenwatch.States[i%len(tokenwatch.States)]
+		if i%5 != 0 {
+			p.DataAccessExpiresAt = t0.Add(time.Duration(i%7) * 24 * time.Hour) // ties on purpose
+		}
+		must(t, s.CreatePage(ctx, p, Creds(fmt.Sprint("a", i), "")))
+	}
+	all := func(q store.PageQuery, page func(store.PageQuery) ([]*tokenwatch.Page, string, error)) []int64 {
+		var ids []int64
+		for range 100 {
+			ps, next, err := page(q)
+			must(t, err)
+			for _, p := range ps {
+				ids = append(ids, p.ID)
+			}
+			if next == "" {
+				return ids
+			}
+			q.After = next
+		}
+		t.Fatal("no end")
+		return nil
+	}
+	for _, q := range []store.PageQuery{
+		{AccountID: f.Account.ID},
+		{AccountID: f.Account.ID, LocationID: f.Harbor.ID},
+		{AccountID: f.Account.ID, Provider: tokenwatch.X},
+		{AccountID: f.Account.ID, States: []tokenwatch.State{tokenwatch.StateExpiring, tokenwatch.StateRevoked}},
+		{UserID: f.DowntownOnly.ID},
+	} {
+		want := q
+		want.Issues, want.Order, want.Limit = true, store.WorstFirst, store.MaxListLimit
+		expected := all(want, func(q store.PageQuery) ([]*tokenwatch.Page, string, error) { return s.QueryPages(ctx, q) })
+		for _, size := range []int{1, 3, 7, 50} {
+			q.Limit = size
+			if got := all(q, func(q store.PageQuery) ([]*tokenwatch.Page, string, error) { return s.IssuePages(ctx, q) }); !slices.Equal(got, expected) {
+				t.Errorf("%+v in pages of %d: %v, want %v", q, size, got, expected)
+			}
+		}
+	}
+}

@@ -51,6 +51,7 @@ func Run(t *testing.T, e Engine) {
 		{"OutboxMail", testOutboxMail},
 		{"PageLists", testPageLists},
 		{"API", testAPI},
+		{"IssuePages", testIssuePages},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

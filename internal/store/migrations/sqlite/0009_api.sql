@@ -65,3 +65,8 @@ CREATE TABLE return_urls (
 -- Lists of the API, a page at a time by id.
 CREATE INDEX locations_account ON locations (account_id, id);
 CREATE INDEX posts_location_id ON posts (location_id, scheduled_at, id);
+
+-- The pages that need a person, worst first, a page of results at a time:
+-- each state's pages by deadline, through the index (store.IssuePages).
+CREATE INDEX pages_account_state_deadline ON pages (account_id, state, deadline, id);
+CREATE INDEX pages_location_state_deadline ON pages (location_id, state, deadline, id);
