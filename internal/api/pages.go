@@ -249,12 +249,12 @@ func (h *Server) ListIssues(w http.ResponseWriter, r *http.Request, params ListI
 	}
 	q.Issues, q.Order = true, store.WorstFirst
 	ctx := r.Context()
-	ps, cursor, err := h.store.IssuePages(ctx, q)
+	ps, cursor, total, err := h.store.IssuePages(ctx, q)
 	if err != nil {
 		h.fail(w, withField(err, "cursor"))
 		return
 	}
-	list, err := h.issues(ctx, q, ps)
+	list, err := h.issues(ctx, q, ps, total)
 	if err != nil {
 		h.fail(w, err)
 		return
@@ -265,13 +265,8 @@ func (h *Server) ListIssues(w http.ResponseWriter, r *http.Request, params ListI
 	writeJSON(w, http.StatusOK, list)
 }
 
-// issues adds to a page of issues the posts each puts at risk and the
-// total the filters select.
-func (h *Server) issues(ctx context.Context, q store.PageQuery, ps []*tokenwatch.Page) (IssueList, error) {
-	total, err := h.store.CountPages(ctx, q)
-	if err != nil {
-		return IssueList{}, err
-	}
+// issues adds to a page of issues the posts each puts at risk.
+func (h *Server) issues(ctx context.Context, q store.PageQuery, ps []*tokenwatch.Page, total int) (IssueList, error) {
 	ids := make([]int64, len(ps))
 	for i, p := range ps {
 		ids[i] = p.ID

@@ -15,8 +15,10 @@ import (
 // results, it reads state after state, worst first, through the index of
 // pages by account (or location), state and deadline: the pages with a
 // deadline in its order, then those without by id. A page of results costs
-// what it holds, however many issues there are.
-func (s *Store) IssuePages(ctx context.Context, q PageQuery) ([]*tokenwatch.Page, string, error) {
+// what it holds, however many issues there are. total is how many pages
+// the query selects, counted by state through the same index (states
+// without any are not read).
+func (s *Store) IssuePages(ctx context.Context, q PageQuery) (pages []*tokenwatch.Page, next string, total int, err error) {
 	states := issueStates
 	if len(q.States) > 0 {
 		states = nil
@@ -34,7 +36,14 @@ func (s *Store) IssuePages(ctx context.Context, q PageQuery) ([]*tokenwatch.Page
 	limit = min(limit, MaxListLimit)
 	c, err := decodeCursor(q.After)
 	if err != nil {
-		return nil, "", err
+		return nil, "", 0, err
+	}
+	byState, err := s.countByState(ctx, q, states)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	for _, n := range byState {
+		total += n
 	}
 	scope := q
 	scope.States, scope.Issues = nil, false
@@ -83,8 +92,8 @@ func (s *Store) IssuePages(ctx context.Context, q PageQuery) ([]*tokenwatch.Page
 			break
 		}
 		sev := st.Severity()
-		if c != nil && sev > c.severity {
-			continue // before the cursor
+		if byState[st] == 0 || (c != nil && sev > c.severity) {
+			continue // none, or before the cursor
 		}
 		at := c != nil && sev == c.severity
 		// The pages with a deadline, in its order.
@@ -97,7 +106,7 @@ func (s *Store) IssuePages(ctx context.Context, q PageQuery) ([]*tokenwatch.Page
 				}
 			}
 			if err := read(st, true, after); err != nil {
-				return nil, "", err
+				return nil, "", 0, err
 			}
 		}
 		if len(out) > limit {
@@ -109,14 +118,39 @@ func (s *Store) IssuePages(ctx context.Context, q PageQuery) ([]*tokenwatch.Page
 			after = func(arg func(any) string) string { return "p.id > " + arg(c.id) }
 		}
 		if err := read(st, false, after); err != nil {
-			return nil, "", err
+			return nil, "", 0, err
 		}
 	}
-	next := ""
 	if len(out) > limit {
 		out = out[:limit]
 		last := out[limit-1]
 		next = (&cursor{severity: last.State.Severity(), deadline: keyOf(deadlines[limit-1]), id: last.ID, name: last.Name}).encode()
 	}
-	return out, next, nil
+	return out, next, total, nil
+}
+
+// countByState counts the pages of the query's scope in each of states.
+func (s *Store) countByState(ctx context.Context, q PageQuery, states []tokenwatch.State) (map[tokenwatch.State]int, error) {
+	q.States, q.Issues = states, false
+	where, args, err := q.where()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.query(ctx, s.rdb, `SELECT p.state, count(*) FROM pages p WHERE `+where+` GROUP BY p.state`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[tokenwatch.State]int{}
+	for rows.Next() {
+		var (
+			st tokenwatch.State
+			n  int
+		)
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
 }
