@@ -297,8 +297,8 @@ type IssueList struct {
 	Items      []Issue `json:"items"`
 	NextCursor *string `json:"next_cursor,omitempty"`
 
-	// Total How many pages the filters select.
-	Total int `json:"total"`
+	// Total How many pages the filters select (with total=true).
+	Total *int `json:"total,omitempty"`
 }
 
 // Location defines model for Location.
@@ -668,6 +668,9 @@ type ListIssuesParams struct {
 
 	// Limit How many results a page holds (default 50).
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Total Also count every issue the filters select (through an index; its cost grows with the issues, so ask only when needed).
+	Total *bool `form:"total,omitempty" json:"total,omitempty"`
 }
 
 // ListLocationsParams defines parameters for ListLocations.
@@ -1062,6 +1065,19 @@ func (siw *ServerInterfaceWrapper) ListIssues(w http.ResponseWriter, r *http.Req
 			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "limit"})
 		} else {
 			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "limit", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "total" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "total", r.URL.Query(), &params.Total, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "total"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "total", Err: err})
 		}
 		return
 	}

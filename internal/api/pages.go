@@ -249,10 +249,18 @@ func (h *Server) ListIssues(w http.ResponseWriter, r *http.Request, params ListI
 	}
 	q.Issues, q.Order = true, store.WorstFirst
 	ctx := r.Context()
-	ps, cursor, total, err := h.store.IssuePages(ctx, q)
+	ps, cursor, err := h.store.IssuePages(ctx, q)
 	if err != nil {
 		h.fail(w, withField(err, "cursor"))
 		return
+	}
+	total := -1
+	if params.Total != nil && *params.Total {
+		// Counted through the index of issues: the cost grows with them.
+		if total, err = h.store.CountPages(ctx, q); err != nil {
+			h.fail(w, err)
+			return
+		}
 	}
 	list, err := h.issues(ctx, q, ps, total)
 	if err != nil {
@@ -280,7 +288,10 @@ func (h *Server) issues(ctx context.Context, q store.PageQuery, ps []*tokenwatch
 		return IssueList{}, err
 	}
 	now := h.opts.Now()
-	list := IssueList{Items: make([]Issue, 0, len(ps)), Total: total}
+	list := IssueList{Items: make([]Issue, 0, len(ps))}
+	if total >= 0 {
+		list.Total = &total
+	}
 	for _, p := range ps {
 		risk := risks[p.ID]
 		list.Items = append(list.Items, Issue{Page: h.pageView(policy, p, now), PostsAtRisk: risk.Posts, EarliestPostAt: timePtr(risk.Earliest)})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
@@ -15,10 +16,9 @@ import (
 // results, it reads state after state, worst first, through the index of
 // pages by account (or location), state and deadline: the pages with a
 // deadline in its order, then those without by id. A page of results costs
-// what it holds, however many issues there are. total is how many pages
-// the query selects, counted by state through the same index (states
-// without any are not read).
-func (s *Store) IssuePages(ctx context.Context, q PageQuery) (pages []*tokenwatch.Page, next string, total int, err error) {
+// what it holds, however many issues there are (states without any are
+// found in one query of index probes, and not read).
+func (s *Store) IssuePages(ctx context.Context, q PageQuery) (pages []*tokenwatch.Page, next string, err error) {
 	states := issueStates
 	if len(q.States) > 0 {
 		states = nil
@@ -36,14 +36,11 @@ func (s *Store) IssuePages(ctx context.Context, q PageQuery) (pages []*tokenwatc
 	limit = min(limit, MaxListLimit)
 	c, err := decodeCursor(q.After)
 	if err != nil {
-		return nil, "", 0, err
+		return nil, "", err
 	}
-	byState, err := s.countByState(ctx, q, states)
+	present, err := s.presentStates(ctx, q, states)
 	if err != nil {
-		return nil, "", 0, err
-	}
-	for _, n := range byState {
-		total += n
+		return nil, "", err
 	}
 	scope := q
 	scope.States, scope.Issues = nil, false
@@ -92,7 +89,7 @@ func (s *Store) IssuePages(ctx context.Context, q PageQuery) (pages []*tokenwatc
 			break
 		}
 		sev := st.Severity()
-		if byState[st] == 0 || (c != nil && sev > c.severity) {
+		if !present[st] || (c != nil && sev > c.severity) {
 			continue // none, or before the cursor
 		}
 		at := c != nil && sev == c.severity
@@ -106,7 +103,7 @@ func (s *Store) IssuePages(ctx context.Context, q PageQuery) (pages []*tokenwatc
 				}
 			}
 			if err := read(st, true, after); err != nil {
-				return nil, "", 0, err
+				return nil, "", err
 			}
 		}
 		if len(out) > limit {
@@ -118,7 +115,7 @@ func (s *Store) IssuePages(ctx context.Context, q PageQuery) (pages []*tokenwatc
 			after = func(arg func(any) string) string { return "p.id > " + arg(c.id) }
 		}
 		if err := read(st, false, after); err != nil {
-			return nil, "", 0, err
+			return nil, "", err
 		}
 	}
 	if len(out) > limit {
@@ -126,31 +123,36 @@ func (s *Store) IssuePages(ctx context.Context, q PageQuery) (pages []*tokenwatc
 		last := out[limit-1]
 		next = (&cursor{severity: last.State.Severity(), deadline: keyOf(deadlines[limit-1]), id: last.ID, name: last.Name}).encode()
 	}
-	return out, next, total, nil
+	return out, next, nil
 }
 
-// countByState counts the pages of the query's scope in each of states.
-func (s *Store) countByState(ctx context.Context, q PageQuery, states []tokenwatch.State) (map[tokenwatch.State]int, error) {
-	q.States, q.Issues = states, false
+// presentStates says which of states the query's scope has pages in: one
+// index probe per state, in one query.
+func (s *Store) presentStates(ctx context.Context, q PageQuery, states []tokenwatch.State) (map[tokenwatch.State]bool, error) {
+	out := map[tokenwatch.State]bool{}
+	if len(states) == 0 {
+		return out, nil
+	}
+	q.States, q.Issues = nil, false
 	where, args, err := q.where()
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.query(ctx, s.rdb, `SELECT p.state, count(*) FROM pages p WHERE `+where+` GROUP BY p.state`, args...)
-	if err != nil {
+	probes := make([]string, len(states))
+	for i, st := range states {
+		args = append(args, st)
+		probes[i] = "(SELECT count(*) FROM (SELECT 1 FROM pages p WHERE " + where + " AND p.state = $" + strconv.Itoa(len(args)) + " LIMIT 1) x)"
+	}
+	found := make([]int, len(states))
+	dest := make([]any, len(states))
+	for i := range found {
+		dest[i] = &found[i]
+	}
+	if err := s.queryRow(ctx, s.rdb, `SELECT `+strings.Join(probes, ", "), args...).Scan(dest...); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := map[tokenwatch.State]int{}
-	for rows.Next() {
-		var (
-			st tokenwatch.State
-			n  int
-		)
-		if err := rows.Scan(&st, &n); err != nil {
-			return nil, err
-		}
-		out[st] = n
+	for i, st := range states {
+		out[st] = found[i] > 0
 	}
-	return out, rows.Err()
+	return out, nil
 }

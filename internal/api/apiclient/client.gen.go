@@ -300,8 +300,8 @@ type IssueList struct {
 	Items      []Issue `json:"items"`
 	NextCursor *string `json:"next_cursor,omitempty"`
 
-	// Total How many pages the filters select.
-	Total int `json:"total"`
+	// Total How many pages the filters select (with total=true).
+	Total *int `json:"total,omitempty"`
 }
 
 // Location defines model for Location.
@@ -671,6 +671,9 @@ type ListIssuesParams struct {
 
 	// Limit How many results a page holds (default 50).
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Total Also count every issue the filters select (through an index; its cost grows with the issues, so ask only when needed).
+	Total *bool `form:"total,omitempty" json:"total,omitempty"`
 }
 
 // ListLocationsParams defines parameters for ListLocations.
@@ -2033,6 +2036,18 @@ func NewListIssuesRequest(server string, params *ListIssuesParams) (*http.Reques
 		if params.Limit != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Total != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "total", *params.Total, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {

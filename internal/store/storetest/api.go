@@ -210,11 +210,7 @@ func testIssuePages(t *testing.T, e Engine) {
 		for _, size := range []int{1, 3, 7, 50} {
 			q.Limit = size
 			if got := all(q, func(q store.PageQuery) ([]*tokenwatch.Page, string, error) {
-				ps, next, total, err := s.IssuePages(ctx, q)
-				if total != len(expected) {
-					t.Errorf("%+v: total %d, want %d", q, total, len(expected))
-				}
-				return ps, next, err
+				return s.IssuePages(ctx, q)
 			}); !slices.Equal(got, expected) {
 				t.Errorf("%+v in pages of %d: %v, want %v", q, size, got, expected)
 			}
