@@ -44,10 +44,9 @@ import (
 // TestMain fails the run if an operation of the document was never called.
 
 type env struct {
-	t     *testing.T
-	w     *demotest.World
-	url   string
-	store interface{ Close() error }
+	t   *testing.T
+	w   *demotest.World
+	url string
 	// Clients by key: read, write, tokens, all (the three scopes), revoked,
 	// wrong (an unknown key), none (no key); other is Other's all-scopes key.
 	c map[string]*apiclient.ClientWithResponses
@@ -55,7 +54,7 @@ type env struct {
 	noRedirect *apiclient.ClientWithResponses
 	keys       map[string]string
 	// Other's ids.
-	other struct{ location, page, user, post, webhook, session int64 }
+	other  struct{ location, page, user, post, webhook, session int64 }
 	keeper *tokens.Keeper
 }
 

@@ -55,8 +55,14 @@ func TestBadRequests(t *testing.T) {
 		call  func() (int, []byte)
 		field string
 	}{
-		{"limit 0", func() (int, []byte) { r, _ := c.ListPagesWithResponse(ctx, &apiclient.ListPagesParams{Limit: ptr(0)}); return r.StatusCode(), r.Body }, "limit"},
-		{"limit 501", func() (int, []byte) { r, _ := c.ListIssuesWithResponse(ctx, &apiclient.ListIssuesParams{Limit: ptr(501)}); return r.StatusCode(), r.Body }, "limit"},
+		{"limit 0", func() (int, []byte) {
+			r, _ := c.ListPagesWithResponse(ctx, &apiclient.ListPagesParams{Limit: ptr(0)})
+			return r.StatusCode(), r.Body
+		}, "limit"},
+		{"limit 501", func() (int, []byte) {
+			r, _ := c.ListIssuesWithResponse(ctx, &apiclient.ListIssuesParams{Limit: ptr(501)})
+			return r.StatusCode(), r.Body
+		}, "limit"},
 		{"a state", func() (int, []byte) {
 			r, _ := c.ListPagesWithResponse(ctx, &apiclient.ListPagesParams{State: &[]apiclient.State{"sleepy"}})
 			return r.StatusCode(), r.Body
