@@ -217,3 +217,40 @@ func testIssuePages(t *testing.T, e Engine) {
 		}
 	}
 }
+
+// testCreatedPagesKeepDeadline: pages stored many at once (an import) keep
+// their connection deadline like pages stored one by one, so that lists
+// sort them by it and the chart counts them.
+func testCreatedPagesKeepDeadline(t *testing.T, e Engine) {
+	ctx := context.Background()
+	s := Open(t, e.NewDatabase(t), store.Options{Now: func() time.Time { return t0 }})
+	f := Seed(t, s)
+	var batch []store.NewPage
+	for i := range 5 {
+		p := NewPage(f.Harbor.ID, tokenwatch.Facebook, fmt.Sprintf("fb-%d", i), fmt.Sprintf("Page %d", i))
+		p.State = tokenwatch.StateExpiring
+		p.DataAccessExpiresAt = t0.Add(time.Duration(5-i) * 24 * time.Hour)
+		batch = append(batch, store.NewPage{Page: p, Credentials: Creds(fmt.Sprint("a", i), "")})
+	}
+	if n, err := s.CreatePages(ctx, batch); err != nil || n != 5 {
+		t.Fatalf("CreatePages: %d %v", n, err)
+	}
+	ps, _, err := s.IssuePages(ctx, store.PageQuery{AccountID: f.Account.ID, LocationID: f.Harbor.ID})
+	must(t, err)
+	var names []string
+	for _, p := range ps {
+		names = append(names, p.Name)
+	}
+	if !slices.Equal(names, []string{"Page 4", "Page 3", "Page 2", "Page 1", "Page 0"}) {
+		t.Errorf("pages stored at once, nearest deadline first: %v", names)
+	}
+	days, err := s.DeadlinesPerDay(ctx, store.PageQuery{AccountID: f.Account.ID, LocationID: f.Harbor.ID}, t0, 30)
+	must(t, err)
+	n := 0
+	for _, d := range days {
+		n += d.N
+	}
+	if n != 5 {
+		t.Errorf("the chart counts %d deadlines of pages stored at once, want 5", n)
+	}
+}

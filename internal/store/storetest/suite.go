@@ -52,6 +52,7 @@ func Run(t *testing.T, e Engine) {
 		{"PageLists", testPageLists},
 		{"API", testAPI},
 		{"IssuePages", testIssuePages},
+		{"CreatedPagesKeepDeadline", testCreatedPagesKeepDeadline},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
