@@ -58,10 +58,12 @@ func (s *Store) IssuePages(ctx context.Context, q PageQuery) (pages []*tokenwatc
 			return "$" + strconv.Itoa(len(args))
 		}
 		where += " AND p.state = " + arg(st)
-		order := "p.id"
+		// Without a deadline the order is by id; it is written as the
+		// index's (deadline, id) all the same, so that PostgreSQL reads the
+		// index in order instead of sorting.
+		order := "p.deadline, p.id"
 		if withDeadline {
 			where += " AND p.deadline IS NOT NULL"
-			order = "p.deadline, p.id"
 		} else {
 			where += " AND p.deadline IS NULL"
 		}
