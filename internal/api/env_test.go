@@ -31,6 +31,7 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/connection"
 	"github.com/tokenwatch/tokenwatch/internal/demo/demotest"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
+	"github.com/tokenwatch/tokenwatch/internal/store/pgtest"
 	"github.com/tokenwatch/tokenwatch/internal/store/storetest"
 	"github.com/tokenwatch/tokenwatch/internal/tokens"
 	"github.com/tokenwatch/tokenwatch/internal/web"
@@ -62,6 +63,9 @@ type envOptions struct {
 	rateLimit float64
 	rateBurst int
 	maxBody   int64
+	// postgres seeds the world in a PostgreSQL schema of its own (the test
+	// skips without TOKENWATCH_TEST_POSTGRES_URL).
+	postgres bool
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -71,7 +75,11 @@ func newEnv(t *testing.T, o envOptions) *env {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	w := demotest.New(t, demotest.Options{BaseURL: base})
+	wo := demotest.Options{BaseURL: base}
+	if o.postgres {
+		wo.DatabaseURL = pgtest.NewDatabase(t)
+	}
+	w := demotest.New(t, wo)
 	conn := connection.New(w.Store, connection.Options{Providers: w.Providers, Policy: lifecycle.Default(), Now: w.Clock.Now})
 	flow := connect.New(w.Store, connect.Options{Providers: w.Providers, Connection: conn, BaseURL: base, Now: w.Clock.Now})
 	keeper := tokens.New(w.Store, tokens.Options{Providers: w.Providers, Policy: lifecycle.Default(), Now: w.Clock.Now})

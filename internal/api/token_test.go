@@ -77,10 +77,15 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // TestOneRefreshForHundredCallers: 100 concurrent POST /pages/{id}/token
 // for a page whose token must be refreshed first make one refresh at the
-// network, and every caller gets the new token.
+// network, and every caller gets the new token; on SQLite and PostgreSQL.
 func TestOneRefreshForHundredCallers(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, envOptions{})
+	t.Run("sqlite", func(t *testing.T) { t.Parallel(); oneRefreshForHundredCallers(t, envOptions{}) })
+	t.Run("postgres", func(t *testing.T) { t.Parallel(); oneRefreshForHundredCallers(t, envOptions{postgres: true}) })
+}
+
+func oneRefreshForHundredCallers(t *testing.T, o envOptions) {
+	e := newEnv(t, o)
 	ctx := context.Background()
 	x := e.w.Pages["x-downtown"] // a 90-minute X token with a rotating refresh token
 	before, _ := e.w.Store.PageCredentials(ctx, x.ID)

@@ -107,8 +107,8 @@ func (s *services) start(ctx context.Context) (stop func(), err error) {
 	}, nil
 }
 
-// janitor deletes expired sessions and abandoned OAuth flows (which hold
-// sealed tokens) every interval.
+// janitor deletes expired sessions, abandoned OAuth flows (which hold
+// sealed tokens) and the API's old idempotent replies every interval.
 func (s *services) janitor(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -120,6 +120,10 @@ func (s *services) janitor(ctx context.Context, interval time.Duration) {
 		}
 		if err := s.store.DeleteExpiredOAuth(ctx); err != nil {
 			s.log.Error("deleting expired OAuth flows", "err", err)
+		}
+		// The API's Idempotency-Keys are remembered a day.
+		if err := s.store.DeleteIdempotentBefore(ctx, time.Now().Add(-24*time.Hour)); err != nil {
+			s.log.Error("forgetting old Idempotency-Keys", "err", err)
 		}
 		select {
 		case <-ctx.Done():
