@@ -75,6 +75,14 @@ func TestDecide(t *testing.T) {
 		{"a write key is not handed tokens", writeKey, Token, page200, Forbidden},
 		{"a tokens key is handed tokens", tokenKey, Token, page100, Allowed},
 		{"a tokens key does not change the account", tokenKey, Disconnect, page100, Forbidden},
+		{"a tokens key does not read", tokenKey, See, page100, Forbidden},
+		{"a write key changes the account's settings", writeKey, Settings, account, Allowed},
+		{"a read key does not change the account's settings", readKey, Settings, account, Forbidden},
+		{"a write key manages people, owners too", writeKey, People, anOwner, Allowed},
+		{"a write key schedules posts", writeKey, Post, loc20, Allowed},
+		{"a read key does not schedule posts", readKey, Post, loc20, Forbidden},
+		{"a write key connects pages", writeKey, Connect, loc20, Allowed},
+		{"a key of another account cannot be handed its tokens", tokenKey, Token, other, NotFound},
 		{"a key of another account finds nothing", readKey, See, other, NotFound},
 
 		// Reconnect links and sessions: their page, to reconnect it.

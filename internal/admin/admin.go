@@ -630,3 +630,19 @@ func (s *Service) AddUser(ctx context.Context, a Actor, in NewUser) (*tokenwatch
 	}
 	return u, s.record(ctx, a, store.AuditEntry{Action: "person.added", Subject: u.Email, Detail: what})
 }
+
+// DeletePage deletes a page, its tokens, history and alerts (the API's
+// DELETE; the web's Disconnect keeps the page and holds its posts).
+func (s *Service) DeletePage(ctx context.Context, a Actor, pageID int64) error {
+	p, err := s.Page(ctx, a, pageID)
+	if err != nil {
+		return err
+	}
+	if err := allow(access.Decide(a.Actor, access.Disconnect, pageTarget(p)), "page", "You may not remove this page."); err != nil {
+		return err
+	}
+	if err := s.store.DeletePage(ctx, p.ID); err != nil {
+		return err
+	}
+	return s.record(ctx, a, store.AuditEntry{Action: "page.deleted", LocationID: p.LocationID, Subject: pageSubject(p)})
+}

@@ -1,24 +1,37 @@
 // Package api is tokenwatch's JSON API under /api/v1/, for the social media
-// management platform that tokenwatch serves: it lists an account's
-// locations and pages with their connection state and deadline, so the
-// platform can show them in its own screens. Requests authenticate with an
-// API key of the account (`Authorization: Bearer tw_…`, made with
-// `tokenwatch apikey create`). Tokens never appear in a response.
+// management platform that tokenwatch serves: its locations, people, pages
+// (registered with their tokens), currently valid access tokens, reconnect
+// and connect sessions, issues, posts, notifications, webhooks, settings and
+// imports. The OpenAPI document api/openapi.yaml is its single source: the
+// routes, parameters and types here are generated from it (openapi.gen.go)
+// and Server implements the generated ServerInterface.
+//
+// Every request but the document and a session's landing authenticates
+// with an API key of one account (`Authorization: Bearer tw_…`), whose
+// scopes package access weighs for each action; ids of other accounts do
+// not exist. Errors are RFC 9457 problems with a stable code and the
+// offending field; lists are paged by keyset cursors; a POST with an
+// Idempotency-Key is answered once; bodies are bounded; each key has a rate
+// limit. Tokens appear only in the answer of POST /pages/{id}/token.
 package api
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
+	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/access"
+	"github.com/tokenwatch/tokenwatch/internal/admin"
+	"github.com/tokenwatch/tokenwatch/internal/connect"
 	"github.com/tokenwatch/tokenwatch/internal/connection"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
+	"github.com/tokenwatch/tokenwatch/internal/provider"
 	"github.com/tokenwatch/tokenwatch/internal/store"
+	"github.com/tokenwatch/tokenwatch/internal/tokens"
 )
 
 // Options configures the API.
@@ -28,249 +41,210 @@ type Options struct {
 	// Policy is the default lifecycle policy; accounts may override its
 	// thresholds.
 	Policy lifecycle.Policy
-	// BaseURL is the service's public URL, for reconnect links.
+	// BaseURL is the service's public URL, for reconnect links and
+	// session URLs.
 	BaseURL string
+	// Providers are the configured networks; Connection creates and
+	// renews pages; Keeper hands out fresh tokens; Flow runs the sessions'
+	// consents. Routes whose part is missing answer 503.
+	Providers  provider.Registry
+	Connection *connection.Service
+	Keeper     *tokens.Keeper
+	Flow       *connect.Flow
+	// RateLimit is how many requests a key may make per second, with
+	// bursts of RateBurst (defaults 50 and 100).
+	RateLimit float64
+	RateBurst int
+	// MaxBody bounds a JSON request body (default 1 MiB); MaxImport an
+	// import's (default 1 GiB).
+	MaxBody, MaxImport int64
+	// SessionTTL is how long a session's URL stays valid (default 15
+	// minutes).
+	SessionTTL time.Duration
+	// AllowPrivateWebhooks lets webhooks point at loopback and private
+	// addresses and plain HTTP (the demo).
+	AllowPrivateWebhooks bool
+	// Admin runs the changes the web UI makes too (locations, roles,
+	// thresholds, removing pages), deciding and auditing them the same way;
+	// nil: one over the store.
+	Admin *admin.Service
+	// PasswordCost is the bcrypt cost of random passwords given to imported
+	// users without one.
+	PasswordCost int
 }
 
-// Handler serves /api/v1/.
-type Handler struct {
-	store *store.Store
-	opts  Options
-	mux   *http.ServeMux
-	usage *usage
+// Server serves /api/v1/.
+type Server struct {
+	store   *store.Store
+	opts    Options
+	handler http.Handler
+	usage   *usage
+	limiter *limiter
 }
+
+var _ ServerInterface = (*Server)(nil)
 
 // New returns the API handler.
-func New(st *store.Store, opts Options) *Handler {
+func New(st *store.Store, opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	h := &Handler{store: st, opts: opts, mux: http.NewServeMux(), usage: newUsage()}
-	h.mux.HandleFunc("GET /api/v1/locations", h.authed(h.listLocations))
-	h.mux.HandleFunc("GET /api/v1/pages", h.authed(h.listPages))
-	h.mux.HandleFunc("GET /api/v1/pages/{id}", h.authed(h.getPage))
-	h.mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, tokenwatch.Errorf(tokenwatch.CodeNotFound, "No such endpoint: %s %s.", r.Method, r.URL.Path))
+	if opts.RateLimit <= 0 {
+		opts.RateLimit = 50
+	}
+	if opts.RateBurst <= 0 {
+		opts.RateBurst = 100
+	}
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = 1 << 20
+	}
+	if opts.MaxImport <= 0 {
+		opts.MaxImport = 1 << 30
+	}
+	if opts.SessionTTL <= 0 {
+		opts.SessionTTL = 15 * time.Minute
+	}
+	if opts.Admin == nil {
+		opts.Admin = admin.New(st, admin.Options{Now: opts.Now, Logger: opts.Logger})
+	}
+	h := &Server{store: st, opts: opts, usage: newUsage(), limiter: newLimiter(opts.RateLimit, opts.RateBurst)}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, tokenwatch.Errorf(tokenwatch.CodeNotFound, "No such endpoint: %s %s.", r.Method, r.URL.Path))
 	})
+	routes := HandlerWithOptions(h, StdHTTPServerOptions{BaseURL: "/api/v1", BaseRouter: mux, ErrorHandlerFunc: paramError})
+	h.handler = h.authenticate(h.idempotent(routes))
 	return h
 }
 
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+func (h *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.handler.ServeHTTP(w, r) }
 
-// authed checks the API key and passes the request on with its key.
-func (h *Handler) authed(next func(w http.ResponseWriter, r *http.Request, key *store.APIKey)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+type keyContext struct{}
+
+// keyFrom returns the API key a request authenticated with.
+func keyFrom(ctx context.Context) *store.APIKey {
+	k, _ := ctx.Value(keyContext{}).(*store.APIKey)
+	return k
+}
+
+// public are the routes that need no key: the document, and the landing
+// of a session (the platform's user's browser has none).
+func public(r *http.Request) bool {
+	return r.URL.Path == "/api/v1/openapi.json" || strings.HasPrefix(r.URL.Path, "/api/v1/session-start/")
+}
+
+// authenticate checks the API key, applies its rate limit and bounds the
+// request body, and passes the request on with its key.
+func (h *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		if public(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
 		secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || secret == "" {
+		if !ok || strings.TrimSpace(secret) == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="tokenwatch"`)
-			writeError(w, tokenwatch.Errorf(tokenwatch.CodeUnauthorized, "Send an API key as: Authorization: Bearer <key>."))
+			writeProblem(w, &problem{status: http.StatusUnauthorized, code: "unauthorized", field: "Authorization",
+				detail: "Send an API key as: Authorization: Bearer <key>."})
 			return
 		}
 		key, err := h.store.AuthenticateAPIKey(r.Context(), strings.TrimSpace(secret))
 		if err != nil {
 			if tokenwatch.ErrorCode(err) == tokenwatch.CodeUnauthorized {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="tokenwatch", error="invalid_token"`)
-			} else {
-				h.opts.Logger.Error("api key check", "err", err)
+				writeProblem(w, &problem{status: http.StatusUnauthorized, code: "unauthorized", field: "Authorization", detail: tokenwatch.ErrorMessage(err)})
+				return
 			}
-			writeError(w, err)
+			h.fail(w, err)
 			return
 		}
-		h.usage.record(key.ID, h.opts.Now())
-		next(w, r, key)
+		now := h.opts.Now()
+		if wait := h.limiter.take(key.ID, now); wait > 0 {
+			secs := int(math.Ceil(wait.Seconds()))
+			w.Header().Set("Retry-After", itoa(int64(secs)))
+			writeProblem(w, &problem{status: http.StatusTooManyRequests, code: "rate_limited", retryAfter: secs,
+				detail: "This API key sent too many requests; try again after Retry-After seconds."})
+			return
+		}
+		h.usage.record(key.ID, now)
+		limit := h.opts.MaxBody
+		if r.URL.Path == "/api/v1/imports" {
+			limit = h.opts.MaxImport
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyContext{}, key)))
+	})
+}
+
+// actor is what the request's key may do, for package access.
+func actor(r *http.Request) access.Actor {
+	k := keyFrom(r.Context())
+	a := access.Actor{Kind: access.KindAPIKey, AccountID: k.AccountID}
+	for _, s := range k.Scopes {
+		a.Scopes = append(a.Scopes, access.Scope(s))
 	}
+	return a
 }
 
-// Location is a location in responses.
-type Location struct {
-	ID       int64  `json:"id"`
-	Name     string `json:"name"`
-	TimeZone string `json:"time_zone"`
-	// Issues counts its pages that need a person to reconnect them.
-	Issues int `json:"issues"`
+// adminActor is the request's key as package admin (and its audit log)
+// knows it.
+func adminActor(r *http.Request) admin.Actor {
+	return admin.Actor{Actor: actor(r), Name: "API key " + keyFrom(r.Context()).Name}
 }
 
-// Page is a page in responses.
-type Page struct {
-	ID             int64               `json:"id"`
-	LocationID     int64               `json:"location_id"`
-	Provider       tokenwatch.Provider `json:"provider"`
-	ProviderPageID string              `json:"provider_page_id"`
-	Name           string              `json:"name"`
-	State          tokenwatch.State    `json:"state"`
-	// Deadline is when a person must reconnect the page; null if none.
-	Deadline    *time.Time `json:"deadline"`
-	Generation  int64      `json:"generation"`
-	LastChecked *time.Time `json:"last_checked_at"`
-	LastError   *PageError `json:"last_error"`
-	// ReconnectURL is where a person reconnects the page.
-	ReconnectURL string `json:"reconnect_url"`
-}
-
-// PageError is a page's last classified provider error.
-type PageError struct {
-	Class   tokenwatch.ErrorClass `json:"class"`
-	Message string                `json:"message"`
-	At      time.Time             `json:"at"`
-}
-
-func timePtr(t time.Time) *time.Time {
-	if t.IsZero() {
+// allow asks package access whether the request's key may do act on t:
+// nil, or the error to answer (not found for what the key may not see).
+func allow(r *http.Request, act access.Action, t access.Target, what string) error {
+	switch access.Decide(actor(r), act, t) {
+	case access.Allowed:
 		return nil
+	case access.Forbidden:
+		need := "write"
+		switch act {
+		case access.See:
+			need = "read"
+		case access.Token:
+			need = "tokens"
+		}
+		return &problem{status: http.StatusForbidden, code: "forbidden", field: "Authorization",
+			detail: "This API key does not have the " + need + " scope this needs."}
 	}
-	t = t.UTC()
-	return &t
+	return tokenwatch.Errorf(tokenwatch.CodeNotFound, "%s not found", what)
+}
+
+// accountTarget is the key's account itself (its settings, its lists).
+func accountTarget(r *http.Request) access.Target {
+	return access.Target{AccountID: keyFrom(r.Context()).AccountID}
 }
 
 // policy returns the lifecycle policy of an account.
-func (h *Handler) policy(ctx context.Context, accountID int64) (lifecycle.Policy, error) {
+func (h *Server) policy(ctx context.Context, accountID int64) (lifecycle.Policy, error) {
 	return connection.Policies{Store: h.store, Default: h.opts.Policy}.For(ctx, accountID)
 }
 
-// view evaluates a page now and turns it into its response form.
-func (h *Handler) view(policy lifecycle.Policy, p *tokenwatch.Page, now time.Time) Page {
-	d := policy.Evaluate(lifecycle.FactsOf(p), nil, now)
-	v := Page{ID: p.ID, LocationID: p.LocationID, Provider: p.Provider, ProviderPageID: p.ProviderPageID, Name: p.Name,
-		State: d.State, Deadline: timePtr(d.Deadline), Generation: p.Generation, LastChecked: timePtr(p.LastCheckedAt),
-		ReconnectURL: connection.ReconnectURL(h.opts.BaseURL, p.ID)}
-	if p.LastError != nil {
-		v.LastError = &PageError{Class: p.LastError.Class, Message: p.LastError.Message, At: p.LastError.At.UTC()}
-	}
-	return v
-}
-
-// pages returns the account's pages the filter selects, evaluated now.
-func (h *Handler) pages(ctx context.Context, accountID int64, f store.PageFilter) ([]Page, error) {
-	policy, err := h.policy(ctx, accountID)
-	if err != nil {
-		return nil, err
-	}
-	f.AccountID = accountID
-	ps, err := h.store.ListPages(ctx, f)
-	if err != nil {
-		return nil, err
-	}
-	now := h.opts.Now()
-	out := make([]Page, 0, len(ps))
-	for _, p := range ps {
-		out = append(out, h.view(policy, p, now))
-	}
-	return out, nil
-}
-
-func (h *Handler) listLocations(w http.ResponseWriter, r *http.Request, key *store.APIKey) {
-	locs, err := h.store.ListLocations(r.Context(), key.AccountID)
+// GetOpenAPI serves the document.
+func (h *Server) GetOpenAPI(w http.ResponseWriter, r *http.Request) {
+	doc, err := openapiJSON()
 	if err != nil {
 		h.fail(w, err)
 		return
 	}
-	pages, err := h.pages(r.Context(), key.AccountID, store.PageFilter{})
-	if err != nil {
-		h.fail(w, err)
-		return
-	}
-	issues := map[int64]int{}
-	for _, p := range pages {
-		if p.State.IsIssue() {
-			issues[p.LocationID]++
-		}
-	}
-	out := make([]Location, 0, len(locs))
-	for _, l := range locs {
-		out = append(out, Location{ID: l.ID, Name: l.Name, TimeZone: l.TimeZone, Issues: issues[l.ID]})
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"locations": out})
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(doc)
 }
 
-// listPages lists pages. Query parameters filter them: location (id),
-// provider, state (repeatable), issues=true (every state but healthy).
-func (h *Handler) listPages(w http.ResponseWriter, r *http.Request, key *store.APIKey) {
-	q := r.URL.Query()
-	var f store.PageFilter
-	if v := q.Get("location"); v != "" {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			writeError(w, tokenwatch.Errorf(tokenwatch.CodeInvalid, "location must be a location id, not %q.", v))
-			return
-		}
-		f.LocationIDs = []int64{id}
-	}
-	if v := q.Get("provider"); v != "" {
-		if !tokenwatch.Provider(v).Valid() {
-			writeError(w, tokenwatch.Errorf(tokenwatch.CodeInvalid, "%q is not a network tokenwatch knows.", v))
-			return
-		}
-		f.Provider = tokenwatch.Provider(v)
-	}
-	states := map[tokenwatch.State]bool{}
-	for _, v := range q["state"] {
-		if !tokenwatch.State(v).Valid() {
-			writeError(w, tokenwatch.Errorf(tokenwatch.CodeInvalid, "%q is not a state.", v))
-			return
-		}
-		states[tokenwatch.State(v)] = true
-	}
-	onlyIssues := q.Get("issues") == "true"
-	pages, err := h.pages(r.Context(), key.AccountID, f)
-	if err != nil {
-		h.fail(w, err)
-		return
-	}
-	out := pages[:0]
-	for _, p := range pages {
-		if (len(states) == 0 || states[p.State]) && (!onlyIssues || p.State.IsIssue()) {
-			out = append(out, p)
-		}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"pages": out})
-}
-
-func (h *Handler) getPage(w http.ResponseWriter, r *http.Request, key *store.APIKey) {
-	notFound := tokenwatch.Errorf(tokenwatch.CodeNotFound, "page not found")
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		writeError(w, notFound)
-		return
-	}
-	p, err := h.store.GetPage(r.Context(), id)
-	switch {
-	case tokenwatch.IsNotFound(err), err == nil && p.AccountID != key.AccountID:
-		writeError(w, notFound) // another account's page does not exist for this key
-		return
-	case err != nil:
-		h.fail(w, err)
-		return
-	}
-	policy, err := h.policy(r.Context(), key.AccountID)
-	if err != nil {
-		h.fail(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, h.view(policy, p, h.opts.Now()))
-}
-
-func (h *Handler) fail(w http.ResponseWriter, err error) {
-	if tokenwatch.ErrorCode(err) == tokenwatch.CodeInternal {
+func (h *Server) fail(w http.ResponseWriter, err error) {
+	if problemStatus(err) >= 500 {
 		h.opts.Logger.Error("api", "err", err)
 	}
-	writeError(w, err)
+	writeProblem(w, err)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.Encode(v)
-}
-
-// writeError writes {"error": {"code": …, "message": …}} with the status
-// of the error's code; internal errors say only "Internal error".
-func writeError(w http.ResponseWriter, err error) {
-	writeJSON(w, tokenwatch.HTTPStatus(err), map[string]any{"error": map[string]string{
-		"code": string(tokenwatch.ErrorCode(err)), "message": tokenwatch.ErrorMessage(err)}})
+// unavailable answers a route whose part is not wired.
+func unavailable(what string) error {
+	return tokenwatch.Errorf(tokenwatch.CodeUnavailable, "%s is not set up on this tokenwatch.", what)
 }

@@ -49,7 +49,7 @@ func (u *usage) flush(ctx context.Context, st *store.Store) error {
 
 // RecordUsage writes when API keys were last used, every interval, until
 // ctx ends (and once more then).
-func (h *Handler) RecordUsage(ctx context.Context, interval time.Duration) {
+func (h *Server) RecordUsage(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {

@@ -4,10 +4,25 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 )
 
+// scopeList is the --scope flag: repeatable, or comma-separated.
+type scopeList []string
+
+func (s *scopeList) String() string { return strings.Join(*s, ",") }
+
+func (s *scopeList) Set(v string) error {
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			*s = append(*s, p)
+		}
+	}
+	return nil
+}
+
 func runAPIKey(ctx context.Context, args []string, env Env) error {
-	const usage = "Usage: tokenwatch apikey create --account NAME --name NAME | apikey revoke --account NAME --id ID | apikey list --account NAME\n"
+	const usage = "Usage: tokenwatch apikey create --account NAME --name NAME [--scope read|write|tokens]... | apikey revoke --account NAME --id ID | apikey list --account NAME\n"
 	if len(args) == 0 {
 		fmt.Fprint(env.Stderr, usage)
 		return errors.New("apikey: say create, revoke or list")
@@ -18,7 +33,9 @@ func runAPIKey(ctx context.Context, args []string, env Env) error {
 		account = fs.String("account", "", "account name")
 		name    = fs.String("name", "", "what the key is for (create)")
 		id      = fs.Int64("id", 0, "key id (revoke)")
+		scopes  scopeList
 	)
+	fs.Var(&scopes, "scope", "what the key may do (create; repeatable or comma-separated): read, write (change the account; reads too), tokens (be handed access tokens); read if none")
 	switch sub {
 	case "create", "revoke", "list":
 	case "-h", "--help", "help":
@@ -38,11 +55,12 @@ func runAPIKey(ctx context.Context, args []string, env Env) error {
 	defer st.Close()
 	switch sub {
 	case "create":
-		k, secret, err := st.CreateAPIKey(ctx, acct.ID, *name)
+		k, secret, err := st.CreateAPIKey(ctx, acct.ID, *name, scopes...)
 		if err != nil {
 			return fmt.Errorf("apikey create: %s", reason(err))
 		}
-		fmt.Fprintf(env.Stdout, "created API key %d (%s) for %q; it is shown only now:\n%s\n", k.ID, k.Name, acct.Name, secret.Reveal())
+		fmt.Fprintf(env.Stdout, "created API key %d (%s, scopes %s) for %q; it is shown only now:\n%s\n", k.ID, k.Name,
+			strings.Join(k.Scopes, ","), acct.Name, secret.Reveal())
 	case "revoke":
 		if err := st.RevokeAPIKey(ctx, acct.ID, *id); err != nil {
 			return fmt.Errorf("apikey revoke: %s", reason(err))
@@ -53,12 +71,17 @@ func runAPIKey(ctx context.Context, args []string, env Env) error {
 		if err != nil {
 			return err
 		}
+		fmt.Fprintln(env.Stdout, "ID\tKEY\tNAME\tSCOPES\tLAST USED\tSTATE")
 		for _, k := range keys {
 			state := "active"
 			if !k.RevokedAt.IsZero() {
 				state = "revoked " + k.RevokedAt.Format("2006-01-02")
 			}
-			fmt.Fprintf(env.Stdout, "%d\t%s…\t%s\t%s\n", k.ID, k.Prefix, k.Name, state)
+			used := "never"
+			if !k.LastUsedAt.IsZero() {
+				used = k.LastUsedAt.UTC().Format("2006-01-02 15:04 UTC")
+			}
+			fmt.Fprintf(env.Stdout, "%d\t%s…\t%s\t%s\t%s\t%s\n", k.ID, k.Prefix, k.Name, strings.Join(k.Scopes, ","), used, state)
 		}
 	}
 	return nil

@@ -117,8 +117,8 @@ func (s *services) start(ctx context.Context) (stop func(), err error) {
 const pageHistoryKept = 400 * 24 * time.Hour
 
 // janitor deletes expired sessions, abandoned OAuth flows (which hold
-// sealed tokens) and page history older than pageHistoryKept every
-// interval.
+// sealed tokens), page history older than pageHistoryKept and the API's
+// old idempotent replies every interval.
 func (s *services) janitor(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -135,6 +135,10 @@ func (s *services) janitor(ctx context.Context, interval time.Duration) {
 			s.log.Error("deleting old page history", "err", err)
 		} else if n > 0 {
 			s.log.Debug("old page history deleted", "events", n)
+		}
+		// The API's Idempotency-Keys are remembered a day.
+		if err := s.store.DeleteIdempotentBefore(ctx, time.Now().Add(-24*time.Hour)); err != nil {
+			s.log.Error("forgetting old Idempotency-Keys", "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -169,6 +173,8 @@ func (s *services) handler(env Env, demoLogins []web.DemoLogin) (http.Handler, e
 	if cost == 0 {
 		cost = password.DefaultCost
 	}
+	adm := admin.New(s.store, admin.Options{Checker: s.keeper, Mail: s.sender, MailFrom: s.cfg.MailFrom, BaseURL: s.cfg.BaseURL,
+		PasswordCost: cost, Logger: s.log, WebhookTargets: webhookTargets(s.cfg, s.demo)})
 	ui, err := web.New(s.store, web.Options{
 		Logger:         s.log,
 		Policy:         s.policy,
@@ -184,14 +190,14 @@ func (s *services) handler(env Env, demoLogins []web.DemoLogin) (http.Handler, e
 		TrustedProxies: s.cfg.TrustedProxies,
 		OnSignIn:       s.checkAtSignIn,
 		Status:         s.status,
-		Admin: admin.New(s.store, admin.Options{Checker: s.keeper, Mail: s.sender, MailFrom: s.cfg.MailFrom, BaseURL: s.cfg.BaseURL,
-			PasswordCost: cost, Logger: s.log, WebhookTargets: webhookTargets(s.cfg, s.demo)}),
+		Admin:          adm,
 	})
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	apiHandler := api.New(s.store, api.Options{Logger: s.log, Policy: s.policy, BaseURL: s.cfg.BaseURL})
+	apiHandler := api.New(s.store, api.Options{Logger: s.log, Policy: s.policy, BaseURL: s.cfg.BaseURL, Providers: s.providers,
+		Connection: s.connection, Keeper: s.keeper, Flow: s.flow, AllowPrivateWebhooks: s.demo, PasswordCost: cost, Admin: adm})
 	s.work.Go(func(ctx context.Context) { apiHandler.RecordUsage(ctx, time.Minute) })
 	mux.Handle("/api/v1/", apiHandler)
 	mux.Handle("/", ui)

@@ -90,6 +90,8 @@ type Failure struct {
 	// ReturnTo is where the flow was to go back to.
 	PageID   int64
 	ReturnTo string
+	// Redirect, for an API session, is where to send the browser now.
+	Redirect string
 	err      error
 }
 
@@ -169,6 +171,8 @@ func (f *Flow) resolve(ctx context.Context, a Actor) (access.Actor, *store.Recon
 				"This reconnect link has been used, revoked or has expired. Ask whoever sent it for a new one.")
 		}
 		return access.Actor{Kind: access.KindRequest, AccountID: r.AccountID, PageIDs: []int64{r.PageID}}, r, nil
+	case access.KindSession:
+		return f.resolveSession(ctx, a.ID)
 	}
 	return access.Actor{}, nil, tokenwatch.Errorf(tokenwatch.CodeForbidden, "This kind of sign-in is not supported.")
 }
@@ -259,8 +263,13 @@ type Result struct {
 	Renewed   []*tokenwatch.Page
 	NotFixed  []NotFixed
 	PendingID string
+	// Connected are the pages an API connect session connected.
+	Connected []*tokenwatch.Page
 	// ReturnTo is where the flow was started from, to go back to.
 	ReturnTo string
+	// Redirect, for an API session, is where to send the browser now: the
+	// session's return URL with the outcome.
+	Redirect string
 }
 
 // NotFixed is a page a consent could not renew, with the reason.
@@ -270,7 +279,8 @@ type NotFixed struct {
 }
 
 // Callback takes the network's answer at /oauth/{p}/callback in the browser
-// that holds browserToken.
+// that holds browserToken. The flow of an API session ends by sending the
+// browser back to the session's return URL with the outcome (Redirect).
 func (f *Flow) Callback(ctx context.Context, browserToken string, p tokenwatch.Provider, q url.Values) (*Result, error) {
 	prov, err := f.opts.Providers.Get(p)
 	if err != nil {
@@ -283,6 +293,15 @@ func (f *Flow) Callback(ctx context.Context, browserToken string, p tokenwatch.P
 		}
 		return nil, err
 	}
+	res, err := f.callback(ctx, browserToken, prov, st, q)
+	if access.Kind(st.ActorKind) == access.KindSession {
+		return f.sessionDone(ctx, st, res, err)
+	}
+	return res, err
+}
+
+func (f *Flow) callback(ctx context.Context, browserToken string, prov provider.Provider, st *store.OAuthState, q url.Values) (*Result, error) {
+	p := prov.Info().Name
 	actor := Actor{Kind: access.Kind(st.ActorKind), ID: st.ActorID}
 	if e := q.Get("error"); e != "" {
 		info := prov.Info()
@@ -317,6 +336,9 @@ func (f *Flow) Callback(ctx context.Context, browserToken string, p tokenwatch.P
 	if st.PageID == 0 {
 		if err := decide(aa, access.Connect, access.Target{AccountID: st.AccountID, LocationID: st.LocationID}, "location"); err != nil {
 			return nil, err
+		}
+		if actor.Kind == access.KindSession {
+			return f.connectAll(ctx, aa, actor, prov, st, grant)
 		}
 		id, err := f.savePending(ctx, browserToken, actor, prov, st, grant)
 		if err != nil {

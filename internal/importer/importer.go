@@ -42,6 +42,9 @@ type Options struct {
 	// Providers gives each network's facts (all.New(nil) is enough: no
 	// network is called).
 	Providers provider.Registry
+	// Account, if set, limits the import to the account of that name (an
+	// API key's): a record of another account is a bad record.
+	Account string
 	// Atomic makes the import all-or-nothing per account: an account with
 	// any bad record imports nothing. The input is read twice: first to
 	// check it, then to import it.

@@ -125,6 +125,10 @@ func (r *run) record(rec *record) error {
 		}
 		return nil
 	}
+	if r.opts.Account != "" && rec.account != r.opts.Account {
+		r.problem(rec, fmt.Sprintf("account %q is not this import's (%q)", rec.account, r.opts.Account))
+		return nil
+	}
 	switch rec.kind {
 	case kindAccount:
 		return r.account(rec)

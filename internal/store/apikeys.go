@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,21 +20,37 @@ type APIKey struct {
 	CreatedAt  time.Time
 	RevokedAt  time.Time
 	LastUsedAt time.Time
+	// Scopes are what the key may do: "read", "write", "tokens".
+	Scopes []string
 }
+
+// APIKeyScopes are the scopes a key may have.
+var APIKeyScopes = []string{"read", "write", "tokens"}
 
 // apiKeyPrefix starts every key, so that a leaked key is recognisable.
 const apiKeyPrefix = "tw_"
 
-// CreateAPIKey creates an API key for an account and returns it with the
-// secret key, which is not stored and cannot be shown again.
-func (s *Store) CreateAPIKey(ctx context.Context, accountID int64, name string) (*APIKey, tokenwatch.Secret, error) {
+// CreateAPIKey creates an API key for an account with scopes (read alone
+// if none) and returns it with the secret key, which is not stored and
+// cannot be shown again.
+func (s *Store) CreateAPIKey(ctx context.Context, accountID int64, name string, scopes ...string) (*APIKey, tokenwatch.Secret, error) {
 	if strings.TrimSpace(name) == "" {
 		return nil, tokenwatch.Secret{}, tokenwatch.Errorf(tokenwatch.CodeInvalid, "An API key needs a name.")
 	}
+	if len(scopes) == 0 {
+		scopes = []string{"read"}
+	}
+	for _, sc := range scopes {
+		if !slices.Contains(APIKeyScopes, sc) {
+			return nil, tokenwatch.Secret{}, tokenwatch.Errorf(tokenwatch.CodeInvalid, "%q is not a scope (read, write or tokens).", sc)
+		}
+	}
+	scopes = slices.Compact(slices.Sorted(slices.Values(scopes)))
 	secret := apiKeyPrefix + randomToken()
-	k := &APIKey{AccountID: accountID, Name: name, Prefix: secret[:len(apiKeyPrefix)+6], CreatedAt: s.now().UTC().Truncate(time.Millisecond)}
-	err := s.queryRow(ctx, s.db, `INSERT INTO api_keys (account_id, name, prefix, hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-		accountID, name, k.Prefix, hashToken(secret), k.CreatedAt).Scan(&k.ID)
+	k := &APIKey{AccountID: accountID, Name: name, Prefix: secret[:len(apiKeyPrefix)+6], CreatedAt: s.now().UTC().Truncate(time.Millisecond),
+		Scopes: scopes}
+	err := s.queryRow(ctx, s.db, `INSERT INTO api_keys (account_id, name, prefix, hash, created_at, scopes) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+		accountID, name, k.Prefix, hashToken(secret), k.CreatedAt, strings.Join(scopes, " ")).Scan(&k.ID)
 	if err != nil {
 		return nil, tokenwatch.Secret{}, err
 	}
@@ -49,7 +66,7 @@ func (s *Store) RevokeAPIKey(ctx context.Context, accountID, id int64) error {
 
 // ListAPIKeys returns an account's keys, newest first.
 func (s *Store) ListAPIKeys(ctx context.Context, accountID int64) ([]*APIKey, error) {
-	rows, err := s.query(ctx, s.rdb, `SELECT id, account_id, name, prefix, created_at, revoked_at, last_used_at
+	rows, err := s.query(ctx, s.rdb, `SELECT id, account_id, name, prefix, created_at, revoked_at, last_used_at, scopes
 		FROM api_keys WHERE account_id = $1 ORDER BY id DESC`, accountID)
 	if err != nil {
 		return nil, err
@@ -58,9 +75,11 @@ func (s *Store) ListAPIKeys(ctx context.Context, accountID int64) ([]*APIKey, er
 	var out []*APIKey
 	for rows.Next() {
 		var k APIKey
-		if err := scan(rows, &k.ID, &k.AccountID, &k.Name, &k.Prefix, &k.CreatedAt, &k.RevokedAt, &k.LastUsedAt); err != nil {
+		var scopes string
+		if err := scan(rows, &k.ID, &k.AccountID, &k.Name, &k.Prefix, &k.CreatedAt, &k.RevokedAt, &k.LastUsedAt, &scopes); err != nil {
 			return nil, err
 		}
+		k.Scopes = strings.Fields(scopes)
 		out = append(out, &k)
 	}
 	return out, rows.Err()
@@ -69,12 +88,16 @@ func (s *Store) ListAPIKeys(ctx context.Context, accountID int64) ([]*APIKey, er
 // AuthenticateAPIKey returns the key a request presented, if it exists and
 // is not revoked, and records its use.
 func (s *Store) AuthenticateAPIKey(ctx context.Context, secret string) (*APIKey, error) {
-	var k APIKey
+	var (
+		k      APIKey
+		scopes string
+	)
 	// A read: when a key was last used is written apart, at most once a
 	// minute (KeysUsed), so that requests do not queue for the writer.
-	err := scan(s.queryRow(ctx, s.rdb, `SELECT id, account_id, name, prefix, created_at, revoked_at, last_used_at
+	err := scan(s.queryRow(ctx, s.rdb, `SELECT id, account_id, name, prefix, created_at, revoked_at, last_used_at, scopes
 		FROM api_keys WHERE hash = $1 AND revoked_at IS NULL`, hashToken(secret)),
-		&k.ID, &k.AccountID, &k.Name, &k.Prefix, &k.CreatedAt, &k.RevokedAt, &k.LastUsedAt)
+		&k.ID, &k.AccountID, &k.Name, &k.Prefix, &k.CreatedAt, &k.RevokedAt, &k.LastUsedAt, &scopes)
+	k.Scopes = strings.Fields(scopes)
 	if err != nil {
 		if tokenwatch.IsNotFound(notFound(err, "")) {
 			return nil, tokenwatch.Errorf(tokenwatch.CodeUnauthorized, "The API key is unknown or revoked.")

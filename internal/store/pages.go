@@ -156,8 +156,8 @@ const (
 		connected_by, provider_user_id, provider_user_name, scopes, key_id, access_token, refresh_token,
 		access_expires_at, refresh_expires_at, data_access_expires_at, auto_refresh,
 		refresh_before_expiry, refresh_lead_seconds, problem,
-		generation, state, next_due_at, created_at, updated_at) VALUES `
-	insertPagesColumns = 24
+		generation, state, next_due_at, created_at, updated_at, deadline) VALUES `
+	insertPagesColumns = 25
 	insertPagesEnd     = ` ON CONFLICT (account_id, provider, provider_page_id) DO NOTHING RETURNING id, account_id, provider, provider_page_id`
 )
 
@@ -234,7 +234,7 @@ func (s *Store) CreatePages(ctx context.Context, pages []NewPage) (created int, 
 			keyID, access, refresh := s.seal(np.Credentials)
 			rows[i] = []any{accountID, p.LocationID, p.Provider, p.ProviderPageID, p.Name, connectedBy, p.ProviderUserID, p.ProviderUserName,
 				strings.Join(p.Scopes, " "), keyID, access, refresh, p.AccessExpiresAt, p.RefreshExpiresAt, p.DataAccessExpiresAt, p.AutoRefresh,
-				p.RefreshBeforeExpiry, int64(p.RefreshLead / time.Second), p.Problem, p.Generation, p.State, p.NextDueAt, now, now}
+				p.RefreshBeforeExpiry, int64(p.RefreshLead / time.Second), p.Problem, p.Generation, p.State, p.NextDueAt, now, now, deadlineOf(p)}
 			k := key{accountID, p.Provider, p.ProviderPageID}
 			waiting[k] = append(waiting[k], i)
 		}

@@ -59,8 +59,8 @@ func (s *Server) reconnect(w http.ResponseWriter, r *http.Request) {
 }
 
 // flowCookie binds an OAuth flow to a browser without a session: one that
-// opened a reconnect link.
-const flowCookie = "tw_flow"
+// opened a reconnect link or an API session's URL.
+const flowCookie = connect.FlowCookie
 
 // oauthCallback takes a network's answer to a connect or reconnect, in the
 // browser that started it: a signed-in participant's, or one that opened a
@@ -82,6 +82,11 @@ func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	p := tokenwatch.Provider(r.PathValue("provider"))
 	res, err := s.opts.Flow.Callback(r.Context(), browser, p, r.URL.Query())
+	if to := connect.Redirect(res, err); to != "" {
+		// An API session: back to the platform, with the outcome.
+		http.Redirect(w, r, to, http.StatusSeeOther)
+		return
+	}
 	sess := sessionFrom(r.Context())
 	if sess != nil && !sess.PopupClosed {
 		// Whatever came of it, the login pop-up has been answered: the

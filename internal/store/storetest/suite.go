@@ -53,6 +53,9 @@ func Run(t *testing.T, e Engine) {
 		{"PageLists", testPageLists},
 		{"PageHistory", testPageHistory},
 		{"AuditAndInvitations", testAuditAndInvitations},
+		{"API", testAPI},
+		{"IssuePages", testIssuePages},
+		{"CreatedPagesKeepDeadline", testCreatedPagesKeepDeadline},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
