@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -160,7 +162,7 @@ func (s *Service) TestWebhook(ctx context.Context, a Actor, id int64) error {
 
 // CreateAPIKey makes an API key for the account and returns its secret,
 // shown once.
-func (s *Service) CreateAPIKey(ctx context.Context, a Actor, name string) (*store.APIKey, tokenwatch.Secret, error) {
+func (s *Service) CreateAPIKey(ctx context.Context, a Actor, name string, scopes ...string) (*store.APIKey, tokenwatch.Secret, error) {
 	if err := settings(a); err != nil {
 		return nil, tokenwatch.Secret{}, err
 	}
@@ -168,11 +170,12 @@ func (s *Service) CreateAPIKey(ctx context.Context, a Actor, name string) (*stor
 	if name == "" || len(name) > 100 {
 		return nil, tokenwatch.Secret{}, tokenwatch.Errorf(tokenwatch.CodeInvalid, "Give the key a name of up to 100 characters (what uses it).")
 	}
-	k, secret, err := s.store.CreateAPIKey(ctx, a.AccountID, name)
+	k, secret, err := s.store.CreateAPIKey(ctx, a.AccountID, name, scopes...)
 	if err != nil {
 		return nil, tokenwatch.Secret{}, err
 	}
-	return k, secret, s.record(ctx, a, store.AuditEntry{Action: "settings.api_key_created", Subject: k.Name, Detail: "key " + k.Prefix + "…"})
+	return k, secret, s.record(ctx, a, store.AuditEntry{Action: "settings.api_key_created", Subject: k.Name,
+		Detail: "key " + k.Prefix + "…, scopes " + strings.Join(k.Scopes, " ")})
 }
 
 // RevokeAPIKey revokes one of the account's API keys at once.
@@ -187,4 +190,47 @@ func (s *Service) RevokeAPIKey(ctx context.Context, a Actor, id int64) error {
 		return err
 	}
 	return s.record(ctx, a, store.AuditEntry{Action: "settings.api_key_revoked", Subject: fmt.Sprintf("key %d", id)})
+}
+
+// CheckReturnURL checks a return URL an account allows for its API
+// sessions: an absolute https URL without a fragment or user info (http
+// only on loopback, as for OAuth redirects, or anywhere when private
+// targets are allowed, as in the demo).
+func CheckReturnURL(raw string, allowPrivate bool) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.Fragment != "" || u.User != nil ||
+		(u.Scheme != "https" && !(u.Scheme == "http" && (allowPrivate || loopback(u.Hostname())))) {
+		return tokenwatch.Errorf(tokenwatch.CodeInvalid, "%q is not an absolute https URL.", raw)
+	}
+	return nil
+}
+
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.IsLoopback()
+}
+
+// SetReturnURLs replaces the return URLs the account allows its API
+// reconnect and connect sessions to send the browser back to.
+func (s *Service) SetReturnURLs(ctx context.Context, a Actor, urls []string) error {
+	if err := settings(a); err != nil {
+		return err
+	}
+	var clean []string
+	for _, u := range urls {
+		if u = strings.TrimSpace(u); u == "" {
+			continue
+		}
+		if err := CheckReturnURL(u, s.opts.WebhookTargets == webhook.AnyAddress); err != nil {
+			return err
+		}
+		clean = append(clean, u)
+	}
+	if err := s.store.SetReturnURLs(ctx, a.AccountID, clean); err != nil {
+		return err
+	}
+	return s.record(ctx, a, store.AuditEntry{Action: "settings.return_urls", Subject: "return URLs", Detail: strings.Join(clean, " ")})
 }

@@ -67,7 +67,7 @@ func (h *Server) UpdateSettings(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, err)
 		return
 	}
-	ctx, acct := r.Context(), keyFrom(r.Context()).AccountID
+	ctx := r.Context()
 	if in.AlertThresholds != nil {
 		var ds []time.Duration
 		if len(*in.AlertThresholds) > 0 {
@@ -84,37 +84,17 @@ func (h *Server) UpdateSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	if in.ReturnUrls != nil {
 		for _, u := range *in.ReturnUrls {
-			if err := checkReturnBase(u, h.opts.AllowPrivateWebhooks); err != nil {
-				writeProblem(w, err)
+			if err := admin.CheckReturnURL(u, h.opts.AllowPrivateWebhooks); err != nil {
+				writeProblem(w, invalid("return_urls", tokenwatch.ErrorMessage(err)))
 				return
 			}
 		}
-		if err := h.store.SetReturnURLs(ctx, acct, *in.ReturnUrls); err != nil {
-			h.fail(w, err)
+		if err := h.opts.Admin.SetReturnURLs(ctx, adminActor(r), *in.ReturnUrls); err != nil {
+			h.fail(w, withField(err, "return_urls"))
 			return
 		}
 	}
 	h.GetSettings(w, r)
-}
-
-// checkReturnBase checks a return URL an account allows: an absolute
-// https URL without a fragment (http only on loopback, as for OAuth
-// redirects, or anywhere in the demo).
-func checkReturnBase(raw string, demo bool) error {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || u.Fragment != "" || u.User != nil ||
-		(u.Scheme != "https" && !(u.Scheme == "http" && (demo || loopback(u.Hostname())))) {
-		return invalid("return_urls", "\""+raw+"\" is not an absolute https URL.")
-	}
-	return nil
-}
-
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	a, err := netip.ParseAddr(host)
-	return err == nil && a.IsLoopback()
 }
 
 // allowedReturn says whether a session's return URL starts with one the

@@ -396,12 +396,12 @@ func TestSettings(t *testing.T) {
 		t.Errorf("after the test event: %q", n)
 	}
 
-	status, body, _ = post(t, owner, e.srv.URL+"/settings/keys", url.Values{"csrf": {csrf}, "name": {"Publisher"}})
+	status, body, _ = post(t, owner, e.srv.URL+"/settings/keys", url.Values{"csrf": {csrf}, "name": {"Publisher"}, "scope": {"read", "tokens"}})
 	key := parseHTML(t, body).One("code.secret-value").Text()
 	if status != http.StatusOK || key == "" {
 		t.Fatalf("create key: %d", status)
 	}
-	if k, err := e.st.AuthenticateAPIKey(t.Context(), key); err != nil || k.Name != "Publisher" {
+	if k, err := e.st.AuthenticateAPIKey(t.Context(), key); err != nil || k.Name != "Publisher" || strings.Join(k.Scopes, " ") != "read tokens" {
 		t.Fatalf("the new key does not authenticate: %v", err)
 	}
 	_, body, _ = get(t, owner, e.srv.URL+"/settings")
@@ -412,6 +412,18 @@ func TestSettings(t *testing.T) {
 	if _, err := e.st.AuthenticateAPIKey(t.Context(), key); err == nil {
 		t.Error("the revoked key still authenticates")
 	}
+	// Return URLs: a plain-http one elsewhere than loopback is refused and
+	// kept in the form; https ones are saved.
+	status, body, _ = post(t, owner, e.srv.URL+"/settings/return-urls", url.Values{"csrf": {csrf}, "return_urls": {"https://platform.example/tw\nftp://nope.example/"}})
+	if doc := parseHTML(t, body); status != http.StatusBadRequest || !strings.Contains(doc.One("#return-error").Text(), "ftp://nope.example/") {
+		t.Errorf("a bad return URL: %d", status)
+	}
+	if status, _, _ := post(t, owner, e.srv.URL+"/settings/return-urls", url.Values{"csrf": {csrf}, "return_urls": {"https://platform.example/tw\n"}}); status != http.StatusSeeOther {
+		t.Errorf("return URLs: %d", status)
+	}
+	if urls, _ := e.st.ReturnURLs(t.Context(), acct.ID); len(urls) != 1 || urls[0] != "https://platform.example/tw" {
+		t.Errorf("stored return URLs: %q", urls)
+	}
 	es, _ := e.st.QueryAudit(t.Context(), store.AuditQuery{AccountID: acct.ID, Action: "settings."})
 	var got []string
 	for _, en := range es {
@@ -420,7 +432,7 @@ func TestSettings(t *testing.T) {
 			t.Errorf("the audit log holds a secret: %+v", en)
 		}
 	}
-	if want := []string{"settings.api_key_revoked", "settings.api_key_created", "settings.webhook_tested", "settings.webhook_added", "settings.thresholds"}; !slices.Equal(got, want) {
+	if want := []string{"settings.return_urls", "settings.api_key_revoked", "settings.api_key_created", "settings.webhook_tested", "settings.webhook_added", "settings.thresholds"}; !slices.Equal(got, want) {
 		t.Errorf("audit %q, want %q", got, want)
 	}
 }

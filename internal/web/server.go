@@ -160,6 +160,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /settings/webhooks", s.signedIn(s.settingsWebhookAdd))
 	mux.Handle("POST /settings/webhooks/{id}/{op}", s.signedIn(s.act("webhook endpoint", s.settingsWebhook)))
 	mux.Handle("POST /settings/keys", s.signedIn(s.settingsKeyCreate))
+	mux.Handle("POST /settings/return-urls", s.signedIn(s.settingsReturnURLs))
 	mux.Handle("POST /settings/keys/{id}/revoke", s.signedIn(s.act("API key", s.settingsKeyRevoke)))
 	mux.Handle("GET /me", s.signedIn(s.me))
 	mux.Handle("POST /me/name", s.signedIn(s.meName))

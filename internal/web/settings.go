@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/admin"
@@ -20,6 +21,10 @@ type settingsData struct {
 	Keys            []*store.APIKey
 	KeyName         string
 	KeyError        string
+	// ReturnURLs are those the account allows its API sessions, one per
+	// line.
+	ReturnURLs      string
+	ReturnURLsError string
 	// NewSecret is a secret just made (a webhook's signing secret or an
 	// API key), shown this once; NewSecretOf says what it is for.
 	NewSecret, NewSecretOf string
@@ -71,6 +76,14 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status i
 	if d.Keys, err = s.store.ListAPIKeys(ctx, acct.ID); err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if d.ReturnURLsError == "" {
+		urls, err := s.store.ReturnURLs(ctx, acct.ID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d.ReturnURLs = strings.Join(urls, "\n")
 	}
 	if d.NewSecret != "" {
 		w.Header().Set("Cache-Control", "no-store")
@@ -126,7 +139,7 @@ func (s *Server) settingsKeyCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name, _ := field(r, "name", 200)
-	k, secret, err := s.opts.Admin.CreateAPIKey(r.Context(), a, name)
+	k, secret, err := s.opts.Admin.CreateAPIKey(r.Context(), a, name, r.PostForm["scope"]...)
 	if err != nil {
 		if tokenwatch.ErrorCode(err) == tokenwatch.CodeInvalid {
 			s.renderSettings(w, r, http.StatusBadRequest, settingsData{KeyName: name, KeyError: tokenwatch.ErrorMessage(err)})
@@ -158,4 +171,25 @@ func (s *Server) settingsWebhook(r *http.Request, a admin.Actor, id int64) (stri
 // settingsKeyRevoke revokes an API key.
 func (s *Server) settingsKeyRevoke(r *http.Request, a admin.Actor, id int64) (string, string, error) {
 	return "API key " + strconv.FormatInt(id, 10) + " is revoked: it no longer works.", "/settings#keys", s.opts.Admin.RevokeAPIKey(r.Context(), a, id)
+}
+
+// settingsReturnURLs sets the return URLs the account allows its API
+// sessions.
+func (s *Server) settingsReturnURLs(w http.ResponseWriter, r *http.Request) {
+	a, err := s.adminActor(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	text, _ := field(r, "return_urls", 20000)
+	if err := s.opts.Admin.SetReturnURLs(r.Context(), a, strings.Split(text, "\n")); err != nil {
+		if tokenwatch.ErrorCode(err) == tokenwatch.CodeInvalid {
+			s.renderSettings(w, r, http.StatusBadRequest, settingsData{ReturnURLs: text, ReturnURLsError: tokenwatch.ErrorMessage(err)})
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	setFlash(w, "Return URLs saved.")
+	http.Redirect(w, r, "/settings#return-urls", http.StatusSeeOther)
 }
