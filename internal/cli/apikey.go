@@ -28,14 +28,27 @@ func runAPIKey(ctx context.Context, args []string, env Env) error {
 		return errors.New("apikey: say create, revoke or list")
 	}
 	sub := args[0]
+	// Each verb has its own flags and help.
+	verbs := map[string]struct{ usage, help string }{
+		"create": {"apikey create --account NAME --name NAME [--scope read|write|tokens]...",
+			"Makes an API key for the account and prints it once: only its hash is stored."},
+		"revoke": {"apikey revoke --account NAME --id ID", "Revokes a key at once: requests with it are refused from then on."},
+		"list":   {"apikey list --account NAME", "Lists the account's keys: id, name, scopes, state and last use (never the key)."},
+	}
 	var (
-		fs      = flags(env, "apikey "+sub, "apikey "+sub+" --account NAME ...", "Manages the API keys of an account. A new key is printed once and never stored.")
+		fs      = flags(env, "apikey "+sub, verbs[sub].usage, verbs[sub].help)
 		account = fs.String("account", "", "account name")
-		name    = fs.String("name", "", "what the key is for (create)")
-		id      = fs.Int64("id", 0, "key id (revoke)")
+		name    = new(string)
+		id      = new(int64)
 		scopes  scopeList
 	)
-	fs.Var(&scopes, "scope", "what the key may do (create; repeatable or comma-separated): read, write (change the account; reads too), tokens (be handed access tokens); read if none")
+	switch sub {
+	case "create":
+		name = fs.String("name", "", "what the key is for")
+		fs.Var(&scopes, "scope", "what the key may do (repeatable or comma-separated): read, write (change the account; reads too), tokens (be handed access tokens); read if none")
+	case "revoke":
+		id = fs.Int64("id", 0, "key id (see apikey list)")
+	}
 	switch sub {
 	case "create", "revoke", "list":
 	case "-h", "--help", "help":

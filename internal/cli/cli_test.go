@@ -140,21 +140,24 @@ func TestEveryCommandHasHelp(t *testing.T) {
 	}
 }
 
-// Each verb of webhook says its own flags, and only those.
-func TestWebhookHelpPerVerb(t *testing.T) {
+// Each verb of webhook and apikey says its own flags, and only those.
+func TestHelpPerVerb(t *testing.T) {
 	t.Parallel()
-	for verb, want := range map[string][2]string{
-		"add":     {"-url", "-id"},
-		"disable": {"-id", "-url"},
-		"list":    {"-account", "-url"},
+	for cmd, want := range map[string][2]string{
+		"webhook add":     {"-url", "-id"},
+		"webhook disable": {"-id", "-url"},
+		"webhook list":    {"-account", "-url"},
+		"apikey create":   {"-scope", "-id"},
+		"apikey revoke":   {"-id", "-name"},
+		"apikey list":     {"-account", "-scope"},
 	} {
 		env, stdout, _ := testEnv(nil)
-		if code := cli.Main(context.Background(), []string{"webhook", verb, "--help"}, env); code != 0 {
-			t.Errorf("webhook %s --help: exit %d", verb, code)
+		if code := cli.Main(context.Background(), append(strings.Fields(cmd), "--help"), env); code != 0 {
+			t.Errorf("%s --help: exit %d", cmd, code)
 		}
 		out := stdout.String()
-		if !strings.Contains(out, "Usage: tokenwatch webhook "+verb) || !strings.Contains(out, want[0]) || strings.Contains(out, want[1]) {
-			t.Errorf("webhook %s --help:\n%s", verb, out)
+		if !strings.Contains(out, "Usage: tokenwatch "+cmd) || !strings.Contains(out, want[0]) || strings.Contains(out, want[1]) {
+			t.Errorf("%s --help:\n%s", cmd, out)
 		}
 	}
 }
