@@ -32,6 +32,7 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/provider"
 	"github.com/tokenwatch/tokenwatch/internal/store"
 	"github.com/tokenwatch/tokenwatch/internal/tokens"
+	"github.com/tokenwatch/tokenwatch/internal/webhook"
 )
 
 // Options configures the API.
@@ -108,7 +109,11 @@ func New(st *store.Store, opts Options) *Server {
 		opts.SessionTTL = 15 * time.Minute
 	}
 	if opts.Admin == nil {
-		opts.Admin = admin.New(st, admin.Options{Now: opts.Now, Logger: opts.Logger})
+		targets := webhook.PublicOnly
+		if opts.AllowPrivateWebhooks {
+			targets = webhook.AnyAddress
+		}
+		opts.Admin = admin.New(st, admin.Options{Now: opts.Now, Logger: opts.Logger, WebhookTargets: targets})
 	}
 	h := &Server{store: st, opts: opts, usage: newUsage(), limiter: newLimiter(opts.RateLimit, opts.RateBurst)}
 	mux := http.NewServeMux()

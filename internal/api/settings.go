@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -149,12 +148,7 @@ func (h *Server) CreateWebhook(w http.ResponseWriter, r *http.Request, _ CreateW
 		writeProblem(w, err)
 		return
 	}
-	if err := checkWebhookTarget(r.Context(), in.Url, h.opts.AllowPrivateWebhooks); err != nil {
-		writeProblem(w, err)
-		return
-	}
-	secret := tokenwatch.NewSecret("whsec_" + randomText())
-	e, err := h.store.CreateWebhookEndpoint(r.Context(), keyFrom(r.Context()).AccountID, in.Url, secret)
+	e, secret, err := h.opts.Admin.AddWebhook(r.Context(), adminActor(r), in.Url)
 	if err != nil {
 		h.fail(w, withField(err, "url"))
 		return
@@ -166,45 +160,6 @@ func (h *Server) CreateWebhook(w http.ResponseWriter, r *http.Request, _ CreateW
 	writeJSON(w, http.StatusCreated, v)
 }
 
-// checkWebhookTarget refuses what a webhook must not point at: anything but
-// HTTPS, and hosts that are (or resolve to) loopback, private, link-local
-// or otherwise non-public addresses, unless allowPrivate (the demo).
-func checkWebhookTarget(ctx context.Context, raw string, allowPrivate bool) error {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || u.User != nil {
-		return invalid("url", "\""+raw+"\" is not an absolute URL.")
-	}
-	if allowPrivate {
-		if u.Scheme != "https" && u.Scheme != "http" {
-			return invalid("url", "A webhook URL starts with https://.")
-		}
-		return nil
-	}
-	if u.Scheme != "https" {
-		return invalid("url", "A webhook URL must use https.")
-	}
-	host := u.Hostname()
-	addrs := []netip.Addr{}
-	if a, err := netip.ParseAddr(host); err == nil {
-		addrs = append(addrs, a)
-	} else {
-		rctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		defer cancel()
-		ips, err := net.DefaultResolver.LookupNetIP(rctx, "ip", host)
-		if err != nil || len(ips) == 0 {
-			return invalid("url", "The host \""+host+"\" cannot be resolved.")
-		}
-		addrs = append(addrs, ips...)
-	}
-	for _, a := range addrs {
-		a = a.Unmap()
-		if !a.IsGlobalUnicast() || a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || isSharedOrReserved(a) {
-			return invalid("url", "A webhook must point at a public address; \""+host+"\" is "+a.String()+".")
-		}
-	}
-	return nil
-}
-
 // reserved are ranges that IsPrivate does not cover but that no public
 // endpoint lives in.
 var reserved = []netip.Prefix{
@@ -214,15 +169,6 @@ var reserved = []netip.Prefix{
 	netip.MustParsePrefix("198.18.0.0/15"),
 	netip.MustParsePrefix("240.0.0.0/4"),
 	netip.MustParsePrefix("64:ff9b::/96"),
-}
-
-func isSharedOrReserved(a netip.Addr) bool {
-	for _, p := range reserved {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
 }
 
 func (h *Server) DisableWebhook(w http.ResponseWriter, r *http.Request, id int64) {

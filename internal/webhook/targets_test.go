@@ -96,4 +96,9 @@ func TestCheckEndpoint(t *testing.T) {
 	if err := webhook.CheckEndpoint(ctx, "https://8.8.8.8/hook", webhook.PublicOnly); err != nil {
 		t.Errorf("a public address: %v", err)
 	}
+	// A signed event goes over TLS only, outside the demo and tests.
+	if err := webhook.CheckEndpoint(ctx, "http://8.8.8.8/hook", webhook.PublicOnly); tokenwatch.ErrorCode(err) != tokenwatch.CodeInvalid ||
+		!strings.Contains(tokenwatch.ErrorMessage(err), "https") {
+		t.Errorf("plain http to a public address: %v, want a refusal naming https", err)
+	}
 }

@@ -133,8 +133,9 @@ const (
 )
 
 // CheckEndpoint says whether rawURL may be registered as an endpoint: an
-// http(s) URL whose host, unless targets is AnyAddress, is public (not a
-// loopback, private or link-local address, nor a name resolving to one).
+// http(s) URL; unless targets is AnyAddress, an https one whose host is
+// public (not a loopback, private or link-local address, nor a name
+// resolving to one).
 // Delivery checks the address again at every connection.
 func CheckEndpoint(ctx context.Context, rawURL string, targets Targets) error {
 	u, err := url.Parse(rawURL)
@@ -147,6 +148,9 @@ func CheckEndpoint(ctx context.Context, rawURL string, targets Targets) error {
 	if err := publicnet.CheckHost(ctx, u.Hostname(), nil); err != nil {
 		return tokenwatch.WrapError(tokenwatch.CodeInvalid, err,
 			"%v: webhooks go to the public internet only, not to this machine or a private network.", err)
+	}
+	if u.Scheme != "https" {
+		return tokenwatch.Errorf(tokenwatch.CodeInvalid, "%q: a webhook URL must use https.", rawURL)
 	}
 	return nil
 }
