@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -158,17 +157,6 @@ func (h *Server) CreateWebhook(w http.ResponseWriter, r *http.Request, _ CreateW
 	v.Secret = &s
 	w.Header().Set("Location", "/api/v1/webhooks/"+itoa(e.ID))
 	writeJSON(w, http.StatusCreated, v)
-}
-
-// reserved are ranges that IsPrivate does not cover but that no public
-// endpoint lives in.
-var reserved = []netip.Prefix{
-	netip.MustParsePrefix("100.64.0.0/10"), // carrier-grade NAT
-	netip.MustParsePrefix("0.0.0.0/8"),
-	netip.MustParsePrefix("192.0.0.0/24"),
-	netip.MustParsePrefix("198.18.0.0/15"),
-	netip.MustParsePrefix("240.0.0.0/4"),
-	netip.MustParsePrefix("64:ff9b::/96"),
 }
 
 func (h *Server) DisableWebhook(w http.ResponseWriter, r *http.Request, id int64) {
