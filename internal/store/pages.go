@@ -480,6 +480,9 @@ func (s *Store) SaveGrant(ctx context.Context, pageID int64, g Grant) (*tokenwat
 		if page, err = scanPage(s.queryRow(ctx, tx, `SELECT `+pageColumns+` FROM pages p WHERE p.id = $1`, pageID)); err != nil {
 			return err
 		}
+		if err := s.resolveNotifications(ctx, tx, s.now().UTC(), []int64{pageID}); err != nil {
+			return err
+		}
 		return s.keepDeadline(ctx, tx, page)
 	})
 	return page, err
@@ -515,6 +518,11 @@ func (s *Store) SetPageStatus(ctx context.Context, pageID int64, st PageStatus) 
 			pageID, st.Problem, st.State, st.LastCheckedAt, le.Class, le.Message, le.At, st.RetryAt, st.NextDueAt, s.now().UTC())
 		if err := affectedOne(res, err, "page"); err != nil {
 			return err
+		}
+		if st.State == tokenwatch.StateHealthy {
+			if err := s.resolveNotifications(ctx, tx, s.now().UTC(), []int64{pageID}); err != nil {
+				return err
+			}
 		}
 		return s.schedule(ctx, tx, pageID, st.NextDueAt)
 	})
@@ -570,6 +578,9 @@ func (s *Store) RecordCheck(ctx context.Context, pageID int64, c Check) (*tokenw
 			return err
 		}
 		if page, err = scanPage(s.queryRow(ctx, tx, `SELECT `+pageColumns+` FROM pages p WHERE p.id = $1`, pageID)); err != nil {
+			return err
+		}
+		if err := s.resolveNotifications(ctx, tx, s.now().UTC(), []int64{pageID}); err != nil {
 			return err
 		}
 		return s.keepDeadline(ctx, tx, page)
