@@ -70,11 +70,17 @@ func (p NotificationPrefs) Loc() *time.Location { return Location{TimeZone: p.Zo
 func (p NotificationPrefs) NextDigest(t time.Time) time.Time {
 	loc := p.Loc()
 	l := t.In(loc)
-	at := time.Date(l.Year(), l.Month(), l.Day(), p.DigestHour, 0, 0, 0, loc)
-	if !at.After(t) {
-		at = time.Date(l.Year(), l.Month(), l.Day()+1, p.DigestHour, 0, 0, 0, loc)
+	for day := 0; ; day++ {
+		at := time.Date(l.Year(), l.Month(), l.Day()+day, p.DigestHour, 0, 0, 0, loc)
+		if at.In(loc).Hour() != p.DigestHour {
+			// The hour does not exist that day: the hour after it is when
+			// the clocks land (time.Date may have gone back instead).
+			at = time.Date(l.Year(), l.Month(), l.Day()+day, p.DigestHour+1, 0, 0, 0, loc)
+		}
+		if at.After(t) {
+			return at
+		}
 	}
-	return at
 }
 
 // Validate checks a person's choice and says what is wrong in words.
