@@ -464,3 +464,42 @@ func (s *Store) prepareRecord(ctx context.Context) error {
 func (k AlertKey) notificationKey() string {
 	return fmt.Sprintf("alert:%d:%d:%s:%d", k.PageID, k.Generation, k.Step, k.UserID)
 }
+
+// StepRecipient is a person an alert was recorded for, and when.
+type StepRecipient struct {
+	User *tokenwatch.User
+	At   time.Time
+}
+
+// maxStepRecipients bounds StepRecipients: an escalation names the first
+// people told (a location with more lists them on the page).
+const maxStepRecipients = 50
+
+// StepRecipients returns who received the alerts of a page's generation
+// at the given steps, and when, the earliest first (at most 50): whom an
+// escalation says were told.
+func (s *Store) StepRecipients(ctx context.Context, pageID, generation int64, steps []string) ([]StepRecipient, error) {
+	if len(steps) == 0 {
+		return nil, nil
+	}
+	args := []any{pageID, generation, maxStepRecipients}
+	ph := make([]string, len(steps))
+	for i, st := range steps {
+		args = append(args, st)
+		ph[i] = fmt.Sprintf("$%d", len(args))
+	}
+	rows, err := s.query(ctx, s.rdb, `SELECT `+userColumns+`, a.created_at FROM alerts a JOIN users u ON u.id = a.user_id
+		WHERE a.page_id = $1 AND a.generation = $2 AND a.step IN (`+strings.Join(ph, ", ")+`) ORDER BY a.created_at, u.email LIMIT $3`, args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []StepRecipient
+	err = scanAll(rows, func(rows *sql.Rows) error {
+		var r StepRecipient
+		u, err := scanUser(rows, &r.At)
+		r.User = u
+		out = append(out, r)
+		return err
+	})
+	return out, err
+}
