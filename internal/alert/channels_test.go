@@ -112,6 +112,31 @@ func (w *world) settleChat(t *testing.T) []*store.Delivery {
 	}
 }
 
+// jobScheduled waits until River has recorded what comes next for the
+// (only) job of the kind, and returns its state, when it is scheduled and
+// its errors.
+func (w *world) jobScheduled(t *testing.T, kind string) (state string, at time.Time, errs string) {
+	t.Helper()
+	var scheduled string
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if err := w.st.DB().QueryRowContext(context.Background(), `SELECT state, scheduled_at, coalesce(errors, '') FROM river_job WHERE kind = $1`, kind).
+			Scan(&state, &scheduled, &errs); err != nil {
+			t.Fatal(err)
+		}
+		if state != "running" {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("the %s job is still running", kind)
+		}
+	}
+	at, err := time.Parse(time.RFC3339Nano, scheduled)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return state, at, errs
+}
+
 type slackPost struct {
 	Text   string `json:"text"`
 	Blocks []struct {
@@ -261,11 +286,13 @@ func TestChannelDownForAMinuteGetsItsMessageOnce(t *testing.T) {
 			t.Fatalf("the delivery: %+v (clock at %v)", d, clock.Now().Sub(t0))
 		}
 		if d.Attempts > attempts {
-			// An attempt failed and is recorded: move the clock to its retry.
+			// An attempt failed and is recorded: once River has scheduled
+			// its retry (by the clock), move the clock to it.
 			attempts = d.Attempts
 			if !strings.Contains(d.LastError, "HTTP 503") {
 				t.Errorf("attempt %d: %q", d.Attempts, d.LastError)
 			}
+			w.jobScheduled(t, "deliver_chat")
 			clock.Advance(5 * time.Second)
 		}
 	}
@@ -328,18 +355,8 @@ func TestChannelRateLimitWaitsAsAsked(t *testing.T) {
 		t.Fatalf("after the 429: %+v", d)
 	}
 	// River holds the job until then: its next run is scheduled 30 s on.
-	var state, scheduled string
-	for end := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if err := w.st.DB().QueryRowContext(context.Background(), `SELECT state, scheduled_at FROM river_job WHERE kind = 'deliver_chat'`).
-			Scan(&state, &scheduled); err != nil {
-			t.Fatal(err)
-		}
-		if state != "running" || time.Now().After(end) {
-			break
-		}
-	}
-	if at, err := time.Parse(time.RFC3339Nano, scheduled); err != nil || at.Before(t0.Add(30*time.Second)) {
-		t.Fatalf("the job is %s, scheduled at %q (%v), want 30 s after %v", state, scheduled, err, t0)
+	if state, at, errs := w.jobScheduled(t, "deliver_chat"); at.Before(t0.Add(30 * time.Second)) {
+		t.Fatalf("the job is %s, scheduled at %v, want 30 s after %v; errors %s", state, at, t0, errs)
 	}
 	clock.Advance(31 * time.Second)
 	ds := w.settleChat(t)

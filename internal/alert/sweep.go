@@ -309,7 +309,7 @@ func (s *Sweeper) decide(ctx context.Context, pages []*tokenwatch.Page, sent map
 			steps[p.ID] = d
 			alerted = append(alerted, p)
 			// The next moment is decided as if the alert were recorded.
-			d = policy.Evaluate(facts, append(sent, lifecycle.Sent{Generation: p.Generation, Step: d.Due}), now)
+			d = policy.Evaluate(facts, append(sent, lifecycle.Sent{Generation: p.Generation, Step: d.Due, At: now}), now)
 		}
 		o.State, o.NextDueAt = d.State, s.next(d, now, p.ID, after)
 		outcomes = append(outcomes, o)
