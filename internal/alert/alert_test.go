@@ -61,11 +61,6 @@ func newWorldWith(t *testing.T, adjust func(clock *storetest.Clock, c *jobs.Conf
 	return w
 }
 
-func startJobs(t *testing.T, st *store.Store, sender twmail.Sender) *jobs.Jobs {
-	t.Helper()
-	return startJobsWith(t, st, sender, nil)
-}
-
 func startJobsWith(t *testing.T, st *store.Store, sender twmail.Sender, adjust func(*jobs.Config)) *jobs.Jobs {
 	t.Helper()
 	ctx := context.Background()

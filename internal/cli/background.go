@@ -84,7 +84,8 @@ func newBackground(ctx context.Context, cfg *config.Config, st *store.Store, log
 	// commit): the sweep hands it over again, harmlessly if it did.
 	stuck := 2 * cfg.JobTimeout
 	b.jobs, err = jobs.New(st, jobs.Config{Store: st, Logger: log, Mail: sender, Observer: b.metrics, Work: o.Work,
-		Maintainer: o.Maintainer, JobTimeout: cfg.JobTimeout, RescueAfter: stuck})
+		Maintainer: o.Maintainer, JobTimeout: cfg.JobTimeout, RescueAfter: stuck, BaseURL: cfg.BaseURL,
+		AllowPrivateChannels: cfg.WebhookAllowPrivate})
 	if err != nil {
 		return nil, err
 	}

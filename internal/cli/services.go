@@ -168,6 +168,10 @@ func (s *services) handler(env Env, demoLogins []web.DemoLogin, extra map[string
 		TrustedProxies: s.cfg.TrustedProxies,
 		OnSignIn:       s.checkAtSignIn,
 		Status:         s.status,
+		BaseURL:        s.cfg.BaseURL,
+		// Slack and Teams channels on loopback only where webhook
+		// endpoints may be private (the demo, tests).
+		AllowPrivateChannels: s.cfg.WebhookAllowPrivate,
 	})
 	if err != nil {
 		return nil, err

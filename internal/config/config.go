@@ -48,6 +48,10 @@ type Config struct {
 
 	// AlertThresholds are the default alert thresholds, longest first.
 	AlertThresholds []time.Duration
+	// EscalateAfter is how long a page may stay expired or revoked after
+	// its terminal alert before the account's owners are told (an account
+	// may have its own).
+	EscalateAfter time.Duration
 	// CheckInterval is how often tokens are introspected.
 	CheckInterval time.Duration
 	// SweepInterval is how often the alert sweep runs.
@@ -63,6 +67,10 @@ type Config struct {
 	// TrustedProxies are load balancers whose X-Forwarded-For header names
 	// the client.
 	TrustedProxies []netip.Prefix
+	// WebhookAllowPrivate lets webhook endpoints be loopback, private or
+	// link-local addresses (off: the public internet only). For the
+	// locations' Slack and Teams channels, it lets them be on loopback.
+	WebhookAllowPrivate bool
 
 	LogLevel  slog.Level
 	LogFormat string // "text" or "json"
@@ -120,6 +128,7 @@ func Load(env Env) (*Config, error) {
 		Addr:            r.addr("TOKENWATCH_ADDR", "127.0.0.1:8080"),
 		MailFrom:        r.str("TOKENWATCH_MAIL_FROM", "tokenwatch <tokenwatch@localhost>"),
 		AlertThresholds: r.thresholds("TOKENWATCH_ALERT_THRESHOLDS", lifecycle.DefaultThresholds),
+		EscalateAfter:   r.duration("TOKENWATCH_ESCALATE_AFTER", lifecycle.DefaultEscalateAfter),
 		CheckInterval:   r.duration("TOKENWATCH_CHECK_INTERVAL", lifecycle.DefaultCheckEvery),
 		SweepInterval:   r.duration("TOKENWATCH_SWEEP_INTERVAL", time.Minute),
 		JobTimeout:      r.duration("TOKENWATCH_JOB_TIMEOUT", time.Minute),
@@ -131,6 +140,7 @@ func Load(env Env) (*Config, error) {
 	c.BaseURL = r.baseURL("TOKENWATCH_BASE_URL", "http://"+c.Addr)
 	c.CookieSecure = r.boolean("TOKENWATCH_COOKIE_SECURE", strings.HasPrefix(c.BaseURL, "https://"))
 	c.TrustedProxies = r.prefixes("TOKENWATCH_TRUSTED_PROXIES")
+	c.WebhookAllowPrivate = r.boolean("TOKENWATCH_WEBHOOK_ALLOW_PRIVATE", false)
 	c.SecretKey = r.secret("TOKENWATCH_SECRET_KEY")
 	for _, k := range strings.Split(r.secret("TOKENWATCH_SECRET_KEY_PREVIOUS").Reveal(), ",") {
 		if k = strings.TrimSpace(k); k != "" {

@@ -578,7 +578,7 @@ func TestOutboxIsScoped(t *testing.T) {
 	} {
 		c, _ := e.signIn(t, email)
 		_, body, _ := get(t, c, e.srv.URL+"/outbox")
-		got := strings.Count(body, `<article class="mail">`)
+		got := strings.Count(body, `<article class="mail"`)
 		for _, w := range want {
 			if !strings.Contains(body, w) {
 				t.Errorf("%s's outbox lacks %q", email, w)

@@ -28,7 +28,10 @@ type env struct {
 	st      *store.Store
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { t.Helper(); return newEnvWith(t, nil) }
+
+// newEnvWith is newEnv with the web server's options adjusted.
+func newEnvWith(t *testing.T, adjust func(*web.Options)) *env {
 	t.Helper()
 	st := storetest.Open(t, filepath.Join(t.TempDir(), "tw.db"), store.Options{})
 	f := storetest.Seed(t, st)
@@ -38,7 +41,11 @@ func newEnv(t *testing.T) *env {
 			t.Fatal(err)
 		}
 	}
-	w, err := web.New(st, web.Options{Policy: lifecycle.Default(), PasswordCost: bcrypt.MinCost})
+	opts := web.Options{Policy: lifecycle.Default(), PasswordCost: bcrypt.MinCost}
+	if adjust != nil {
+		adjust(&opts)
+	}
+	w, err := web.New(st, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
