@@ -104,47 +104,47 @@ type NotificationGroup struct {
 	Count, Open int
 	// Items are the newest of them (as many as asked for).
 	Items []*tokenwatch.Notification
-	// latest and severity place the group in the list.
-	latest   int64
+	// severity and deadline place the group in the list.
 	severity int
+	deadline time.Time
 }
 
 // NotificationGroups returns a page of the user's notifications grouped by
-// page (those dismissed left out), the worst page first (by the state it is
-// in now), then the one with the newest notification; each group with its
-// perGroup newest notifications. after is the cursor a previous page of
-// groups returned; next is "" after the last. The work is bounded by the
-// page of groups, never by everything the user was told.
+// page (those dismissed left out), in the order of the Issues list: the
+// page in the worst state now first, then the nearest deadline, then the
+// page's id (those about no page last); each group with its perGroup
+// newest notifications. after is the cursor a previous page of groups
+// returned; next is "" after the last. The work is bounded by the page of
+// groups, never by everything the user was told.
 func (s *Store) NotificationGroups(ctx context.Context, userID int64, after string, limit, perGroup int) (groups []*NotificationGroup, next string, err error) {
 	c, err := decodeCursor(after)
 	if err != nil {
 		return nil, "", err
 	}
 	limit = min(max(limit, 1), MaxListLimit)
-	args := []any{userID}
+	args := []any{userID, farDeadline}
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
 	where := ""
 	if c != nil {
-		sev, latest, page := arg(c.severity), arg(c.deadline), arg(c.id)
-		where = fmt.Sprintf(` WHERE sev < %[1]s OR (sev = %[1]s AND (latest < %[2]s OR (latest = %[2]s AND page_id < %[3]s)))`, sev, latest, page)
+		sev, dl, page := arg(c.severity), arg(time.UnixMilli(c.deadline).UTC()), arg(c.id)
+		where = fmt.Sprintf(` WHERE sev < %[1]s OR (sev = %[1]s AND (dl > %[2]s OR (dl = %[2]s AND page_id > %[3]s)))`, sev, dl, page)
 	}
-	rows, err := s.query(ctx, s.rdb, `SELECT page_id, latest, n, open, sev FROM (
-			SELECT g.page_id, g.latest, g.n, g.open, `+severityExpr+` AS sev FROM (
-				SELECT coalesce(page_id, 0) AS page_id, max(id) AS latest, count(*) AS n,
-					sum(CASE WHEN resolved_at IS NULL THEN 1 ELSE 0 END) AS open
+	rows, err := s.query(ctx, s.rdb, `SELECT page_id, n, open, sev, dl FROM (
+			SELECT g.page_id, g.n, g.open, `+severityExpr+` AS sev, coalesce(p.deadline, $2) AS dl FROM (
+				SELECT coalesce(page_id, 0) AS page_id, count(*) AS n, sum(CASE WHEN resolved_at IS NULL THEN 1 ELSE 0 END) AS open
 				FROM notifications WHERE user_id = $1 AND dismissed_at IS NULL GROUP BY coalesce(page_id, 0)) g
 			LEFT JOIN pages p ON p.id = g.page_id) x`+where+`
-		ORDER BY sev DESC, latest DESC, page_id DESC LIMIT `+arg(limit+1), args...)
+		ORDER BY sev DESC, dl, page_id LIMIT `+arg(limit+1), args...)
 	if err != nil {
 		return nil, "", err
 	}
 	byPage := map[int64]*NotificationGroup{}
 	err = scanAll(rows, func(rows *sql.Rows) error {
 		var g NotificationGroup
-		if err := rows.Scan(&g.PageID, &g.latest, &g.Count, &g.Open, &g.severity); err != nil {
+		if err := scan(rows, &g.PageID, &g.Count, &g.Open, &g.severity, &g.deadline); err != nil {
 			return err
 		}
 		groups = append(groups, &g)
@@ -157,7 +157,7 @@ func (s *Store) NotificationGroups(ctx context.Context, userID int64, after stri
 	if len(groups) > limit {
 		groups = groups[:limit]
 		last := groups[limit-1]
-		next = (&cursor{severity: last.severity, deadline: last.latest, id: last.PageID}).encode()
+		next = (&cursor{severity: last.severity, deadline: keyOf(last.deadline), id: last.PageID}).encode()
 	}
 	if len(groups) == 0 || perGroup <= 0 {
 		return groups, next, nil

@@ -302,6 +302,15 @@ func testNotificationGroups(t *testing.T, e Engine) {
 			Notification: tokenwatch.Notification{Kind: step, Title: p.Name + " " + step}}}, none)
 		must(t, err)
 	}
+	// Two pages with deadlines: the nearer comes first, whichever was
+	// alerted last.
+	later, soon := duePage(t, s, f, "Later", t0), duePage(t, s, f, "Soon", t0)
+	for p, in := range map[*tokenwatch.Page]time.Duration{later: 8 * 24 * time.Hour, soon: 2 * 24 * time.Hour} {
+		_, err := s.SaveGrant(ctx, p.ID, store.Grant{Credentials: Creds("x", ""), AccessExpiresAt: t0.Add(in), State: tokenwatch.StateExpiring})
+		must(t, err)
+	}
+	alert(soon, 1, tokenwatch.StateExpiring, "3d")
+	alert(later, 1, tokenwatch.StateExpiring, "10d")
 	alert(expiring, 1, tokenwatch.StateExpiring, "10d")
 	alert(revoked, 1, tokenwatch.StateRevoked, "revoked")
 	alert(expiring, 1, tokenwatch.StateExpiring, "3d")
@@ -319,11 +328,12 @@ func testNotificationGroups(t *testing.T, e Engine) {
 		}
 		return ids
 	}
-	// Worst first: revoked, expired, expiring, then what is about no page.
-	if want := []int64{revoked.ID, expired.ID, expiring.ID, 0}; !slices.Equal(order(groups), want) || next != "" {
+	// Worst first: revoked, expired, expiring (the nearest deadline first,
+	// none last), then what is about no page.
+	if want := []int64{revoked.ID, expired.ID, soon.ID, later.ID, expiring.ID, 0}; !slices.Equal(order(groups), want) || next != "" {
 		t.Fatalf("groups %v (next %q), want %v", order(groups), next, want)
 	}
-	if g := groups[2]; g.Count != 2 || g.Open != 2 || len(g.Items) != 2 || g.Items[0].Kind != "3d" || g.Items[1].Kind != "10d" {
+	if g := groups[4]; g.Count != 2 || g.Open != 2 || len(g.Items) != 2 || g.Items[0].Kind != "3d" || g.Items[1].Kind != "10d" {
 		t.Errorf("the expiring page's group: %+v", g)
 	}
 	// A page of results at a time, with at most one notification each.
@@ -331,7 +341,7 @@ func testNotificationGroups(t *testing.T, e Engine) {
 	for after, pages := "", 0; ; pages++ {
 		gs, next, err := s.NotificationGroups(ctx, f.Member.ID, after, 1, 1)
 		must(t, err)
-		if len(gs) != 1 || len(gs[0].Items) != 1 || pages > 4 {
+		if len(gs) != 1 || len(gs[0].Items) != 1 || pages > 6 {
 			t.Fatalf("page %d: %+v", pages, gs)
 		}
 		paged = append(paged, gs...)
@@ -340,22 +350,22 @@ func testNotificationGroups(t *testing.T, e Engine) {
 		}
 		after = next
 	}
-	if !slices.Equal(order(paged), order(groups)) || paged[2].Count != 2 {
+	if !slices.Equal(order(paged), order(groups)) || paged[4].Count != 2 {
 		t.Errorf("paged %v, want %v", order(paged), order(groups))
 	}
 	if _, _, err := s.NotificationGroups(ctx, f.Member.ID, "garbage!", 1, 1); tokenwatch.ErrorCode(err) != tokenwatch.CodeInvalid {
 		t.Errorf("a cursor tokenwatch did not make: %v", err)
 	}
-	if unread, _ := s.UnreadNotifications(ctx, f.Member.ID); unread != 5 {
-		t.Errorf("%d unread, want 5", unread)
+	if unread, _ := s.UnreadNotifications(ctx, f.Member.ID); unread != 7 {
+		t.Errorf("%d unread, want 7", unread)
 	}
 
 	// The expiring page is reconnected: its two notifications are resolved
 	// (no longer unread), the others stay.
 	_, err = s.SaveGrant(ctx, expiring.ID, store.Grant{Credentials: Creds("new", ""), NewGeneration: true, AccessExpiresAt: t0.Add(60 * 24 * time.Hour)})
 	must(t, err)
-	if unread, _ := s.UnreadNotifications(ctx, f.Member.ID); unread != 3 {
-		t.Errorf("%d unread after the fix, want 3", unread)
+	if unread, _ := s.UnreadNotifications(ctx, f.Member.ID); unread != 5 {
+		t.Errorf("%d unread after the fix, want 5", unread)
 	}
 	groups, _, err = s.NotificationGroups(ctx, f.Member.ID, "", 10, 5)
 	must(t, err)
@@ -369,15 +379,15 @@ func testNotificationGroups(t *testing.T, e Engine) {
 	// resolves it as it records the state.
 	_, _, err = s.RecordSweep(ctx, []store.Outcome{{PageID: expired.ID, Generation: 1, State: tokenwatch.StateHealthy}}, none)
 	must(t, err)
-	if unread, _ := s.UnreadNotifications(ctx, f.Member.ID); unread != 1 {
-		t.Errorf("%d unread once every page is fixed, want 1 (the one about no page)", unread)
+	if unread, _ := s.UnreadNotifications(ctx, f.Member.ID); unread != 3 {
+		t.Errorf("%d unread once those pages are fixed, want 3 (Soon, Later and the one about no page)", unread)
 	}
 	// Dismissed notifications leave the list: one, then a whole group.
 	must(t, s.DismissNotification(ctx, f.Member.ID, n.ID))
 	must(t, s.DismissPageNotifications(ctx, f.Member.ID, revoked.ID))
 	groups, _, err = s.NotificationGroups(ctx, f.Member.ID, "", 10, 5)
 	must(t, err)
-	if got := order(groups); slices.Contains(got, 0) || slices.Contains(got, revoked.ID) || len(got) != 2 {
+	if got := order(groups); slices.Contains(got, 0) || slices.Contains(got, revoked.ID) || len(got) != 4 {
 		t.Errorf("after dismissing: %v", got)
 	}
 	if err := s.DismissNotification(ctx, f.Member.ID, n.ID); !tokenwatch.IsNotFound(err) {
