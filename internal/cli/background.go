@@ -182,7 +182,7 @@ func describe(rep alert.Report) string {
 	for _, l := range rep.Lines {
 		lines += "  " + l + "\n"
 	}
-	return fmt.Sprintf("pages due: %d\n"+lines+"pages alerted by step: %s\nalerts recorded by step: %s\ndeliveries queued: %s\npending deliveries queued again: %d\nrefreshes handed over: %d, health checks: %d\ntook %v\n",
-		rep.Claimed, byKey(steps(rep.Pages)), byKey(steps(rep.Alerts)), byKey(rep.Deliveries), rep.Requeued, rep.Refreshes, rep.Checks,
+	return fmt.Sprintf("pages due: %d\n"+lines+"pages alerted by step: %s\nalerts recorded by step: %s\ndaily digests due: %d\ndeliveries queued: %s\npending deliveries queued again: %d\nrefreshes handed over: %d, health checks: %d\ntook %v\n",
+		rep.Claimed, byKey(steps(rep.Pages)), byKey(steps(rep.Alerts)), rep.Digests, byKey(rep.Deliveries), rep.Requeued, rep.Refreshes, rep.Checks,
 		rep.Duration.Round(time.Millisecond))
 }
