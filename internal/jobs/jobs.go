@@ -32,13 +32,14 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/webhook"
 )
 
-// Queues. Each channel has its own queue and workers, so a slow webhook
-// endpoint or chat webhook never holds up e-mail, and maintenance never
-// holds up either.
+// Queues. E-mail, HTTP posts (webhook events and chat messages, a job
+// each) and maintenance each have their own queue and workers, so a slow
+// endpoint never holds up e-mail, and maintenance never holds up either.
+// (A queue more costs every process's polling of the database: on SQLite
+// that shares the one write connection, measurably under load.)
 const (
 	QueueEmail       = "email"
 	QueueWebhook     = "webhook"
-	QueueChat        = "chat"
 	QueueMaintenance = "maintenance"
 )
 
@@ -196,7 +197,6 @@ func New(st *store.Store, cfg Config) (*Jobs, error) {
 		rc.Queues = map[string]river.QueueConfig{
 			QueueEmail:       {MaxWorkers: cfg.Workers},
 			QueueWebhook:     {MaxWorkers: cfg.Workers},
-			QueueChat:        {MaxWorkers: cfg.Workers},
 			QueueMaintenance: {MaxWorkers: max(cfg.Workers/5, 1)},
 		}
 	}
@@ -260,8 +260,9 @@ type ChatArgs struct{ Handover }
 // Kind is the job's kind in River.
 func (ChatArgs) Kind() string { return "deliver_chat" }
 
-// InsertOpts puts chat messages on their own queue.
-func (ChatArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: QueueChat} }
+// InsertOpts puts chat messages with the webhook events: each is one HTTP
+// post that may be slow, held up by nothing else.
+func (ChatArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: QueueWebhook} }
 
 // WebhookArgs delivers one webhook event of the outbox to one endpoint.
 type WebhookArgs struct{ Handover }
