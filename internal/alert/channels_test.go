@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -256,8 +257,10 @@ func TestChannelsGetEachAlertOnce(t *testing.T) {
 // is recorded on the delivery before the clock moves on.
 func TestChannelDownForAMinuteGetsItsMessageOnce(t *testing.T) {
 	t.Parallel()
+	logs := &lockedBuffer{}
 	w := newWorldWith(t, func(clock *storetest.Clock, c *jobs.Config) {
 		c.Now, c.RetryBase, c.RetryMax = clock.Now, time.Second, 4*time.Second
+		c.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})
 	clock := w.clock
 	slack := newChatReceiver(t)
@@ -283,7 +286,8 @@ func TestChannelDownForAMinuteGetsItsMessageOnce(t *testing.T) {
 			break
 		}
 		if d.Status == store.DeliveryFailed || time.Now().After(end) {
-			t.Fatalf("the delivery: %+v (clock at %v)", d, clock.Now().Sub(t0))
+			state, at, errs := w.jobScheduled(t, "deliver_chat")
+			t.Fatalf("the delivery: %+v (clock at %v); its job %s at %v, errors %s", d, clock.Now().Sub(t0), state, at.Sub(t0), errs)
 		}
 		if d.Attempts > attempts {
 			// An attempt failed and is recorded: once River has scheduled
@@ -301,6 +305,28 @@ func TestChannelDownForAMinuteGetsItsMessageOnce(t *testing.T) {
 		t.Errorf("delivered %d times after %d requests, %d attempts recorded, at %v", delivered, len(requests), attempts, clock.Now().Sub(t0))
 	}
 	t.Logf("down for a minute: %d attempts recorded, delivered once at +%v", attempts, clock.Now().Sub(t0))
+	// Each failed attempt was logged, never with the channel's address.
+	if got := logs.String(); !strings.Contains(got, "delivery failed, will retry") || strings.Contains(got, "secret-slack") {
+		t.Errorf("the logs:\n%s", got)
+	}
+}
+
+// lockedBuffer is a log destination for several goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // TestChannelRefusalIsGivenUp: a permanent refusal (404 channel_not_found)
