@@ -113,6 +113,16 @@ func (w *world) settleChat(t *testing.T) []*store.Delivery {
 	}
 }
 
+// riverStart sets the world's clock, which River runs on, to the present
+// and returns it: River's rescuer of stuck jobs reads the real clock, and
+// would take any job started at a moment days away from it for one left
+// running by a dead process.
+func riverStart(w *world) time.Time {
+	start := time.Now().UTC().Truncate(time.Second)
+	w.clock.Set(start)
+	return start
+}
+
 // jobScheduled waits until River has recorded what comes next for the
 // (only) job of the kind, and returns its state, when it is scheduled and
 // its errors.
@@ -262,9 +272,9 @@ func TestChannelDownForAMinuteGetsItsMessageOnce(t *testing.T) {
 		c.Now, c.RetryBase, c.RetryMax = clock.Now, time.Second, 4*time.Second
 		c.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})
-	clock := w.clock
+	clock, start := w.clock, riverStart(w)
 	slack := newChatReceiver(t)
-	back := t0.Add(time.Minute)
+	back := start.Add(time.Minute)
 	slack.setAnswer(func() (int, string, http.Header) {
 		if clock.Now().Before(back) {
 			return http.StatusServiceUnavailable, "down for maintenance", nil
@@ -272,7 +282,7 @@ func TestChannelDownForAMinuteGetsItsMessageOnce(t *testing.T) {
 		return 200, "ok", nil
 	})
 	w.addChannel(t, w.f.Downtown, store.ChannelSlack, slack)
-	w.page(t, "Bakery", t0.Add(2*day))
+	w.page(t, "Bakery", start.Add(2*day))
 	w.sweep(t)
 	attempts := 0
 	for end := time.Now().Add(60 * time.Second); ; time.Sleep(10 * time.Millisecond) {
@@ -287,7 +297,7 @@ func TestChannelDownForAMinuteGetsItsMessageOnce(t *testing.T) {
 		}
 		if d.Status == store.DeliveryFailed || time.Now().After(end) {
 			state, at, errs := w.jobScheduled(t, "deliver_chat")
-			t.Fatalf("the delivery: %+v (clock at %v); its job %s at %v, errors %s", d, clock.Now().Sub(t0), state, at.Sub(t0), errs)
+			t.Fatalf("the delivery: %+v (clock at %v); its job %s at %v, errors %s", d, clock.Now().Sub(start), state, at.Sub(start), errs)
 		}
 		if d.Attempts > attempts {
 			// An attempt failed and is recorded: once River has scheduled
@@ -302,9 +312,9 @@ func TestChannelDownForAMinuteGetsItsMessageOnce(t *testing.T) {
 	}
 	delivered, requests := slack.received()
 	if delivered != 1 || attempts != len(requests) || attempts < 10 || clock.Now().Before(back) {
-		t.Errorf("delivered %d times after %d requests, %d attempts recorded, at %v", delivered, len(requests), attempts, clock.Now().Sub(t0))
+		t.Errorf("delivered %d times after %d requests, %d attempts recorded, at %v", delivered, len(requests), attempts, clock.Now().Sub(start))
 	}
-	t.Logf("down for a minute: %d attempts recorded, delivered once at +%v", attempts, clock.Now().Sub(t0))
+	t.Logf("down for a minute: %d attempts recorded, delivered once at +%v", attempts, clock.Now().Sub(start))
 	// Each failed attempt was logged, never with the channel's address.
 	if got := logs.String(); !strings.Contains(got, "delivery failed, will retry") || strings.Contains(got, "secret-slack") {
 		t.Errorf("the logs:\n%s", got)
@@ -360,14 +370,14 @@ func TestChannelRateLimitWaitsAsAsked(t *testing.T) {
 	w := newWorldWith(t, func(clock *storetest.Clock, c *jobs.Config) {
 		c.Now, c.RetryBase, c.RetryMax = clock.Now, time.Second, 4*time.Second
 	})
-	clock := w.clock
+	clock, start := w.clock, riverStart(w)
 	slack := newChatReceiver(t)
 	slack.setAnswer(func() (int, string, http.Header) {
 		slack.setAnswer(nil) // the next one passes
 		return http.StatusTooManyRequests, `{"ok":false,"error":"ratelimited"}`, http.Header{"Retry-After": {"30"}}
 	})
 	w.addChannel(t, w.f.Downtown, store.ChannelSlack, slack)
-	w.page(t, "Busy", t0.Add(2*day))
+	w.page(t, "Busy", start.Add(2*day))
 	w.sweep(t)
 	var d *store.Delivery
 	for end := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
@@ -377,12 +387,12 @@ func TestChannelRateLimitWaitsAsAsked(t *testing.T) {
 		}
 	}
 	// Handed back for no sooner than Slack asked.
-	if d.Attempts != 1 || d.Status != store.DeliveryPending || d.EnqueuedAt.Before(t0.Add(30*time.Second)) || !strings.Contains(d.LastError, "429") {
+	if d.Attempts != 1 || d.Status != store.DeliveryPending || d.EnqueuedAt.Before(start.Add(30*time.Second)) || !strings.Contains(d.LastError, "429") {
 		t.Fatalf("after the 429: %+v", d)
 	}
 	// River holds the job until then: its next run is scheduled 30 s on.
-	if state, at, errs := w.jobScheduled(t, "deliver_chat"); at.Before(t0.Add(30 * time.Second)) {
-		t.Fatalf("the job is %s, scheduled at %v, want 30 s after %v; errors %s", state, at, t0, errs)
+	if state, at, errs := w.jobScheduled(t, "deliver_chat"); at.Before(start.Add(30 * time.Second)) {
+		t.Fatalf("the job is %s, scheduled at %v, want 30 s after %v; errors %s", state, at, start, errs)
 	}
 	clock.Advance(31 * time.Second)
 	ds := w.settleChat(t)

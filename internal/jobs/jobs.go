@@ -68,7 +68,9 @@ type Config struct {
 	// each e-mail.
 	BaseURL string
 	// Now is the clock of retries (River's scheduling and the backoff);
-	// time.Now if nil. Tests move it to play hours of downtime in moments.
+	// time.Now if nil. Tests move it to play a long downtime in moments.
+	// River's rescuer of stuck jobs reads the real clock: a clock set days
+	// away from it makes every running job look stuck.
 	Now func() time.Time
 	// Maintainer does the refreshes and health checks the sweep hands
 	// over; nil until the providers are wired.
