@@ -13,7 +13,11 @@ type Account struct {
 	// AlertThresholds overrides the default alert ladder (10 and 3 days
 	// before the connection deadline) when not empty; longest first.
 	AlertThresholds []time.Duration
-	CreatedAt       time.Time
+	// EscalateAfter overrides how long a page may stay expired or revoked
+	// after its terminal alert before the account's owners are told (zero:
+	// the service's default, 2 days unless configured).
+	EscalateAfter time.Duration
+	CreatedAt     time.Time
 }
 
 // Location is a place of business or a team, with its own participants and

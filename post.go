@@ -47,7 +47,8 @@ type PostTarget struct {
 }
 
 // Notification is an in-app message for one user, shown in the list and as
-// a pop-up. Dismissing it does not hide the page from the Issues list.
+// a pop-up. Dismissing it takes it off the list but does not hide the page
+// from the Issues list.
 type Notification struct {
 	ID          int64
 	UserID      int64
@@ -58,4 +59,8 @@ type Notification struct {
 	CreatedAt   time.Time
 	ReadAt      time.Time
 	DismissedAt time.Time
+	// ResolvedAt is when the page it warned about was fixed (a new
+	// generation of its grant, or healthy again): no longer unread, no
+	// longer counted.
+	ResolvedAt time.Time
 }

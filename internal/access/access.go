@@ -75,6 +75,7 @@ const (
 	Token      Action = "token"      // be handed a page's access token
 	People     Action = "people"     // invite, change roles, remove people at a location
 	Settings   Action = "settings"   // the account's settings: thresholds, webhooks, API keys
+	Channels   Action = "channels"   // a location's chat channels (Slack, Teams): add, remove, test
 )
 
 // Target is what the action is about: a page (PageID and the location it
@@ -143,7 +144,7 @@ func decideUser(a Actor, act Action, t Target) Decision {
 	switch act {
 	case See, Ask, Post:
 		return Allowed
-	case Reconnect, Check, Disconnect, Connect:
+	case Reconnect, Check, Disconnect, Connect, Channels:
 		if role.CanReconnect() {
 			return Allowed
 		}

@@ -38,7 +38,11 @@ type world struct {
 	path  string
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T) *world { t.Helper(); return newWorldWith(t, nil) }
+
+// newWorldWith is newWorld with the jobs' settings adjusted (given the
+// world's clock).
+func newWorldWith(t *testing.T, adjust func(clock *storetest.Clock, c *jobs.Config)) *world {
 	t.Helper()
 	w := &world{clock: storetest.NewClock(t0), path: filepath.Join(t.TempDir(), "tw.db")}
 	w.st = storetest.Open(t, w.path, store.Options{Now: w.clock.Now})
@@ -49,20 +53,28 @@ func newWorld(t *testing.T) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sender.Close() })
-	w.jobs = startJobs(t, w.st, sender)
+	var adjustJobs func(*jobs.Config)
+	if adjust != nil {
+		adjustJobs = func(c *jobs.Config) { adjust(w.clock, c) }
+	}
+	w.jobs = startJobsWith(t, w.st, sender, adjustJobs)
 	w.sw = alert.New(w.st, alert.Options{Policy: lifecycle.Default(), BaseURL: "https://tw.example", MailFrom: "tokenwatch <alerts@tokenwatch.test>",
 		Queue: w.jobs, Now: w.clock.Now})
 	return w
 }
 
-func startJobs(t *testing.T, st *store.Store, sender twmail.Sender) *jobs.Jobs {
+func startJobsWith(t *testing.T, st *store.Store, sender twmail.Sender, adjust func(*jobs.Config)) *jobs.Jobs {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := jobs.Migrate(ctx, st); err != nil {
 		t.Fatal(err)
 	}
-	j, err := jobs.New(st, jobs.Config{Store: st, Mail: sender, Work: true, Workers: 20,
-		RetryBase: 50 * time.Millisecond, RetryMax: 300 * time.Millisecond, Webhooks: webhook.NewClient(10*time.Second, webhook.AnyAddress)})
+	cfg := jobs.Config{Store: st, Mail: sender, Work: true, Workers: 20, RetryBase: 50 * time.Millisecond, RetryMax: 300 * time.Millisecond,
+		AllowPrivateChannels: true, Webhooks: webhook.NewClient(10*time.Second, webhook.AnyAddress)}
+	if adjust != nil {
+		adjust(&cfg)
+	}
+	j, err := jobs.New(st, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,6 +192,17 @@ func (w *world) expectMail(t *testing.T, total int, fragments ...string) []mailt
 	return msgs
 }
 
+// mailTo returns the messages to one address.
+func mailTo(t *testing.T, msgs []mailtest.Message, addr string) []mailtest.Message {
+	t.Helper()
+	box := inbox(msgs)
+	got := append(box[addr], box["<"+addr+">"]...)
+	if len(got) == 0 {
+		t.Fatalf("no message to %s:\n%s", addr, subjects(msgs))
+	}
+	return got
+}
+
 func subjects(ms []mailtest.Message) string {
 	var b strings.Builder
 	for _, m := range ms {
@@ -202,10 +225,14 @@ func TestTheLadderArrivesOncePerRecipient(t *testing.T) {
 		t.Errorf("10 days ahead: %+v", rep)
 	}
 	msgs := w.expectMail(t, 4, "expires in 10 days")
-	m := msgs[0]
+	m := mailTo(t, msgs, "owner@demo.test")[0]
 	if !strings.Contains(m.Text, "https://tw.example/pages/"+fmt.Sprint(p.ID)+"/reconnect") || !strings.Contains(m.HTML, "/reconnect") ||
 		!strings.Contains(m.Text, "Downtown") || !strings.Contains(m.Text, "LinkedIn") {
 		t.Errorf("the digest lacks the page, its location or the link:\n%s", m.Text)
+	}
+	// A member, who cannot reconnect, is told whom to ask instead.
+	if m := mailTo(t, msgs, "member@demo.test")[0]; strings.Contains(m.Text, "/reconnect") || !strings.Contains(m.Text, "https://tw.example/pages/"+fmt.Sprint(p.ID)+"/ask") {
+		t.Errorf("the member's digest:\n%s", m.Text)
 	}
 	// Sweeps in between send nothing more.
 	w.at(t, deadline.Add(-9*day))
@@ -321,7 +348,7 @@ func TestOverlappingSweepsCreateNoAlertTwice(t *testing.T) {
 	msgs := w.smtp.Messages()
 	perRecipient := map[string]int{}
 	for _, m := range msgs {
-		perRecipient[m.To] += strings.Count(m.Text, "/reconnect")
+		perRecipient[m.To] += strings.Count(m.Text, "/pages/")
 	}
 	for to, pages := range perRecipient {
 		if pages != n {

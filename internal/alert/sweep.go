@@ -4,9 +4,11 @@
 // policy decide what each needs, records every due alert once per page,
 // token generation, step and recipient together with the in-app
 // notifications and the outbox of deliveries (e-mail digests, webhook
-// events) in one transaction, and then hands the deliveries to the job
-// queue and the refreshes and health checks to a Maintainer. Who receives
-// an alert is decided by Recipients, a pure function.
+// events, messages to the locations' Slack and Teams channels) in one
+// transaction, and then hands the deliveries to the job queue and the
+// refreshes and health checks to a Maintainer. It also sends the daily
+// digests that are due. Who receives an alert is decided by Recipients,
+// and who of them by e-mail now by Mailing: pure functions.
 package alert
 
 import (
@@ -21,6 +23,7 @@ import (
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/chat"
 	"github.com/tokenwatch/tokenwatch/internal/connection"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
 	"github.com/tokenwatch/tokenwatch/internal/mail"
@@ -107,6 +110,9 @@ type Report struct {
 	// older pending ones handed to the queue again.
 	Deliveries map[string]int
 	Requeued   int
+	// Digests counts the daily digests that were due (an empty one sends
+	// nothing).
+	Digests int
 	// Refreshes and Checks count the pages handed to the Maintainer.
 	Refreshes, Checks int
 	Duration          time.Duration
@@ -141,6 +147,9 @@ func (s *Sweeper) Sweep(ctx context.Context) (Report, error) {
 		if swept.Claimed < s.opts.BatchSize {
 			break
 		}
+	}
+	if err := s.digests(ctx, &rep); err != nil {
+		return rep, err
 	}
 	if s.opts.Queue != nil {
 		n, err := s.requeue(ctx)
@@ -186,6 +195,10 @@ type batch struct {
 	accounts     map[int64]*tokenwatch.Account
 	policies     map[int64]lifecycle.Policy
 	endpoints    map[int64][]*store.WebhookEndpoint
+	channels     map[int64][]*store.Channel
+	prefs        map[int64]tokenwatch.NotificationPrefs
+	// admins are the page admins of the alerted pages.
+	admins map[int64]*tokenwatch.User
 }
 
 func (s *Sweeper) load(ctx context.Context, pages []*tokenwatch.Page) (*batch, error) {
@@ -204,7 +217,7 @@ func (s *Sweeper) load(ctx context.Context, pages []*tokenwatch.Page) (*batch, e
 		return nil, err
 	}
 	for id, a := range b.accounts {
-		b.policies[id] = s.opts.Policy.WithThresholds(a.AlertThresholds)
+		b.policies[id] = s.opts.Policy.WithThresholds(a.AlertThresholds).WithEscalation(a.EscalateAfter)
 	}
 	return b, nil
 }
@@ -220,16 +233,45 @@ func (s *Sweeper) loadRecipients(ctx context.Context, b *batch, pages []*tokenwa
 	if b.participants, err = s.st.ParticipantsAt(ctx, unique(locIDs)); err != nil {
 		return err
 	}
-	b.owners, err = s.st.OwnersOf(ctx, unique(acctIDs))
+	if b.owners, err = s.st.OwnersOf(ctx, unique(acctIDs)); err != nil {
+		return err
+	}
+	var users, admins []int64
+	for _, ps := range b.participants {
+		for _, p := range ps {
+			users = append(users, p.ID)
+		}
+	}
+	for _, os := range b.owners {
+		for _, o := range os {
+			users = append(users, o.ID)
+		}
+	}
+	for _, p := range pages {
+		if p.ConnectedBy != 0 {
+			admins = append(admins, p.ConnectedBy)
+		}
+	}
+	if b.admins, err = s.st.UsersByID(ctx, unique(admins)); err != nil {
+		return err
+	}
+	for id := range b.admins {
+		users = append(users, id)
+	}
+	b.prefs, err = s.st.PrefsOf(ctx, unique(users))
 	return err
 }
 
-// due is a page with an alert due, as the digests and events describe it.
+// due is a page with an alert due, as the digests, events and chat
+// messages describe it, and who receives it (mailNow: by e-mail with this
+// sweep).
 type due struct {
 	page       *tokenwatch.Page
 	item       mail.Item
 	event      webhook.Event
+	chat       chat.Message
 	recipients map[int64]tokenwatch.User
+	mailNow    map[int64]bool
 }
 
 // work is what happens after the commit.
@@ -267,7 +309,7 @@ func (s *Sweeper) decide(ctx context.Context, pages []*tokenwatch.Page, sent map
 			steps[p.ID] = d
 			alerted = append(alerted, p)
 			// The next moment is decided as if the alert were recorded.
-			d = policy.Evaluate(facts, append(sent, lifecycle.Sent{Generation: p.Generation, Step: d.Due}), now)
+			d = policy.Evaluate(facts, append(sent, lifecycle.Sent{Generation: p.Generation, Step: d.Due, At: now}), now)
 		}
 		o.State, o.NextDueAt = d.State, s.next(d, now, p.ID, after)
 		outcomes = append(outcomes, o)
@@ -294,19 +336,37 @@ func (s *Sweeper) decide(ctx context.Context, pages []*tokenwatch.Page, sent map
 		if b.endpoints, err = s.st.WebhookEndpoints(ctx, unique(accountsOf(alerted)), true); err != nil {
 			return nil, nil, err
 		}
+		if b.channels, err = s.st.ChannelsAt(ctx, unique(locationsOf(alerted))); err != nil {
+			return nil, nil, err
+		}
 		for i := range outcomes {
 			o := &outcomes[i]
 			if o.Step == "" {
 				continue
 			}
 			p := byID[o.PageID]
-			dd := s.describe(p, steps[p.ID], b, risks[p.ID], now)
+			d := steps[p.ID]
+			dd := s.describe(p, d, b, risks[p.ID], now)
+			owners := users(b.owners[p.AccountID])
+			recipients, fallback := Recipients(b.participants[p.LocationID], b.owners[p.AccountID]), owners
+			if d.Due == lifecycle.StepEscalated {
+				recipients = owners
+				if err := s.told(ctx, dd); err != nil {
+					return nil, nil, err
+				}
+			} else if admin := b.admins[p.ConnectedBy]; admin != nil && admin.AccountID == p.AccountID {
+				fallback = []tokenwatch.User{*admin}
+			}
+			recipients, dd.mailNow = Mailing(d.Due, recipients, b.prefs, fallback)
 			dd.recipients = map[int64]tokenwatch.User{}
-			for _, r := range Recipients(b.participants[p.LocationID], b.owners[p.AccountID]) {
+			for _, r := range recipients {
 				o.Recipients = append(o.Recipients, r.ID)
 				dd.recipients[r.ID] = r
 			}
 			o.Notification = tokenwatch.Notification{Kind: o.Step, Title: dd.item.Headline(now), Body: dd.item.Advice()}
+			if d.Due == lifecycle.StepEscalated {
+				o.Notification.Body = toldText(dd.item.Told, p.LocationID, b)
+			}
 			dues[p.ID] = dd
 		}
 	}
@@ -398,7 +458,8 @@ func (s *Sweeper) next(d lifecycle.Decision, now time.Time, pageID int64, after 
 	return next
 }
 
-// describe turns a page with an alert due into a digest item and an event.
+// describe turns a page with an alert due into a digest item, an event
+// and a chat message.
 func (s *Sweeper) describe(p *tokenwatch.Page, d lifecycle.Decision, b *batch, risk store.Risk, now time.Time) *due {
 	loc := b.locations[p.LocationID]
 	if loc == nil {
@@ -408,9 +469,53 @@ func (s *Sweeper) describe(p *tokenwatch.Page, d lifecycle.Decision, b *batch, r
 	it := mail.Item{PageID: p.ID, Provider: p.Provider, Page: p.Name, Location: loc.Name, TimeZone: loc.TimeZone,
 		Step: string(d.Due), State: d.State, Deadline: d.Deadline, PostsAtRisk: risk.Posts, EarliestPost: risk.Earliest,
 		ReconnectURL: url}
+	if admin := b.admins[p.ConnectedBy]; admin != nil && admin.AccountID == p.AccountID {
+		it.Contact = admin.Email
+		if admin.Name != "" && admin.Name != admin.Email {
+			it.Contact = admin.Name + " <" + admin.Email + ">"
+		}
+	}
 	ev := webhook.Event{ID: webhook.EventID(p.ID, p.Generation, string(d.Due)), Type: webhook.TypeOf(string(d.Due)), CreatedAt: now,
 		Data: webhook.Data{Step: string(d.Due), ReconnectURL: url, Page: PageData(p, loc, d)}}
-	return &due{page: p, item: it, event: ev}
+	msg := chat.Message{Title: mail.Subject(mail.Digest{At: now, Items: []mail.Item{it}}), Page: p.Name, Provider: p.Provider,
+		Location: loc.Name, TimeZone: loc.TimeZone, State: d.State, Step: string(d.Due), Advice: it.Advice(), Deadline: d.Deadline,
+		PostsAtRisk: risk.Posts, EarliestPost: risk.Earliest, PageURL: connection.PageURL(s.opts.BaseURL, p.ID)}
+	return &due{page: p, item: it, event: ev, chat: msg}
+}
+
+// told adds to an escalation who received the page's terminal alert of
+// this generation, and when.
+func (s *Sweeper) told(ctx context.Context, dd *due) error {
+	var steps []string
+	for _, st := range []lifecycle.Step{lifecycle.StepExpired, lifecycle.StepRevoked, lifecycle.StepAccountBlocked} {
+		steps = append(steps, string(st))
+	}
+	rs, err := s.st.StepRecipients(ctx, dd.page.ID, dd.page.Generation, steps)
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		dd.item.Told = append(dd.item.Told, mail.Told{Name: r.User.Name, Email: r.User.Email, At: r.At})
+	}
+	return nil
+}
+
+// toldText says, in the in-app notification of an escalation, who was
+// told and when (the location's time).
+func toldText(told []mail.Told, locationID int64, b *batch) string {
+	if len(told) == 0 {
+		return "Nobody was told: the location has no participants."
+	}
+	names := make([]string, len(told))
+	for i, t := range told {
+		names[i] = t.Name
+	}
+	zone := "UTC"
+	if l := b.locations[locationID]; l != nil {
+		zone = l.TimeZone
+	}
+	at := told[0].At.In(tokenwatch.Location{TimeZone: zone}.Loc()).Format("Mon 2 January, 15:04 MST")
+	return fmt.Sprintf("Told on %s: %s.", at, strings.Join(names, ", "))
 }
 
 // PageData describes a page in webhook events.
@@ -425,13 +530,18 @@ func PageData(p *tokenwatch.Page, loc *tokenwatch.Location, d lifecycle.Decision
 }
 
 // deliveries builds the outbox rows of what the transaction newly
-// recorded: one digest per recipient, one event per page step and
-// endpoint.
+// recorded: one digest per recipient e-mailed now, one event per page step
+// and endpoint, one chat message per page step and channel of its
+// location. An escalation goes to the owners only, never to webhooks or
+// channels.
 func (s *Sweeper) deliveries(rec store.Recorded, dues map[int64]*due, b *batch, now time.Time) ([]store.Delivery, error) {
 	var out []store.Delivery
 	byUser := map[int64][]store.AlertKey{}
 	var users []int64
 	for _, a := range rec.Alerts {
+		if !dues[a.PageID].mailNow[a.UserID] {
+			continue // told in the app, and in the daily digest if they chose it
+		}
 		if _, ok := byUser[a.UserID]; !ok {
 			users = append(users, a.UserID)
 		}
@@ -451,12 +561,14 @@ func (s *Sweeper) deliveries(rec store.Recorded, dues map[int64]*due, b *batch, 
 			u = dd.recipients[userID]
 			names = append(names, fmt.Sprintf("p%d.g%d.%s.u%d", k.PageID, k.Generation, k.Step, k.UserID))
 			pageIDs = append(pageIDs, k.PageID)
-			items = append(items, dd.item)
+			items = append(items, s.itemFor(dd.item, dd.page, u, b))
 		}
-		slices.SortStableFunc(items, func(a, b mail.Item) int {
-			return cmp.Or(b.State.Severity()-a.State.Severity(), a.Deadline.Compare(b.Deadline), cmp.Compare(a.Page, b.Page))
-		})
-		dg := mail.Digest{MessageID: mail.MessageID(names, domain), To: u.Email, Name: u.Name, At: now, Items: items}
+		sortItems(items)
+		dg := mail.Digest{MessageID: mail.MessageID(names, domain), To: u.Email, Name: u.Name, At: now, Items: items,
+			TimeZone: b.prefs[userID].Zone, BaseURL: s.opts.BaseURL}
+		if a := b.accounts[u.AccountID]; a != nil {
+			dg.Account = a.Name
+		}
 		payload, err := json.Marshal(dg)
 		if err != nil {
 			return nil, err
@@ -466,26 +578,77 @@ func (s *Sweeper) deliveries(rec store.Recorded, dues map[int64]*due, b *batch, 
 	}
 	for _, st := range rec.Steps {
 		dd := dues[st.PageID]
-		eps := b.endpoints[dd.page.AccountID]
-		if len(eps) == 0 {
+		if lifecycle.Step(st.Step) == lifecycle.StepEscalated {
 			continue
 		}
-		body, err := webhook.Marshal(dd.event)
-		if err != nil {
-			return nil, err
+		if eps := b.endpoints[dd.page.AccountID]; len(eps) > 0 {
+			body, err := webhook.Marshal(dd.event)
+			if err != nil {
+				return nil, err
+			}
+			for _, ep := range eps {
+				out = append(out, store.Delivery{Channel: store.ChannelWebhook, Key: dd.event.ID + "/" + strconv.FormatInt(ep.ID, 10),
+					AccountID: dd.page.AccountID, EndpointID: ep.ID, PageIDs: []int64{st.PageID}, Payload: body})
+			}
 		}
-		for _, ep := range eps {
-			out = append(out, store.Delivery{Channel: store.ChannelWebhook, Key: dd.event.ID + "/" + strconv.FormatInt(ep.ID, 10),
-				AccountID: dd.page.AccountID, EndpointID: ep.ID, PageIDs: []int64{st.PageID}, Payload: body})
+		if chs := b.channels[dd.page.LocationID]; len(chs) > 0 {
+			body, err := json.Marshal(dd.chat)
+			if err != nil {
+				return nil, err
+			}
+			for _, c := range chs {
+				out = append(out, store.Delivery{Channel: c.Kind, Key: "chat/" + dd.event.ID + "/" + strconv.FormatInt(c.ID, 10),
+					AccountID: dd.page.AccountID, ChannelID: c.ID, PageIDs: []int64{st.PageID}, Payload: string(body)})
+			}
 		}
 	}
 	return out, nil
 }
 
+// itemFor is a page's item as one recipient reads it: someone who may
+// not reconnect the page (a member) gets whom to contact and a link to ask
+// someone instead of the Reconnect link.
+func (s *Sweeper) itemFor(it mail.Item, p *tokenwatch.Page, u tokenwatch.User, b *batch) mail.Item {
+	if u.AccountOwner {
+		return it
+	}
+	for _, pt := range b.participants[p.LocationID] {
+		if pt.ID == u.ID && pt.Role.CanReconnect() {
+			return it
+		}
+	}
+	it.CannotReconnect = true
+	it.AskURL = connection.PageURL(s.opts.BaseURL, p.ID) + "/ask"
+	return it
+}
+
+// sortItems puts the worst first, then the nearest deadline.
+func sortItems(items []mail.Item) {
+	slices.SortStableFunc(items, func(a, b mail.Item) int {
+		return cmp.Or(b.State.Severity()-a.State.Severity(), a.Deadline.Compare(b.Deadline), cmp.Compare(a.Page, b.Page))
+	})
+}
+
+func users(us []*tokenwatch.User) []tokenwatch.User {
+	out := make([]tokenwatch.User, len(us))
+	for i, u := range us {
+		out[i] = *u
+	}
+	return out
+}
+
+func locationsOf(pages []*tokenwatch.Page) []int64 {
+	out := make([]int64, len(pages))
+	for i, p := range pages {
+		out[i] = p.LocationID
+	}
+	return out
+}
+
 func sentOf(as []store.PageAlert) []lifecycle.Sent {
 	out := make([]lifecycle.Sent, len(as))
 	for i, a := range as {
-		out[i] = lifecycle.Sent{Generation: a.Generation, Step: lifecycle.Step(a.Step)}
+		out[i] = lifecycle.Sent{Generation: a.Generation, Step: lifecycle.Step(a.Step), At: a.At}
 	}
 	return out
 }

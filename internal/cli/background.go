@@ -96,7 +96,8 @@ func newBackground(ctx context.Context, cfg *config.Config, st *store.Store, log
 	// commit): the sweep hands it over again, harmlessly if it did.
 	stuck := 2 * cfg.JobTimeout
 	b.jobs, err = jobs.New(st, jobs.Config{Store: st, Logger: log, Mail: sender, Observer: b.metrics, Work: o.Work,
-		Maintainer: o.Maintainer, JobTimeout: cfg.JobTimeout, RescueAfter: stuck, Webhooks: webhook.NewClient(10*time.Second, o.Webhooks)})
+		Maintainer: o.Maintainer, JobTimeout: cfg.JobTimeout, RescueAfter: stuck, Webhooks: webhook.NewClient(10*time.Second, o.Webhooks),
+		BaseURL: cfg.BaseURL, AllowPrivateChannels: o.Webhooks == webhook.AnyAddress})
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +194,7 @@ func describe(rep alert.Report) string {
 	for _, l := range rep.Lines {
 		lines += "  " + l + "\n"
 	}
-	return fmt.Sprintf("pages due: %d\n"+lines+"pages alerted by step: %s\nalerts recorded by step: %s\ndeliveries queued: %s\npending deliveries queued again: %d\nrefreshes handed over: %d, health checks: %d\ntook %v\n",
-		rep.Claimed, byKey(steps(rep.Pages)), byKey(steps(rep.Alerts)), byKey(rep.Deliveries), rep.Requeued, rep.Refreshes, rep.Checks,
+	return fmt.Sprintf("pages due: %d\n"+lines+"pages alerted by step: %s\nalerts recorded by step: %s\ndaily digests due: %d\ndeliveries queued: %s\npending deliveries queued again: %d\nrefreshes handed over: %d, health checks: %d\ntook %v\n",
+		rep.Claimed, byKey(steps(rep.Pages)), byKey(steps(rep.Alerts)), rep.Digests, byKey(rep.Deliveries), rep.Requeued, rep.Refreshes, rep.Checks,
 		rep.Duration.Round(time.Millisecond))
 }

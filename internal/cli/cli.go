@@ -51,6 +51,7 @@ func commands() []command {
 		{"user", "manage users (user add)", runUser},
 		{"apikey", "manage API keys (apikey create, apikey revoke)", runAPIKey},
 		{"webhook", "manage webhook endpoints (webhook add, list, disable)", runWebhook},
+		{"account", "show or change an account's alert thresholds and escalation (account show, set)", runAccount},
 		{"import", "import accounts, locations, users and pages (JSON document or JSON Lines)", runImport},
 		{"keys", "manage token encryption keys (keys generate, keys rotate)", runKeys},
 		{"doctor", "check each configured network's app settings without any user's token", runDoctor},

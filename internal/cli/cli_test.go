@@ -22,6 +22,7 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/config"
 	"github.com/tokenwatch/tokenwatch/internal/keyring"
 	"github.com/tokenwatch/tokenwatch/internal/store"
+	"github.com/tokenwatch/tokenwatch/internal/store/storetest"
 )
 
 // testEnv runs commands with the given variables, the real file system,
@@ -131,7 +132,7 @@ func TestEveryCommandHasHelp(t *testing.T) {
 	for _, args := range [][]string{
 		{"demo", "--help"}, {"serve", "--help"}, {"migrate", "--help"}, {"sweep", "--help"}, {"user", "add", "--help"},
 		{"apikey", "create", "--help"}, {"import", "--help"}, {"keys", "rotate", "--help"}, {"keys", "generate", "--help"},
-		{"version", "--help"}, {"help"},
+		{"version", "--help"}, {"help"}, {"account", "set", "--help"}, {"account", "--help"},
 	} {
 		env, stdout, _ := testEnv(nil)
 		if code := cli.Main(context.Background(), args, env); code != 0 || !strings.Contains(stdout.String(), "Usage: tokenwatch") {
@@ -186,6 +187,54 @@ func TestErrorsAreOneLine(t *testing.T) {
 			t.Errorf("%v: exit %d, last line %q, want prefix %q", tt.args, code, last, tt.want)
 		}
 	}
+}
+
+// TestAccountSettings: an account's escalation delay and thresholds are
+// set from the command line, shown, and reset to the defaults.
+func TestAccountSettings(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "tw.db")
+	vars := map[string]string{"TOKENWATCH_DATABASE_URL": db, "TOKENWATCH_SECRET_KEY": keyring.Generate(), "TOKENWATCH_ESCALATE_AFTER": "36h"}
+	env, _, _ := testEnv(vars)
+	env.Stdin = strings.NewReader("a long password\n")
+	if err := cli.Run(context.Background(), []string{"user", "add", "--account", "Acme", "--email", "ann@acme.test", "--password-stdin"}, env); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) (string, error) {
+		env, stdout, _ := testEnv(vars)
+		err := cli.Run(context.Background(), args, env)
+		return stdout.String(), err
+	}
+	if out, err := run("account", "show", "--account", "Acme"); err != nil || !strings.Contains(out, "escalate after: default (36h)") ||
+		!strings.Contains(out, "alert thresholds: default (10d,3d)") {
+		t.Errorf("show: %v\n%s", err, out)
+	}
+	if out, err := run("account", "set", "--account", "Acme", "--escalate-after", "3d", "--thresholds", "14d,3d,12h"); err != nil ||
+		!strings.Contains(out, "escalate after: 3d") || !strings.Contains(out, "alert thresholds: 14d,3d,12h") {
+		t.Errorf("set: %v\n%s", err, out)
+	}
+	st := storetest.Open(t, db, store.Options{Keys: mustKeyring(t, vars["TOKENWATCH_SECRET_KEY"])})
+	if a, err := st.AccountByName(context.Background(), "Acme"); err != nil || a.EscalateAfter != 72*time.Hour || len(a.AlertThresholds) != 3 {
+		t.Errorf("stored %+v, %v", a, err)
+	}
+	if _, err := run("account", "set", "--account", "Acme", "--escalate-after", "soon"); err == nil || !strings.Contains(err.Error(), "--escalate-after") {
+		t.Errorf("a bad delay: %v", err)
+	}
+	if out, err := run("account", "set", "--account", "Acme", "--escalate-after", "default"); err != nil || !strings.Contains(out, "escalate after: default (36h)") {
+		t.Errorf("back to the default: %v\n%s", err, out)
+	}
+	if _, err := run("account", "show", "--account", "Nobody"); err == nil {
+		t.Error("an account that does not exist")
+	}
+}
+
+func mustKeyring(t *testing.T, key string) *keyring.Keyring {
+	t.Helper()
+	k, err := keyring.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 func TestMigrateAndUserAdd(t *testing.T) {

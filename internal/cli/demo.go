@@ -35,6 +35,11 @@ func runDemo(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	cfg.DatabaseURL = *db
+	// The demo's receivers (webhooks, Slack and Teams channels) may be on
+	// this machine, unless the operator says otherwise.
+	if env.Getenv("TOKENWATCH_WEBHOOK_ALLOW_PRIVATE") == "" {
+		cfg.WebhookAllowPrivate = true
+	}
 	release, err := lockDemo(*db)
 	if err != nil {
 		return err

@@ -109,7 +109,7 @@ func policyFrom(cfg *config.Config) (lifecycle.Policy, error) {
 	if err != nil {
 		return p, fmt.Errorf("TOKENWATCH_ALERT_THRESHOLDS: %w", err)
 	}
-	return p, nil
+	return p.WithEscalation(cfg.EscalateAfter), nil
 }
 
 // listen opens the HTTP listener.

@@ -191,6 +191,10 @@ func (s *services) handler(env Env, demoLogins []web.DemoLogin) (http.Handler, e
 		OnSignIn:       s.checkAtSignIn,
 		Status:         s.status,
 		Admin:          adm,
+		BaseURL:        s.cfg.BaseURL,
+		// Slack and Teams channels on loopback only where webhook
+		// endpoints may be private (the demo, tests).
+		AllowPrivateChannels: s.cfg.WebhookAllowPrivate || s.demo,
 	})
 	if err != nil {
 		return nil, err

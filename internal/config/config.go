@@ -48,6 +48,10 @@ type Config struct {
 
 	// AlertThresholds are the default alert thresholds, longest first.
 	AlertThresholds []time.Duration
+	// EscalateAfter is how long a page may stay expired or revoked after
+	// its terminal alert before the account's owners are told (an account
+	// may have its own).
+	EscalateAfter time.Duration
 	// CheckInterval is how often tokens are introspected.
 	CheckInterval time.Duration
 	// SweepInterval is how often the alert sweep runs.
@@ -66,7 +70,8 @@ type Config struct {
 	// MetricsToken, when set, is the bearer token /metrics asks for.
 	MetricsToken tokenwatch.Secret
 	// WebhookAllowPrivate lets webhook endpoints be loopback, private or
-	// link-local addresses (off: the public internet only).
+	// link-local addresses (off: the public internet only). For the
+	// locations' Slack and Teams channels, it lets them be on loopback.
 	WebhookAllowPrivate bool
 
 	LogLevel  slog.Level
@@ -136,6 +141,7 @@ func Load(env Env) (*Config, error) {
 		Addr:            r.addr("TOKENWATCH_ADDR", "127.0.0.1:8080"),
 		MailFrom:        r.mailbox("TOKENWATCH_MAIL_FROM", "tokenwatch <tokenwatch@localhost>"),
 		AlertThresholds: r.thresholds("TOKENWATCH_ALERT_THRESHOLDS", lifecycle.DefaultThresholds),
+		EscalateAfter:   r.duration("TOKENWATCH_ESCALATE_AFTER", lifecycle.DefaultEscalateAfter, time.Hour),
 		CheckInterval:   r.duration("TOKENWATCH_CHECK_INTERVAL", lifecycle.DefaultCheckEvery, MinCheckInterval),
 		SweepInterval:   r.duration("TOKENWATCH_SWEEP_INTERVAL", time.Minute, MinSweepInterval),
 		JobTimeout:      r.duration("TOKENWATCH_JOB_TIMEOUT", time.Minute, MinJobTimeout),

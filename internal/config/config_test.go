@@ -16,7 +16,8 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.DatabaseURL != "tokenwatch.db" || c.Addr != "127.0.0.1:8080" || c.BaseURL != "http://127.0.0.1:8080" ||
-		c.CookieSecure || len(c.AlertThresholds) != 2 || c.AlertThresholds[0] != 240*time.Hour || c.JobTimeout != time.Minute {
+		c.CookieSecure || len(c.AlertThresholds) != 2 || c.AlertThresholds[0] != 240*time.Hour || c.JobTimeout != time.Minute ||
+		c.EscalateAfter != 48*time.Hour || c.WebhookAllowPrivate {
 		t.Errorf("defaults: %+v", c)
 	}
 }
@@ -37,6 +38,8 @@ func TestValues(t *testing.T) {
 				"TOKENWATCH_SMTP_URL":                 "smtp://u:p@mail.example.com:587",
 				"TOKENWATCH_LOG_LEVEL":                "debug",
 				"TOKENWATCH_TRUSTED_PROXIES":          "10.1.2.3/8, 192.168.0.7",
+				"TOKENWATCH_ESCALATE_AFTER":           "3d",
+				"TOKENWATCH_WEBHOOK_ALLOW_PRIVATE":    "true",
 			}[k]
 		},
 		ReadFile: func(name string) ([]byte, error) {
@@ -54,6 +57,9 @@ func TestValues(t *testing.T) {
 	}
 	if c.AlertThresholds[0] != 14*24*time.Hour || c.AlertThresholds[1] != 3*24*time.Hour {
 		t.Errorf("thresholds %v, want longest first", c.AlertThresholds)
+	}
+	if c.EscalateAfter != 72*time.Hour || !c.WebhookAllowPrivate {
+		t.Errorf("escalate after %v, private webhooks %v", c.EscalateAfter, c.WebhookAllowPrivate)
 	}
 	if c.SecretKey.Reveal() != "the-key" || len(c.PreviousSecretKeys) != 2 {
 		t.Errorf("secret key from file %q, previous %d", c.SecretKey.Reveal(), len(c.PreviousSecretKeys))
@@ -79,7 +85,6 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		"TOKENWATCH_SWEEP_INTERVAL":        "-1m",
 		"TOKENWATCH_JOB_TIMEOUT":           "0s",
 		"TOKENWATCH_COOKIE_SECURE":         "maybe",
-		"TOKENWATCH_WEBHOOK_ALLOW_PRIVATE": "sometimes",
 		"TOKENWATCH_LOG_LEVEL":             "loud",
 		"TOKENWATCH_TRUSTED_PROXIES":       "10.0.0.0/8, lb.internal",
 		"TOKENWATCH_LOG_FORMAT":            "xml",
@@ -87,6 +92,8 @@ func TestErrorsNameTheVariable(t *testing.T) {
 		"TOKENWATCH_SECRET_KEY_FILE":       "/missing",
 		"TOKENWATCH_X_CLIENT_ID":           "only-the-id",
 		"TOKENWATCH_TIKTOK_BASE_URL":       "not a url",
+		"TOKENWATCH_ESCALATE_AFTER":        "never",
+		"TOKENWATCH_WEBHOOK_ALLOW_PRIVATE": "sometimes",
 	}
 	for name, value := range tests {
 		_, err := Load(MapEnv(map[string]string{name: value}))

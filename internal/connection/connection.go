@@ -32,7 +32,7 @@ func (p Policies) For(ctx context.Context, accountID int64) (lifecycle.Policy, e
 	if err != nil {
 		return lifecycle.Policy{}, err
 	}
-	return p.Default.WithThresholds(acct.AlertThresholds), nil
+	return p.Default.WithThresholds(acct.AlertThresholds).WithEscalation(acct.EscalateAfter), nil
 }
 
 // Evaluate applies the page's account policy to the page at now.

@@ -1,7 +1,7 @@
 // Package jobs runs tokenwatch's background work on River (riverqueue):
 // delivering the outbox with retries and backoff (e-mail digests in
-// batches, a job per batch; webhook events a job each), and the refreshes
-// and health checks the sweep hands over. It is
+// batches, a job per batch; webhook events and chat messages a job each),
+// and the refreshes and health checks the sweep hands over. It is
 // the only package that knows River: on SQLite it drives River's SQLite
 // driver (riversqlite) over the store's write pool; on PostgreSQL, River's
 // pgx driver (riverpgxv5) over the store's pgx pool, where LISTEN/NOTIFY
@@ -26,13 +26,17 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/tokenwatch/tokenwatch/internal/alert"
+	"github.com/tokenwatch/tokenwatch/internal/chat"
 	"github.com/tokenwatch/tokenwatch/internal/mail"
 	"github.com/tokenwatch/tokenwatch/internal/store"
 	"github.com/tokenwatch/tokenwatch/internal/webhook"
 )
 
-// Queues. Each channel has its own queue and workers, so a slow webhook
+// Queues. E-mail, HTTP posts (webhook events and chat messages, a job
+// each) and maintenance each have their own queue and workers, so a slow
 // endpoint never holds up e-mail, and maintenance never holds up either.
+// (A queue more costs every process's polling of the database: on SQLite
+// that shares the one write connection, measurably under load.)
 const (
 	QueueEmail       = "email"
 	QueueWebhook     = "webhook"
@@ -55,6 +59,19 @@ type Config struct {
 	// Webhooks posts webhook events; nil means a client with a 10 s
 	// timeout that posts to public addresses only.
 	Webhooks *webhook.Client
+	// Chat posts to the locations' Slack and Teams channels; nil means a
+	// client with a 10 s timeout. AllowPrivateChannels lets a channel's
+	// webhook be on loopback (tests, the demo): see chat.CheckURL.
+	Chat                 *chat.Client
+	AllowPrivateChannels bool
+	// BaseURL is the service's public address, for the unsubscribe link of
+	// each e-mail.
+	BaseURL string
+	// Now is the clock of retries (River's scheduling and the backoff);
+	// time.Now if nil. Tests move it to play a long downtime in moments.
+	// River's rescuer of stuck jobs reads the real clock: a clock set days
+	// away from it makes every running job look stuck.
+	Now func() time.Time
 	// Maintainer does the refreshes and health checks the sweep hands
 	// over; nil until the providers are wired.
 	Maintainer alert.Maintainer
@@ -143,6 +160,9 @@ func New(st *store.Store, cfg Config) (*Jobs, error) {
 	if cfg.Webhooks == nil {
 		cfg.Webhooks = webhook.NewClient(10*time.Second, webhook.PublicOnly)
 	}
+	if cfg.Chat == nil {
+		cfg.Chat = chat.NewClient(10 * time.Second)
+	}
 	cfg.Workers = cmp.Or(cfg.Workers, 100)
 	cfg.EmailBatch = cmp.Or(cfg.EmailBatch, 50)
 	cfg.FetchCooldown = cmp.Or(cfg.FetchCooldown, 5*time.Millisecond)
@@ -153,10 +173,15 @@ func New(st *store.Store, cfg Config) (*Jobs, error) {
 	cfg.RetryMax = cmp.Or(cfg.RetryMax, time.Hour)
 	cfg.MaxAttempts = cmp.Or(cfg.MaxAttempts, 25)
 
+	stubbed := cfg.Now != nil
+	if !stubbed {
+		cfg.Now = time.Now
+	}
 	j := &Jobs{cfg: cfg, sent: &sentMarks{write: cfg.Store.DeliveriesSent}}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &emailWorker{j: j})
 	river.AddWorker(workers, &webhookWorker{j: j})
+	river.AddWorker(workers, &chatWorker{j: j})
 	river.AddWorker(workers, &maintenanceWorker{j: j})
 	rc := &river.Config{
 		Logger:               cfg.Logger.With("component", "river"),
@@ -165,8 +190,11 @@ func New(st *store.Store, cfg Config) (*Jobs, error) {
 		FetchPollInterval:    cfg.FetchPollInterval,
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,
-		RetryPolicy:          backoff{base: cfg.RetryBase, max: cfg.RetryMax},
+		RetryPolicy:          backoff{base: cfg.RetryBase, max: cfg.RetryMax, now: cfg.Now},
 		MaxAttempts:          cfg.MaxAttempts,
+	}
+	if stubbed {
+		rc.Test.Time = clock(cfg.Now)
 	}
 	if cfg.Work {
 		rc.Queues = map[string]river.QueueConfig{
@@ -228,6 +256,17 @@ func (EmailArgs) Kind() string { return "deliver_email" }
 // InsertOpts puts e-mail on its own queue.
 func (EmailArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: QueueEmail} }
 
+// ChatArgs delivers one message of the outbox to one Slack or Teams
+// channel.
+type ChatArgs struct{ Handover }
+
+// Kind is the job's kind in River.
+func (ChatArgs) Kind() string { return "deliver_chat" }
+
+// InsertOpts puts chat messages with the webhook events: each is one HTTP
+// post that may be slow, held up by nothing else.
+func (ChatArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{Queue: QueueWebhook} }
+
 // WebhookArgs delivers one webhook event of the outbox to one endpoint.
 type WebhookArgs struct{ Handover }
 
@@ -286,6 +325,10 @@ func (j *Jobs) Deliver(ctx context.Context, ds []store.Delivery) error {
 			for _, id := range groups[h] {
 				params = append(params, river.InsertManyParams{Args: WebhookArgs{Handover{DeliveryIDs: []int64{id}, HandedAt: h.at}}})
 			}
+		case store.ChannelSlack, store.ChannelTeams:
+			for _, id := range groups[h] {
+				params = append(params, river.InsertManyParams{Args: ChatArgs{Handover{DeliveryIDs: []int64{id}, HandedAt: h.at}}})
+			}
 		}
 	}
 	for len(params) > 0 {
@@ -343,12 +386,29 @@ func (q queuedMaintenance) Check(ctx context.Context, pageID int64) error {
 }
 
 // backoff is an exponential retry policy with jitter.
-type backoff struct{ base, max time.Duration }
+type backoff struct {
+	base, max time.Duration
+	now       func() time.Time // time.Now if nil
+}
 
 func (b backoff) NextRetry(job *rivertype.JobRow) time.Time {
 	d := b.delay(max(len(job.Errors), 1))           // this attempt's error is already counted
 	d += time.Duration(rand.Int64N(int64(d)/5 + 1)) // up to 20% jitter
+	if b.now != nil {
+		return b.now().Add(d)
+	}
 	return time.Now().Add(d)
+}
+
+// clock is a River time generator that reads Config.Now: River schedules
+// retries and picks the jobs due by it.
+type clock func() time.Time
+
+func (c clock) Now() time.Time { return c() }
+
+func (c clock) NowOrNil() *time.Time {
+	t := c()
+	return &t
 }
 
 // delay is the wait before the retry of the nth failed attempt, jitter

@@ -1,16 +1,19 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/tokenwatch/tokenwatch"
+	"github.com/tokenwatch/tokenwatch/internal/chat"
 	"github.com/tokenwatch/tokenwatch/internal/mail"
 	"github.com/tokenwatch/tokenwatch/internal/store"
 	"github.com/tokenwatch/tokenwatch/internal/webhook"
@@ -96,6 +99,12 @@ func (j *Jobs) deliver(ctx context.Context, job *rivertype.JobRow, h Handover, s
 	// plus its jitter): until then, and the sweep's margin after, they do
 	// not look stuck.
 	after := backoff{base: j.cfg.RetryBase, max: j.cfg.RetryMax}.delay(len(job.Errors) + 1)
+	// A receiver that asked to wait longer (429 with Retry-After) is given
+	// that time: the job is snoozed rather than failed.
+	wait := retryAfter(cause)
+	if wait > after {
+		after = wait
+	}
 	at, err := j.cfg.Store.RetryDeliveries(ctx, ds[0].EnqueuedAt, retries, after*6/5)
 	if err != nil {
 		return fmt.Errorf("handing %d deliveries back for a retry: %w", len(retries), err)
@@ -103,7 +112,20 @@ func (j *Jobs) deliver(ctx context.Context, job *rivertype.JobRow, h Handover, s
 	if err := river.RecordOutput(ctx, retryOutput{HandedAt: at.UnixMilli()}); err != nil {
 		return err
 	}
+	if wait > 0 && wait == after {
+		return river.JobSnooze(wait)
+	}
 	return fmt.Errorf("%d of %d deliveries to retry: %w", len(retries), len(ds), cause)
+}
+
+// retryAfter is how long the receiver asked to wait before the next
+// attempt (a *chat.RateLimited in err's chain), zero if it did not.
+func retryAfter(err error) time.Duration {
+	var ra interface{ RetryAfter() time.Duration }
+	if errors.As(err, &ra) {
+		return ra.RetryAfter()
+	}
+	return 0
 }
 
 // failed records a failed attempt at a delivery: a permanent failure on the
@@ -147,6 +169,21 @@ func (w *emailWorker) send(ctx context.Context, d *store.Delivery) error {
 	if err := json.Unmarshal([]byte(d.Payload), &dg); err != nil {
 		return tokenwatch.WrapError(tokenwatch.CodeInvalid, err, "The stored digest cannot be read")
 	}
+	// The one-click unsubscribe link carries the recipient's secret: it is
+	// put in now, never stored with the digest. An alert goes out even if
+	// the link cannot be made (its secret sealed under a key this process
+	// does not hold): being told beats the footer.
+	if base := cmp.Or(dg.BaseURL, w.j.cfg.BaseURL); base != "" && d.UserID != 0 {
+		token, err := w.j.cfg.Store.UnsubscribeToken(ctx, d.UserID)
+		switch {
+		case err == nil:
+			dg.UnsubscribeURL = strings.TrimRight(base, "/") + "/unsubscribe/" + token.Reveal()
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case !tokenwatch.IsNotFound(err):
+			w.j.cfg.Logger.Warn("no unsubscribe link for an e-mail", "delivery", d.ID, "user", d.UserID, "err", err)
+		}
+	}
 	msg, err := mail.Render(dg)
 	if err != nil {
 		return tokenwatch.WrapError(tokenwatch.CodeInvalid, err, "The digest cannot be rendered")
@@ -176,6 +213,38 @@ func (w *webhookWorker) send(ctx context.Context, d *store.Delivery) error {
 		return tokenwatch.WrapError(tokenwatch.CodeInvalid, err, "The stored event cannot be read")
 	}
 	return w.j.cfg.Webhooks.Send(ctx, ep.URL, secret, ev.Type, ev.ID, []byte(d.Payload))
+}
+
+type chatWorker struct {
+	river.WorkerDefaults[ChatArgs]
+	j *Jobs
+}
+
+func (w *chatWorker) Work(ctx context.Context, job *river.Job[ChatArgs]) error {
+	return w.j.deliver(ctx, job.JobRow, job.Args.Handover, w.send)
+}
+
+// send posts a chat message of the outbox to its channel. A channel removed
+// meanwhile, or whose address is no longer one tokenwatch may post to, is
+// a permanent failure.
+func (w *chatWorker) send(ctx context.Context, d *store.Delivery) error {
+	c, webhook, err := w.j.cfg.Store.ChannelURL(ctx, d.ChannelID)
+	if tokenwatch.IsNotFound(err) {
+		return tokenwatch.WrapError(tokenwatch.CodeInvalid, tokenwatch.Permanent(err), "The channel was removed")
+	}
+	if err != nil {
+		return err
+	}
+	kind := chat.Kind(c.Kind)
+	if err := chat.CheckURL(kind, webhook.Reveal(), w.j.cfg.AllowPrivateChannels); err != nil {
+		return tokenwatch.WrapError(tokenwatch.CodeInvalid, tokenwatch.Permanent(err), "%s", tokenwatch.ErrorMessage(err))
+	}
+	var m chat.Message
+	if err := json.Unmarshal([]byte(d.Payload), &m); err != nil {
+		return tokenwatch.WrapError(tokenwatch.CodeInvalid, tokenwatch.Permanent(err), "The stored message cannot be read")
+	}
+	_, err = w.j.cfg.Chat.Send(ctx, kind, webhook, m)
+	return err
 }
 
 type maintenanceWorker struct {

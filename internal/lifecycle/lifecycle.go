@@ -32,6 +32,9 @@ const (
 	StepRevoked           Step = "revoked"
 	StepPermissionMissing Step = "permission_missing"
 	StepAccountBlocked    Step = "account_blocked"
+	// StepEscalated tells the account's owners that a page is still
+	// disconnected some time after its terminal alert (Policy.EscalateAfter).
+	StepEscalated Step = "escalated"
 )
 
 // ThresholdStep names the alert sent when a page comes within d of its
@@ -59,6 +62,9 @@ func (s Step) Terminal() bool {
 type Sent struct {
 	Generation int64
 	Step       Step
+	// At is when it was recorded (escalation counts from the terminal
+	// alert's).
+	At time.Time
 }
 
 // Facts is what the policy needs to know about a page.
@@ -116,22 +122,27 @@ type Policy struct {
 	thresholds []time.Duration // longest first
 	steps      []Step          // ThresholdStep of each threshold
 	checkEvery time.Duration
+	escalate   time.Duration // zero: no escalation
 }
 
 // Default alert thresholds and health-check interval.
 var (
 	DefaultThresholds = []time.Duration{10 * 24 * time.Hour, 3 * 24 * time.Hour}
 	DefaultCheckEvery = 24 * time.Hour
+	// DefaultEscalateAfter is how long a page may stay disconnected after
+	// its terminal alert before the account's owners are told.
+	DefaultEscalateAfter = 2 * 24 * time.Hour
 )
 
 // Default returns the policy of DESIGN.md: alerts 10 and 3 days before the
-// deadline and at expiry, tokens checked daily.
+// deadline and at expiry, the account's owners told when a page is still
+// disconnected 2 days after that, tokens checked daily.
 func Default() Policy {
 	p, err := NewPolicy(DefaultThresholds, DefaultCheckEvery)
 	if err != nil {
 		panic(err) // the defaults are valid
 	}
-	return p
+	return p.WithEscalation(DefaultEscalateAfter)
 }
 
 // NewPolicy returns a policy with the given alert thresholds (in any order;
@@ -169,8 +180,22 @@ func (p Policy) WithThresholds(ts []time.Duration) Policy {
 	if err != nil {
 		return p
 	}
+	q.escalate = p.escalate
 	return q
 }
+
+// WithEscalation returns the policy with another escalation delay (an
+// account's own); zero or less keeps p's.
+func (p Policy) WithEscalation(d time.Duration) Policy {
+	if d > 0 {
+		p.escalate = d
+	}
+	return p
+}
+
+// EscalateAfter returns how long after its terminal alert a page that is
+// still disconnected is escalated to the account's owners (zero: never).
+func (p Policy) EscalateAfter() time.Duration { return p.escalate }
 
 // CheckEvery returns the health-check interval.
 func (p Policy) CheckEvery() time.Duration { return p.checkEvery }
@@ -236,7 +261,10 @@ func (p Policy) Evaluate(f Facts, sent []Sent, now time.Time) Decision {
 	}
 
 	var mostUrgentSent = -1 // index in the ladder; len(steps) for terminal
-	var permissionSent bool
+	var (
+		permissionSent, escalated bool
+		terminalAt                time.Time
+	)
 	for _, s := range sent {
 		if s.Generation != f.Generation {
 			continue
@@ -244,6 +272,11 @@ func (p Policy) Evaluate(f Facts, sent []Sent, now time.Time) Decision {
 		switch {
 		case s.Step.Terminal():
 			mostUrgentSent = len(p.steps)
+			if terminalAt.IsZero() || s.At.Before(terminalAt) {
+				terminalAt = s.At
+			}
+		case s.Step == StepEscalated:
+			escalated = true
 		case s.Step == StepPermissionMissing:
 			permissionSent = true
 		default:
@@ -256,8 +289,17 @@ func (p Policy) Evaluate(f Facts, sent []Sent, now time.Time) Decision {
 
 	switch d.State {
 	case tokenwatch.StateRevoked, tokenwatch.StateAccountBlocked, tokenwatch.StateExpired:
-		if !terminalSent {
+		switch {
+		case !terminalSent:
 			d.Due = Step(d.State)
+		case !escalated && p.escalate > 0 && !terminalAt.IsZero():
+			// Still disconnected: the owners are told once the delay since
+			// the terminal alert has passed.
+			if at := terminalAt.Add(p.escalate); now.Before(at) {
+				d.NextAlertAt = at
+			} else {
+				d.Due = StepEscalated
+			}
 		}
 	case tokenwatch.StatePermissionMissing:
 		if !terminalSent && !permissionSent {

@@ -218,6 +218,65 @@ func TestNextAt(t *testing.T) {
 	}
 }
 
+// TestEscalation follows "Escalation" in issue 12: a page still expired or
+// revoked some time (2 days by default) after its terminal alert alerts the
+// account's owners, once per generation.
+func TestEscalation(t *testing.T) {
+	terminal := func(gen int64, step Step, ago time.Duration, more ...Step) []Sent {
+		out := []Sent{{Generation: gen, Step: step, At: at(-ago)}}
+		for _, m := range more {
+			out = append(out, Sent{Generation: gen, Step: m, At: now})
+		}
+		return out
+	}
+	threeDays := Default().WithEscalation(3 * day)
+	none, err := NewPolicy(DefaultThresholds, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		policy   Policy
+		facts    Facts
+		sent     []Sent
+		want     Step
+		wantNext time.Time
+	}{
+		{"expired, alerted a day ago: nothing yet, back when the 2 days are up", Default(),
+			Facts{AccessExpiresAt: at(-day)}, terminal(0, StepExpired, day), StepNone, at(day)},
+		{"expired, alerted 2 days ago: the owners are told", Default(),
+			Facts{AccessExpiresAt: at(-2 * day)}, terminal(0, StepExpired, 2*day), StepEscalated, now},
+		{"revoked, alerted 3 days ago: the owners are told", Default(),
+			Facts{Problem: tokenwatch.ProblemRevoked}, terminal(0, StepRevoked, 3*day), StepEscalated, now},
+		{"an account to fix, alerted 2 days ago: the owners are told", Default(),
+			Facts{Problem: tokenwatch.ProblemAccountBlocked}, terminal(0, StepAccountBlocked, 2*day), StepEscalated, now},
+		{"escalated already: nothing more, ever", Default(),
+			Facts{AccessExpiresAt: at(-9 * day)}, terminal(0, StepExpired, 7*day, StepEscalated), StepNone, time.Time{}},
+		{"the account's own delay: 3 days", threeDays,
+			Facts{AccessExpiresAt: at(-2 * day)}, terminal(0, StepExpired, 2*day), StepNone, at(day)},
+		{"reconnected (a new generation): the old escalation does not count, nor the old terminal alert", Default(),
+			Facts{AccessExpiresAt: at(-day), Generation: 2}, terminal(1, StepExpired, 5*day, StepEscalated), StepExpired, now},
+		{"a new generation expired again 2 days ago: escalated again", Default(),
+			Facts{AccessExpiresAt: at(-3 * day), Generation: 2}, append(terminal(1, StepExpired, 9*day, StepEscalated), terminal(2, StepExpired, 2*day)...),
+			StepEscalated, now},
+		{"fixed in between (healthy now): no escalation", Default(),
+			Facts{AccessExpiresAt: at(40 * day)}, terminal(0, StepExpired, 3*day), StepNone, at(30 * day)},
+		{"a permission missing is not escalated", Default(),
+			Facts{AccessExpiresAt: at(40 * day), Problem: tokenwatch.ProblemPermissionMissing},
+			[]Sent{{Step: StepPermissionMissing, At: at(-5 * day)}}, StepNone, at(40 * day)},
+		{"a policy without escalation: nothing", none,
+			Facts{AccessExpiresAt: at(-5 * day)}, terminal(0, StepExpired, 4*day), StepNone, time.Time{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := tt.policy.Evaluate(tt.facts, tt.sent, now)
+			if d.Due != tt.want || !d.NextAlertAt.Equal(tt.wantNext) {
+				t.Errorf("Due %q, next alert %v; want %q, %v", d.Due, d.NextAlertAt, tt.want, tt.wantNext)
+			}
+		})
+	}
+}
+
 // TestLadderThroughTime walks one page through time, recording what is sent,
 // and checks that each alert goes out once, in order.
 func TestLadderThroughTime(t *testing.T) {
@@ -225,6 +284,15 @@ func TestLadderThroughTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	walk(t, p, []Step{"10d", "3d", StepExpired})
+	// With escalation, 2 days after the expiry alert the owners are told.
+	walk(t, p.WithEscalation(2*day), []Step{"10d", "3d", StepExpired, StepEscalated})
+}
+
+// walk takes a page that expires in 15 days through 20 days, an hour at a
+// time, and checks what is sent.
+func walk(t *testing.T, p Policy, want []Step) {
+	t.Helper()
 	facts := Facts{AccessExpiresAt: at(15 * day)}
 	var record []Sent
 	var got []Step
@@ -232,13 +300,12 @@ func TestLadderThroughTime(t *testing.T) {
 		d := p.Evaluate(facts, record, clock)
 		if d.Due != StepNone {
 			got = append(got, d.Due)
-			record = append(record, Sent{Generation: facts.Generation, Step: d.Due})
+			record = append(record, Sent{Generation: facts.Generation, Step: d.Due, At: clock})
 		}
 		if next := p.Evaluate(facts, record, clock).NextAt; !next.IsZero() && !next.After(clock) {
 			t.Fatalf("at %v: NextAt %v is not in the future after sending", clock, next)
 		}
 	}
-	want := []Step{"10d", "3d", StepExpired}
 	if len(got) != len(want) {
 		t.Fatalf("sent %v, want %v", got, want)
 	}

@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -153,6 +154,9 @@ func (s *SMTP) build(m Message) (*gomail.Msg, error) {
 		return nil, tokenwatch.WrapError(tokenwatch.CodeInvalid, tokenwatch.Permanent(err), "The recipient address %q is malformed", m.To)
 	}
 	msg.Subject(m.Subject)
+	for _, h := range m.Headers() {
+		msg.SetGenHeaderPreformatted(gomail.Header(h[0]), h[1])
+	}
 	msg.SetMessageIDWithValue(m.MessageID)
 	msg.SetDate()
 	msg.SetBulk()
@@ -226,5 +230,10 @@ func (o Outbox) Send(ctx context.Context, m Message) error {
 	if _, err := mail.ParseAddress(m.To); err != nil {
 		return tokenwatch.WrapError(tokenwatch.CodeInvalid, tokenwatch.Permanent(err), "The recipient address %q is malformed", m.To)
 	}
-	return o.Store.SaveOutboxMail(ctx, &store.OutboxMail{MessageID: m.MessageID, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML})
+	var headers strings.Builder
+	for _, h := range m.Headers() {
+		headers.WriteString(h[0] + ": " + h[1] + "\n")
+	}
+	return o.Store.SaveOutboxMail(ctx, &store.OutboxMail{MessageID: m.MessageID, To: m.To, Subject: m.Subject, Headers: headers.String(),
+		Text: m.Text, HTML: m.HTML})
 }

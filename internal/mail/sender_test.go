@@ -122,3 +122,29 @@ func TestSMTPStartTLSAndAuth(t *testing.T) {
 		t.Errorf("wrong password: %v, want a temporary error that does not show it", err)
 	}
 }
+
+// TestSMTPCarriesUnsubscribeHeaders: the one-click headers of RFC 8058
+// reach the mail server as they are.
+func TestSMTPCarriesUnsubscribeHeaders(t *testing.T) {
+	t.Parallel()
+	srv := mailtest.Start(t)
+	s, err := mail.NewSMTP(tokenwatch.NewSecret(srv.URL()), "tokenwatch <alerts@tw.example>", mail.SMTPOptions{Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	d := digest(3)
+	d.UnsubscribeURL = "https://tw.example/unsubscribe/abcDEF123_-"
+	m, _ := mail.Render(d)
+	if err := s.Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	got := srv.Wait(1, 5*time.Second)
+	if len(got) != 1 {
+		t.Fatal("nothing arrived")
+	}
+	h := got[0].Header
+	if h.Get("List-Unsubscribe") != "<https://tw.example/unsubscribe/abcDEF123_->" || h.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
+		t.Errorf("headers %v", h)
+	}
+}

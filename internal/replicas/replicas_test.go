@@ -145,7 +145,9 @@ func TestThreeReplicasKilledMidDelivery(t *testing.T) {
 	// messages of a single Message-ID.
 	copies := map[string]int{}
 	told := map[pair]string{} // → Message-ID
-	link := regexp.MustCompile(`/pages/(\d+)/reconnect`)
+	// A manager's digest links to reconnect each page, a member's to ask
+	// someone to.
+	link := regexp.MustCompile(`/pages/(\d+)/(?:reconnect|ask)`)
 	for _, m := range msgs {
 		copies[m.MessageID]++
 		for _, match := range link.FindAllStringSubmatch(m.Text, -1) {

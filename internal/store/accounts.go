@@ -17,43 +17,48 @@ func (s *Store) CreateAccount(ctx context.Context, a *tokenwatch.Account) error 
 	}
 	a.CreatedAt = s.now().UTC().Truncate(time.Millisecond)
 	return s.queryRow(ctx, s.db,
-		`INSERT INTO accounts (name, alert_thresholds, created_at) VALUES ($1, $2, $3) RETURNING id`,
-		a.Name, formatThresholds(a.AlertThresholds), a.CreatedAt).Scan(&a.ID)
+		`INSERT INTO accounts (name, alert_thresholds, escalate_after, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+		a.Name, formatThresholds(a.AlertThresholds), int64(a.EscalateAfter/time.Second), a.CreatedAt).Scan(&a.ID)
+}
+
+// accountColumns are what an Account holds; scanAccount reads them.
+const accountColumns = `id, name, alert_thresholds, escalate_after, created_at`
+
+func scanAccount(sc scanner) (*tokenwatch.Account, error) {
+	var (
+		a          tokenwatch.Account
+		thresholds string
+		escalate   int64
+	)
+	err := scan(sc, &a.ID, &a.Name, &thresholds, &escalate, &a.CreatedAt)
+	a.AlertThresholds = parseThresholds(thresholds)
+	a.EscalateAfter = time.Duration(escalate) * time.Second
+	return &a, err
 }
 
 // GetAccount returns the account with the given id.
 func (s *Store) GetAccount(ctx context.Context, id int64) (*tokenwatch.Account, error) {
-	var (
-		a          tokenwatch.Account
-		thresholds string
-	)
-	err := scan(s.queryRow(ctx, s.rdb, `SELECT id, name, alert_thresholds, created_at FROM accounts WHERE id = $1`, id),
-		&a.ID, &a.Name, &thresholds, &a.CreatedAt)
+	a, err := scanAccount(s.queryRow(ctx, s.rdb, `SELECT `+accountColumns+` FROM accounts WHERE id = $1`, id))
 	if err != nil {
 		return nil, notFound(err, "account")
 	}
-	a.AlertThresholds = parseThresholds(thresholds)
-	return &a, nil
+	return a, nil
 }
 
 // ListAccounts returns every account, by id.
 func (s *Store) ListAccounts(ctx context.Context) ([]*tokenwatch.Account, error) {
-	rows, err := s.query(ctx, s.rdb, `SELECT id, name, alert_thresholds, created_at FROM accounts ORDER BY id`)
+	rows, err := s.query(ctx, s.rdb, `SELECT `+accountColumns+` FROM accounts ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []*tokenwatch.Account
 	for rows.Next() {
-		var (
-			a          tokenwatch.Account
-			thresholds string
-		)
-		if err := scan(rows, &a.ID, &a.Name, &thresholds, &a.CreatedAt); err != nil {
+		a, err := scanAccount(rows)
+		if err != nil {
 			return nil, err
 		}
-		a.AlertThresholds = parseThresholds(thresholds)
-		out = append(out, &a)
+		out = append(out, a)
 	}
 	return out, rows.Err()
 }
@@ -61,17 +66,11 @@ func (s *Store) ListAccounts(ctx context.Context) ([]*tokenwatch.Account, error)
 // AccountByName returns the oldest account with the given name (names are
 // not unique, but importers and the command line name accounts by them).
 func (s *Store) AccountByName(ctx context.Context, name string) (*tokenwatch.Account, error) {
-	var (
-		a          tokenwatch.Account
-		thresholds string
-	)
-	err := scan(s.queryRow(ctx, s.rdb, `SELECT id, name, alert_thresholds, created_at FROM accounts WHERE name = $1 ORDER BY id LIMIT 1`, name),
-		&a.ID, &a.Name, &thresholds, &a.CreatedAt)
+	a, err := scanAccount(s.queryRow(ctx, s.rdb, `SELECT `+accountColumns+` FROM accounts WHERE name = $1 ORDER BY id LIMIT 1`, name))
 	if err != nil {
 		return nil, notFound(err, "account")
 	}
-	a.AlertThresholds = parseThresholds(thresholds)
-	return &a, nil
+	return a, nil
 }
 
 // SetAlertThresholds sets an account's alert thresholds; none restores the
@@ -83,6 +82,17 @@ func (s *Store) SetAlertThresholds(ctx context.Context, accountID int64, thresho
 		}
 	}
 	res, err := s.exec(ctx, s.db, `UPDATE accounts SET alert_thresholds = $1 WHERE id = $2`, formatThresholds(thresholds), accountID)
+	return affectedOne(res, err, "account")
+}
+
+// SetEscalateAfter sets how long a page of the account may stay expired or
+// revoked after its terminal alert before the account's owners are told;
+// zero restores the service's default.
+func (s *Store) SetEscalateAfter(ctx context.Context, accountID int64, d time.Duration) error {
+	if d < 0 || (d > 0 && d < time.Minute) {
+		return tokenwatch.Errorf(tokenwatch.CodeInvalid, "The escalation delay must be at least a minute (or zero for the default).")
+	}
+	res, err := s.exec(ctx, s.db, `UPDATE accounts SET escalate_after = $1 WHERE id = $2`, int64(d/time.Second), accountID)
 	return affectedOne(res, err, "account")
 }
 
@@ -422,14 +432,9 @@ func (s *Store) LocationsByID(ctx context.Context, ids []int64) (map[int64]*toke
 // AccountsByID returns the accounts with the given ids.
 func (s *Store) AccountsByID(ctx context.Context, ids []int64) (map[int64]*tokenwatch.Account, error) {
 	return byIDMap(ctx, s, func(n int) string {
-		return `SELECT id, name, alert_thresholds, created_at FROM accounts WHERE id IN (` + placeholders(1, n) + `)`
+		return `SELECT ` + accountColumns + ` FROM accounts WHERE id IN (` + placeholders(1, n) + `)`
 	}, ids, func(rows *sql.Rows) (int64, *tokenwatch.Account, error) {
-		var (
-			a          tokenwatch.Account
-			thresholds string
-		)
-		err := scan(rows, &a.ID, &a.Name, &thresholds, &a.CreatedAt)
-		a.AlertThresholds = parseThresholds(thresholds)
-		return a.ID, &a, err
+		a, err := scanAccount(rows)
+		return a.ID, a, err
 	})
 }

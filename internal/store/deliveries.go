@@ -15,6 +15,11 @@ import (
 const (
 	ChannelEmail   = "email"
 	ChannelWebhook = "webhook"
+	// ChannelSlack and ChannelTeams are messages to a location's chat
+	// channels (Slack and Microsoft Teams incoming webhooks); they are also
+	// the kinds of those channels.
+	ChannelSlack = "slack"
+	ChannelTeams = "teams"
 )
 
 // Delivery statuses.
@@ -24,8 +29,8 @@ const (
 	DeliveryFailed  = "failed"
 )
 
-// Delivery is a message in the outbox: an e-mail digest for one user or a
-// webhook event for one endpoint.
+// Delivery is a message in the outbox: an e-mail digest for one user, a
+// webhook event for one endpoint, or a chat message for one channel.
 type Delivery struct {
 	ID      int64
 	Channel string
@@ -36,6 +41,7 @@ type Delivery struct {
 	AccountID  int64
 	UserID     int64 // e-mail
 	EndpointID int64 // webhook
+	ChannelID  int64 // slack, teams
 	PageIDs    []int64
 	// Payload is what the channel needs to build the message (JSON).
 	Payload    string
@@ -229,23 +235,26 @@ func (s *Store) recordDeliveries(ctx context.Context, tx *sql.Tx, now time.Time,
 // insertDeliveries and insertDeliveriesEnd make the insert of deliveries;
 // insertArgs are the values of one.
 const (
-	insertDeliveries    = `INSERT INTO deliveries (channel, key, account_id, user_id, endpoint_id, page_ids, payload, created_at, enqueued_at) VALUES `
+	insertDeliveries    = `INSERT INTO deliveries (channel, key, account_id, user_id, endpoint_id, channel_id, page_ids, payload, created_at, enqueued_at) VALUES `
 	insertDeliveriesEnd = ` ON CONFLICT (key) DO NOTHING RETURNING id, key`
 )
 
 // insertArgs are the values of a delivery for insertDeliveries.
 func (d *Delivery) insertArgs(now time.Time) []any {
-	var userID, endpointID any
+	var userID, endpointID, channelID any
 	if d.UserID != 0 {
 		userID = d.UserID
 	}
 	if d.EndpointID != 0 {
 		endpointID = d.EndpointID
 	}
-	return []any{d.Channel, d.Key, d.AccountID, userID, endpointID, formatIDs(d.PageIDs), d.Payload, now, now}
+	if d.ChannelID != 0 {
+		channelID = d.ChannelID
+	}
+	return []any{d.Channel, d.Key, d.AccountID, userID, endpointID, channelID, formatIDs(d.PageIDs), d.Payload, now, now}
 }
 
-const deliveryColumns = `id, channel, key, account_id, coalesce(user_id, 0), coalesce(endpoint_id, 0), page_ids, payload,
+const deliveryColumns = `id, channel, key, account_id, coalesce(user_id, 0), coalesce(endpoint_id, 0), coalesce(channel_id, 0), page_ids, payload,
 	status, attempts, last_error, created_at, enqueued_at, done_at`
 
 func scanDelivery(sc scanner) (*Delivery, error) {
@@ -253,7 +262,7 @@ func scanDelivery(sc scanner) (*Delivery, error) {
 		d   Delivery
 		ids string
 	)
-	err := scan(sc, &d.ID, &d.Channel, &d.Key, &d.AccountID, &d.UserID, &d.EndpointID, &ids, &d.Payload,
+	err := scan(sc, &d.ID, &d.Channel, &d.Key, &d.AccountID, &d.UserID, &d.EndpointID, &d.ChannelID, &ids, &d.Payload,
 		&d.Status, &d.Attempts, &d.LastError, &d.CreatedAt, &d.EnqueuedAt, &d.DoneAt)
 	d.PageIDs = parseIDs(ids)
 	return &d, err

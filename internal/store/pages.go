@@ -485,6 +485,9 @@ func (s *Store) SaveGrant(ctx context.Context, pageID int64, g Grant) (*tokenwat
 		if page, err = scanPage(s.queryRow(ctx, tx, `SELECT `+pageColumns+` FROM pages p WHERE p.id = $1`, pageID)); err != nil {
 			return err
 		}
+		if err := s.resolveNotifications(ctx, tx, s.now().UTC(), []int64{pageID}); err != nil {
+			return err
+		}
 		return s.keepDeadline(ctx, tx, page)
 	})
 	return page, err
@@ -525,6 +528,11 @@ func (s *Store) SetPageStatus(ctx context.Context, pageID int64, st PageStatus) 
 		}
 		if err := s.recordEvent(ctx, tx, pageID, st.Event); err != nil {
 			return err
+		}
+		if st.State == tokenwatch.StateHealthy {
+			if err := s.resolveNotifications(ctx, tx, s.now().UTC(), []int64{pageID}); err != nil {
+				return err
+			}
 		}
 		return s.schedule(ctx, tx, pageID, st.NextDueAt)
 	})
@@ -615,6 +623,9 @@ func (s *Store) RecordCheck(ctx context.Context, pageID int64, c Check) (*tokenw
 			return err
 		}
 		if page, err = scanPage(s.queryRow(ctx, tx, `SELECT `+pageColumns+` FROM pages p WHERE p.id = $1`, pageID)); err != nil {
+			return err
+		}
+		if err := s.resolveNotifications(ctx, tx, s.now().UTC(), []int64{pageID}); err != nil {
 			return err
 		}
 		return s.keepDeadline(ctx, tx, page)

@@ -180,3 +180,6 @@ func (e *postgresEngine) claimDue(ctx context.Context, tx *sql.Tx, now any, limi
 func (e *postgresEngine) dayBucket(col, from string) string {
 	return "floor(extract(epoch from (" + col + " - " + from + "::timestamptz)) / 86400)::int"
 }
+
+// skipLocked is the lock clause of ClaimDigests' select.
+func (e *postgresEngine) skipLocked() string { return " FOR UPDATE OF u SKIP LOCKED" }

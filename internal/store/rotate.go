@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 )
 
@@ -22,6 +23,11 @@ func (s *Store) RotateKeys(ctx context.Context, batch int) (int, error) {
 	}
 	if err := s.rotateWebhookSecrets(ctx); err != nil {
 		return 0, err
+	}
+	for _, c := range sealedColumns {
+		if err := s.rotateColumn(ctx, c, batch); err != nil {
+			return 0, err
+		}
 	}
 	total := 0
 	for {
@@ -70,6 +76,57 @@ func (s *Store) rotateWebhookSecrets(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// sealedColumn is a column of secrets sealed under the key its keyCol
+// names; rows without one have a NULL secret.
+type sealedColumn struct {
+	table, keyCol, col, context string
+}
+
+// sealedColumns are the sealed secrets besides tokens and webhook secrets.
+var sealedColumns = []sealedColumn{
+	{"location_channels", "key_id", "url", channelURLContext},
+	{"users", "unsubscribe_key_id", "unsubscribe_token", unsubscribeContext},
+}
+
+// rotateColumn re-encrypts, batch rows at a time, the secrets of a sealed
+// column that another key sealed, each only if it is still the one read.
+func (s *Store) rotateColumn(ctx context.Context, c sealedColumn, batch int) error {
+	type row struct {
+		id     int64
+		keyID  string
+		secret []byte
+	}
+	for after := int64(0); ; {
+		rows, err := s.query(ctx, s.rdb, `SELECT id, `+c.keyCol+`, `+c.col+` FROM `+c.table+`
+			WHERE `+c.col+` IS NOT NULL AND `+c.keyCol+` <> $1 AND id > $2 ORDER BY id LIMIT $3`, s.keys.CurrentID(), after, batch)
+		if err != nil {
+			return err
+		}
+		var todo []row
+		err = scanAll(rows, func(rows *sql.Rows) error {
+			var r row
+			err := rows.Scan(&r.id, &r.keyID, &r.secret)
+			todo = append(todo, r)
+			return err
+		})
+		if err != nil || len(todo) == 0 {
+			return err
+		}
+		for _, r := range todo {
+			pt, err := s.keys.Open(r.keyID, r.secret, c.context)
+			if err != nil {
+				return fmt.Errorf("store: %s %d: %w", c.table, r.id, err)
+			}
+			keyID, sealed := s.keys.Seal(pt, c.context)
+			if _, err := s.exec(ctx, s.db, `UPDATE `+c.table+` SET `+c.keyCol+` = $2, `+c.col+` = $3
+				WHERE id = $1 AND `+c.keyCol+` = $4 AND `+c.col+` = $5`, r.id, keyID, sealed, r.keyID, r.secret); err != nil {
+				return err
+			}
+			after = r.id
+		}
+	}
 }
 
 // rotateBatch re-encrypts up to batch pages and returns how many it did and

@@ -168,3 +168,6 @@ func (e *sqliteEngine) claimDue(ctx context.Context, tx *sql.Tx, now any, limit 
 func (e *sqliteEngine) dayBucket(col, from string) string {
 	return "((" + col + " - " + from + ") / 86400000)"
 }
+
+// skipLocked is the lock clause of ClaimDigests' select.
+func (e *sqliteEngine) skipLocked() string { return "" }

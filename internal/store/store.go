@@ -70,6 +70,10 @@ type engine interface {
 	// use FOR UPDATE SKIP LOCKED, so that concurrent sweeps take the next
 	// rows instead of waiting.
 	claimDue(ctx context.Context, tx *sql.Tx, now any, limit int) ([]int64, error)
+	// skipLocked ends a SELECT … FROM users u that claims rows inside a
+	// transaction: SQLite needs nothing (its transactions hold the write
+	// lock), PostgreSQL takes the rows no other transaction holds.
+	skipLocked() string
 	// dayBucket is SQL for the whole days from the moment from (a
 	// parameter) to the time column col: 0 for the day starting at from.
 	dayBucket(col, from string) string

@@ -15,6 +15,9 @@ type PageAlert struct {
 	PageID     int64
 	Generation int64
 	Step       string
+	// At is when the step was recorded (not set in Recorded.Steps, which
+	// are recorded at the sweep's moment).
+	At time.Time
 }
 
 // PageAlerts returns, for each of the pages, the steps recorded for it,
@@ -27,7 +30,7 @@ func (s *Store) pageAlerts(ctx context.Context, q querier, pageIDs []int64) (map
 	out := map[int64][]PageAlert{}
 	err := s.byIDs(ctx, q, pageAlertsQuery, nil, pageIDs, func(rows *sql.Rows) error {
 		var a PageAlert
-		if err := rows.Scan(&a.PageID, &a.Generation, &a.Step); err != nil {
+		if err := scan(rows, &a.PageID, &a.Generation, &a.Step, &a.At); err != nil {
 			return err
 		}
 		out[a.PageID] = append(out[a.PageID], a)
@@ -38,7 +41,7 @@ func (s *Store) pageAlerts(ctx context.Context, q querier, pageIDs []int64) (map
 
 // pageAlertsQuery reads the steps recorded for n pages.
 func pageAlertsQuery(n int) string {
-	return `SELECT page_id, generation, step FROM page_alerts WHERE page_id IN (` + placeholders(1, n) + `)`
+	return `SELECT page_id, generation, step, created_at FROM page_alerts WHERE page_id IN (` + placeholders(1, n) + `)`
 }
 
 // Outcome is what a sweep decided for one claimed page.
@@ -133,7 +136,7 @@ func (s *Store) SweepDue(ctx context.Context, limit int, decide Decide) (Swept, 
 // sweptColumns are what a sweep reads of a due page: what the lifecycle
 // policy needs, and what an alert says about the page. Reading a third of
 // the columns makes reading ten thousand pages markedly cheaper.
-const sweptColumns = `p.id, p.account_id, p.location_id, p.provider, p.name, p.access_expires_at, p.refresh_expires_at,
+const sweptColumns = `p.id, p.account_id, p.location_id, p.provider, p.name, coalesce(p.connected_by, 0), p.access_expires_at, p.refresh_expires_at,
 	p.data_access_expires_at, p.auto_refresh, p.refresh_before_expiry, p.refresh_lead_seconds, p.problem, p.last_checked_at,
 	p.retry_at, p.generation, p.state`
 
@@ -158,7 +161,7 @@ func (s *Store) duePages(ctx context.Context, tx *sql.Tx, ids []int64) ([]*token
 			lead int64
 			n    int
 		)
-		err := scan(rows, &p.ID, &p.AccountID, &p.LocationID, &p.Provider, &p.Name, &p.AccessExpiresAt, &p.RefreshExpiresAt,
+		err := scan(rows, &p.ID, &p.AccountID, &p.LocationID, &p.Provider, &p.Name, &p.ConnectedBy, &p.AccessExpiresAt, &p.RefreshExpiresAt,
 			&p.DataAccessExpiresAt, &p.AutoRefresh, &p.RefreshBeforeExpiry, &lead, &p.Problem, &p.LastCheckedAt, &p.RetryAt,
 			&p.Generation, &p.State, &n)
 		if err != nil {
@@ -334,7 +337,7 @@ func (s *Store) recordNotifications(ctx context.Context, tx *sql.Tx, now time.Ti
 	rows := make([][]any, len(alerts))
 	for i, a := range alerts {
 		n := a.outcome.Notification
-		rows[i] = []any{a.key.UserID, a.key.PageID, n.Kind, n.Title, n.Body, a.key.notificationKey(), now}
+		rows[i] = []any{a.key.UserID, a.key.PageID, n.Kind, n.Title, n.Body, a.key.notificationKey(), a.key.Generation, now}
 	}
 	if err := s.insertMany(ctx, tx, insertNotifications, rows, insertNotifsEnd, nil); err != nil {
 		return fmt.Errorf("store: notifications: %w", err)
@@ -357,19 +360,26 @@ func (s *Store) recordDueTimes(ctx context.Context, tx *sql.Tx, outcomes []Outco
 }
 
 // recordStates writes each page's state, only where it changed (per prior,
-// and per the page's row), so that most pages' rows are not touched.
+// and per the page's row), so that most pages' rows are not touched. The
+// notifications of a page that became healthy are resolved.
 func (s *Store) recordStates(ctx context.Context, tx *sql.Tx, now time.Time, outcomes []Outcome, prior map[int64]tokenwatch.State) error {
-	var rows [][]any
+	var (
+		rows    [][]any
+		healthy []int64
+	)
 	for _, o := range outcomes {
 		if st, known := prior[o.PageID]; known && st == o.State {
 			continue
 		}
 		rows = append(rows, []any{o.PageID, o.State, o.Generation})
+		if o.State == tokenwatch.StateHealthy {
+			healthy = append(healthy, o.PageID)
+		}
 	}
 	if err := s.inBatches(ctx, tx, advancePages, []any{now}, rows, nil); err != nil {
 		return fmt.Errorf("store: advancing pages: %w", err)
 	}
-	return nil
+	return s.resolveNotifications(ctx, tx, now, healthy)
 }
 
 // step is the page-level step of an outcome.
@@ -411,7 +421,7 @@ const (
 	insertPageAlertsEnd = ` ON CONFLICT DO NOTHING RETURNING page_id, generation, step`
 	insertAlerts        = `INSERT INTO alerts (page_id, generation, step, user_id, created_at) VALUES `
 	insertAlertsEnd     = ` ON CONFLICT DO NOTHING RETURNING page_id, generation, step, user_id`
-	insertNotifications = `INSERT INTO notifications (user_id, page_id, kind, title, body, dedup_key, created_at) VALUES `
+	insertNotifications = `INSERT INTO notifications (user_id, page_id, kind, title, body, dedup_key, generation, created_at) VALUES `
 	insertNotifsEnd     = ` ON CONFLICT (dedup_key) DO NOTHING`
 	insertDue           = `INSERT INTO page_due (due_at, page_id) VALUES `
 	insertDueEnd        = ` ON CONFLICT DO NOTHING`
@@ -439,13 +449,13 @@ func advancePages(n int) string {
 // reads of SweepDue, the writes of record) before it begins.
 func (s *Store) prepareRecord(ctx context.Context) error {
 	qs := []string{advancePages(1), advancePages(insertRows)}
-	for _, q := range []func(n int) string{duePagesQuery, pageAlertsQuery, generationsQuery} {
+	for _, q := range []func(n int) string{duePagesQuery, pageAlertsQuery, generationsQuery, resolveQuery} {
 		qs = append(qs, idListQueries(q)...)
 	}
 	for _, n := range []int{1, insertRows} {
 		qs = append(qs, multiRow(insertDue, 2, n, insertDueEnd))
 		qs = append(qs, multiRow(insertPageAlerts, 4, n, insertPageAlertsEnd), multiRow(insertAlerts, 5, n, insertAlertsEnd),
-			multiRow(insertNotifications, 7, n, insertNotifsEnd), multiRow(insertDeliveries, 9, n, insertDeliveriesEnd))
+			multiRow(insertNotifications, 8, n, insertNotifsEnd), multiRow(insertDeliveries, 10, n, insertDeliveriesEnd))
 	}
 	return s.prepare(ctx, qs...)
 }
@@ -453,4 +463,43 @@ func (s *Store) prepareRecord(ctx context.Context) error {
 // notificationKey is the dedup key of the in-app notification of an alert.
 func (k AlertKey) notificationKey() string {
 	return fmt.Sprintf("alert:%d:%d:%s:%d", k.PageID, k.Generation, k.Step, k.UserID)
+}
+
+// StepRecipient is a person an alert was recorded for, and when.
+type StepRecipient struct {
+	User *tokenwatch.User
+	At   time.Time
+}
+
+// maxStepRecipients bounds StepRecipients: an escalation names the first
+// people told (a location with more lists them on the page).
+const maxStepRecipients = 50
+
+// StepRecipients returns who received the alerts of a page's generation
+// at the given steps, and when, the earliest first (at most 50): whom an
+// escalation says were told.
+func (s *Store) StepRecipients(ctx context.Context, pageID, generation int64, steps []string) ([]StepRecipient, error) {
+	if len(steps) == 0 {
+		return nil, nil
+	}
+	args := []any{pageID, generation, maxStepRecipients}
+	ph := make([]string, len(steps))
+	for i, st := range steps {
+		args = append(args, st)
+		ph[i] = fmt.Sprintf("$%d", len(args))
+	}
+	rows, err := s.query(ctx, s.rdb, `SELECT `+userColumns+`, a.created_at FROM alerts a JOIN users u ON u.id = a.user_id
+		WHERE a.page_id = $1 AND a.generation = $2 AND a.step IN (`+strings.Join(ph, ", ")+`) ORDER BY a.created_at, u.email LIMIT $3`, args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []StepRecipient
+	err = scanAll(rows, func(rows *sql.Rows) error {
+		var r StepRecipient
+		u, err := scanUser(rows, &r.At)
+		r.User = u
+		out = append(out, r)
+		return err
+	})
+	return out, err
 }

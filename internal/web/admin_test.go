@@ -314,6 +314,9 @@ func TestMe(t *testing.T) {
 	if got := parseHTML(t, body).One(`section[aria-labelledby="sessions-title"] p`).Text(); got != "You are signed in in 2 places, this one included." {
 		t.Errorf("sessions: %q", got)
 	}
+	if parseHTML(t, body).Maybe(`a[href="/me/notifications"]`) == nil {
+		t.Error("/me does not lead to the notification settings")
+	}
 	if status, _, _ := post(t, laptop, e.srv.URL+"/me/name", url.Values{"csrf": {csrf}, "name": {"  "}}); status != http.StatusBadRequest {
 		t.Errorf("an empty name: %d", status)
 	}

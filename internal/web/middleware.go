@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -82,7 +83,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 				if p == http.ErrAbortHandler {
 					panic(p)
 				}
-				s.log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p)
+				s.log.Error("panic serving request", "method", r.Method, "path", logPath(r), "panic", p)
 				if sw.status == 0 {
 					http.Error(sw, "Internal error", http.StatusInternalServerError)
 				}
@@ -90,8 +91,17 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
 				return
 			}
-			s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(start))
+			s.log.Debug("request", "method", r.Method, "path", logPath(r), "status", sw.status, "duration", time.Since(start))
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// logPath is a request's path as logs may show it: an unsubscribe link's
+// secret is left out.
+func logPath(r *http.Request) string {
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/unsubscribe/"); ok && rest != "" {
+		return "/unsubscribe/[secret]"
+	}
+	return r.URL.Path
 }

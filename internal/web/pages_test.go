@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/demo"
 	"github.com/tokenwatch/tokenwatch/internal/store"
+	"github.com/tokenwatch/tokenwatch/internal/web"
 )
 
 // ids maps demo provider page ids to the ids the pages got.
@@ -613,4 +615,99 @@ func TestPagesNeedSignInAndHoldNoSecret(t *testing.T) {
 func ticked(doc *elem, pageID string) bool {
 	box := doc.Maybe(`form[action="/posts"] input[type="checkbox"][name="page"][value="` + pageID + `"]`)
 	return box != nil && box.Has("checked")
+}
+
+// section returns the part of body from the first start to the next end
+// after it, "" if start is absent.
+func section(body, start, end string) string {
+	i := strings.Index(body, start)
+	if i < 0 {
+		return ""
+	}
+	body = body[i:]
+	if j := strings.Index(body, end); j >= 0 {
+		return body[:j+len(end)]
+	}
+	return body
+}
+
+// Each page of a post has its own status on the calendar: published there
+// (with the network's note), held on the page that cannot publish; once
+// that page is reconnected and the post goes out, no chip stays red.
+func TestCalendarShowsEachPagesStatus(t *testing.T) {
+	t.Parallel()
+	e := newDemo(t)
+	ctx := t.Context()
+	// Riverside's Facebook page (expired) and LinkedIn page (expiring).
+	fbRiver, li := e.pages["fb-riverside"], e.pages["li-riverside"]
+	post := &tokenwatch.Post{LocationID: fbRiver.LocationID, Text: "Open day on Sunday", ScheduledAt: demoNow.Add(2 * time.Hour),
+		PageIDs: []int64{fbRiver.ID, li.ID}}
+	if err := e.st.CreatePost(ctx, post); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.SetPublishResult(ctx, post.ID, li.ID, store.PublishResult{Status: tokenwatch.PostPublished, ProviderPostID: "urn:li:share:1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.SetPublishResult(ctx, post.ID, fbRiver.ID, store.PublishResult{Status: tokenwatch.PostHeld}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := e.signIn(t, "manager@demo.test")
+	chips := func() (string, string, string) {
+		t.Helper()
+		_, body, _ := get(t, c, e.srv.URL+"/calendar?location="+strconv.FormatInt(fbRiver.LocationID, 10))
+		at := strings.Index(body, `data-post="`+strconv.FormatInt(post.ID, 10)+`"`)
+		if at < 0 {
+			t.Fatal("the post is not on the calendar")
+		}
+		start := strings.LastIndex(body[:at], `<li class="post`)
+		item := body[start : at+strings.Index(body[at:], `</ul>`)]
+		return item, section(item, `data-page="`+strconv.FormatInt(li.ID, 10)+`"`, `</li>`), section(item, `data-page="`+strconv.FormatInt(fbRiver.ID, 10)+`"`, `</li>`)
+	}
+	item, liChip, fbChip := chips()
+	if !strings.Contains(liChip, "published") || strings.Contains(liChip, "needs") {
+		t.Errorf("the LinkedIn chip: %s", liChip)
+	}
+	if !strings.Contains(fbChip, "held until the page is reconnected") {
+		t.Errorf("the Facebook chip: %s", fbChip)
+	}
+	if !strings.Contains(item, "at-risk") {
+		t.Errorf("the post is not marked while a page holds it: %s", item)
+	}
+	// Reconnected and published: no chip, no post marked.
+	if err := e.st.SetPublishResult(ctx, post.ID, fbRiver.ID, store.PublishResult{Status: tokenwatch.PostPublished, ProviderPostID: "1_2"}); err != nil {
+		t.Fatal(err)
+	}
+	item, _, fbChip = chips()
+	if !strings.Contains(fbChip, "published") || strings.Contains(item, "at-risk") || strings.Contains(item, `class="chip status-published needs`) {
+		t.Errorf("after publishing on every page: %s", item)
+	}
+}
+
+// The demo's outbox shows each person the e-mails sent to them, and an
+// account's owner those of the account, not anyone else's.
+func TestOutboxIsScoped(t *testing.T) {
+	t.Parallel()
+	e := newDemoWith(t, func(o *web.Options) { o.Outbox = true })
+	for i, to := range []string{"member@demo.test", "manager@demo.test", "someone@elsewhere.test"} {
+		if err := e.st.SaveOutboxMail(t.Context(), &store.OutboxMail{MessageID: fmt.Sprintf("m%d@demo.test", i), To: to,
+			Subject: "Mail for " + to, Text: "Hello"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for email, want := range map[string][]string{
+		"member@demo.test": {"Mail for member@demo.test"},
+		"owner@demo.test":  {"Mail for member@demo.test", "Mail for manager@demo.test"},
+	} {
+		c, _ := e.signIn(t, email)
+		_, body, _ := get(t, c, e.srv.URL+"/outbox")
+		got := strings.Count(body, `<article class="mail"`)
+		for _, w := range want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s's outbox lacks %q", email, w)
+			}
+		}
+		if got != len(want) || strings.Contains(body, "someone@elsewhere.test") {
+			t.Errorf("%s's outbox shows %d mails, want %d", email, got, len(want))
+		}
+	}
 }

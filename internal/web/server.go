@@ -18,6 +18,7 @@ import (
 
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/admin"
+	"github.com/tokenwatch/tokenwatch/internal/chat"
 	"github.com/tokenwatch/tokenwatch/internal/connect"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
 	"github.com/tokenwatch/tokenwatch/internal/password"
@@ -63,6 +64,13 @@ type Options struct {
 	// Status reports service problems: at /status, as a banner for
 	// account owners, and in /readyz. Optional.
 	Status ServiceStatus
+	// BaseURL is the service's public address (links in test messages).
+	BaseURL string
+	// Chat sends the test messages of /locations/{id}/channels; a client
+	// with a 10 s timeout if nil. AllowPrivateChannels accepts channel
+	// webhooks on loopback (tests, the demo), as for webhook endpoints.
+	Chat                 *chat.Client
+	AllowPrivateChannels bool
 }
 
 // ServiceStatus is what the web UI shows of service problems
@@ -105,6 +113,9 @@ func New(st *store.Store, opts Options) (*Server, error) {
 	}
 	if opts.PasswordCost == 0 {
 		opts.PasswordCost = password.DefaultCost
+	}
+	if opts.Chat == nil {
+		opts.Chat = chat.NewClient(10 * time.Second)
 	}
 	if opts.PasswordCost < bcrypt.MinCost || opts.PasswordCost > bcrypt.MaxCost {
 		return nil, fmt.Errorf("web: password cost %d is out of range", opts.PasswordCost)
@@ -187,8 +198,20 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /notifications", s.signedIn(s.notifications))
 	mux.Handle("POST /notifications/read", s.signedIn(s.notificationsRead))
 	mux.Handle("POST /notifications/{id}/dismiss", s.signedIn(s.notificationDismiss))
+	mux.Handle("POST /notifications/pages/{id}/dismiss", s.signedIn(s.notificationPageDismiss))
+	mux.Handle("GET /me/notifications", s.signedIn(s.preferences))
+	mux.Handle("POST /me/notifications", s.signedIn(s.preferencesSave))
+	mux.Handle("GET /locations/{id}/channels", s.signedIn(s.channels))
+	mux.Handle("POST /locations/{id}/channels", s.signedIn(s.channelAdd))
+	mux.Handle("POST /locations/{id}/channels/{cid}/delete", s.signedIn(s.channelRemove))
+	mux.Handle("POST /locations/{id}/channels/{cid}/test", s.signedIn(s.channelTest))
+	// The one-click unsubscribe link needs no session: its secret is the
+	// authorization (RFC 8058).
+	mux.HandleFunc("GET /unsubscribe/{token}", s.unsubscribeForm)
+	mux.HandleFunc("POST /unsubscribe/{token}", s.unsubscribe)
 	if s.opts.Outbox {
 		mux.Handle("GET /outbox", s.signedIn(s.outbox))
+		mux.Handle("GET /outbox/{id}/html", s.signedIn(s.outboxHTML))
 	}
 	if s.opts.Metrics != nil {
 		mux.Handle("GET /metrics", bearer(s.opts.MetricsToken, "tokenwatch metrics", s.opts.Metrics))
@@ -199,5 +222,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("/", s.notFound)
 
 	cop := http.NewCrossOriginProtection()
+	// A mail client posts the one-click unsubscribe from wherever it runs.
+	cop.AddInsecureBypassPattern("POST /unsubscribe/{token}")
 	return s.logRequests(securityHeaders(cop.Handler(s.limitForms(mux))))
 }

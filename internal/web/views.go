@@ -171,7 +171,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	s.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+	s.log.Error("internal error", "method", r.Method, "path", logPath(r), "err", err)
 	http.Error(w, "Internal error", http.StatusInternalServerError)
 }
 

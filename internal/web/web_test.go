@@ -28,11 +28,21 @@ type env struct {
 	st      *store.Store
 }
 
-func newEnv(t *testing.T) *env { t.Helper(); return newEnvAt(t, nil) }
+func newEnv(t *testing.T) *env { t.Helper(); return newEnvOn(t, nil, nil) }
 
 // newEnvAt is newEnv on a clock: the store's and the web server's (nil:
 // time.Now).
-func newEnvAt(t *testing.T, now func() time.Time) *env {
+func newEnvAt(t *testing.T, now func() time.Time) *env { t.Helper(); return newEnvOn(t, now, nil) }
+
+// newEnvWith is newEnv with the web server's options adjusted.
+func newEnvWith(t *testing.T, adjust func(*web.Options)) *env {
+	t.Helper()
+	return newEnvOn(t, nil, adjust)
+}
+
+// newEnvOn is newEnv on a clock (nil: time.Now), with the web server's
+// options adjusted.
+func newEnvOn(t *testing.T, now func() time.Time, adjust func(*web.Options)) *env {
 	t.Helper()
 	st := storetest.Open(t, filepath.Join(t.TempDir(), "tw.db"), store.Options{Now: now})
 	f := storetest.Seed(t, st)
@@ -42,7 +52,11 @@ func newEnvAt(t *testing.T, now func() time.Time) *env {
 			t.Fatal(err)
 		}
 	}
-	w, err := web.New(st, web.Options{Policy: lifecycle.Default(), PasswordCost: bcrypt.MinCost, Now: now})
+	opts := web.Options{Policy: lifecycle.Default(), PasswordCost: bcrypt.MinCost, Now: now}
+	if adjust != nil {
+		adjust(&opts)
+	}
+	w, err := web.New(st, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

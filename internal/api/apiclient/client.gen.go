@@ -221,6 +221,7 @@ func (e SessionStatus) Valid() bool {
 // Defines values for State.
 const (
 	StateAccountBlocked    State = "account_blocked"
+	StateDisconnected      State = "disconnected"
 	StateExpired           State = "expired"
 	StateExpiring          State = "expiring"
 	StateHealthy           State = "healthy"
@@ -232,6 +233,8 @@ const (
 func (e State) Valid() bool {
 	switch e {
 	case StateAccountBlocked:
+		return true
+	case StateDisconnected:
 		return true
 	case StateExpired:
 		return true

@@ -31,6 +31,8 @@ type Message struct {
 	Subject   string
 	Text      string // the text/plain part, decoded
 	HTML      string // the text/html part, decoded
+	// Header is the message's header, as received.
+	Header mail.Header
 }
 
 // Server is an SMTP server on 127.0.0.1.
@@ -265,7 +267,7 @@ func parse(raw []byte) (Message, error) {
 	if err != nil {
 		subject = msg.Header.Get("Subject")
 	}
-	m := Message{MessageID: strings.Trim(msg.Header.Get("Message-Id"), "<>"), Subject: subject}
+	m := Message{MessageID: strings.Trim(msg.Header.Get("Message-Id"), "<>"), Subject: subject, Header: msg.Header}
 	err = walk(msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body, &m)
 	return m, err
 }

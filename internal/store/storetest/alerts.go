@@ -308,4 +308,19 @@ func testOutboxMail(t *testing.T, e Engine) {
 	if len(ms) != 1 || ms[0].MessageID != "m3@x" {
 		t.Errorf("the owner's outbox = %+v", ms)
 	}
+	// One e-mail, with its headers, for whoever may see it.
+	withHeaders := &store.OutboxMail{MessageID: "m4@x", To: f.Member.Email, Subject: "S4", Headers: "List-Unsubscribe: <https://x/u>\n", HTML: "<p>4</p>"}
+	must(t, s.SaveOutboxMail(ctx, withHeaders))
+	ms, _ = s.ListOutboxMail(ctx, f.Member.Email, 0, 1)
+	m, err := s.GetOutboxMail(ctx, ms[0].ID, f.Member.Email, 0)
+	must(t, err)
+	if m.Headers != "List-Unsubscribe: <https://x/u>\n" || m.HTML != "<p>4</p>" {
+		t.Errorf("GetOutboxMail = %+v", m)
+	}
+	if _, err := s.GetOutboxMail(ctx, m.ID, f.Owner.Email, f.Account.ID); err != nil {
+		t.Errorf("the owner cannot see an e-mail of their account: %v", err)
+	}
+	if _, err := s.GetOutboxMail(ctx, m.ID, f.DowntownOnly.Email, 0); !tokenwatch.IsNotFound(err) {
+		t.Errorf("another user sees the member's e-mail: %v", err)
+	}
 }

@@ -18,6 +18,8 @@ type DeliveryFilter struct {
 	Channel string
 	Status  string
 	UserID  int64
+	// ChannelID selects a location channel's messages.
+	ChannelID int64
 }
 
 // Deliveries returns the deliveries the filter selects, oldest first. It
@@ -45,8 +47,11 @@ func Deliveries(t testing.TB, s *store.Store, f DeliveryFilter) []*store.Deliver
 	if f.UserID != 0 {
 		add("user_id", f.UserID)
 	}
+	if f.ChannelID != 0 {
+		add("channel_id", f.ChannelID)
+	}
 	rows, err := s.DB().QueryContext(context.Background(), `SELECT id, channel, key, account_id, coalesce(user_id, 0),
-			coalesce(endpoint_id, 0), page_ids, payload, status, attempts, last_error, created_at, enqueued_at, done_at
+			coalesce(endpoint_id, 0), coalesce(channel_id, 0), page_ids, payload, status, attempts, last_error, created_at, enqueued_at, done_at
 		FROM deliveries WHERE `+strings.Join(where, " AND ")+` ORDER BY id`, args...)
 	must(t, err)
 	defer rows.Close()
@@ -57,7 +62,7 @@ func Deliveries(t testing.TB, s *store.Store, f DeliveryFilter) []*store.Deliver
 			pageIDs                 string
 			created, enqueued, done any
 		)
-		must(t, rows.Scan(&d.ID, &d.Channel, &d.Key, &d.AccountID, &d.UserID, &d.EndpointID, &pageIDs, &d.Payload,
+		must(t, rows.Scan(&d.ID, &d.Channel, &d.Key, &d.AccountID, &d.UserID, &d.EndpointID, &d.ChannelID, &pageIDs, &d.Payload,
 			&d.Status, &d.Attempts, &d.LastError, &created, &enqueued, &done))
 		for f := range strings.FieldsSeq(pageIDs) {
 			id, err := strconv.ParseInt(f, 10, 64)

@@ -56,6 +56,11 @@ func Run(t *testing.T, e Engine) {
 		{"API", testAPI},
 		{"IssuePages", testIssuePages},
 		{"CreatedPagesKeepDeadline", testCreatedPagesKeepDeadline},
+		{"Channels", testChannels},
+		{"NotificationPrefs", testNotificationPrefs},
+		{"Unsubscribe", testUnsubscribe},
+		{"Digests", testDigests},
+		{"NotificationGroups", testNotificationGroups},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -114,10 +119,17 @@ func testAccounts(t *testing.T, e Engine) {
 	a := &tokenwatch.Account{Name: "Acme"}
 	must(t, s.CreateAccount(ctx, a))
 	must(t, s.SetAlertThresholds(ctx, a.ID, []time.Duration{14 * 24 * time.Hour, 36 * time.Hour}))
+	must(t, s.SetEscalateAfter(ctx, a.ID, 3*24*time.Hour))
 	got, err := s.GetAccount(ctx, a.ID)
 	must(t, err)
-	if got.Name != "Acme" || !slices.Equal(got.AlertThresholds, []time.Duration{14 * 24 * time.Hour, 36 * time.Hour}) {
+	if got.Name != "Acme" || !slices.Equal(got.AlertThresholds, []time.Duration{14 * 24 * time.Hour, 36 * time.Hour}) || got.EscalateAfter != 3*24*time.Hour {
 		t.Errorf("GetAccount = %+v", got)
+	}
+	if byID, _ := s.AccountsByID(ctx, []int64{a.ID}); byID[a.ID] == nil || byID[a.ID].EscalateAfter != 3*24*time.Hour {
+		t.Errorf("AccountsByID = %+v", byID)
+	}
+	if err := s.SetEscalateAfter(ctx, a.ID, time.Second); tokenwatch.ErrorCode(err) != tokenwatch.CodeInvalid {
+		t.Errorf("an escalation a second after: %v", err)
 	}
 	if _, err := s.GetAccount(ctx, a.ID+100); !tokenwatch.IsNotFound(err) {
 		t.Errorf("GetAccount of a missing id: %v, want not found", err)
@@ -496,6 +508,10 @@ func testRotateKeys(t *testing.T, e Engine) {
 	must(t, err)
 	ep, err := s.CreateWebhookEndpoint(ctx, f.Account.ID, "https://hooks.example/tw", tokenwatch.NewSecret("whsec-rotate-me-0123456789"))
 	must(t, err)
+	ch := &store.Channel{LocationID: f.Downtown.ID, Kind: store.ChannelSlack, Name: "#rotate"}
+	must(t, s.CreateChannel(ctx, ch, tokenwatch.NewSecret("https://hooks.slack.com/services/T/B/rotate-me")))
+	unsub, err := s.UnsubscribeToken(ctx, f.Member.ID)
+	must(t, err)
 
 	// The service keeps running (with both keys) while the rotation runs.
 	bothRing, _ := keyring.New(newKey, oldKey)
@@ -526,6 +542,12 @@ func testRotateKeys(t *testing.T, e Engine) {
 	}
 	newOnly, _ := keyring.New(newKey)
 	s2 := Open(t, url, store.Options{Keys: newOnly})
+	if _, u, err := s2.ChannelURL(ctx, ch.ID); err != nil || u.Reveal() != "https://hooks.slack.com/services/T/B/rotate-me" {
+		t.Errorf("the channel URL under the new key alone: %v", err)
+	}
+	if tok, err := s2.UnsubscribeToken(ctx, f.Member.ID); err != nil || !tok.Equal(unsub) {
+		t.Errorf("the unsubscribe token under the new key alone: %v", err)
+	}
 	c, err := s2.PageCredentials(ctx, f.HarborPage.ID)
 	must(t, err)
 	if c.AccessToken.Reveal() != "live-19" || c.RefreshToken.Reveal() != "harbor-refresh" {
