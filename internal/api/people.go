@@ -85,19 +85,27 @@ func (h *Server) user(r *http.Request, id int64) (*tokenwatch.User, error) {
 	return u, err
 }
 
-func (h *Server) SetParticipant(w http.ResponseWriter, r *http.Request, locationID LocationId, userID UserId) {
+// participant reads a location and a user of the key's account that the
+// key may manage the roles of there.
+func (h *Server) participant(r *http.Request, locationID, userID int64) (*tokenwatch.Location, *tokenwatch.User, error) {
 	l, err := h.location(r, locationID, access.People)
 	if err != nil {
-		h.fail(w, err)
-		return
+		return nil, nil, err
 	}
 	u, err := h.user(r, userID)
 	if err != nil {
-		h.fail(w, err)
-		return
+		return nil, nil, err
 	}
 	if err := allow(r, access.People, access.Target{AccountID: l.AccountID, LocationID: l.ID, OwnerRole: u.AccountOwner}, "location"); err != nil {
-		writeProblem(w, err)
+		return nil, nil, err
+	}
+	return l, u, nil
+}
+
+func (h *Server) SetParticipant(w http.ResponseWriter, r *http.Request, locationID LocationId, userID UserId) {
+	l, u, err := h.participant(r, locationID, userID)
+	if err != nil {
+		h.fail(w, err)
 		return
 	}
 	var in RoleInput
@@ -118,18 +126,9 @@ func (h *Server) SetParticipant(w http.ResponseWriter, r *http.Request, location
 }
 
 func (h *Server) RemoveParticipant(w http.ResponseWriter, r *http.Request, locationID LocationId, userID UserId) {
-	l, err := h.location(r, locationID, access.People)
+	l, u, err := h.participant(r, locationID, userID)
 	if err != nil {
 		h.fail(w, err)
-		return
-	}
-	u, err := h.user(r, userID)
-	if err != nil {
-		h.fail(w, err)
-		return
-	}
-	if err := allow(r, access.People, access.Target{AccountID: l.AccountID, LocationID: l.ID, OwnerRole: u.AccountOwner}, "location"); err != nil {
-		writeProblem(w, err)
 		return
 	}
 	if err := h.opts.Admin.SetRole(r.Context(), adminActor(r), u.ID, l.ID, ""); err != nil {
