@@ -319,6 +319,11 @@ func TestReconnectThroughALink(t *testing.T) {
 		t.Errorf("renewed %+v; page generation %d→%d, state %s, page admin %d→%d", res.Renewed, li.Generation, after.Generation, after.State,
 			li.ConnectedBy, after.ConnectedBy)
 	}
+	// The audit log says who reconnected it: the link's recipient.
+	if es, err := e.Store.QueryAudit(ctx, store.AuditQuery{AccountID: li.AccountID, Action: "page.reconnected"}); err != nil || len(es) != 1 ||
+		es[0].ActorKind != "request" || es[0].ActorName != "franchisee@example.com, through a reconnect link" || es[0].PageID != li.ID {
+		t.Errorf("audit after the reconnect: %+v %v", es, err)
+	}
 	got, _ := e.Store.GetReconnectRequest(ctx, req.ID)
 	if got.UsedAt.IsZero() || got.Outcome != "Renewed 1 page" {
 		t.Errorf("request after use: %+v", got)
@@ -395,6 +400,10 @@ func TestOneConsentRenewsTheAccountsOtherPages(t *testing.T) {
 	}
 	if got := e.renewed.list(); len(got) != 2 {
 		t.Errorf("renewers told of %v, want both pages", got)
+	}
+	if es, _ := e.Store.QueryAudit(context.Background(), store.AuditQuery{AccountID: before["fb-riverside"].AccountID, Action: "page.reconnected"}); len(es) != 2 ||
+		es[0].ActorName != "manager@demo.test" || es[0].ActorKind != "user" {
+		t.Errorf("the audit log has %+v, want both reconnects by the manager", es)
 	}
 }
 

@@ -8,6 +8,7 @@ package connection
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -145,7 +146,26 @@ func (s *Service) Create(ctx context.Context, p *tokenwatch.Page, creds tokenwat
 		return err
 	}
 	p.State, p.NextDueAt = d.State, now
-	return s.store.CreatePage(ctx, p, creds)
+	if err := s.store.CreatePage(ctx, p, creds); err != nil {
+		return err
+	}
+	s.audit(ctx, p, "page.connected", p.ConnectedBy, "", "as "+p.ProviderUserName)
+	return nil
+}
+
+// audit writes a connect or a reconnect into the account's audit log: by
+// the user by, or (zero) by actor. A failure is logged; the page stands.
+func (s *Service) audit(ctx context.Context, p *tokenwatch.Page, action string, by int64, actor, detail string) {
+	e := &store.AuditEntry{AccountID: p.AccountID, ActorKind: "user", ActorID: by, ActorName: actor, Action: action,
+		LocationID: p.LocationID, PageID: p.ID, Subject: fmt.Sprintf("%s (%s)", p.Name, p.Provider.DisplayName()), Detail: detail}
+	if by == 0 {
+		e.ActorKind = "request"
+	} else if u, err := s.store.GetUser(ctx, by); err == nil {
+		e.ActorName = u.Email
+	}
+	if err := s.store.AddAudit(context.WithoutCancel(ctx), e); err != nil {
+		s.opts.Logger.Error("writing the audit log", "action", action, "page", p.ID, "err", err)
+	}
 }
 
 // CreateAll stores new pages (see NewPage) the way Create stores one, in
@@ -216,6 +236,7 @@ func (s *Service) RenewAs(ctx context.Context, page *tokenwatch.Page, g Grant, b
 		return nil, err
 	}
 	s.opts.Logger.Info("page renewed", "page", saved.ID, "provider", saved.Provider, "by", by, "generation", saved.Generation)
+	s.audit(ctx, saved, "page.reconnected", by, actor, renewedAs(page, g))
 	for _, r := range s.opts.Renewers {
 		if err := r.Renewed(ctx, saved); err != nil {
 			s.opts.Logger.Error("after a renewal", "page", saved.ID, "err", err)
