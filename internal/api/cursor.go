@@ -66,3 +66,32 @@ func next(more bool, parts ...int64) *string {
 }
 
 func millis(t time.Time) int64 { return t.UTC().UnixMilli() }
+
+// paging reads a list request's page size and its cursor of n parts.
+func paging(l *Limit, c *Cursor, n int) (limit int, cursor []int64, err error) {
+	if limit, err = limitOf(l); err != nil {
+		return 0, nil, err
+	}
+	cursor, err = decodeCursor(c, n)
+	return limit, cursor, err
+}
+
+// firstOf keeps the first limit of rows (read as limit+1, to know whether
+// more follow) and returns the cursor of the next page, made of the last
+// kept row's key, or nil on the last page.
+func firstOf[T any](rows []T, limit int, key func(T) []int64) ([]T, *string) {
+	if len(rows) <= limit {
+		return rows, nil
+	}
+	rows = rows[:limit]
+	return rows, next(true, key(rows[limit-1])...)
+}
+
+// viewsOf maps rows to their views (an empty list, never null, in JSON).
+func viewsOf[T, V any](rows []T, view func(T) V) []V {
+	out := make([]V, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, view(r))
+	}
+	return out
+}

@@ -51,12 +51,7 @@ func (h *Server) ListLocations(w http.ResponseWriter, r *http.Request, params Li
 		writeProblem(w, err)
 		return
 	}
-	limit, err := limitOf(params.Limit)
-	if err != nil {
-		writeProblem(w, err)
-		return
-	}
-	c, err := decodeCursor(params.Cursor, 1)
+	limit, c, err := paging(params.Limit, params.Cursor, 1)
 	if err != nil {
 		writeProblem(w, err)
 		return
@@ -67,20 +62,13 @@ func (h *Server) ListLocations(w http.ResponseWriter, r *http.Request, params Li
 		h.fail(w, err)
 		return
 	}
-	more := len(locs) > limit
-	if more {
-		locs = locs[:limit]
-	}
+	locs, more := firstOf(locs, limit, func(l *tokenwatch.Location) []int64 { return []int64{l.ID} })
 	views, err := h.locationViews(r.Context(), acct, locs)
 	if err != nil {
 		h.fail(w, err)
 		return
 	}
-	list := LocationList{Items: views}
-	if more {
-		list.NextCursor = next(true, locs[len(locs)-1].ID)
-	}
-	writeJSON(w, http.StatusOK, list)
+	writeJSON(w, http.StatusOK, LocationList{Items: views, NextCursor: more})
 }
 
 func (h *Server) CreateLocation(w http.ResponseWriter, r *http.Request, _ CreateLocationParams) {

@@ -19,12 +19,7 @@ func (h *Server) ListUsers(w http.ResponseWriter, r *http.Request, params ListUs
 		writeProblem(w, err)
 		return
 	}
-	limit, err := limitOf(params.Limit)
-	if err != nil {
-		writeProblem(w, err)
-		return
-	}
-	c, err := decodeCursor(params.Cursor, 1)
+	limit, c, err := paging(params.Limit, params.Cursor, 1)
 	if err != nil {
 		writeProblem(w, err)
 		return
@@ -34,15 +29,8 @@ func (h *Server) ListUsers(w http.ResponseWriter, r *http.Request, params ListUs
 		h.fail(w, err)
 		return
 	}
-	list := UserList{Items: []User{}}
-	for i, u := range us {
-		if i == limit {
-			list.NextCursor = next(true, us[i-1].ID)
-			break
-		}
-		list.Items = append(list.Items, userView(u))
-	}
-	writeJSON(w, http.StatusOK, list)
+	us, more := firstOf(us, limit, func(u *tokenwatch.User) []int64 { return []int64{u.ID} })
+	writeJSON(w, http.StatusOK, UserList{Items: viewsOf(us, userView), NextCursor: more})
 }
 
 func (h *Server) ListParticipants(w http.ResponseWriter, r *http.Request, id LocationId, params ListParticipantsParams) {
@@ -50,12 +38,7 @@ func (h *Server) ListParticipants(w http.ResponseWriter, r *http.Request, id Loc
 		h.fail(w, err)
 		return
 	}
-	limit, err := limitOf(params.Limit)
-	if err != nil {
-		writeProblem(w, err)
-		return
-	}
-	c, err := decodeCursor(params.Cursor, 1)
+	limit, c, err := paging(params.Limit, params.Cursor, 1)
 	if err != nil {
 		writeProblem(w, err)
 		return
@@ -65,15 +48,10 @@ func (h *Server) ListParticipants(w http.ResponseWriter, r *http.Request, id Loc
 		h.fail(w, err)
 		return
 	}
-	list := ParticipantList{Items: []Participant{}}
-	for i, p := range ps {
-		if i == limit {
-			list.NextCursor = next(true, ps[i-1].ID)
-			break
-		}
-		list.Items = append(list.Items, Participant{User: userView(&p.User), Role: Role(p.Role)})
-	}
-	writeJSON(w, http.StatusOK, list)
+	ps, more := firstOf(ps, limit, func(p tokenwatch.Participant) []int64 { return []int64{p.ID} })
+	writeJSON(w, http.StatusOK, ParticipantList{NextCursor: more, Items: viewsOf(ps, func(p tokenwatch.Participant) Participant {
+		return Participant{User: userView(&p.User), Role: Role(p.Role)}
+	})})
 }
 
 // user loads a user of the request's key's account.
@@ -148,12 +126,7 @@ func (h *Server) ListNotifications(w http.ResponseWriter, r *http.Request, userI
 		h.fail(w, err)
 		return
 	}
-	limit, err := limitOf(params.Limit)
-	if err != nil {
-		writeProblem(w, err)
-		return
-	}
-	c, err := decodeCursor(params.Cursor, 1)
+	limit, c, err := paging(params.Limit, params.Cursor, 1)
 	if err != nil {
 		writeProblem(w, err)
 		return
@@ -163,17 +136,14 @@ func (h *Server) ListNotifications(w http.ResponseWriter, r *http.Request, userI
 		h.fail(w, err)
 		return
 	}
-	list := NotificationList{Items: []Notification{}}
-	for i, n := range ns {
-		if i == limit {
-			list.NextCursor = next(true, ns[i-1].ID)
-			break
-		}
-		v := Notification{Id: n.ID, Kind: n.Kind, Title: n.Title, Body: n.Body, CreatedAt: n.CreatedAt.UTC(), Read: !n.ReadAt.IsZero()}
-		if n.PageID != 0 {
-			v.PageId = &n.PageID
-		}
-		list.Items = append(list.Items, v)
+	ns, more := firstOf(ns, limit, func(n *tokenwatch.Notification) []int64 { return []int64{n.ID} })
+	writeJSON(w, http.StatusOK, NotificationList{Items: viewsOf(ns, notificationView), NextCursor: more})
+}
+
+func notificationView(n *tokenwatch.Notification) Notification {
+	v := Notification{Id: n.ID, Kind: n.Kind, Title: n.Title, Body: n.Body, CreatedAt: n.CreatedAt.UTC(), Read: !n.ReadAt.IsZero()}
+	if n.PageID != 0 {
+		v.PageId = &n.PageID
 	}
-	writeJSON(w, http.StatusOK, list)
+	return v
 }

@@ -38,12 +38,7 @@ func (h *Server) ListPosts(w http.ResponseWriter, r *http.Request, params ListPo
 		writeProblem(w, err)
 		return
 	}
-	limit, err := limitOf(params.Limit)
-	if err != nil {
-		writeProblem(w, err)
-		return
-	}
-	c, err := decodeCursor(params.Cursor, 2)
+	limit, c, err := paging(params.Limit, params.Cursor, 2)
 	if err != nil {
 		writeProblem(w, err)
 		return
@@ -68,16 +63,8 @@ func (h *Server) ListPosts(w http.ResponseWriter, r *http.Request, params ListPo
 		h.fail(w, err)
 		return
 	}
-	list := PostList{Items: []Post{}}
-	for i, p := range ps {
-		if i == limit {
-			last := ps[i-1]
-			list.NextCursor = next(true, millis(last.ScheduledAt), last.ID)
-			break
-		}
-		list.Items = append(list.Items, postView(p))
-	}
-	writeJSON(w, http.StatusOK, list)
+	ps, more := firstOf(ps, limit, func(p *tokenwatch.Post) []int64 { return []int64{millis(p.ScheduledAt), p.ID} })
+	writeJSON(w, http.StatusOK, PostList{Items: viewsOf(ps, postView), NextCursor: more})
 }
 
 func (h *Server) CreatePost(w http.ResponseWriter, r *http.Request, _ CreatePostParams) {

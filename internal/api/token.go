@@ -104,12 +104,7 @@ func (h *Server) ListTokenGrants(w http.ResponseWriter, r *http.Request, params 
 		writeProblem(w, err)
 		return
 	}
-	limit, err := limitOf(params.Limit)
-	if err != nil {
-		writeProblem(w, err)
-		return
-	}
-	c, err := decodeCursor(params.Cursor, 1)
+	limit, c, err := paging(params.Limit, params.Cursor, 1)
 	if err != nil {
 		writeProblem(w, err)
 		return
@@ -127,13 +122,8 @@ func (h *Server) ListTokenGrants(w http.ResponseWriter, r *http.Request, params 
 		h.fail(w, err)
 		return
 	}
-	list := TokenGrantList{Items: []TokenGrant{}}
-	for i, g := range gs {
-		if i == limit {
-			list.NextCursor = next(true, gs[i-1].ID)
-			break
-		}
-		list.Items = append(list.Items, TokenGrant{Id: g.ID, PageId: g.PageID, ApiKeyId: g.APIKeyID, At: g.At.UTC()})
-	}
-	writeJSON(w, http.StatusOK, list)
+	gs, more := firstOf(gs, limit, func(g store.TokenGrant) []int64 { return []int64{g.ID} })
+	writeJSON(w, http.StatusOK, TokenGrantList{NextCursor: more, Items: viewsOf(gs, func(g store.TokenGrant) TokenGrant {
+		return TokenGrant{Id: g.ID, PageId: g.PageID, ApiKeyId: g.APIKeyID, At: g.At.UTC()}
+	})})
 }
