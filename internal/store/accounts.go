@@ -346,21 +346,7 @@ func (s *Store) Participants(ctx context.Context, locationID int64) ([]tokenwatc
 	rows, err := s.query(ctx, s.rdb, `SELECT `+userColumns+`, m.role
 		FROM users u JOIN memberships m ON m.user_id = u.id
 		WHERE m.location_id = $1 ORDER BY u.email`, locationID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []tokenwatch.Participant
-	for rows.Next() {
-		var p tokenwatch.Participant
-		u, err := scanUser(rows, &p.Role)
-		if err != nil {
-			return nil, err
-		}
-		p.User = *u
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return participants(rows, err)
 }
 
 // RoleAt returns the user's role at a location, or a not-found error when
@@ -437,4 +423,23 @@ func (s *Store) AccountsByID(ctx context.Context, ids []int64) (map[int64]*token
 		a, err := scanAccount(rows)
 		return a.ID, a, err
 	})
+}
+
+// participants reads the rows of a query of userColumns and a role.
+func participants(rows *sql.Rows, err error) ([]tokenwatch.Participant, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []tokenwatch.Participant
+	for rows.Next() {
+		var p tokenwatch.Participant
+		u, err := scanUser(rows, &p.Role)
+		if err != nil {
+			return nil, err
+		}
+		p.User = *u
+		out = append(out, p)
+	}
+	return out, rows.Err()
 }

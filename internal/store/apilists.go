@@ -56,21 +56,7 @@ func (s *Store) QueryParticipants(ctx context.Context, locationID, after int64, 
 	rows, err := s.query(ctx, s.rdb, `SELECT `+userColumns+`, m.role
 		FROM memberships m JOIN users u ON u.id = m.user_id
 		WHERE m.location_id = $1 AND m.user_id > $2 ORDER BY m.user_id LIMIT $3`, locationID, after, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []tokenwatch.Participant
-	for rows.Next() {
-		var p tokenwatch.Participant
-		u, err := scanUser(rows, &p.Role)
-		if err != nil {
-			return nil, err
-		}
-		p.User = *u
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return participants(rows, err)
 }
 
 // QueryNotifications returns up to limit of a user's notifications, newest
