@@ -163,9 +163,11 @@ func postLink(t tokenwatch.PostTarget, p tokenwatch.Provider) (link, noLink stri
 	}
 	switch p {
 	case tokenwatch.TikTok:
-		return "", "TikTok gives no link to a post it is still reviewing; find it in the TikTok app"
+		// Its API names the post only once TikTok has reviewed it.
+		return "", "TikTok gives no link to the post"
 	case tokenwatch.LinkedIn:
-		return "", "LinkedIn gives no link to the post; find it on the page's LinkedIn feed"
+		// LinkedIn documents no link for a post.
+		return "", "LinkedIn gives no link to the post"
 	}
 	return "", p.DisplayName() + " gave no link to the post"
 }
