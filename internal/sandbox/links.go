@@ -61,7 +61,7 @@ func (c *call) permalink(p *Post) string {
 		return c.site() + "/p/" + url.PathEscape(p.ID) + "/"
 	case tokenwatch.Threads:
 		// https://www.threads.net/@{username}/post/{shortcode}
-		return c.site() + "/@" + url.PathEscape(c.userNameOf(p.UserID)) + "/post/" + url.PathEscape(p.ID)
+		return c.site() + "/@" + url.PathEscape(strings.TrimPrefix(c.userNameOf(p.UserID), "@")) + "/post/" + url.PathEscape(p.ID)
 	case tokenwatch.GoogleBusiness:
 		// https://local.google.com/place?id=…&use=posts&lpsid=…
 		return c.site() + "/place?" + url.Values{"id": {p.PageID}, "use": {"posts"}, "lpsid": {p.ID}}.Encode()

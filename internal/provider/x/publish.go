@@ -3,6 +3,7 @@ package x
 import (
 	"context"
 	"regexp"
+	"strings"
 
 	"github.com/tokenwatch/tokenwatch"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
@@ -37,8 +38,10 @@ var (
 	postID   = regexp.MustCompile(`^[0-9]{1,19}$`)
 )
 
-// postURL is the web address of post id by username, or "".
+// postURL is the web address of post id by username (with or without
+// its "@"), or "".
 func (p *Provider) postURL(user, id string) string {
+	user = strings.TrimPrefix(user, "@")
 	if !username.MatchString(user) || !postID.MatchString(id) {
 		return ""
 	}
