@@ -1,6 +1,10 @@
 package tokenwatch
 
-import "time"
+import (
+	"net/url"
+	"strings"
+	"time"
+)
 
 // PostStatus is where a scheduled post stands.
 type PostStatus string
@@ -40,6 +44,9 @@ type PostTarget struct {
 	Status PostStatus
 	// ProviderPostID is the network's id of the published post.
 	ProviderPostID string
+	// URL is the public link to the published post on the network, empty
+	// when the network gives none; always an http(s) URL (PostURLOK).
+	URL string
 	// Note says why the post failed, waits or was missed on this page, or
 	// how the network published it otherwise than asked.
 	Note        string
@@ -63,4 +70,23 @@ type Notification struct {
 	// generation of its grant, or healthy again): no longer unread, no
 	// longer counted.
 	ResolvedAt time.Time
+}
+
+// MaxPostURL bounds the link to a published post.
+const MaxPostURL = 2048
+
+// PostURLOK reports whether raw may be stored and shown as the link to a
+// published post: an absolute http or https URL with a host, without user
+// credentials or control characters, at most MaxPostURL bytes. A link read
+// from a network's answer is untrusted input; anything else (javascript:,
+// data:, a relative path) is refused.
+func PostURLOK(raw string) bool {
+	if raw == "" || len(raw) > MaxPostURL || strings.ContainsFunc(raw, func(r rune) bool { return r < 0x20 || r == 0x7f || r == ' ' }) {
+		return false
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || u.User != nil || u.Opaque != "" {
+		return false
+	}
+	return u.Scheme == "http" || u.Scheme == "https"
 }

@@ -65,3 +65,31 @@ func TestStates(t *testing.T) {
 		t.Error("publishability is wrong")
 	}
 }
+
+// A link to a published post comes from a network's answer: only an
+// absolute http(s) URL is kept and shown.
+func TestPostURLOK(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"https://www.facebook.com/FacebookforDevelopers/posts/10153449196353553": true,
+		"https://www.threads.net/@threadsapitestuser/post/abcdefg":               true,
+		"http://127.0.0.1:8080/sandbox/youtube/watch?v=Ks-_Mh1QhMc":              true,
+		"HTTPS://X.COM/demobakery/status/1445880548472328192":                    true,
+		"":                                   false,
+		"javascript:alert(1)":                false,
+		"JavaScript:alert(document.cookie)":  false,
+		"data:text/html,<script>x</script>":  false,
+		"vbscript:msgbox":                    false,
+		"//evil.example/post":                false,
+		"/pages/1":                           false,
+		"https://":                           false,
+		"https://user:pass@x.com/a/status/1": false,
+		"https://x.com/a b":                  false,
+		"https://x.com/a\n":                  false,
+		"ftp://files.example/post":           false,
+		"https://x.com/" + strings.Repeat("a", tokenwatch.MaxPostURL): false,
+	} {
+		if got := tokenwatch.PostURLOK(raw); got != want {
+			t.Errorf("PostURLOK(%q) = %v, want %v", raw, got, want)
+		}
+	}
+}

@@ -25,6 +25,9 @@ func postView(p *tokenwatch.Post) Post {
 		if t.ProviderPostID != "" {
 			pt.ProviderPostId = &t.ProviderPostID
 		}
+		if t.URL != "" && tokenwatch.PostURLOK(t.URL) {
+			pt.Url = &t.URL
+		}
 		if t.Note != "" {
 			pt.Error = &t.Note
 		}

@@ -140,7 +140,22 @@ func TestReading(t *testing.T) {
 	}
 	post, _ := c.GetPostWithResponse(ctx, posts[0].Id)
 	if post.JSON200 == nil || len(post.JSON200.Targets) == 0 {
-		t.Errorf("one post: %s", post.Body)
+		t.Fatalf("one post: %s", post.Body)
+	}
+	// A page where the post is published gives the network's link to it.
+	const link = "https://www.facebook.com/FacebookforDevelopers/posts/10153449196353553"
+	target := post.JSON200.Targets[0]
+	if target.Url != nil {
+		t.Errorf("a page not yet published has the link %q", *target.Url)
+	}
+	if err := e.w.Store.SetPublishResult(ctx, posts[0].Id, target.PageId, store.PublishResult{Status: tokenwatch.PostPublished,
+		ProviderPostID: "134895793791914_10152375124046684", URL: link}); err != nil {
+		t.Fatal(err)
+	}
+	post, _ = c.GetPostWithResponse(ctx, posts[0].Id)
+	if post.JSON200 == nil || post.JSON200.Targets[0].Url == nil || *post.JSON200.Targets[0].Url != link ||
+		post.JSON200.Targets[0].Status != apiclient.PostStatusPublished {
+		t.Errorf("the published page: %s", post.Body)
 	}
 	hooks, _ := c.ListWebhooksWithResponse(ctx)
 	settings, _ := c.GetSettingsWithResponse(ctx)

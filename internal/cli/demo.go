@@ -74,6 +74,8 @@ func runDemo(ctx context.Context, args []string, env Env) error {
 	defer st.Close()
 
 	sb := sandbox.New()
+	// The links to posts the sandbox answers open in the user's browser.
+	sb.SetPublicURL(cfg.BaseURL + "/sandbox")
 	providers, connector := demo.Network(sb, cfg.BaseURL+"/sandbox", cfg.BaseURL)
 	cost := env.PasswordCost
 	if cost == 0 {

@@ -48,8 +48,9 @@ type Provider interface {
 	// as an *Error of the matching class.
 	Inspect(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials) (*Inspection, error)
 
-	// Publish posts on the page and returns the network's id for the post.
-	Publish(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials, post Post) (string, error)
+	// Publish posts on the page and returns what the network says of the
+	// post: its id, and the public link to it where the network gives one.
+	Publish(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials, post Post) (Published, error)
 }
 
 // Info describes a provider integration.
@@ -277,6 +278,12 @@ func EnvPrefix(p tokenwatch.Provider) string {
 type Published struct {
 	// ID is the network's id for the post.
 	ID string
+	// URL is the public link to the post on the network, as the network
+	// documents it (an answer's permalink, or a link built from the id);
+	// empty when the network gives none (TikTok's publish id names no
+	// post yet) or the reading of it failed: the post is published all
+	// the same. It is an http(s) URL (see Link).
+	URL string
 	// Note, when set, says in words to show the post's author how the
 	// network published the post otherwise than asked (YouTube locks the
 	// uploads of apps it has not audited as private). The post is
@@ -285,21 +292,15 @@ type Published struct {
 	Note string
 }
 
-// NotingPublisher is implemented by providers whose network may publish a
-// post otherwise than asked: PublishNoted publishes as Publish does and
-// says how the network published it.
-type NotingPublisher interface {
-	PublishNoted(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials, post Post) (Published, error)
-}
-
-// PublishNoted publishes post through p, with the network's note where p
-// can give one (see NotingPublisher).
-func PublishNoted(ctx context.Context, p Provider, page *tokenwatch.Page, creds tokenwatch.Credentials, post Post) (Published, error) {
-	if np, ok := p.(NotingPublisher); ok {
-		return np.PublishNoted(ctx, page, creds, post)
+// Link returns raw when it may be kept and shown as the link to a
+// published post (see tokenwatch.PostURLOK), else "": a link read from a
+// network's answer is untrusted, and a post is no less published for a
+// link that cannot be shown.
+func Link(raw string) string {
+	if tokenwatch.PostURLOK(raw) {
+		return raw
 	}
-	id, err := p.Publish(ctx, page, creds, post)
-	return Published{ID: id}, err
+	return ""
 }
 
 // Diagnoser is implemented by providers that can check their app's

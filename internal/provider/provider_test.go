@@ -46,3 +46,19 @@ func TestPostTextWithLink(t *testing.T) {
 		}
 	}
 }
+
+// A link read from a network's answer is shown only when it is an http(s)
+// URL: anything else leaves the published post without a link.
+func TestLinkKeepsOnlyWebLinks(t *testing.T) {
+	for raw, want := range map[string]string{
+		"https://www.threads.net/@threadsapitestuser/post/abcdefg": "https://www.threads.net/@threadsapitestuser/post/abcdefg",
+		"javascript:alert(document.cookie)":                        "",
+		"data:text/html;base64,PHNjcmlwdD4=":                       "",
+		"/relative/post":                                           "",
+		"":                                                         "",
+	} {
+		if got := Link(raw); got != want {
+			t.Errorf("Link(%q) = %q, want %q", raw, got, want)
+		}
+	}
+}

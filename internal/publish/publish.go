@@ -221,7 +221,7 @@ func (p *Publisher) attempt(ctx context.Context, d store.DuePost) (store.Publish
 	var out provider.Published
 	var publishErr error
 	err = p.keeper.Use(ctx, page.ID, func(fresh *tokenwatch.Page, creds tokenwatch.Credentials) error {
-		out, publishErr = provider.PublishNoted(ctx, prov, fresh, creds, provider.Post{Text: d.Post.Text, Link: d.Post.Link, MediaURL: d.Post.MediaURL})
+		out, publishErr = prov.Publish(ctx, fresh, creds, provider.Post{Text: d.Post.Text, Link: d.Post.Link, MediaURL: d.Post.MediaURL})
 		if p.opts.Status != nil {
 			if publishErr != nil {
 				p.opts.Status.Failed(ctx, page.Provider, status.ScopeAPI, publishErr)
@@ -233,8 +233,11 @@ func (p *Publisher) attempt(ctx context.Context, d store.DuePost) (store.Publish
 	})
 	if err == nil {
 		// A note (the network published it otherwise than asked) stays
-		// with the page's result, for the post's author to read.
-		return store.PublishResult{Status: tokenwatch.PostPublished, ProviderPostID: out.ID, Error: out.Note}, nil
+		// with the page's result, for the post's author to read; so does
+		// the link to the post, when it is one that can be shown (a
+		// network's answer is untrusted: the post is published all the
+		// same without it).
+		return store.PublishResult{Status: tokenwatch.PostPublished, ProviderPostID: out.ID, URL: provider.Link(out.URL), Error: out.Note}, nil
 	}
 	fromPublish := err == publishErr
 	var pe *provider.Error

@@ -2,6 +2,8 @@ package publish_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/demo"
 	"github.com/tokenwatch/tokenwatch/internal/demo/demotest"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
+	"github.com/tokenwatch/tokenwatch/internal/provider"
 	"github.com/tokenwatch/tokenwatch/internal/publish"
 	"github.com/tokenwatch/tokenwatch/internal/sandbox"
 	"github.com/tokenwatch/tokenwatch/internal/store"
@@ -240,5 +243,87 @@ func TestRecoveredPageReleasesItsPosts(t *testing.T) {
 	}
 	if got := e.post(t, "Croissants").Status; got != tokenwatch.PostPublished {
 		t.Errorf("croissants are %s", got)
+	}
+}
+
+// Each page of a published post keeps the network's link to the post,
+// which opens it; a network that gives none (LinkedIn) leaves it empty.
+func TestPublishedPagesKeepTheLinkToThePost(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.Clock.Advance(36 * time.Hour)
+	e.round(t)
+	links := map[tokenwatch.Provider]string{}
+	for _, text := range []string{"Croissants", "Grab a coffee", "We are hiring"} {
+		p := e.post(t, text)
+		for _, target := range p.Targets {
+			pg, err := e.Store.GetPage(context.Background(), target.PageID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if target.Status == tokenwatch.PostPublished {
+				links[pg.Provider] = target.URL
+			} else if target.URL != "" {
+				t.Errorf("%q on %s is %s with a link %q", text, pg.Provider, target.Status, target.URL)
+			}
+		}
+	}
+	for _, p := range []tokenwatch.Provider{tokenwatch.Facebook, tokenwatch.InstagramFacebook, tokenwatch.Threads} {
+		link := links[p]
+		if !strings.HasPrefix(link, e.Sandbox.URL+sandbox.Prefix(p)+"/") {
+			t.Errorf("the post on %s has the link %q", p, link)
+			continue
+		}
+		resp, err := http.Get(link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "<article") {
+			t.Errorf("%s's link %s answers %d: %s", p, link, resp.StatusCode, body)
+		}
+	}
+	if link, ok := links[tokenwatch.LinkedIn]; !ok || link != "" {
+		t.Errorf("the LinkedIn post: published %v, link %q; want published without a link", ok, link)
+	}
+}
+
+// linking is a network whose answer carries a link that cannot be shown.
+type linking struct {
+	provider.Provider
+	link string
+}
+
+func (l linking) Publish(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials, post provider.Post) (provider.Published, error) {
+	pub, err := l.Provider.Publish(ctx, page, creds, post)
+	pub.URL = l.link
+	return pub, err
+}
+
+// A link from a network's answer that is not http(s) is dropped: the post
+// is published, without a link, never marked failed or tried again.
+func TestAnUnsafeLinkIsDropped(t *testing.T) {
+	t.Parallel()
+	w := demotest.New(t, demotest.Options{})
+	providers := provider.Registry{}
+	for name, p := range w.Providers {
+		providers[name] = linking{Provider: p, link: "javascript:alert(document.cookie)"}
+	}
+	k := tokens.New(w.Store, tokens.Options{Providers: providers, Policy: lifecycle.Default(), Now: w.Clock.Now})
+	pub := publish.New(w.Store, k, publish.Options{Providers: providers, Policy: lifecycle.Default(), Now: w.Clock.Now})
+	w.Clock.Advance(36 * time.Hour)
+	r, err := pub.Round(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Published != 6 || r.Failed != 0 || r.Retried != 0 {
+		t.Fatalf("round: %v; want the 6 deliveries published", r)
+	}
+	e := &env{World: w}
+	for _, target := range e.post(t, "Croissants").Targets {
+		if target.Status != tokenwatch.PostPublished || target.URL != "" {
+			t.Errorf("a page of the croissants post: %+v", target)
+		}
 	}
 }

@@ -422,7 +422,11 @@ func googleBusinessRoutes(rt *router) {
 			media = body.Media[0].SourceURL
 		}
 		postID := c.publish(t, id, body.Summary, body.CallToAction.URL, media)
-		writeJSON(c.w, http.StatusOK, map[string]string{"name": "accounts/" + c.r.PathValue("account") + "/locations/" + id + "/localPosts/" + postID, "state": "LIVE"})
+		// The created LocalPost, with searchUrl, "the link to the local
+		// post in Google search"
+		// (https://developers.google.com/my-business/reference/rest/v4/accounts.locations.localPosts).
+		writeJSON(c.w, http.StatusOK, map[string]string{"name": "accounts/" + c.r.PathValue("account") + "/locations/" + id + "/localPosts/" + postID,
+			"state": "LIVE", "topicType": "STANDARD", "summary": body.Summary, "searchUrl": c.permalink(c.post(postID))})
 	})
 }
 

@@ -465,6 +465,16 @@ func facebookRoutes(rt *router) {
 			c.containerStatus(id, ct)
 			return
 		}
+		// A published Page post ({page-id}_{post-id}) or Instagram media.
+		if page, post, ok := strings.Cut(id, "_"); !ig && ok {
+			if p := c.post(post); p != nil && p.PageID == page {
+				c.publishedObject(p)
+				return
+			}
+		} else if p := c.post(id); ig && p != nil {
+			c.publishedObject(p)
+			return
+		}
 		t, ok := c.auth()
 		if !ok || !c.owns(t, id) || !c.businessAccess(t, id) {
 			return
@@ -588,6 +598,10 @@ func accountLoginRoutes(rt *router, al accountLogin) {
 		c.metaToken(c.n.longLived(t, c.s.now()))
 	})
 	handle("GET /{v}/{id}", "", func(c *call) {
+		if p := c.post(c.r.PathValue("id")); p != nil {
+			c.publishedObject(p)
+			return
+		}
 		ct := c.n.containers[c.r.PathValue("id")]
 		if ct == nil {
 			c.d.apiError(c.w, errf(errNotFound, "(#100) Object with ID '"+c.r.PathValue("id")+"' does not exist"))

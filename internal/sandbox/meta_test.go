@@ -290,3 +290,57 @@ func TestMetaAppTokenAndVersion(t *testing.T) {
 		t.Errorf("a version no longer served is served at the oldest one: %s", h.Get("facebook-api-version"))
 	}
 }
+
+// TestMetaPermalinks: a published Page post answers permalink_url and a
+// published Instagram media its permalink, links that open the post; a
+// field the node does not have, or someone else's token, is refused.
+// https://developers.facebook.com/docs/graph-api/reference/pagepost,
+// https://developers.facebook.com/docs/instagram-platform/reference/instagram-media
+func TestMetaPermalinks(t *testing.T) {
+	t.Parallel()
+	s, tok := startMeta(t, tokenwatch.Facebook, "pages_manage_posts", "pages_read_engagement")
+	s.AddAccount(tokenwatch.Facebook, Account{ID: "2", Name: "Mallory"})
+	other, err := s.IssueGrant(tokenwatch.Facebook, GrantRequest{ClientID: "app", UserID: "2", Scopes: []string{"pages_read_engagement"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := s.BaseURL(tokenwatch.Facebook) + "/v25.0/"
+	status, _, body := metaCall(t, http.MethodPost, base+"501/feed", tok, url.Values{"message": {"Rye on Friday"}})
+	var created struct{ ID string }
+	if err := json.Unmarshal(body, &created); status != 200 || err != nil {
+		t.Fatalf("feed: %d %s", status, body)
+	}
+	status, _, body = metaCall(t, http.MethodGet, base+created.ID+"?fields=permalink_url", tok, nil)
+	var read struct {
+		ID           string `json:"id"`
+		PermalinkURL string `json:"permalink_url"`
+	}
+	if err := json.Unmarshal(body, &read); status != 200 || err != nil || read.ID != created.ID ||
+		!strings.HasPrefix(read.PermalinkURL, s.URL+"/facebook/501/posts/") {
+		t.Fatalf("permalink_url: %d %s", status, body)
+	}
+	resp, err := client.Get(read.PermalinkURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "Rye on Friday") {
+		t.Errorf("the permalink answers %d: %s", resp.StatusCode, page)
+	}
+	status, _, body = metaCall(t, http.MethodGet, base+created.ID+"?fields=permalink", tok, nil)
+	if e := decodeGraphErr(t, body); status != 400 || e.Error.Code != 100 || !strings.Contains(e.Error.Message, "nonexisting field (permalink)") {
+		t.Errorf("a field the Post lacks: %d %s", status, body)
+	}
+	if status, _, body = metaCall(t, http.MethodGet, base+created.ID+"?fields=permalink_url", other.AccessToken, nil); status == 200 {
+		t.Errorf("someone else's token read the post: %s", body)
+	}
+	resp, err = client.Get(s.URL + "/facebook/501/posts/999")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("an unknown post's page answers %d", resp.StatusCode)
+	}
+}

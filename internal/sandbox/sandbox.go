@@ -213,6 +213,8 @@ type Sandbox struct {
 	calls  map[tokenwatch.Provider]map[Op]int
 	mux    *http.ServeMux
 	seq    int
+	// publicURL is where browsers reach the sandbox (see SetPublicURL).
+	publicURL string
 }
 
 // New returns a sandbox with every network, no accounts and no apps.
@@ -227,7 +229,9 @@ func New() *Sandbox {
 		n := newNetwork(p, defaultOptions[p])
 		s.nets[p] = n
 		s.calls[p] = map[Op]int{}
-		routes[p](&router{s: s, n: n})
+		rt := &router{s: s, n: n}
+		routes[p](rt)
+		webRoutes(rt)
 	}
 	s.controlRoutes()
 	return s
@@ -263,6 +267,11 @@ func (s *Sandbox) Start() (*Server, error) {
 	srv.Listener.Close()
 	srv.Listener = l
 	srv.Start()
+	s.mu.Lock()
+	if s.publicURL == "" {
+		s.publicURL = srv.URL
+	}
+	s.mu.Unlock()
 	return &Server{Sandbox: s, URL: srv.URL, srv: srv}, nil
 }
 

@@ -148,7 +148,7 @@ func (s *Store) attachPostPages(ctx context.Context, posts []*tokenwatch.Post, b
 	for i, p := range posts {
 		ids[i] = p.ID
 	}
-	rows, err := s.query(ctx, s.rdb, fmt.Sprintf(`SELECT post_id, page_id, status, provider_post_id, error, published_at
+	rows, err := s.query(ctx, s.rdb, fmt.Sprintf(`SELECT post_id, page_id, status, provider_post_id, post_url, error, published_at
 		FROM post_pages WHERE post_id IN (%s) ORDER BY page_id`, placeholders(1, len(ids))), ids...)
 	if err != nil {
 		return err
@@ -157,7 +157,7 @@ func (s *Store) attachPostPages(ctx context.Context, posts []*tokenwatch.Post, b
 	for rows.Next() {
 		var postID int64
 		var t tokenwatch.PostTarget
-		if err := scan(rows, &postID, &t.PageID, &t.Status, &t.ProviderPostID, &t.Note, &t.PublishedAt); err != nil {
+		if err := scan(rows, &postID, &t.PageID, &t.Status, &t.ProviderPostID, &t.URL, &t.Note, &t.PublishedAt); err != nil {
 			return err
 		}
 		byID[postID].PageIDs = append(byID[postID].PageIDs, t.PageID)

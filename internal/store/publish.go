@@ -69,8 +69,11 @@ type PublishResult struct {
 	// again at RetryAt".
 	Status         tokenwatch.PostStatus
 	ProviderPostID string
-	Error          string
-	RetryAt        time.Time
+	// URL is the public link to the published post; "" for none. Only an
+	// http(s) URL is stored (tokenwatch.PostURLOK).
+	URL     string
+	Error   string
+	RetryAt time.Time
 }
 
 // SetPublishResult records what happened to a post on a page, and the post's
@@ -84,9 +87,13 @@ func (s *Store) SetPublishResult(ctx context.Context, postID, pageID int64, r Pu
 		)
 		switch r.Status {
 		case tokenwatch.PostPublished:
+			// A link from a network's answer is untrusted: only http(s).
+			if r.URL != "" && !tokenwatch.PostURLOK(r.URL) {
+				return tokenwatch.Errorf(tokenwatch.CodeInvalid, "the link to a published post must be an http or https URL of at most %d bytes", tokenwatch.MaxPostURL)
+			}
 			// Error holds the network's note, if it published otherwise than asked.
-			res, err = s.exec(ctx, tx, `UPDATE post_pages SET status = $3, provider_post_id = $4, error = $6, published_at = $5,
-				claimed_until = NULL, attempts = attempts + 1 WHERE post_id = $1 AND page_id = $2`, postID, pageID, r.Status, r.ProviderPostID, now, r.Error)
+			res, err = s.exec(ctx, tx, `UPDATE post_pages SET status = $3, provider_post_id = $4, error = $6, published_at = $5, post_url = $7,
+				claimed_until = NULL, attempts = attempts + 1 WHERE post_id = $1 AND page_id = $2`, postID, pageID, r.Status, r.ProviderPostID, now, r.Error, r.URL)
 		case tokenwatch.PostScheduled:
 			res, err = s.exec(ctx, tx, `UPDATE post_pages SET status = $3, error = $4, claimed_until = $5, attempts = attempts + 1
 				WHERE post_id = $1 AND page_id = $2`, postID, pageID, r.Status, r.Error, r.RetryAt)
@@ -215,13 +222,14 @@ type PostDelivery struct {
 	PageID         int64
 	Status         tokenwatch.PostStatus
 	ProviderPostID string
+	URL            string
 	Error          string
 	PublishedAt    time.Time
 }
 
 // PostDeliveries returns a post's deliveries, by page id.
 func (s *Store) PostDeliveries(ctx context.Context, postID int64) ([]PostDelivery, error) {
-	rows, err := s.query(ctx, s.rdb, `SELECT page_id, status, provider_post_id, error, published_at FROM post_pages
+	rows, err := s.query(ctx, s.rdb, `SELECT page_id, status, provider_post_id, post_url, error, published_at FROM post_pages
 		WHERE post_id = $1 ORDER BY page_id`, postID)
 	if err != nil {
 		return nil, err
@@ -230,7 +238,7 @@ func (s *Store) PostDeliveries(ctx context.Context, postID int64) ([]PostDeliver
 	var out []PostDelivery
 	for rows.Next() {
 		var d PostDelivery
-		if err := scan(rows, &d.PageID, &d.Status, &d.ProviderPostID, &d.Error, &d.PublishedAt); err != nil {
+		if err := scan(rows, &d.PageID, &d.Status, &d.ProviderPostID, &d.URL, &d.Error, &d.PublishedAt); err != nil {
 			return nil, err
 		}
 		out = append(out, d)

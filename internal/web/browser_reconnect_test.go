@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"golang.org/x/crypto/bcrypt"
@@ -15,6 +16,9 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/connection"
 	"github.com/tokenwatch/tokenwatch/internal/demo/demotest"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
+	"github.com/tokenwatch/tokenwatch/internal/publish"
+	"github.com/tokenwatch/tokenwatch/internal/store"
+	"github.com/tokenwatch/tokenwatch/internal/tokens"
 	"github.com/tokenwatch/tokenwatch/internal/web"
 )
 
@@ -150,4 +154,115 @@ func TestBrowserReconnectKeepsTheDraft(t *testing.T) {
 		t.Errorf("the notice says %q", got)
 	}
 	b.screenshot("reconnect-draft")
+}
+
+// TestBrowserEachPageHasItsOwnStatus (issue 13, flow 3): a post to two
+// pages, one of which cannot publish, is published on the other and held on
+// it; the calendar says so page by page, the published page with the
+// network's link to the post (or, for LinkedIn, that it gives none). Once
+// the held page is reconnected in the browser and the post goes out, its
+// chip links to the post on Facebook, in a new tab, and the link opens it.
+func TestBrowserEachPageHasItsOwnStatus(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	w := demotest.New(t, demotest.Options{BaseURL: base})
+	conn := connection.New(w.Store, connection.Options{Providers: w.Providers, Policy: lifecycle.Default(), Now: w.Clock.Now})
+	flow := connect.New(w.Store, connect.Options{Providers: w.Providers, Connection: conn, BaseURL: base, Now: w.Clock.Now})
+	h, err := web.New(w.Store, web.Options{Policy: lifecycle.Default(), PasswordCost: bcrypt.MinCost, Now: w.Clock.Now, Flow: flow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(h)
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(srv.Close)
+	e := &demoEnv{srv: srv, st: w.Store}
+	keeper := tokens.New(w.Store, tokens.Options{Providers: w.Providers, Policy: lifecycle.Default(), Now: w.Clock.Now})
+	pub := publish.New(w.Store, keeper, publish.Options{Providers: w.Providers, Policy: lifecycle.Default(), Now: w.Clock.Now})
+	round := func() publish.Report {
+		t.Helper()
+		r, err := pub.Round(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+
+	// The Riverside hiring post goes to the expired Facebook page and the
+	// LinkedIn page: published on LinkedIn, held on Facebook.
+	fb, li := w.Page(t, "fb-riverside"), w.Page(t, "li-riverside")
+	w.Clock.Advance(36 * time.Hour)
+	round()
+	posts, err := w.Store.ListPosts(t.Context(), store.PostFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var post *tokenwatch.Post
+	for _, p := range posts {
+		if strings.HasPrefix(p.Text, "We are hiring") {
+			post = p
+		}
+	}
+	if post == nil || post.Status != tokenwatch.PostHeld {
+		t.Fatalf("the hiring post: %+v", post)
+	}
+	calendar := "/calendar?location=" + itoa(post.LocationID) + "&date=" + post.ScheduledAt.Format("2006-01-02")
+	item := `li.post[data-post="` + itoa(post.ID) + `"]`
+	chip := func(page *tokenwatch.Page) string { return item + ` li.chip[data-page="` + itoa(page.ID) + `"]` }
+
+	b := e.newTab(t, false)
+	b.signIn("manager@demo.test")
+	b.closePopup()
+	b.open(calendar)
+	if got := b.text(chip(li)); !strings.Contains(got, "published") || !strings.Contains(got, "LinkedIn gives no link to the post") {
+		t.Errorf("the LinkedIn chip says %q", got)
+	}
+	if got := b.text(chip(fb)); !strings.Contains(got, "held until the page is reconnected") || b.count(chip(fb)+" a.post-link") != 0 {
+		t.Errorf("the Facebook chip says %q", got)
+	}
+	if b.count(item+".at-risk") != 1 {
+		t.Error("the post is not marked while a page holds it")
+	}
+	b.screenshot("flow3-held")
+
+	// Reconnect the Facebook page; the post goes out there.
+	b.open("/pages/" + itoa(fb.ID) + "/reconnect")
+	b.submit(chromedp.Click(chromedp.CSS(`main form[action$="/reconnect"] button`)))
+	b.submit(chromedp.Click(chromedp.CSS(`button[value="` + fb.ProviderUserID + `"]`)))
+	if r := round(); r.Published != 1 {
+		t.Fatalf("after the reconnect: %v, want the held delivery published", r)
+	}
+	b.open(calendar)
+	if got := b.text(chip(fb)); !strings.Contains(got, "published") || strings.Contains(got, "held") {
+		t.Errorf("the Facebook chip says %q after the reconnect", got)
+	}
+	if b.count(item+".at-risk") != 0 || b.count(item+" li.chip.needs") != 0 {
+		t.Error("a chip or the post stays red once published everywhere")
+	}
+	var link struct{ Href, Target, Rel, Text string }
+	b.eval(`(a => a ? {href: a.href, target: a.target, rel: a.rel, text: a.innerText} : {})(document.querySelector(`+
+		strconv.Quote(chip(fb)+" a.post-link")+`))`, &link)
+	if strings.Join(strings.Fields(link.Text), " ") != "View on Facebook (opens in a new tab)" || link.Target != "_blank" || link.Rel != "noopener noreferrer" ||
+		!strings.HasPrefix(link.Href, w.Sandbox.URL+"/facebook/") {
+		t.Fatalf("the Facebook chip's link: %+v", link)
+	}
+	b.screenshot("flow3-published")
+	phone := e.newTab(t, true)
+	phone.signIn("manager@demo.test")
+	phone.closePopup()
+	phone.open(calendar)
+	if phone.count(chip(fb)+" a.post-link") != 1 {
+		t.Error("no link to the post on a phone")
+	}
+	phone.screenshot("flow3-published")
+	// The link opens the post on the (sandbox) network.
+	if status := b.openURL(link.Href); status != 200 || !strings.Contains(b.text("article .text"), "We are hiring") {
+		t.Errorf("the link %s answers %d: %q", link.Href, status, b.text("body"))
+	}
+	b.screenshot("flow3-post-on-facebook")
 }

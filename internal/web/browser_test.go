@@ -137,6 +137,17 @@ func (b *tab) open(path string) int64 {
 	return resp.Status
 }
 
+// openURL loads a full URL (another site: a network's link) and returns
+// the HTTP status of the page.
+func (b *tab) openURL(u string) int64 {
+	b.t.Helper()
+	resp, err := chromedp.Run(b.ctx, chromedp.NavigateResponse(u))
+	if err != nil {
+		b.t.Fatalf("opening %s: %v", u, err)
+	}
+	return resp.Status
+}
+
 // submit runs actions that load another page (a click on a submit button,
 // a key that submits) and waits for it.
 func (b *tab) submit(actions ...chromedp.Action[chromedp.Void]) int64 {

@@ -125,6 +125,8 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
 			}
 			done := t.Status == tokenwatch.PostPublished || t.Status == tokenwatch.PostFailed || t.Status == tokenwatch.PostMissed
 			chip := postChip{pageView: pv, Status: t.Status, StatusText: targetStatus(t), Note: t.Note, Done: done}
+			chip.URL, chip.NoLink = postLink(t, pv.Provider)
+			chip.LinkText = "View on " + pv.Provider.DisplayName()
 			cp.Pages = append(cp.Pages, chip)
 			if done {
 				continue // the page's state no longer matters to this post
@@ -148,6 +150,27 @@ func (s *Server) calendar(w http.ResponseWriter, r *http.Request) {
 
 // calendarMaxPosts bounds the posts of one view of the calendar.
 const calendarMaxPosts = 1000
+
+// postLink is the network's link to a post published on a page, shown only
+// when it is an http(s) URL; for a published post without one, noLink says
+// why, rather than a link being made up.
+func postLink(t tokenwatch.PostTarget, p tokenwatch.Provider) (link, noLink string) {
+	if t.Status != tokenwatch.PostPublished {
+		return "", ""
+	}
+	if tokenwatch.PostURLOK(t.URL) {
+		return t.URL, ""
+	}
+	switch p {
+	case tokenwatch.TikTok:
+		// Its API names the post only once TikTok has reviewed it.
+		return "", "TikTok gives no link to the post"
+	case tokenwatch.LinkedIn:
+		// LinkedIn documents no link for a post.
+		return "", "LinkedIn gives no link to the post"
+	}
+	return "", p.DisplayName() + " gave no link to the post"
+}
 
 // targetStatus says where a post stands on one page, in words.
 func targetStatus(t tokenwatch.PostTarget) string {

@@ -64,6 +64,11 @@ type postChip struct {
 	// Done says the post is done with on this page (published, failed or
 	// missed): the page's state no longer marks it.
 	Done bool
+	// URL is the network's link to the published post (http(s) only);
+	// NoLink, for a published post without one, says why in words.
+	URL, NoLink string
+	// LinkText names the link ("View on Facebook").
+	LinkText string
 }
 
 const dayFormat = "2006-01-02"

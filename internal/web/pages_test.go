@@ -645,6 +645,7 @@ func TestCalendarShowsEachPagesStatus(t *testing.T) {
 	if err := e.st.CreatePost(ctx, post); err != nil {
 		t.Fatal(err)
 	}
+	// LinkedIn gives no link to a post.
 	if err := e.st.SetPublishResult(ctx, post.ID, li.ID, store.PublishResult{Status: tokenwatch.PostPublished, ProviderPostID: "urn:li:share:1"}); err != nil {
 		t.Fatal(err)
 	}
@@ -667,19 +668,54 @@ func TestCalendarShowsEachPagesStatus(t *testing.T) {
 	if !strings.Contains(liChip, "published") || strings.Contains(liChip, "needs") {
 		t.Errorf("the LinkedIn chip: %s", liChip)
 	}
-	if !strings.Contains(fbChip, "held until the page is reconnected") {
+	if !strings.Contains(liChip, "LinkedIn gives no link to the post") || strings.Contains(liChip, "post-link") {
+		t.Errorf("the LinkedIn chip does not say it has no link: %s", liChip)
+	}
+	if !strings.Contains(fbChip, "held until the page is reconnected") || strings.Contains(fbChip, "post-link") || strings.Contains(fbChip, "no-link") {
 		t.Errorf("the Facebook chip: %s", fbChip)
 	}
 	if !strings.Contains(item, "at-risk") {
 		t.Errorf("the post is not marked while a page holds it: %s", item)
 	}
-	// Reconnected and published: no chip, no post marked.
-	if err := e.st.SetPublishResult(ctx, post.ID, fbRiver.ID, store.PublishResult{Status: tokenwatch.PostPublished, ProviderPostID: "1_2"}); err != nil {
+	// Reconnected and published: no chip, no post marked; the Facebook
+	// chip links to the post on Facebook, in a new tab.
+	const link = "https://www.facebook.com/FacebookforDevelopers/posts/10153449196353553"
+	if err := e.st.SetPublishResult(ctx, post.ID, fbRiver.ID, store.PublishResult{Status: tokenwatch.PostPublished, ProviderPostID: "1_2", URL: link}); err != nil {
 		t.Fatal(err)
 	}
 	item, _, fbChip = chips()
 	if !strings.Contains(fbChip, "published") || strings.Contains(item, "at-risk") || strings.Contains(item, `class="chip status-published needs`) {
 		t.Errorf("after publishing on every page: %s", item)
+	}
+	want := `<a class="post-link" href="` + link + `" target="_blank" rel="noopener noreferrer">View on Facebook`
+	if !strings.Contains(fbChip, want) {
+		t.Errorf("the published Facebook chip has no link to the post: %s", fbChip)
+	}
+}
+
+// A link that is not http(s) never reaches the page: the store refuses it,
+// and the published page says it has no link rather than showing one.
+func TestCalendarShowsOnlyWebLinks(t *testing.T) {
+	t.Parallel()
+	e := newDemo(t)
+	ctx := t.Context()
+	fb := e.pages["fb-downtown"]
+	post := &tokenwatch.Post{LocationID: fb.LocationID, Text: "Rye on Friday", ScheduledAt: demoNow.Add(time.Hour), PageIDs: []int64{fb.ID}}
+	if err := e.st.CreatePost(ctx, post); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.SetPublishResult(ctx, post.ID, fb.ID, store.PublishResult{Status: tokenwatch.PostPublished, ProviderPostID: "1_2",
+		URL: "javascript:alert(document.cookie)"}); tokenwatch.ErrorCode(err) != tokenwatch.CodeInvalid {
+		t.Fatalf("the store took a javascript: link: %v", err)
+	}
+	if err := e.st.SetPublishResult(ctx, post.ID, fb.ID, store.PublishResult{Status: tokenwatch.PostPublished, ProviderPostID: "1_2"}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := e.signIn(t, "manager@demo.test")
+	_, body, _ := get(t, c, e.srv.URL+"/calendar?location="+strconv.FormatInt(fb.LocationID, 10))
+	item := section(body, `data-post="`+strconv.FormatInt(post.ID, 10)+`"`, `</ul>`)
+	if strings.Contains(item, "javascript") || strings.Contains(item, "post-link") || !strings.Contains(item, "Facebook gave no link to the post") {
+		t.Errorf("the post without a link: %s", item)
 	}
 }
 

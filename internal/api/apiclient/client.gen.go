@@ -460,6 +460,9 @@ type PostTarget struct {
 	ProviderPostId *string    `json:"provider_post_id,omitempty"`
 	PublishedAt    *time.Time `json:"published_at,omitempty"`
 	Status         PostStatus `json:"status"`
+
+	// Url The public link to the post on the network, where it is published and the network gives one (always http or https); absent for LinkedIn and TikTok, which give none.
+	Url *string `json:"url,omitempty"`
 }
 
 // Problem RFC 9457 problem details, with tokenwatch's stable code.

@@ -13,9 +13,9 @@ import (
 // FINISHED and publishes it: media_publish refuses a container still being
 // processed (9007/2207027).
 // https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/reference/ig-container
-func (p *Provider) Publish(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials, post provider.Post) (string, error) {
+func (p *Provider) Publish(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials, post provider.Post) (provider.Published, error) {
 	if post.MediaURL == "" {
-		return "", p.login.Refuse("media_required", "Instagram posts need an image")
+		return provider.Published{}, p.login.Refuse("media_required", "Instagram posts need an image")
 	}
 	base := p.graph + "/" + url.PathEscape(page.ProviderPageID)
 	params := url.Values{"image_url": {post.MediaURL}, "caption": {post.TextWithLink()}}

@@ -53,9 +53,9 @@ var post = provider.Post{Text: "Fresh bread", MediaURL: "https://cdn.example/bre
 func TestPublishWaitsForTheContainer(t *testing.T) {
 	t.Parallel()
 	sb, p, page, creds := connect(t, func(o *sandbox.Options) { o.ContainerReads = 3 })
-	id, err := p.Publish(context.Background(), page, creds, post)
-	if err != nil || id == "" {
-		t.Fatalf("Publish = %q, %v", id, err)
+	pub, err := p.Publish(context.Background(), page, creds, post)
+	if err != nil || pub.ID == "" || !strings.HasPrefix(pub.URL, sb.BaseURL(tokenwatch.Instagram)+"/") {
+		t.Fatalf("Publish = %+v, %v; want an id and the media's permalink", pub, err)
 	}
 	if n := len(sb.Posts(tokenwatch.Instagram)); n != 1 || sb.Calls(tokenwatch.Instagram, sandbox.OpPublish) != 1 {
 		t.Errorf("%d posts after %d media_publish calls, want one of each", n, sb.Calls(tokenwatch.Instagram, sandbox.OpPublish))

@@ -13,7 +13,9 @@ func TestConformance(t *testing.T) {
 	providertest.Run(t, providertest.Spec{
 		New:    func(c provider.Config) provider.Provider { return linkedin.New(c) },
 		Config: func(c *provider.Config) { c.RefreshEnabled = true },
-		RoleOK: "ADMINISTRATOR", RoleRefused: "CONTENT_ADMINISTRATOR", RefusalMentions: "Super Admin",
+		// LinkedIn's API documentation gives no web link for a post URN.
+		NoPostLink: "LinkedIn documents no link for a post",
+		RoleOK:     "ADMINISTRATOR", RoleRefused: "CONTENT_ADMINISTRATOR", RefusalMentions: "Super Admin",
 		Scope: "w_organization_social", ScopeSeenByInspect: true,
 		RoleLost: "CONTENT_ADMINISTRATOR", RoleLossSeenByInspect: true,
 	})

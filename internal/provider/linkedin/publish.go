@@ -12,7 +12,11 @@ import (
 // the x-restli-id header of a 201. The text goes in commentary, which is
 // little text: it is escaped so that LinkedIn shows all of it.
 // https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/posts-api
-func (p *Provider) Publish(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials, post provider.Post) (string, error) {
+//
+// The post has no link: LinkedIn's API documentation gives none for a post
+// URN (the /feed/update/{urn}/ pages third parties link to are not
+// documented by LinkedIn), and none is made up.
+func (p *Provider) Publish(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials, post provider.Post) (provider.Published, error) {
 	body := map[string]any{
 		"author":                    orgURN + page.ProviderPageID,
 		"commentary":                escapeLittle(post.Text),
@@ -28,7 +32,7 @@ func (p *Provider) Publish(ctx context.Context, page *tokenwatch.Page, creds tok
 	req.JSON = body
 	h, err := p.oauth.Do(ctx, req, nil)
 	if err != nil {
-		return "", err
+		return provider.Published{}, err
 	}
-	return h.Get("X-Restli-Id"), nil
+	return provider.Published{ID: h.Get("X-Restli-Id")}, nil
 }

@@ -52,27 +52,48 @@ const (
 )
 
 // PublishContainer creates a media container with params, waits for it to
-// be FINISHED, publishes it, and returns the published object's id. A
-// container in ERROR refuses the post with Meta's reason; one still in
-// progress after the wait, or expired, is a transient failure (the post
-// is tried again later, with a new container).
-func PublishContainer(ctx context.Context, c *oauthx.Client, ct Container, params url.Values, token tokenwatch.Secret) (string, error) {
+// be FINISHED, publishes it, and returns the published object's id and
+// link. A container in ERROR refuses the post with Meta's reason; one
+// still in progress after the wait, or expired, is a transient failure
+// (the post is tried again later, with a new container).
+//
+// media_publish answers the media's id alone; its link is the media's
+// permalink field, read with one more call (GET /{media-id}?fields=permalink,
+// https://developers.facebook.com/docs/instagram-platform/reference/instagram-media,
+// https://developers.facebook.com/docs/threads/threads-media). The call is
+// worth it: the link is what the post's author opens to see the post. Meta
+// omits the field for media flagged for copyright; a failed read leaves
+// the post published without a link.
+func PublishContainer(ctx context.Context, c *oauthx.Client, ct Container, params url.Values, token tokenwatch.Secret) (provider.Published, error) {
 	var created struct {
 		ID string `json:"id"`
 	}
 	if err := c.PostForm(ctx, ct.Create, params, token, &created); err != nil {
-		return "", err
+		return provider.Published{}, err
 	}
 	if err := waitFinished(ctx, c, ct, created.ID, token); err != nil {
-		return "", err
+		return provider.Published{}, err
 	}
 	var published struct {
 		ID string `json:"id"`
 	}
 	if err := c.PostForm(ctx, ct.Publish, url.Values{"creation_id": {created.ID}}, token, &published); err != nil {
-		return "", err
+		return provider.Published{}, err
 	}
-	return published.ID, nil
+	return provider.Published{ID: published.ID, URL: Permalink(ctx, c, ct.Status(published.ID), "permalink", token)}, nil
+}
+
+// Permalink reads the link field of a published object at node (a Page
+// post's permalink_url, a media's permalink) and returns it when it is an
+// http(s) URL; "" when the read fails or the field is absent: the object
+// is published whatever the answer.
+func Permalink(ctx context.Context, c *oauthx.Client, node, field string, token tokenwatch.Secret) string {
+	var r map[string]any
+	if err := c.Get(ctx, node, url.Values{"fields": {field}}, token, &r); err != nil {
+		return ""
+	}
+	link, _ := r[field].(string)
+	return provider.Link(link)
 }
 
 func waitFinished(ctx context.Context, c *oauthx.Client, ct Container, id string, token tokenwatch.Secret) error {

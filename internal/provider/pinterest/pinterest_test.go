@@ -114,10 +114,14 @@ func TestLegacyRefresh(t *testing.T) {
 func TestPinsGoToABoardTheAccountOwns(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, nil)
-	id, err := w.p.Publish(context.Background(), w.page, w.creds, provider.Post{Text: "Rye", Link: "https://bakery.example/rye",
+	pub, err := w.p.Publish(context.Background(), w.page, w.creds, provider.Post{Text: "Rye", Link: "https://bakery.example/rye",
 		MediaURL: w.sb.URL + "/_sandbox/media/rye.jpg"})
-	if err != nil || id == "" {
-		t.Fatalf("Publish = %q, %v", id, err)
+	if err != nil || pub.ID == "" {
+		t.Fatalf("Publish = %+v, %v", pub, err)
+	}
+	// The pin's page: https://www.pinterest.com/pin/{id}, moved to the sandbox.
+	if want := w.sb.BaseURL(tokenwatch.Pinterest) + "/pin/" + pub.ID; pub.URL != want {
+		t.Errorf("the pin's link is %q, want %q", pub.URL, want)
 	}
 	_, err = w.p.Publish(context.Background(), w.page, w.creds, provider.Post{Text: strings.Repeat("x", 801), MediaURL: w.sb.URL + "/_sandbox/media/rye.jpg"})
 	if !provider.IsRejected(err) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/tokenwatch/tokenwatch"
@@ -34,23 +35,23 @@ const maxBoardPages = 4
 // the operation user_account", while boards/list also returns group
 // boards the account collaborates on. Public boards are preferred to
 // protected and secret ones; ad-only boards are skipped.
-func (p *Provider) Publish(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials, post provider.Post) (string, error) {
+func (p *Provider) Publish(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials, post provider.Post) (provider.Published, error) {
 	if post.MediaURL == "" {
-		return "", p.api.Refuse("media_required", "Pinterest pins need an image")
+		return provider.Published{}, p.api.Refuse("media_required", "Pinterest pins need an image")
 	}
 	if n := utf8.RuneCountInString(post.Text); n > maxDescription {
-		return "", p.api.Refuse("description_too_long", fmt.Sprintf("Pinterest pin descriptions hold at most %d characters; this one has %d", maxDescription, n))
+		return provider.Published{}, p.api.Refuse("description_too_long", fmt.Sprintf("Pinterest pin descriptions hold at most %d characters; this one has %d", maxDescription, n))
 	}
 	if len(post.Link) > maxLink {
-		return "", p.api.Refuse("link_too_long", fmt.Sprintf("Pinterest pin links hold at most %d characters", maxLink))
+		return provider.Published{}, p.api.Refuse("link_too_long", fmt.Sprintf("Pinterest pin links hold at most %d characters", maxLink))
 	}
 	me, err := p.account(ctx, creds.AccessToken)
 	if err != nil {
-		return "", err
+		return provider.Published{}, err
 	}
 	boardID, err := p.ownBoard(ctx, creds.AccessToken, me.Username)
 	if err != nil {
-		return "", err
+		return provider.Published{}, err
 	}
 	body := map[string]any{
 		"board_id":     boardID,
@@ -63,9 +64,26 @@ func (p *Provider) Publish(ctx context.Context, page *tokenwatch.Page, creds tok
 	var r struct {
 		ID string `json:"id"`
 	}
-	_, err = p.api.PostJSON(ctx, p.apiURL+"/pins", body, creds.AccessToken, &r)
-	return r.ID, err
+	if _, err := p.api.PostJSON(ctx, p.apiURL+"/pins", body, creds.AccessToken, &r); err != nil {
+		return provider.Published{}, err
+	}
+	return provider.Published{ID: r.ID, URL: p.pinURL(r.ID)}, nil
 }
+
+// pinURL is the pin's page on Pinterest, https://www.pinterest.com/pin/{id},
+// as Pinterest's own widgets link a pin ("href: $.v.config.pinterest +
+// \"/pin/\" + pin.id", github.com/pinterest/widgets pinit_main.js); a pin id
+// is digits (Pin.id's pattern ^\d+$ in the OpenAPI description), anything
+// else gets no link.
+func (p *Provider) pinURL(id string) string {
+	if id == "" || strings.Trim(id, "0123456789") != "" {
+		return ""
+	}
+	return provider.Link(p.api.URL(pinPage + id))
+}
+
+// pinPage is where Pinterest shows a pin.
+const pinPage = "https://www.pinterest.com/pin/"
 
 // ownBoard returns the id of the board to pin to: the first public board
 // username owns, else the first other one it owns.

@@ -53,6 +53,10 @@ type Spec struct {
 	Blockable bool
 	// BlockSubcodes to try with the sandbox's Block (default: one, 0).
 	BlockSubcodes []int
+	// NoPostLink says why the network's published posts get no link
+	// (LinkedIn documents none, TikTok names no post at publishing);
+	// empty: a published post must get a link that opens it.
+	NoPostLink string
 }
 
 // Sandbox users and pages.

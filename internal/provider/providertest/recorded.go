@@ -45,9 +45,11 @@ type Recorded struct {
 
 // RecordedPage is the stored page a recorded call is made for.
 type RecordedPage struct {
-	ID     string   `json:"id"`
-	UserID string   `json:"user_id"`
-	Scopes []string `json:"scopes"`
+	ID     string `json:"id"`
+	UserID string `json:"user_id"`
+	// UserName is the account's name at the network (X's username).
+	UserName string   `json:"user_name,omitempty"`
+	Scopes   []string `json:"scopes"`
 }
 
 // Answer is one recorded answer: to the first unused request with this
@@ -98,6 +100,11 @@ type Want struct {
 		RefusalContains string `json:"refusal_contains,omitempty"`
 	} `json:"candidates,omitempty"`
 	PostID string `json:"post_id,omitempty"`
+	// PostURL is the link the published post must get ("" for none, as
+	// at LinkedIn and TikTok); a recorded success of Publish must say it.
+	// "{base}" stands for the network's address (the test server's here)
+	// in a link tokenwatch builds itself.
+	PostURL *string `json:"post_url,omitempty"`
 	// PostNote must appear in the note on the published post
 	// (provider.Published.Note), when set.
 	PostNote string `json:"post_note,omitempty"`
@@ -204,7 +211,7 @@ func playRecorded(t *testing.T, newProvider func(provider.Config) provider.Provi
 	p := newProvider(cfg)
 	info := p.Info()
 	page := &tokenwatch.Page{Provider: info.Name, ProviderPageID: rec.Page.ID, ProviderUserID: rec.Page.UserID,
-		Scopes: rec.Page.Scopes, AutoRefresh: info.AutoRefresh}
+		ProviderUserName: rec.Page.UserName, Scopes: rec.Page.Scopes, AutoRefresh: info.AutoRefresh}
 	creds := tokenwatch.Credentials{AccessToken: tokenwatch.NewSecret(recordedAccess), RefreshToken: tokenwatch.NewSecret(recordedRefresh)}
 	post := provider.Post{Text: "Fresh bread at 7", Link: "https://bakery.example/today", MediaURL: srv.URL + "/_media/bread.mp4"}
 	if rec.Post != nil {
@@ -239,8 +246,11 @@ func playRecorded(t *testing.T, newProvider func(provider.Config) provider.Provi
 		got.candidates, err = p.Pages(ctx, g)
 	case "Publish":
 		var pub provider.Published
-		pub, err = provider.PublishNoted(ctx, p, page, creds, post)
-		got.postID, got.postNote = pub.ID, pub.Note
+		pub, err = p.Publish(ctx, page, creds, post)
+		got.postID, got.postNote, got.postURL = pub.ID, pub.Note, pub.URL
+		if rec.Want.OK && rec.Want.PostURL == nil {
+			t.Error(`the recording does not say which link the post gets: set want.post_url ("" for none)`)
+		}
 	default:
 		t.Fatalf("unknown call %q", rec.Call)
 	}
@@ -261,6 +271,10 @@ func playRecorded(t *testing.T, newProvider func(provider.Config) provider.Provi
 			}
 		}
 	}
+	if rec.Want.PostURL != nil {
+		u := strings.ReplaceAll(*rec.Want.PostURL, "{base}", srv.URL)
+		rec.Want.PostURL = &u
+	}
 	checkOutcome(t, rec.Want, got, err, now)
 }
 
@@ -270,6 +284,7 @@ type outcome struct {
 	candidates     []provider.Candidate
 	postID         string
 	postNote       string
+	postURL        string
 }
 
 func checkOutcome(t *testing.T, w Want, got outcome, err error, now time.Time) {
@@ -334,6 +349,9 @@ func checkOutcome(t *testing.T, w Want, got outcome, err error, now time.Time) {
 	}
 	if w.PostID != "" && got.postID != w.PostID {
 		t.Errorf("post id = %q, want %q", got.postID, w.PostID)
+	}
+	if w.PostURL != nil && got.postURL != *w.PostURL {
+		t.Errorf("link to the post = %q, want %q", got.postURL, *w.PostURL)
 	}
 	if w.PostNote != "" && !strings.Contains(got.postNote, w.PostNote) {
 		t.Errorf("note on the post = %q, want it to say %q", got.postNote, w.PostNote)

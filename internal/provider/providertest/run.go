@@ -2,7 +2,9 @@ package providertest
 
 import (
 	"context"
+	"io"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -179,13 +181,14 @@ func testInspectPublishRevoke(t *testing.T, e *env) {
 	if in.UserID != alice {
 		t.Errorf("Inspect UserID = %q, want %q", in.UserID, alice)
 	}
-	id, err := e.p.Publish(context.Background(), page, creds, e.post())
-	if e.record(err) != nil || id == "" {
-		t.Fatalf("Publish = %q, %v", id, err)
+	pub, err := e.p.Publish(context.Background(), page, creds, e.post())
+	if e.record(err) != nil || pub.ID == "" {
+		t.Fatalf("Publish = %+v, %v", pub, err)
 	}
 	if posts := e.sb.Posts(e.name); len(posts) != 1 || !strings.Contains(posts[0].Text, "Fresh bread") {
 		t.Errorf("sandbox posts = %+v, want the one post", posts)
 	}
+	e.checkPostLink(t, pub)
 	if err := e.sb.Revoke(creds.AccessToken.Reveal()); err != nil {
 		t.Fatal(err)
 	}
@@ -310,3 +313,28 @@ func testNoTokenInErrors(t *testing.T, e *env) {
 }
 
 func normalize(s string) string { return strings.ToLower(strings.ReplaceAll(s, " ", "")) }
+
+// checkPostLink checks the link a published post got: none where the
+// network gives none; elsewhere an http(s) link to the network's site (the
+// sandbox here) whose page shows the post.
+func (e *env) checkPostLink(t *testing.T, pub provider.Published) {
+	t.Helper()
+	if e.spec.NoPostLink != "" {
+		if pub.URL != "" {
+			t.Errorf("the post got the link %q; %s", pub.URL, e.spec.NoPostLink)
+		}
+		return
+	}
+	if !tokenwatch.PostURLOK(pub.URL) || !strings.HasPrefix(pub.URL, e.sb.BaseURL(e.name)+"/") {
+		t.Fatalf("the post's link is %q, want one to %s", pub.URL, e.sb.BaseURL(e.name))
+	}
+	resp, err := (&http.Client{Transport: e.transport, Timeout: 5 * time.Second}).Get(pub.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "Fresh bread at 7") {
+		t.Errorf("the post's link %s answers %d: %s", pub.URL, resp.StatusCode, body)
+	}
+}

@@ -39,10 +39,10 @@ func TextLength(text string) int {
 // before anything is sent.
 // https://developers.facebook.com/docs/threads/posts,
 // https://developers.facebook.com/docs/threads/troubleshooting
-func (p *Provider) Publish(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials, post provider.Post) (string, error) {
+func (p *Provider) Publish(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials, post provider.Post) (provider.Published, error) {
 	text := post.TextWithLink()
 	if n := TextLength(text); n > MaxText {
-		return "", p.login.Refuse("text_too_long", fmt.Sprintf("Threads posts take at most %d characters (an emoji counts as its UTF-8 bytes); this one has %d", MaxText, n))
+		return provider.Published{}, p.login.Refuse("text_too_long", fmt.Sprintf("Threads posts take at most %d characters (an emoji counts as its UTF-8 bytes); this one has %d", MaxText, n))
 	}
 	params := url.Values{"media_type": {"TEXT"}, "text": {text}}
 	if post.MediaURL != "" {

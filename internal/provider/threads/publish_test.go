@@ -50,9 +50,9 @@ func connect(t *testing.T, configure func(*sandbox.Options)) (*sandbox.Server, *
 func TestPublishWaitsForTheContainer(t *testing.T) {
 	t.Parallel()
 	sb, p, page, creds := connect(t, func(o *sandbox.Options) { o.ContainerReads = 3 })
-	id, err := p.Publish(context.Background(), page, creds, provider.Post{Text: "Fresh bread at 7"})
-	if err != nil || id == "" {
-		t.Fatalf("Publish = %q, %v", id, err)
+	pub, err := p.Publish(context.Background(), page, creds, provider.Post{Text: "Fresh bread at 7"})
+	if err != nil || pub.ID == "" || !strings.HasPrefix(pub.URL, sb.BaseURL(tokenwatch.Threads)+"/") {
+		t.Fatalf("Publish = %+v, %v; want an id and the media's permalink", pub, err)
 	}
 	if n := len(sb.Posts(tokenwatch.Threads)); n != 1 || sb.Calls(tokenwatch.Threads, sandbox.OpPublish) != 1 {
 		t.Errorf("%d posts after %d threads_publish calls, want one of each", n, sb.Calls(tokenwatch.Threads, sandbox.OpPublish))

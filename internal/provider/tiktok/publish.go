@@ -44,23 +44,28 @@ const maxTitle = 2200
 // the app). As TikTok requires, it first asks creator_info what the
 // creator may do now and posts at one of the privacy levels offered; the
 // id is TikTok's publish id.
-func (p *Provider) Publish(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials, post provider.Post) (string, error) {
+//
+// The post has no link: video/init answers a publish_id only, and TikTok
+// gives the post's id (publicaly_available_post_id, from the status
+// endpoint) only once its moderation is over, which may take hours
+// (https://developers.tiktok.com/doc/content-posting-api-reference-get-video-status).
+func (p *Provider) Publish(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials, post provider.Post) (provider.Published, error) {
 	if post.MediaURL == "" {
-		return "", p.c.Refuse("media_required", "TikTok posts need a video")
+		return provider.Published{}, p.c.Refuse("media_required", "TikTok posts need a video")
 	}
 	title := post.TextWithLink()
 	if n := len(utf16.Encode([]rune(title))); n > maxTitle {
-		return "", p.c.Refuse("title_too_long", fmt.Sprintf("TikTok captions hold at most %d characters; this one has %d", maxTitle, n))
+		return provider.Published{}, p.c.Refuse("title_too_long", fmt.Sprintf("TikTok captions hold at most %d characters; this one has %d", maxTitle, n))
 	}
 	var ci creatorInfo
 	err := p.api(ctx, oauthx.Request{Method: http.MethodPost, URL: p.apiURL + "/post/publish/creator_info/query/",
 		Token: creds.AccessToken, Header: http.Header{"Content-Type": {"application/json; charset=UTF-8"}}}, &ci)
 	if err != nil {
-		return "", err
+		return provider.Published{}, err
 	}
 	level := privacyLevel(ci.PrivacyLevelOptions)
 	if level == "" {
-		return "", p.c.Refuse("no_privacy_level", "TikTok offers this account no privacy level to post at")
+		return provider.Published{}, p.c.Refuse("no_privacy_level", "TikTok offers this account no privacy level to post at")
 	}
 	body := map[string]any{
 		"post_info": map[string]any{
@@ -74,6 +79,8 @@ func (p *Provider) Publish(ctx context.Context, page *tokenwatch.Page, creds tok
 	var d struct {
 		PublishID string `json:"publish_id"`
 	}
-	err = p.api(ctx, oauthx.Request{Method: http.MethodPost, URL: p.apiURL + "/post/publish/video/init/", JSON: body, Token: creds.AccessToken}, &d)
-	return d.PublishID, err
+	if err := p.api(ctx, oauthx.Request{Method: http.MethodPost, URL: p.apiURL + "/post/publish/video/init/", JSON: body, Token: creds.AccessToken}, &d); err != nil {
+		return provider.Published{}, err
+	}
+	return provider.Published{ID: d.PublishID}, nil
 }

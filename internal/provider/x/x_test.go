@@ -123,3 +123,24 @@ func TestDiagnose(t *testing.T) {
 		t.Errorf("a plain http callback passed: %+v", f)
 	}
 }
+
+// TestPostLinks: a post's link is https://x.com/{username}/status/{id}
+// (moved to the sandbox), the username with or without its "@"; an
+// account name that is no X username gives no link rather than a wrong
+// one.
+func TestPostLinks(t *testing.T) {
+	t.Parallel()
+	for user, want := range map[string]bool{"DemoBakeryDT": true, "@DemoBakeryDT": true, "Alice Example": false, "": false,
+		"../../evil": false} {
+		sb, p, page, creds := sandboxed(t)
+		page.ProviderUserName = user
+		pub, err := p.Publish(context.Background(), page, creds, provider.Post{Text: "Fresh bread at 7 for " + user})
+		if err != nil {
+			t.Fatal(err)
+		}
+		link := sb.BaseURL(tokenwatch.X) + "/DemoBakeryDT/status/" + pub.ID
+		if got := pub.URL == link; got != want || (!want && pub.URL != "") {
+			t.Errorf("username %q: link %q", user, pub.URL)
+		}
+	}
+}

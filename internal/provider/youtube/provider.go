@@ -23,10 +23,7 @@ type Provider struct {
 	oauth *google.OAuth
 }
 
-var (
-	_ provider.Provider        = (*Provider)(nil)
-	_ provider.NotingPublisher = (*Provider)(nil)
-)
+var _ provider.Provider = (*Provider)(nil)
 
 // New returns the provider.
 func New(cfg provider.Config) *Provider {

@@ -14,26 +14,23 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/provider/oauthx"
 )
 
-// Publish uploads the post's video (see PublishNoted).
-func (p *Provider) Publish(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials, post provider.Post) (string, error) {
-	pub, err := p.PublishNoted(ctx, page, creds, post)
-	return pub.ID, err
-}
-
 // lockedPrivate is the note on an upload YouTube made private though
 // tokenwatch asked for public.
 const lockedPrivate = "YouTube published the video as private, not public: it restricts uploads from API projects it has not audited " +
 	"to private viewing (https://developers.google.com/youtube/v3/docs/videos/insert). The operator of tokenwatch must have the app's " +
 	"Google Cloud project pass YouTube's API audit for uploads to be public."
 
-// PublishNoted uploads the post's video (YouTube takes nothing else),
+// Publish uploads the post's video (YouTube takes nothing else),
 // streamed from its media URL into a multipart upload: the metadata first,
 // then the video. It asks for a public video; when YouTube answers with
 // another privacy status (uploads of unaudited API projects are made
 // private), the upload stands and the note says why. The upload costs
 // 1,600 of the project's quota units a day (10,000 by default); an
-// exhausted quota is a service problem of the app.
-func (p *Provider) PublishNoted(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials, post provider.Post) (provider.Published, error) {
+// exhausted quota is a service problem of the app. The video's link is its
+// watch page, https://www.youtube.com/watch?v={id}, as YouTube's own API
+// samples link an uploaded video
+// (github.com/youtube/api-samples, python_appengine/user_uploads/index.html).
+func (p *Provider) Publish(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials, post provider.Post) (provider.Published, error) {
 	if post.MediaURL == "" {
 		return provider.Published{}, p.oauth.Refuse("media_required", "YouTube posts need a video")
 	}
@@ -77,11 +74,17 @@ func (p *Provider) PublishNoted(ctx context.Context, page *tokenwatch.Page, cred
 		return provider.Published{}, err
 	}
 	pub := provider.Published{ID: r.ID}
+	if r.ID != "" {
+		pub.URL = provider.Link(p.oauth.URL(watchURL + "?v=" + url.QueryEscape(r.ID)))
+	}
 	if got := r.Status.PrivacyStatus; got != "" && got != asked {
 		pub.Note = lockedPrivate
 	}
 	return pub, nil
 }
+
+// watchURL is where YouTube shows a video.
+const watchURL = "https://www.youtube.com/watch"
 
 func writeParts(mw *multipart.Writer, meta []byte, contentType string, media io.Reader) error {
 	w, err := mw.CreatePart(textproto.MIMEHeader{"Content-Type": {"application/json; charset=UTF-8"}})

@@ -61,15 +61,17 @@ func TestUnauditedUploadIsPrivateWithANote(t *testing.T) {
 	t.Parallel()
 	for _, audited := range []bool{false, true} {
 		sb, p, page, creds := sandboxed(t, sandbox.App{Audited: audited})
-		pub, err := provider.PublishNoted(context.Background(), p, page, creds, video(sb))
+		pub, err := p.Publish(context.Background(), page, creds, video(sb))
 		if err != nil || pub.ID == "" {
-			t.Fatalf("audited %v: PublishNoted = %+v, %v", audited, pub, err)
+			t.Fatalf("audited %v: Publish = %+v, %v", audited, pub, err)
 		}
 		if noted := strings.Contains(pub.Note, "private"); noted == audited {
 			t.Errorf("audited %v: note %q", audited, pub.Note)
 		}
-		if id, err := p.Publish(context.Background(), page, creds, video(sb)); err != nil || id == "" {
-			t.Errorf("audited %v: Publish = %q, %v", audited, id, err)
+		// The video's watch page, https://www.youtube.com/watch?v={id},
+		// moved to the sandbox.
+		if want := sb.BaseURL(tokenwatch.YouTube) + "/watch?v=" + pub.ID; pub.URL != want {
+			t.Errorf("audited %v: the video's link is %q, want %q", audited, pub.URL, want)
 		}
 	}
 }

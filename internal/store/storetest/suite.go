@@ -968,8 +968,25 @@ func testPostPublishing(t *testing.T, e Engine) {
 		t.Errorf("claimed %d deliveries already claimed", len(ds))
 	}
 
-	must(t, s.SetPublishResult(ctx, due.ID, a, store.PublishResult{Status: tokenwatch.PostPublished, ProviderPostID: "post-1"}))
+	// A link that is not http(s) (a network's answer is untrusted) is
+	// refused, and nothing is recorded.
+	for _, bad := range []string{"javascript:alert(document.cookie)", "data:text/html,<b>x</b>", "/relative"} {
+		err := s.SetPublishResult(ctx, due.ID, a, store.PublishResult{Status: tokenwatch.PostPublished, ProviderPostID: "post-1", URL: bad})
+		if tokenwatch.ErrorCode(err) != tokenwatch.CodeInvalid {
+			t.Errorf("the link %q: %v, want refused as invalid", bad, err)
+		}
+	}
+	if st := status(); st != tokenwatch.PostScheduled {
+		t.Errorf("a refused result changed the post to %s", st)
+	}
+	const link = "https://www.facebook.com/FacebookforDevelopers/posts/10153449196353553"
+	must(t, s.SetPublishResult(ctx, due.ID, a, store.PublishResult{Status: tokenwatch.PostPublished, ProviderPostID: "post-1", URL: link}))
 	must(t, s.SetPublishResult(ctx, due.ID, b.ID, store.PublishResult{Status: tokenwatch.PostHeld}))
+	stored, err := s.GetPost(ctx, due.ID)
+	must(t, err)
+	if len(stored.Targets) != 2 || stored.Targets[0].URL != link || stored.Targets[1].URL != "" {
+		t.Errorf("the post's pages after publishing on one: %+v", stored.Targets)
+	}
 	if st := status(); st != tokenwatch.PostHeld {
 		t.Errorf("a post held on one page is %s", st)
 	}
@@ -1010,7 +1027,7 @@ func testPostPublishing(t *testing.T, e Engine) {
 	}
 	dels, err := s.PostDeliveries(ctx, due.ID)
 	must(t, err)
-	if len(dels) != 2 || dels[0].ProviderPostID != "post-1" || dels[0].PublishedAt.IsZero() || dels[1].Status != tokenwatch.PostMissed || dels[1].Error == "" {
+	if len(dels) != 2 || dels[0].ProviderPostID != "post-1" || dels[0].URL != link || dels[0].PublishedAt.IsZero() || dels[1].Status != tokenwatch.PostMissed || dels[1].Error == "" || dels[1].URL != "" {
 		t.Errorf("deliveries %+v", dels)
 	}
 	if err := s.SetPublishResult(ctx, due.ID, 99999, store.PublishResult{Status: tokenwatch.PostFailed}); !tokenwatch.IsNotFound(err) {
