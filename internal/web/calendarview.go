@@ -133,5 +133,5 @@ func (c *calendarView) grid(start time.Time, days int, month time.Month, today s
 			week = nil
 		}
 	}
-	c.PostsText = plural(c.Posts, "post", "posts") + " scheduled"
+	c.PostsText = plural(c.Posts, "post", "posts") + " in this " + c.View
 }
