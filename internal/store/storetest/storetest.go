@@ -5,6 +5,12 @@ package storetest
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -50,6 +56,9 @@ func Open(t testing.TB, url string, opts store.Options) *store.Store {
 			t.Fatal(err)
 		}
 		opts.Keys = k
+	}
+	if err := fromTemplate(url); err != nil {
+		t.Fatal(err)
 	}
 	s, err := store.Open(ctx, url, opts)
 	if err != nil {
@@ -122,4 +131,64 @@ func must(t testing.TB, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A new SQLite database starts as a copy of one migrated once per test
+// process: migrating costs more than what most tests then do (twelve
+// migrations, each its own transaction), and Open's Migrate then finds
+// nothing to apply, as it would in service after the first start.
+var template struct {
+	once  sync.Once
+	bytes []byte
+	err   error
+}
+
+// fromTemplate writes the migrated template to path when path names a
+// SQLite file that does not exist yet; it leaves PostgreSQL URLs, SQLite
+// URLs with options and existing files alone.
+func fromTemplate(path string) error {
+	if strings.Contains(path, "://") || strings.HasPrefix(path, "file:") || strings.Contains(path, "?") {
+		return nil
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	template.once.Do(func() {
+		template.bytes, template.err = migratedTemplate()
+	})
+	if template.err != nil {
+		return fmt.Errorf("storetest: the migrated template: %w", template.err)
+	}
+	return os.WriteFile(path, template.bytes, 0o600)
+}
+
+// migratedTemplate migrates a new SQLite database, closes it (which folds
+// its write-ahead log into the file) and returns the file's bytes.
+func migratedTemplate() ([]byte, error) {
+	dir, err := os.MkdirTemp("", "tokenwatch-storetest-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	k, err := keyring.New(keyring.Generate())
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, "template.db")
+	ctx := context.Background()
+	s, err := store.Open(ctx, path, store.Options{Keys: k})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.Close(); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(path + "-wal"); err == nil {
+		return nil, errors.New("the template's write-ahead log outlived its close")
+	}
+	return os.ReadFile(path)
 }
