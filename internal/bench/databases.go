@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // databases are the two databases of a run: the full one and the small
@@ -107,9 +108,14 @@ func redacted(u *url.URL) string {
 	return v.Redacted()
 }
 
-// pgExec runs statements on a connection of its own.
+// pgExec runs statements on a connection of its own (the URL's pool
+// settings are the store's, not the server's).
 func pgExec(ctx context.Context, dsn, stmts string) error {
-	conn, err := pgx.Connect(ctx, dsn)
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return err
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
 	if err != nil {
 		return err
 	}

@@ -15,9 +15,9 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/store"
 )
 
-// errTargetsMissed is returned when the bench ran but some targets were
+// ErrTargetsMissed is returned when the bench ran but some targets were
 // missed (the report says which).
-var errTargetsMissed = errors.New("targets missed")
+var ErrTargetsMissed = errors.New("targets missed")
 
 func runBench(ctx context.Context, args []string, env Env) error {
 	fs := flags(env, "bench", "bench [--pages N] [--db FILE | --postgres URL] [flags]",
@@ -111,7 +111,7 @@ func runBench(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	if failed := rep.Failed(); len(failed) > 0 {
-		return fmt.Errorf("bench: %d %w (see the report)", len(failed), errTargetsMissed)
+		return fmt.Errorf("bench: %d %w (see the report)", len(failed), ErrTargetsMissed)
 	}
 	return nil
 }
