@@ -106,6 +106,12 @@ func measureHTTP(ctx context.Context, rep *Report, w Wiring, st *store.Store, s 
 		name string
 		tr   vegeta.Targeter
 	}{{"GET /api/v1/issues?limit=100", issues}, {"GET /api/v1/pages/{id}", page}} {
+		// Alone first: what one request costs, without a queue.
+		alone, err := oneByOne(ctx, route.tr, 50)
+		if err != nil {
+			return err
+		}
+		rep.info(route.name+", one at a time", fmt.Sprintf("p50 %s, p99 %s (%d requests)", ms(quantile(alone, 0.5)), ms(quantile(alone, 0.99)), len(alone)))
 		res := attack(route.tr, o.Rate, o.Load)
 		p99 := quantile(res.latencies, 0.99)
 		rep.add(fmt.Sprintf("%s at %d/s for %v", route.name, o.Rate, o.Load),
@@ -160,6 +166,37 @@ func fetch(ctx context.Context, c *http.Client, u string) (size int64, status in
 	defer resp.Body.Close()
 	size, err = io.Copy(io.Discard, resp.Body)
 	return size, resp.StatusCode, err
+}
+
+// oneByOne sends n requests of tr one after the other and returns their
+// latencies; an answer other than 2xx is an error.
+func oneByOne(ctx context.Context, tr vegeta.Targeter, n int) ([]time.Duration, error) {
+	var took []time.Duration
+	for range n {
+		var t vegeta.Target
+		if err := tr(&t); err != nil {
+			return nil, err
+		}
+		req, err := t.Request()
+		if err != nil {
+			return nil, err
+		}
+		start := time.Now()
+		resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+		if err != nil {
+			return nil, err
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		took = append(took, time.Since(start))
+		if err != nil {
+			return nil, err
+		}
+		if resp.StatusCode < 200 || resp.StatusCode > 299 {
+			return nil, fmt.Errorf("bench: %s %s: %s", t.Method, t.URL, resp.Status)
+		}
+	}
+	return took, nil
 }
 
 // attackResult is a load's latencies, how many answers were not 2xx (or
