@@ -52,7 +52,7 @@ type Options struct {
 	// HTMLRequests is how many times each HTML page is fetched, one
 	// after the other (default 100).
 	HTMLRequests int
-	// CPUProfile, if set, is a file for a CPU profile of the HTTP part.
+	// CPUProfile, if set, is a file for a CPU profile of the measures.
 	CPUProfile string
 	// Out receives the report; Progress the progress bars and notes.
 	Out, Progress io.Writer

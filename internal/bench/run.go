@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tokenwatch/tokenwatch/internal/alert"
@@ -95,13 +98,19 @@ func Run(ctx context.Context, o Options, w Wiring) (rep *Report, err error) {
 	perLocation := o.Pages / o.Locations
 	rep.About = []string{
 		fmt.Sprintf("full: %s pages in %s locations (%s each), %s due at each measured sweep; %d posts scheduled per location; seeded in %v",
-			count(o.Pages), count(o.Locations), count(perLocation), count(o.Due), fullSpec.posts, fs.took.Round(time.Second)),
+			count(o.Pages), count(o.Locations), count(perLocation), count(o.Due), fullSpec.posts, fs.took.Round(10*time.Millisecond)),
 		fmt.Sprintf("small: the %s due pages alone, in the same %s locations with the same people; seeded in %v",
-			count(o.Due), count(o.Locations), ss.took.Round(time.Millisecond)),
+			count(o.Due), count(o.Locations), ss.took.Round(10*time.Millisecond)),
 		fmt.Sprintf("user %s: manager of %d locations, %s pages", fs.email, fs.userLocations, count(fs.userLocations*perLocation)),
 		fmt.Sprintf("pages: 1%% revoked, 1%% expired, 1%% permission missing, 1%% account blocked, 3%% expiring, the rest healthy (databases: %s)", dbs.where),
 	}
 
+	stopProfile, err := startProfile(o.CPUProfile)
+	if err != nil {
+		return nil, err
+	}
+	defer stopProfile()
+	load := loadAverage()
 	if err := measureSweeps(ctx, rep, w, clock, small, full, o, rounds); err != nil {
 		return nil, err
 	}
@@ -109,6 +118,9 @@ func Run(ctx context.Context, o Options, w Wiring) (rep *Report, err error) {
 	if err := measureHTTP(ctx, rep, w, full, fs, o, perLocation); err != nil {
 		return nil, err
 	}
+	stopProfile()
+	rep.About = append(rep.About, fmt.Sprintf("machine: %d CPUs; load average (1 min) %s when the measures began, %s at their end",
+		runtime.NumCPU(), load, loadAverage()))
 	rep.Print(o.Out)
 	return rep, nil
 }
@@ -242,5 +254,45 @@ func startProfile(path string) (stop func(), err error) {
 		f.Close()
 		return nil, err
 	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+	var once sync.Once
+	return func() { once.Do(func() { pprof.StopCPUProfile(); f.Close() }) }, nil
+}
+
+// heapPeak samples the Go heap (live and not yet swept objects) every
+// 10 ms until stop, which returns the largest sample: what of the RSS is
+// Go's, the rest being mostly SQLite's page caches and stacks.
+func heapPeak() (stop func() int64) {
+	done := make(chan struct{})
+	peak := make(chan int64)
+	go func() {
+		samples := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		var most uint64
+		for {
+			metrics.Read(samples)
+			most = max(most, samples[0].Value.Uint64())
+			select {
+			case <-done:
+				peak <- int64(most)
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() int64 { close(done); return <-peak }
+}
+
+// loadAverage is the machine's load average over the last minute, as
+// /proc/loadavg says ("" when it cannot be read): the machine is shared.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return f[0]
 }

@@ -42,7 +42,7 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	fs.IntVar(&o.Rate, "rate", 500, "API requests a second")
 	fs.IntVar(&o.APIKeys, "keys", 20, "API keys the load is spread over (each key may make 50 requests a second)")
 	fs.IntVar(&o.HTMLRequests, "html-requests", 100, "requests of each HTML page")
-	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the HTTP part to this file")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the measures (the sweeps and the HTTP part, not the seeding) to this file")
 	if err := parse(fs, args, env); err != nil {
 		return err
 	}
