@@ -13,6 +13,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tokenwatch/tokenwatch/internal/store"
 )
 
 // databases are the two databases of a run: the full one and the small
@@ -122,4 +124,39 @@ func pgExec(ctx context.Context, dsn, stmts string) error {
 	defer conn.Close(ctx)
 	_, err = conn.Exec(ctx, stmts)
 	return err
+}
+
+// analyze gathers the planner's statistics of the schema's tables on
+// PostgreSQL, as autovacuum does on a database in service: right after
+// seeding a million rows there are none, and plans made without them are
+// not the ones a running service gets (a list's posts at risk took 29 ms
+// instead of 0.8 ms). SQLite keeps no statistics unless asked (tokenwatch
+// never asks), so it is left as it is.
+func analyze(ctx context.Context, st *store.Store) error {
+	if st.Engine() != "postgres" {
+		return nil
+	}
+	rows, err := st.DB().QueryContext(ctx, `SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema()`)
+	if err != nil {
+		return err
+	}
+	var tables []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return err
+		}
+		tables = append(tables, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, t := range tables {
+		if _, err := st.DB().ExecContext(ctx, "ANALYZE "+t); err != nil {
+			return fmt.Errorf("bench: ANALYZE %s: %w", t, err)
+		}
+	}
+	return nil
 }
