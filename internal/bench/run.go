@@ -103,7 +103,7 @@ func Run(ctx context.Context, o Options, w Wiring) (rep *Report, err error) {
 	perLocation := o.Pages / o.Locations
 	stats := "none (SQLite gathers none unless asked, and tokenwatch never asks)"
 	if full.Engine() == "postgres" {
-		stats = "ANALYZE after seeding, as autovacuum would have done in service"
+		stats = "VACUUM ANALYZE after seeding, as autovacuum would have done in service"
 	}
 	rep.About = []string{
 		fmt.Sprintf("full: %s pages in %s locations (%s each), %s due at each measured sweep; %d posts scheduled per location; seeded in %v",
