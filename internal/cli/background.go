@@ -65,6 +65,9 @@ type backgroundOptions struct {
 	Maintainer alert.Maintainer
 	// Webhooks are the addresses webhook deliveries may go to.
 	Webhooks webhook.Targets
+	// Now is the sweep's clock (the store's); time.Now if nil. Only the
+	// bench sets it, to sweep at the moments its pages cross thresholds.
+	Now func() time.Time
 }
 
 // webhookTargets are the addresses webhooks may go to: public ones only,
@@ -102,7 +105,7 @@ func newBackground(ctx context.Context, cfg *config.Config, st *store.Store, log
 		return nil, err
 	}
 	b.sweeper = alert.New(st, alert.Options{Policy: policy, BaseURL: cfg.BaseURL, MailFrom: cfg.MailFrom, Queue: b.jobs, Explain: o.Explain,
-		Maintainer: b.jobs.Maintainer(), Logger: log, Requeue: stuck})
+		Maintainer: b.jobs.Maintainer(), Logger: log, Requeue: stuck, Now: o.Now})
 	return b, nil
 }
 

@@ -54,6 +54,7 @@ func commands() []command {
 		{"account", "show or change an account's alert thresholds and escalation (account show, set)", runAccount},
 		{"import", "import accounts, locations, users and pages (JSON document or JSON Lines)", runImport},
 		{"keys", "manage token encryption keys (keys generate, keys rotate)", runKeys},
+		{"bench", "seed a large account in a new database and measure the sweep, the web UI and the API against their targets", runBench},
 		{"doctor", "check each configured network's app settings without any user's token", runDoctor},
 		{"version", "print the version", runVersion},
 	}

@@ -140,10 +140,19 @@ func (s *Store) presentStates(ctx context.Context, q PageQuery, states []tokenwa
 	if err != nil {
 		return nil, err
 	}
+	// Each state is written in the statement, not bound: with a parameter,
+	// PostgreSQL's generic plan of a reused statement (pgx prepares them)
+	// probes by a scan of the table in its order, which finds a state
+	// that has pages at once but reads all of it for one that has none
+	// (400 ms at 1,000,000 pages); with the state known, it probes the
+	// index of issues. States are known words, never input.
 	probes := make([]string, len(states))
 	for i, st := range states {
-		args = append(args, st)
-		probes[i] = "(SELECT count(*) FROM (SELECT 1 FROM pages p WHERE " + where + " AND p.state = $" + strconv.Itoa(len(args)) + " LIMIT 1) x)"
+		if !st.Valid() {
+			probes[i] = "0"
+			continue
+		}
+		probes[i] = "(SELECT count(*) FROM (SELECT 1 FROM pages p WHERE " + where + " AND p.state = '" + string(st) + "' LIMIT 1) x)"
 	}
 	found := make([]int, len(states))
 	dest := make([]any, len(states))

@@ -80,7 +80,7 @@ func (s *Server) addChrome(r *http.Request, p *page) {
 	if !sess.PopupClosed && issues > 0 {
 		q := v.query()
 		q.Issues, q.Order, q.Limit = true, store.WorstFirst, popupPages
-		pages, _, err := s.store.QueryPages(r.Context(), q)
+		pages, _, err := s.store.IssuePages(r.Context(), q)
 		if err != nil {
 			s.log.Error("pop-up: pages", "err", err)
 			return

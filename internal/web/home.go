@@ -53,7 +53,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	if n > 0 {
 		q := v.query()
 		q.Issues, q.Order, q.Limit = true, store.WorstFirst, homeUrgent
-		pages, _, err := s.store.QueryPages(r.Context(), q)
+		pages, _, err := s.store.IssuePages(r.Context(), q)
 		if err == nil {
 			data.Urgent, err = s.pageViews(r.Context(), v, pages)
 		}

@@ -77,7 +77,13 @@ func (s *Server) issues(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pq.Order, pq.After, pq.Limit = order, q.Get("after"), issuesPerPage
-	pages, next, err := s.store.QueryPages(r.Context(), pq)
+	list := s.store.QueryPages
+	if order == store.WorstFirst {
+		// State by state through the index, rather than sorting every
+		// issue the person sees for each page of results.
+		list = s.store.IssuePages
+	}
+	pages, next, err := list(r.Context(), pq)
 	if err != nil {
 		s.fail(w, r, err)
 		return
