@@ -7,7 +7,81 @@ import (
 )
 
 // Generic helpers for statements over many rows or ids: multi-row inserts
-// in prepared batches, and id lists cut to a few lengths.
+// in prepared batches, sets of rows as each engine takes them best, and id
+// lists cut to a few lengths.
+
+// bulk is a multi-row INSERT: into names the table and its columns
+// ("INSERT INTO t (a, b)"), types are the columns' PostgreSQL types, and end
+// follows the rows (ON CONFLICT …, RETURNING …).
+type bulk struct {
+	into  string
+	types []string
+	end   string
+}
+
+func (b bulk) query(values string) string { return b.into + " " + values + b.end }
+
+// insertAll inserts rows (each a value per column of b) through b in as few
+// statements as the engine allows (see engine.rowValues); each, if not
+// nil, scans what they return.
+func (s *Store) insertAll(ctx context.Context, tx *sql.Tx, b bulk, rows [][]any, each func(*sql.Rows) error) error {
+	return s.withRows(ctx, tx, b.query, b.types, nil, rows, each)
+}
+
+// withRows runs query(values), where values is SQL for a set of the rows
+// whose columns have the given types (engine.rowValues), with the lead
+// arguments and then those of the rows: all rows at once on PostgreSQL,
+// rowsPer of them per statement and the rest one by one on SQLite (two
+// statements, prepared once). each, if not nil, scans what each statement
+// returns.
+func (s *Store) withRows(ctx context.Context, tx *sql.Tx, query func(values string) string, types []string, lead []any, rows [][]any, each func(*sql.Rows) error) error {
+	per := s.eng.rowsPer()
+	for len(rows) > 0 {
+		n := len(rows)
+		if per > 0 {
+			n = per
+			if len(rows) < n {
+				n = 1
+			}
+		}
+		st, err := s.txStmt(ctx, tx, query(s.eng.rowValues(types, len(lead)+1, n)))
+		if err != nil {
+			return err
+		}
+		conv := make([][]any, n)
+		for i, r := range rows[:n] {
+			conv[i] = s.args(r)
+		}
+		rows = rows[n:]
+		if err := run(ctx, st, append(s.args(lead), s.eng.rowArgs(len(types), conv)...), each); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rowQueries returns the statements withRows runs for query: the ones to
+// prepare.
+func (s *Store) rowQueries(query func(values string) string, types []string, lead int) []string {
+	if s.eng.rowsPer() == 0 {
+		return []string{query(s.eng.rowValues(types, lead+1, 0))}
+	}
+	return []string{query(s.eng.rowValues(types, lead+1, 1)), query(s.eng.rowValues(types, lead+1, s.eng.rowsPer()))}
+}
+
+// valuesList is SQL for n rows of cols values each, from $from on:
+// "VALUES ($1, $2), ($3, $4)".
+func valuesList(cols, from, n int) string {
+	var b strings.Builder
+	b.WriteString("VALUES ")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(" + placeholders(from+i*cols, cols) + ")")
+	}
+	return b.String()
+}
 
 // insertMany runs insert (ending in VALUES) followed by suffix for each
 // of the rows; see inBatches. each scans what the statement returns.

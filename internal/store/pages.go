@@ -186,8 +186,8 @@ func (s *Store) CreatePages(ctx context.Context, pages []NewPage) (created int, 
 			locationIDs = append(locationIDs, id)
 		}
 	}
-	qs := []string{multiRow(insertPages, insertPagesColumns, 1, insertPagesEnd), multiRow(insertPages, insertPagesColumns, insertRows, insertPagesEnd),
-		multiRow(insertDue, 2, 1, insertDueEnd), multiRow(insertDue, 2, insertRows, insertDueEnd)}
+	qs := []string{multiRow(insertPages, insertPagesColumns, 1, insertPagesEnd), multiRow(insertPages, insertPagesColumns, insertRows, insertPagesEnd)}
+	qs = append(qs, s.rowQueries(dueRows.query, dueRows.types, 0)...)
 	qs = append(qs, idListQueries(locationAccountsQuery)...)
 	if err := s.prepare(ctx, qs...); err != nil {
 		return 0, err
@@ -263,7 +263,7 @@ func (s *Store) CreatePages(ctx context.Context, pages []NewPage) (created int, 
 		if err != nil {
 			return err
 		}
-		return s.insertMany(ctx, tx, insertDue, due, insertDueEnd, nil)
+		return s.insertAll(ctx, tx, dueRows, due, nil)
 	})
 	if err != nil {
 		for _, np := range pages {

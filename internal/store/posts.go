@@ -32,8 +32,7 @@ func (s *Store) CreatePost(ctx context.Context, p *tokenwatch.Post) error {
 	if ids = slices.Compact(ids); len(ids) != len(p.PageIDs) {
 		return errOtherLocation
 	}
-	if err := s.prepare(ctx, append(idListQueries(locationPagesQuery),
-		multiRow(insertPostPages, 3, 1, ""), multiRow(insertPostPages, 3, insertRows, ""))...); err != nil {
+	if err := s.prepare(ctx, append(idListQueries(locationPagesQuery), s.rowQueries(postPageRows.query, postPageRows.types, 0)...)...); err != nil {
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
@@ -66,13 +65,13 @@ func (s *Store) CreatePost(ctx context.Context, p *tokenwatch.Post) error {
 		for i, id := range p.PageIDs {
 			rows[i] = []any{p.ID, id, p.Status}
 		}
-		return s.insertMany(ctx, tx, insertPostPages, rows, "", nil)
+		return s.insertAll(ctx, tx, postPageRows, rows, nil)
 	})
 }
 
 var errOtherLocation = tokenwatch.Errorf(tokenwatch.CodeInvalid, "A post can only go to pages of its own location.")
 
-const insertPostPages = `INSERT INTO post_pages (post_id, page_id, status) VALUES `
+var postPageRows = bulk{`INSERT INTO post_pages (post_id, page_id, status)`, []string{"bigint", "bigint", "text"}, ""}
 
 // locationPagesQuery counts which of n pages are at the location $1.
 func locationPagesQuery(n int) string {
