@@ -36,6 +36,7 @@ func (s *Store) insertAll(ctx context.Context, tx *sql.Tx, b bulk, rows [][]any,
 // returns.
 func (s *Store) withRows(ctx context.Context, tx *sql.Tx, query func(values string) string, types []string, lead []any, rows [][]any, each func(*sql.Rows) error) error {
 	per := s.eng.rowsPer()
+	queries := map[int]string{}
 	for len(rows) > 0 {
 		n := len(rows)
 		if per > 0 {
@@ -44,7 +45,12 @@ func (s *Store) withRows(ctx context.Context, tx *sql.Tx, query func(values stri
 				n = 1
 			}
 		}
-		st, err := s.txStmt(ctx, tx, query(s.eng.rowValues(types, len(lead)+1, n)))
+		q, ok := queries[n]
+		if !ok {
+			q = query(s.eng.rowValues(types, len(lead)+1, n))
+			queries[n] = q
+		}
+		st, err := s.txStmt(ctx, tx, q)
 		if err != nil {
 			return err
 		}
@@ -67,20 +73,6 @@ func (s *Store) rowQueries(query func(values string) string, types []string, lea
 		return []string{query(s.eng.rowValues(types, lead+1, 0))}
 	}
 	return []string{query(s.eng.rowValues(types, lead+1, 1)), query(s.eng.rowValues(types, lead+1, s.eng.rowsPer()))}
-}
-
-// valuesList is SQL for n rows of cols values each, from $from on:
-// "VALUES ($1, $2), ($3, $4)".
-func valuesList(cols, from, n int) string {
-	var b strings.Builder
-	b.WriteString("VALUES ")
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(" + placeholders(from+i*cols, cols) + ")")
-	}
-	return b.String()
 }
 
 // insertMany runs insert (ending in VALUES) followed by suffix for each

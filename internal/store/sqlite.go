@@ -67,7 +67,11 @@ func openSQLite(ctx context.Context, s *Store, rawURL string) error {
 	}
 	// BEGIN IMMEDIATE takes the write lock at once, so that two processes
 	// on one file (serve and keys rotate, say) wait instead of deadlocking.
-	db, err := sql.Open("sqlite", dsn("&_txlock=immediate"))
+	// The write connection keeps its statement journals in memory: a
+	// statement of many rows in a transaction (a sweep's inserts) journals
+	// the pages it changes, in case it must be undone alone, and SQLite
+	// spills that journal to a temporary file past 64 KiB.
+	db, err := sql.Open("sqlite", dsn("&_txlock=immediate&_pragma=temp_store(2)"))
 	if err != nil {
 		return fmt.Errorf("store: open %s: %w", path, err)
 	}
@@ -174,9 +178,13 @@ func (e *sqliteEngine) skipLocked() string { return "" }
 
 // rowValues is a VALUES list of n rows (SQLite names its columns column1,
 // column2, …): a statement per batch of rowsPer rows, prepared once, costs
-// less than one per row.
+// less than one per row. Its parameters are anonymous (?): SQLite numbers
+// each one past the largest before it, so they follow the lead parameters
+// $1 … $from-1, which must come before the rows in the statement; binding
+// a named one costs a search of all the statement's names.
 func (e *sqliteEngine) rowValues(types []string, from, n int) string {
-	return valuesList(len(types), from, n)
+	row := "(?" + strings.Repeat(", ?", len(types)-1) + ")"
+	return "VALUES " + row + strings.Repeat(", "+row, n-1)
 }
 
 // rowArgs lays the rows' values out one row after the other.
