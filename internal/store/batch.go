@@ -162,18 +162,20 @@ func idArgs(ids []int64) []any {
 	return out
 }
 
-// idListLengths are the lengths of the id lists of IN clauses: padded to
-// one of these, a few prepared statements serve every number of ids, where
-// SQLite would otherwise parse a statement for each.
+// idListLengths are the lengths of the id lists of IN clauses on SQLite
+// (see engine.idListLengths): padded to one of these, a few prepared
+// statements serve every number of ids, where SQLite would otherwise parse
+// a statement for each.
 var idListLengths = []int{1, 4, 16, 64, 256}
 
-// idLists cuts ids into lists of the lengths of idListLengths, repeating
-// the last id to fill each (an id twice in an IN list is harmless).
-func idLists(ids []int64) [][]int64 {
+// idLists cuts ids into lists of the engine's idListLengths, repeating the
+// last id to fill each (an id twice in an IN list is harmless).
+func (s *Store) idLists(ids []int64) [][]int64 {
+	lengths := s.eng.idListLengths()
 	var out [][]int64
 	for len(ids) > 0 {
-		n := idListLengths[len(idListLengths)-1]
-		for _, l := range idListLengths {
+		n := lengths[len(lengths)-1]
+		for _, l := range lengths {
 			if l >= len(ids) {
 				n = l
 				break
@@ -196,7 +198,7 @@ func idLists(ids []int64) [][]int64 {
 // the read pool the query runs as it is. each, if not nil, scans every row
 // a statement returns.
 func (s *Store) byIDs(ctx context.Context, q querier, query func(n int) string, lead []any, ids []int64, each func(*sql.Rows) error) error {
-	for _, list := range idLists(ids) {
+	for _, list := range s.idLists(ids) {
 		st, err := s.statement(ctx, q, query(len(list)))
 		if err != nil {
 			return err
@@ -224,11 +226,12 @@ func byIDMap[T any](ctx context.Context, s *Store, query func(n int) string, ids
 	return out, err
 }
 
-// idListQueries returns query(n) for each length of idListLengths: the
-// statements to prepare for byIDs.
-func idListQueries(query func(n int) string) []string {
-	out := make([]string, len(idListLengths))
-	for i, n := range idListLengths {
+// idListQueries returns query(n) for each of the engine's idListLengths:
+// the statements to prepare for byIDs.
+func (s *Store) idListQueries(query func(n int) string) []string {
+	lengths := s.eng.idListLengths()
+	out := make([]string, len(lengths))
+	for i, n := range lengths {
 		out[i] = query(n)
 	}
 	return out

@@ -150,7 +150,7 @@ func (s *Store) RetryDeliveries(ctx context.Context, claimedAt time.Time, rs []D
 		}
 		byReason[r.Reason] = append(byReason[r.Reason], r.ID)
 	}
-	if err := s.prepare(ctx, idListQueries(retryDeliveriesQuery)...); err != nil {
+	if err := s.prepare(ctx, s.idListQueries(retryDeliveriesQuery)...); err != nil {
 		return next, err
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -182,7 +182,7 @@ func retryDeliveriesQuery(n int) string {
 // retried) and notes why on the pages it was about.
 func (s *Store) DeliveryFailed(ctx context.Context, id int64, reason string) error {
 	now := s.now().UTC()
-	if err := s.prepare(ctx, idListQueries(deliveryErrorQuery)...); err != nil {
+	if err := s.prepare(ctx, s.idListQueries(deliveryErrorQuery)...); err != nil {
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {

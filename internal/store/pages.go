@@ -188,7 +188,7 @@ func (s *Store) CreatePages(ctx context.Context, pages []NewPage) (created int, 
 	}
 	qs := []string{multiRow(insertPages, insertPagesColumns, 1, insertPagesEnd), multiRow(insertPages, insertPagesColumns, insertRows, insertPagesEnd)}
 	qs = append(qs, s.rowQueries(dueRows.query, dueRows.types, 0)...)
-	qs = append(qs, idListQueries(locationAccountsQuery)...)
+	qs = append(qs, s.idListQueries(locationAccountsQuery)...)
 	if err := s.prepare(ctx, qs...); err != nil {
 		return 0, err
 	}
@@ -349,7 +349,7 @@ func (s *Store) ListPages(ctx context.Context, f PageFilter) ([]*tokenwatch.Page
 // pages of the posts on a calendar, the pages chosen in a form), by id.
 func (s *Store) PagesByID(ctx context.Context, ids []int64) (map[int64]*tokenwatch.Page, error) {
 	out := map[int64]*tokenwatch.Page{}
-	for _, chunk := range idLists(ids) {
+	for _, chunk := range s.idLists(ids) {
 		rows, err := s.query(ctx, s.rdb, `SELECT `+pageColumns+` FROM pages p WHERE p.id IN (`+placeholders(1, len(chunk))+`)`, idArgs(chunk)...)
 		if err != nil {
 			return nil, err

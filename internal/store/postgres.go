@@ -206,3 +206,9 @@ func (e *postgresEngine) rowArgs(cols int, rows [][]any) []any {
 }
 
 func (e *postgresEngine) rowsPer() int { return 0 }
+
+// idListLengths go up to 1,024: a sweep's batch of 1,000 pages is read in
+// one round trip.
+func (e *postgresEngine) idListLengths() []int { return pgIDListLengths }
+
+var pgIDListLengths = append(idListLengths[:len(idListLengths):len(idListLengths)], 1024)

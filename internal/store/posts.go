@@ -32,7 +32,7 @@ func (s *Store) CreatePost(ctx context.Context, p *tokenwatch.Post) error {
 	if ids = slices.Compact(ids); len(ids) != len(p.PageIDs) {
 		return errOtherLocation
 	}
-	if err := s.prepare(ctx, append(idListQueries(locationPagesQuery), s.rowQueries(postPageRows.query, postPageRows.types, 0)...)...); err != nil {
+	if err := s.prepare(ctx, append(s.idListQueries(locationPagesQuery), s.rowQueries(postPageRows.query, postPageRows.types, 0)...)...); err != nil {
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {

@@ -197,3 +197,5 @@ func (e *sqliteEngine) rowArgs(_ int, rows [][]any) []any {
 }
 
 func (e *sqliteEngine) rowsPer() int { return insertRows }
+
+func (e *sqliteEngine) idListLengths() []int { return idListLengths }

@@ -89,6 +89,9 @@ type engine interface {
 	// rowArgs lays out the values of rows of cols columns (converted by
 	// Store.args) as rowValues takes them.
 	rowArgs(cols int, rows [][]any) []any
+	// idListLengths are the lengths byIDs pads its IN lists to, shortest
+	// first: each a statement prepared once.
+	idListLengths() []int
 	// rowsPer is how many rows a statement of rowValues takes at most
 	// (0: any number).
 	rowsPer() int

@@ -404,7 +404,7 @@ func advancePages(values string) string {
 func (s *Store) prepareRecord(ctx context.Context) error {
 	var qs []string
 	for _, q := range []func(n int) string{pageAlertsQuery, resolveQuery} {
-		qs = append(qs, idListQueries(q)...)
+		qs = append(qs, s.idListQueries(q)...)
 	}
 	qs = append(qs, s.rowQueries(insertPageAlerts, pageAlertTypes, 0)...)
 	qs = append(qs, s.rowQueries(advancePages, advanceTypes, 1)...)
