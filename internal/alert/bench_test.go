@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -25,7 +27,9 @@ import (
 // wired, it is postponed); in "alerts" every due page crosses its 3-day
 // threshold (the worst case: both record 10,000 alerts, notifications and
 // digests). Seeding takes some seconds and happens only when the
-// benchmark runs (TOKENWATCH_BENCH_PAGES makes a smaller run):
+// benchmark runs. See benchSize for the variables that change the size
+// (TOKENWATCH_BENCH_PAGES makes a smaller run), leave the scan out or
+// profile the sweeps alone:
 //
 //	go test -run '^$' -bench SweepVsScan -benchtime 3x ./internal/alert/
 func BenchmarkSweepVsScan(b *testing.B) {
@@ -33,12 +37,55 @@ func BenchmarkSweepVsScan(b *testing.B) {
 	b.Run("alerts", func(b *testing.B) { benchSweep(b, true) })
 }
 
-func benchSweep(b *testing.B, alerts bool) {
-	const locations, duePer = 1_000, 100 // every 100th page is due
-	pages := 1_000_000
+// benchSize reads the size of a sweep benchmark: TOKENWATCH_BENCH_PAGES
+// pages (default 1,000,000), TOKENWATCH_BENCH_DUE of them due (default
+// 1%; it must divide the pages), so that the same due pages can be swept
+// in databases of different sizes. Every duePer-th page is due.
+func benchSize(b *testing.B) (pages, duePer int) {
+	pages = 1_000_000
 	if n, err := strconv.Atoi(os.Getenv("TOKENWATCH_BENCH_PAGES")); err == nil && n > 0 {
 		pages = n
 	}
+	due := pages / 100
+	if n, err := strconv.Atoi(os.Getenv("TOKENWATCH_BENCH_DUE")); err == nil && n > 0 {
+		due = n
+	}
+	if due > pages || pages%due != 0 {
+		b.Fatalf("TOKENWATCH_BENCH_DUE=%d does not divide TOKENWATCH_BENCH_PAGES=%d", due, pages)
+	}
+	return pages, pages / due
+}
+
+// benchScan says whether the benchmark also times the naive scan
+// (TOKENWATCH_BENCH_SCAN=0 leaves it out, for quicker runs).
+func benchScan() bool { return os.Getenv("TOKENWATCH_BENCH_SCAN") != "0" }
+
+// profileSweep starts a CPU profile of one sweep when
+// TOKENWATCH_BENCH_PROFILE names a directory: dir/<benchmark>-<n>.prof,
+// which go tool pprof reads together with the others (-test.cpuprofile
+// would mix in the seeding, the resets and the scans). It returns what
+// stops it.
+func profileSweep(b *testing.B, n int) (stop func()) {
+	dir := os.Getenv("TOKENWATCH_BENCH_PROFILE")
+	if dir == "" {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s-%d.prof", strings.ReplaceAll(b.Name(), "/", "-"), n)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
+}
+
+func benchSweep(b *testing.B, alerts bool) {
+	const locations = 1_000
+	pages, duePer := benchSize(b)
 	ctx := context.Background()
 	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 	st := storetest.Open(b, filepath.Join(b.TempDir(), "bench.db"), store.Options{Now: func() time.Time { return now }})
@@ -52,8 +99,10 @@ func benchSweep(b *testing.B, alerts bool) {
 	for b.Loop() {
 		reset(b, st, duePer, now)
 		sweepFind = append(sweepFind, findDue(b, st, now))
+		stop := profileSweep(b, len(sweeps))
 		t, c := time.Now(), cpuTime()
 		rep, err := sw.Sweep(ctx)
+		stop()
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -61,6 +110,12 @@ func benchSweep(b *testing.B, alerts bool) {
 		found = rep.Alerts["3d"]
 		if !alerts {
 			found = rep.Claimed
+		}
+		if found != pages/duePer {
+			b.Fatalf("the sweep found %d, want %d", found, pages/duePer)
+		}
+		if !benchScan() {
+			continue
 		}
 
 		reset(b, st, duePer, now)
@@ -71,17 +126,23 @@ func benchSweep(b *testing.B, alerts bool) {
 		}
 		scanFind = append(scanFind, find)
 		scans, scanCPU = append(scans, time.Since(t)), append(scanCPU, cpuTime()-c)
-		if n != found || found != pages/duePer {
+		if n != found {
 			b.Fatalf("the sweep recorded %d alerts, the scan %d; want %d", found, n, pages/duePer)
 		}
 	}
-	sweep, scan := median(sweeps), median(scans)
+	sweep := median(sweeps)
 	b.ReportMetric(float64(sweep.Microseconds())/1000, "sweep-ms")
+	b.ReportMetric(float64(median(sweepFind).Microseconds())/1000, "sweep-find-ms")
+	b.ReportMetric(float64(median(sweepCPU).Microseconds())/1000, "sweep-cpu-ms")
+	if len(scans) == 0 {
+		b.Logf("%d pages, %d due: sweep %v (CPU %v); finding the due pages through the index %v", pages, found,
+			sweep.Round(time.Millisecond), median(sweepCPU).Round(time.Millisecond), median(sweepFind).Round(time.Millisecond))
+		return
+	}
+	scan := median(scans)
 	b.ReportMetric(float64(scan.Microseconds())/1000, "scan-ms")
 	b.ReportMetric(float64(scan)/float64(sweep), "x-faster")
-	b.ReportMetric(float64(median(sweepFind).Microseconds())/1000, "sweep-find-ms")
 	b.ReportMetric(float64(median(scanFind).Microseconds())/1000, "scan-find-ms")
-	b.ReportMetric(float64(median(sweepCPU).Microseconds())/1000, "sweep-cpu-ms")
 	b.ReportMetric(float64(median(scanCPU).Microseconds())/1000, "scan-cpu-ms")
 	b.Logf("%d pages, %d due: sweep %v (CPU %v), naive scan %v (CPU %v), %.0f× faster", pages, found, sweep.Round(time.Millisecond),
 		median(sweepCPU).Round(time.Millisecond), scan.Round(time.Millisecond), median(scanCPU).Round(time.Millisecond), float64(scan)/float64(sweep))
@@ -151,6 +212,11 @@ func findDue(b *testing.B, st *store.Store, now time.Time) time.Duration {
 	return time.Since(start)
 }
 
+// seed writes the benchmark's account, locations (a manager each) and
+// pages. The k-th due page is at location 1 + (100k mod locations), as
+// every 100th of 1,000,000 pages is at 1 + (i mod 1,000): the due pages
+// fall on the same 10 locations whatever the size of the database, so that
+// sweeping the same due pages costs the same work at any size.
 func seed(b *testing.B, st *store.Store, pages, locations, duePer int, now time.Time, alerts bool) {
 	ctx := context.Background()
 	db := st.DB()
@@ -171,10 +237,10 @@ func seed(b *testing.B, st *store.Store, pages, locations, duePer int, now time.
 		fmt.Sprintf(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)
 			INSERT INTO pages (id, account_id, location_id, provider, provider_page_id, name, provider_user_id, key_id, access_token,
 				access_expires_at, last_checked_at, generation, state, next_due_at, created_at, updated_at)
-			SELECT i, 1, 1 + i %% %d, 'linkedin', 'li-' || i, 'Page ' || i, 'u' || i, 'k', x'00',
+			SELECT i, 1, CASE WHEN i %% %d = 0 THEN 1 + (i / %d * 100) %% %d ELSE 1 + i %% %d END, 'linkedin', 'li-' || i, 'Page ' || i, 'u' || i, 'k', x'00',
 				CASE WHEN i %% %d = 0 THEN %d ELSE %d END, CASE WHEN i %% %d = 0 THEN %d ELSE %d END, 1, 'healthy',
 				CASE WHEN i %% %d = 0 THEN %d ELSE %d END, %d, %d FROM n`,
-			pages, locations, duePer, dueExpiry, ms+60*day, duePer, dueChecked, ms, duePer, ms-60_000, ms+day, ms, ms),
+			pages, duePer, duePer, locations, locations, duePer, dueExpiry, ms+60*day, duePer, dueChecked, ms, duePer, ms-60_000, ms+day, ms, ms),
 		`INSERT INTO page_due (due_at, page_id) SELECT next_due_at, id FROM pages`,
 	} {
 		if _, err := db.ExecContext(ctx, q); err != nil {

@@ -63,8 +63,8 @@ func (s *Sweeper) buildDigests(ctx context.Context, ds []*store.Digest, now time
 	for _, p := range pages {
 		all = append(all, p)
 	}
-	b, err := s.load(ctx, all)
-	if err != nil {
+	b := newBatch()
+	if err := s.load(ctx, b, all); err != nil {
 		return nil, err
 	}
 	if err := s.loadRecipients(ctx, b, all); err != nil {

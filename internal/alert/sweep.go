@@ -134,10 +134,11 @@ const maxBatches = 10000
 func (s *Sweeper) Sweep(ctx context.Context) (Report, error) {
 	start := time.Now()
 	rep := newReport()
+	b := newBatch()
 	for range maxBatches {
 		var after work
 		swept, err := s.st.SweepDue(ctx, s.opts.BatchSize, func(pages []*tokenwatch.Page, sent map[int64][]store.PageAlert) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
-			return s.decide(ctx, pages, sent, &after)
+			return s.decide(ctx, b, pages, sent, &after)
 		})
 		if err != nil {
 			return rep, err
@@ -186,9 +187,12 @@ func (s *Sweeper) requeue(ctx context.Context) (int, error) {
 	}
 }
 
-// batch is what a batch of claimed pages needs from the store.
+// batch is what the batches of claimed pages need from the store: read
+// once per sweep, as each batch first needs it (the same locations, people
+// and preferences recur from batch to batch). An id read and not found
+// maps to the zero value, so that it is not read again.
 type batch struct {
-	sent         map[int64][]store.PageAlert
+	sent         map[int64][]store.PageAlert // of the batch at hand
 	participants map[int64][]tokenwatch.Participant
 	owners       map[int64][]*tokenwatch.User
 	locations    map[int64]*tokenwatch.Location
@@ -201,65 +205,80 @@ type batch struct {
 	admins map[int64]*tokenwatch.User
 }
 
-func (s *Sweeper) load(ctx context.Context, pages []*tokenwatch.Page) (*batch, error) {
-	var locIDs, acctIDs []int64
-	for _, p := range pages {
-		locIDs = append(locIDs, p.LocationID)
-		acctIDs = append(acctIDs, p.AccountID)
+func newBatch() *batch {
+	return &batch{participants: map[int64][]tokenwatch.Participant{}, owners: map[int64][]*tokenwatch.User{},
+		locations: map[int64]*tokenwatch.Location{}, accounts: map[int64]*tokenwatch.Account{}, policies: map[int64]lifecycle.Policy{},
+		endpoints: map[int64][]*store.WebhookEndpoint{}, channels: map[int64][]*store.Channel{},
+		prefs: map[int64]tokenwatch.NotificationPrefs{}, admins: map[int64]*tokenwatch.User{}}
+}
+
+// fill reads, through read, the ids that have is missing, into have.
+func fill[T any](ctx context.Context, have map[int64]T, ids []int64, read func(context.Context, []int64) (map[int64]T, error)) error {
+	var missing []int64
+	for _, id := range ids {
+		if _, ok := have[id]; !ok {
+			missing = append(missing, id)
+		}
 	}
-	locIDs, acctIDs = unique(locIDs), unique(acctIDs)
-	b := &batch{policies: map[int64]lifecycle.Policy{}}
-	var err error
-	if b.locations, err = s.st.LocationsByID(ctx, locIDs); err != nil {
-		return nil, err
+	if len(missing) == 0 {
+		return nil
 	}
-	if b.accounts, err = s.st.AccountsByID(ctx, acctIDs); err != nil {
-		return nil, err
+	got, err := read(ctx, unique(missing))
+	if err != nil {
+		return err
+	}
+	for _, id := range missing {
+		have[id] = got[id]
+	}
+	return nil
+}
+
+// load reads the locations and accounts of the pages, and the accounts'
+// policies.
+func (s *Sweeper) load(ctx context.Context, b *batch, pages []*tokenwatch.Page) error {
+	if err := fill(ctx, b.locations, locationsOf(pages), s.st.LocationsByID); err != nil {
+		return err
+	}
+	if err := fill(ctx, b.accounts, accountsOf(pages), s.st.AccountsByID); err != nil {
+		return err
 	}
 	for id, a := range b.accounts {
-		b.policies[id] = s.opts.Policy.WithThresholds(a.AlertThresholds).WithEscalation(a.EscalateAfter)
+		if _, ok := b.policies[id]; !ok && a != nil {
+			b.policies[id] = s.opts.Policy.WithThresholds(a.AlertThresholds).WithEscalation(a.EscalateAfter)
+		}
 	}
-	return b, nil
+	return nil
 }
 
 // loadRecipients reads who may receive the alerts of the given pages.
 func (s *Sweeper) loadRecipients(ctx context.Context, b *batch, pages []*tokenwatch.Page) error {
-	var locIDs, acctIDs []int64
-	for _, p := range pages {
-		locIDs = append(locIDs, p.LocationID)
-		acctIDs = append(acctIDs, p.AccountID)
-	}
-	var err error
-	if b.participants, err = s.st.ParticipantsAt(ctx, unique(locIDs)); err != nil {
+	if err := fill(ctx, b.participants, locationsOf(pages), s.st.ParticipantsAt); err != nil {
 		return err
 	}
-	if b.owners, err = s.st.OwnersOf(ctx, unique(acctIDs)); err != nil {
+	if err := fill(ctx, b.owners, accountsOf(pages), s.st.OwnersOf); err != nil {
 		return err
 	}
 	var users, admins []int64
-	for _, ps := range b.participants {
-		for _, p := range ps {
-			users = append(users, p.ID)
+	for _, p := range pages {
+		for _, pt := range b.participants[p.LocationID] {
+			users = append(users, pt.ID)
 		}
-	}
-	for _, os := range b.owners {
-		for _, o := range os {
+		for _, o := range b.owners[p.AccountID] {
 			users = append(users, o.ID)
 		}
-	}
-	for _, p := range pages {
 		if p.ConnectedBy != 0 {
 			admins = append(admins, p.ConnectedBy)
 		}
 	}
-	if b.admins, err = s.st.UsersByID(ctx, unique(admins)); err != nil {
+	if err := fill(ctx, b.admins, admins, s.st.UsersByID); err != nil {
 		return err
 	}
-	for id := range b.admins {
-		users = append(users, id)
+	for _, id := range admins {
+		if b.admins[id] != nil {
+			users = append(users, id)
+		}
 	}
-	b.prefs, err = s.st.PrefsOf(ctx, unique(users))
-	return err
+	return fill(ctx, b.prefs, users, s.st.PrefsOf)
 }
 
 // due is a page with an alert due, as the digests, events and chat
@@ -283,10 +302,9 @@ type work struct {
 // decide evaluates a batch of claimed pages (inside the sweep's
 // transaction; it only reads): the outcome of each and the function that
 // builds the deliveries of what gets recorded.
-func (s *Sweeper) decide(ctx context.Context, pages []*tokenwatch.Page, sent map[int64][]store.PageAlert, after *work) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
+func (s *Sweeper) decide(ctx context.Context, b *batch, pages []*tokenwatch.Page, sent map[int64][]store.PageAlert, after *work) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
 	now := s.opts.Now().UTC()
-	b, err := s.load(ctx, pages)
-	if err != nil {
+	if err := s.load(ctx, b, pages); err != nil {
 		return nil, nil, err
 	}
 	b.sent = sent
@@ -333,10 +351,13 @@ func (s *Sweeper) decide(ctx context.Context, pages []*tokenwatch.Page, sent map
 		if err != nil {
 			return nil, nil, err
 		}
-		if b.endpoints, err = s.st.WebhookEndpoints(ctx, unique(accountsOf(alerted)), true); err != nil {
+		activeEndpoints := func(ctx context.Context, ids []int64) (map[int64][]*store.WebhookEndpoint, error) {
+			return s.st.WebhookEndpoints(ctx, ids, true)
+		}
+		if err := fill(ctx, b.endpoints, accountsOf(alerted), activeEndpoints); err != nil {
 			return nil, nil, err
 		}
-		if b.channels, err = s.st.ChannelsAt(ctx, unique(locationsOf(alerted))); err != nil {
+		if err := fill(ctx, b.channels, locationsOf(alerted), s.st.ChannelsAt); err != nil {
 			return nil, nil, err
 		}
 		for i := range outcomes {
@@ -385,7 +406,7 @@ func (s *Sweeper) process(ctx context.Context, pages []*tokenwatch.Page, rep *Re
 	if err != nil {
 		return err
 	}
-	outcomes, build, err := s.decide(ctx, pages, sent, &after)
+	outcomes, build, err := s.decide(ctx, newBatch(), pages, sent, &after)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,73 @@ import (
 )
 
 // Generic helpers for statements over many rows or ids: multi-row inserts
-// in prepared batches, and id lists cut to a few lengths.
+// in prepared batches, sets of rows as each engine takes them best, and id
+// lists cut to a few lengths.
+
+// bulk is a multi-row INSERT: into names the table and its columns
+// ("INSERT INTO t (a, b)"), types are the columns' PostgreSQL types, and end
+// follows the rows (ON CONFLICT …, RETURNING …).
+type bulk struct {
+	into  string
+	types []string
+	end   string
+}
+
+func (b bulk) query(values string) string { return b.into + " " + values + b.end }
+
+// insertAll inserts rows (each a value per column of b) through b in as few
+// statements as the engine allows (see engine.rowValues); each, if not
+// nil, scans what they return.
+func (s *Store) insertAll(ctx context.Context, tx *sql.Tx, b bulk, rows [][]any, each func(*sql.Rows) error) error {
+	return s.withRows(ctx, tx, b.query, b.types, nil, rows, each)
+}
+
+// withRows runs query(values), where values is SQL for a set of the rows
+// whose columns have the given types (engine.rowValues), with the lead
+// arguments and then those of the rows: all rows at once on PostgreSQL,
+// rowsPer of them per statement and the rest one by one on SQLite (two
+// statements, prepared once). each, if not nil, scans what each statement
+// returns.
+func (s *Store) withRows(ctx context.Context, tx *sql.Tx, query func(values string) string, types []string, lead []any, rows [][]any, each func(*sql.Rows) error) error {
+	per := s.eng.rowsPer()
+	queries := map[int]string{}
+	for len(rows) > 0 {
+		n := len(rows)
+		if per > 0 {
+			n = per
+			if len(rows) < n {
+				n = 1
+			}
+		}
+		q, ok := queries[n]
+		if !ok {
+			q = query(s.eng.rowValues(types, len(lead)+1, n))
+			queries[n] = q
+		}
+		st, err := s.txStmt(ctx, tx, q)
+		if err != nil {
+			return err
+		}
+		conv := make([][]any, n)
+		for i, r := range rows[:n] {
+			conv[i] = s.args(r)
+		}
+		rows = rows[n:]
+		if err := run(ctx, st, append(s.args(lead), s.eng.rowArgs(len(types), conv)...), each); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rowQueries returns the statements withRows runs for query: the ones to
+// prepare.
+func (s *Store) rowQueries(query func(values string) string, types []string, lead int) []string {
+	if s.eng.rowsPer() == 0 {
+		return []string{query(s.eng.rowValues(types, lead+1, 0))}
+	}
+	return []string{query(s.eng.rowValues(types, lead+1, 1)), query(s.eng.rowValues(types, lead+1, s.eng.rowsPer()))}
+}
 
 // insertMany runs insert (ending in VALUES) followed by suffix for each
 // of the rows; see inBatches. each scans what the statement returns.
@@ -96,18 +162,20 @@ func idArgs(ids []int64) []any {
 	return out
 }
 
-// idListLengths are the lengths of the id lists of IN clauses: padded to
-// one of these, a few prepared statements serve every number of ids, where
-// SQLite would otherwise parse a statement for each.
+// idListLengths are the lengths of the id lists of IN clauses on SQLite
+// (see engine.idListLengths): padded to one of these, a few prepared
+// statements serve every number of ids, where SQLite would otherwise parse
+// a statement for each.
 var idListLengths = []int{1, 4, 16, 64, 256}
 
-// idLists cuts ids into lists of the lengths of idListLengths, repeating
-// the last id to fill each (an id twice in an IN list is harmless).
-func idLists(ids []int64) [][]int64 {
+// idLists cuts ids into lists of the engine's idListLengths, repeating the
+// last id to fill each (an id twice in an IN list is harmless).
+func (s *Store) idLists(ids []int64) [][]int64 {
+	lengths := s.eng.idListLengths()
 	var out [][]int64
 	for len(ids) > 0 {
-		n := idListLengths[len(idListLengths)-1]
-		for _, l := range idListLengths {
+		n := lengths[len(lengths)-1]
+		for _, l := range lengths {
 			if l >= len(ids) {
 				n = l
 				break
@@ -130,7 +198,7 @@ func idLists(ids []int64) [][]int64 {
 // the read pool the query runs as it is. each, if not nil, scans every row
 // a statement returns.
 func (s *Store) byIDs(ctx context.Context, q querier, query func(n int) string, lead []any, ids []int64, each func(*sql.Rows) error) error {
-	for _, list := range idLists(ids) {
+	for _, list := range s.idLists(ids) {
 		st, err := s.statement(ctx, q, query(len(list)))
 		if err != nil {
 			return err
@@ -158,11 +226,12 @@ func byIDMap[T any](ctx context.Context, s *Store, query func(n int) string, ids
 	return out, err
 }
 
-// idListQueries returns query(n) for each length of idListLengths: the
-// statements to prepare for byIDs.
-func idListQueries(query func(n int) string) []string {
-	out := make([]string, len(idListLengths))
-	for i, n := range idListLengths {
+// idListQueries returns query(n) for each of the engine's idListLengths:
+// the statements to prepare for byIDs.
+func (s *Store) idListQueries(query func(n int) string) []string {
+	lengths := s.eng.idListLengths()
+	out := make([]string, len(lengths))
+	for i, n := range lengths {
 		out[i] = query(n)
 	}
 	return out

@@ -150,7 +150,7 @@ func (s *Store) RetryDeliveries(ctx context.Context, claimedAt time.Time, rs []D
 		}
 		byReason[r.Reason] = append(byReason[r.Reason], r.ID)
 	}
-	if err := s.prepare(ctx, idListQueries(retryDeliveriesQuery)...); err != nil {
+	if err := s.prepare(ctx, s.idListQueries(retryDeliveriesQuery)...); err != nil {
 		return next, err
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -182,7 +182,7 @@ func retryDeliveriesQuery(n int) string {
 // retried) and notes why on the pages it was about.
 func (s *Store) DeliveryFailed(ctx context.Context, id int64, reason string) error {
 	now := s.now().UTC()
-	if err := s.prepare(ctx, idListQueries(deliveryErrorQuery)...); err != nil {
+	if err := s.prepare(ctx, s.idListQueries(deliveryErrorQuery)...); err != nil {
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
@@ -209,7 +209,7 @@ func (s *Store) recordDeliveries(ctx context.Context, tx *sql.Tx, now time.Time,
 		rows[i] = ds[i].insertArgs(now)
 	}
 	ids := map[string]int64{}
-	err := s.insertMany(ctx, tx, insertDeliveries, rows, insertDeliveriesEnd, func(r *sql.Rows) error {
+	err := s.insertAll(ctx, tx, deliveryRows, rows, func(r *sql.Rows) error {
 		var (
 			id  int64
 			key string
@@ -232,14 +232,11 @@ func (s *Store) recordDeliveries(ctx context.Context, tx *sql.Tx, now time.Time,
 	return out, nil
 }
 
-// insertDeliveries and insertDeliveriesEnd make the insert of deliveries;
-// insertArgs are the values of one.
-const (
-	insertDeliveries    = `INSERT INTO deliveries (channel, key, account_id, user_id, endpoint_id, channel_id, page_ids, payload, created_at, enqueued_at) VALUES `
-	insertDeliveriesEnd = ` ON CONFLICT (key) DO NOTHING RETURNING id, key`
-)
+// deliveryRows inserts deliveries; insertArgs are the values of one.
+var deliveryRows = bulk{`INSERT INTO deliveries (channel, key, account_id, user_id, endpoint_id, channel_id, page_ids, payload, created_at, enqueued_at)`,
+	[]string{"text", "text", "bigint", "bigint", "bigint", "bigint", "text", "text", "timestamptz", "timestamptz"}, ` ON CONFLICT (key) DO NOTHING RETURNING id, key`}
 
-// insertArgs are the values of a delivery for insertDeliveries.
+// insertArgs are the values of a delivery for deliveryRows.
 func (d *Delivery) insertArgs(now time.Time) []any {
 	var userID, endpointID, channelID any
 	if d.UserID != 0 {

@@ -186,9 +186,9 @@ func (s *Store) CreatePages(ctx context.Context, pages []NewPage) (created int, 
 			locationIDs = append(locationIDs, id)
 		}
 	}
-	qs := []string{multiRow(insertPages, insertPagesColumns, 1, insertPagesEnd), multiRow(insertPages, insertPagesColumns, insertRows, insertPagesEnd),
-		multiRow(insertDue, 2, 1, insertDueEnd), multiRow(insertDue, 2, insertRows, insertDueEnd)}
-	qs = append(qs, idListQueries(locationAccountsQuery)...)
+	qs := []string{multiRow(insertPages, insertPagesColumns, 1, insertPagesEnd), multiRow(insertPages, insertPagesColumns, insertRows, insertPagesEnd)}
+	qs = append(qs, s.rowQueries(dueRows.query, dueRows.types, 0)...)
+	qs = append(qs, s.idListQueries(locationAccountsQuery)...)
 	if err := s.prepare(ctx, qs...); err != nil {
 		return 0, err
 	}
@@ -263,7 +263,7 @@ func (s *Store) CreatePages(ctx context.Context, pages []NewPage) (created int, 
 		if err != nil {
 			return err
 		}
-		return s.insertMany(ctx, tx, insertDue, due, insertDueEnd, nil)
+		return s.insertAll(ctx, tx, dueRows, due, nil)
 	})
 	if err != nil {
 		for _, np := range pages {
@@ -349,7 +349,7 @@ func (s *Store) ListPages(ctx context.Context, f PageFilter) ([]*tokenwatch.Page
 // pages of the posts on a calendar, the pages chosen in a form), by id.
 func (s *Store) PagesByID(ctx context.Context, ids []int64) (map[int64]*tokenwatch.Page, error) {
 	out := map[int64]*tokenwatch.Page{}
-	for _, chunk := range idLists(ids) {
+	for _, chunk := range s.idLists(ids) {
 		rows, err := s.query(ctx, s.rdb, `SELECT `+pageColumns+` FROM pages p WHERE p.id IN (`+placeholders(1, len(chunk))+`)`, idArgs(chunk)...)
 		if err != nil {
 			return nil, err

@@ -1,14 +1,13 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
-	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -147,33 +146,23 @@ func (e *postgresEngine) close() error {
 }
 
 // claimDue deletes the rows it takes, skipping those another sweep holds,
-// so that concurrent sweeps share the work.
-func (e *postgresEngine) claimDue(ctx context.Context, tx *sql.Tx, now any, limit int) ([]int64, error) {
-	rows, err := tx.QueryContext(ctx, `DELETE FROM page_due WHERE (due_at, page_id) IN (
-			SELECT due_at, page_id FROM page_due WHERE due_at <= $1 ORDER BY due_at, page_id LIMIT $2 FOR UPDATE SKIP LOCKED)
-		RETURNING due_at, page_id`, now, limit)
+// so that concurrent sweeps share the work, and reads their pages in the
+// same statement. (The rows are named by ctid: a TID scan deletes them
+// without searching the queue's index again.)
+func (e *postgresEngine) claimDue(ctx context.Context, tx *sql.Tx, now any, limit int, cols string, each func(r *sql.Rows, key ...any) error) error {
+	rows, err := tx.QueryContext(ctx, `WITH d AS (
+			DELETE FROM page_due WHERE ctid = ANY(ARRAY(
+				SELECT ctid FROM page_due WHERE due_at <= $1 ORDER BY due_at, page_id LIMIT $2 FOR UPDATE SKIP LOCKED))
+			RETURNING due_at, page_id)
+		SELECT d.due_at, d.page_id, `+cols+` FROM d JOIN pages p ON p.id = d.page_id ORDER BY d.due_at, d.page_id`, now, limit)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	defer rows.Close()
-	type taken struct {
+	var (
 		due time.Time
 		id  int64
-	}
-	var ts []taken
-	for rows.Next() {
-		var t taken
-		if err := rows.Scan(&t.due, &t.id); err != nil {
-			return nil, err
-		}
-		ts = append(ts, t)
-	}
-	slices.SortFunc(ts, func(a, b taken) int { return cmp.Or(a.due.Compare(b.due), cmp.Compare(a.id, b.id)) })
-	ids := make([]int64, len(ts))
-	for i, t := range ts {
-		ids[i] = t.id
-	}
-	return ids, rows.Err()
+	)
+	return scanAll(rows, func(r *sql.Rows) error { return each(r, &due, &id) })
 }
 
 // dayBucket: times are timestamptz.
@@ -183,3 +172,43 @@ func (e *postgresEngine) dayBucket(col, from string) string {
 
 // skipLocked is the lock clause of ClaimDigests' select.
 func (e *postgresEngine) skipLocked() string { return " FOR UPDATE OF u SKIP LOCKED" }
+
+// rowValues unnests one array parameter per column, whatever the number of
+// rows: one statement, one round trip and a plan of constant size for any
+// batch. Its columns are named column1, column2, … as those of VALUES.
+func (e *postgresEngine) rowValues(types []string, from, _ int) string {
+	var b, names strings.Builder
+	b.WriteString("SELECT * FROM unnest(")
+	for i, t := range types {
+		if i > 0 {
+			b.WriteString(", ")
+			names.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "$%d::%s[]", from+i, t)
+		fmt.Fprintf(&names, "column%d", i+1)
+	}
+	b.WriteString(") AS v(" + names.String() + ")")
+	return b.String()
+}
+
+// rowArgs lays the rows' values out as an array per column (a nil value is
+// a NULL element).
+func (e *postgresEngine) rowArgs(cols int, rows [][]any) []any {
+	out := make([]any, cols)
+	for c := range cols {
+		col := make([]any, len(rows))
+		for i, r := range rows {
+			col[i] = r[c]
+		}
+		out[c] = col
+	}
+	return out
+}
+
+func (e *postgresEngine) rowsPer() int { return 0 }
+
+// idListLengths go up to 1,024: a sweep's batch of 1,000 pages is read in
+// one round trip.
+func (e *postgresEngine) idListLengths() []int { return pgIDListLengths }
+
+var pgIDListLengths = append(idListLengths[:len(idListLengths):len(idListLengths)], 1024)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,19 +25,31 @@ func (s *Store) CreatePost(ctx context.Context, p *tokenwatch.Post) error {
 	now := s.now().UTC().Truncate(time.Millisecond)
 	p.CreatedAt, p.UpdatedAt = now, now
 	p.ScheduledAt = p.ScheduledAt.UTC().Truncate(time.Millisecond)
+	// A page twice in the list is refused as a page of another location
+	// would be (it counts once among the location's pages).
+	ids := slices.Clone(p.PageIDs)
+	slices.Sort(ids)
+	if ids = slices.Compact(ids); len(ids) != len(p.PageIDs) {
+		return errOtherLocation
+	}
+	if err := s.prepare(ctx, append(s.idListQueries(locationPagesQuery), s.rowQueries(postPageRows.query, postPageRows.types, 0)...)...); err != nil {
+		return err
+	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var n int
-		args := []any{p.LocationID}
-		for _, id := range p.PageIDs {
-			args = append(args, id)
-		}
-		err := s.queryRow(ctx, tx, fmt.Sprintf(`SELECT count(*) FROM pages WHERE location_id = $1 AND id IN (%s)`,
-			placeholders(2, len(p.PageIDs))), args...).Scan(&n)
+		// Counted list by list: a post may go to more pages than a
+		// statement takes bind variables.
+		n := 0
+		err := s.byIDs(ctx, tx, locationPagesQuery, []any{p.LocationID}, ids, func(r *sql.Rows) error {
+			var c int
+			err := r.Scan(&c)
+			n += c
+			return err
+		})
 		if err != nil {
 			return err
 		}
-		if n != len(p.PageIDs) {
-			return tokenwatch.Errorf(tokenwatch.CodeInvalid, "A post can only go to pages of its own location.")
+		if n != len(ids) {
+			return errOtherLocation
 		}
 		var authorID any
 		if p.AuthorID != 0 {
@@ -48,14 +61,21 @@ func (s *Store) CreatePost(ctx context.Context, p *tokenwatch.Post) error {
 		if err != nil {
 			return err
 		}
-		for _, pageID := range p.PageIDs {
-			if _, err := s.exec(ctx, tx, `INSERT INTO post_pages (post_id, page_id, status) VALUES ($1, $2, $3)`,
-				p.ID, pageID, p.Status); err != nil {
-				return err
-			}
+		rows := make([][]any, len(p.PageIDs))
+		for i, id := range p.PageIDs {
+			rows[i] = []any{p.ID, id, p.Status}
 		}
-		return nil
+		return s.insertAll(ctx, tx, postPageRows, rows, nil)
 	})
+}
+
+var errOtherLocation = tokenwatch.Errorf(tokenwatch.CodeInvalid, "A post can only go to pages of its own location.")
+
+var postPageRows = bulk{`INSERT INTO post_pages (post_id, page_id, status)`, []string{"bigint", "bigint", "text"}, ""}
+
+// locationPagesQuery counts which of n pages are at the location $1.
+func locationPagesQuery(n int) string {
+	return `SELECT count(*) FROM pages WHERE location_id = $1 AND id IN (` + placeholders(2, n) + `)`
 }
 
 // PostFilter selects posts. Zero fields do not filter.
@@ -144,17 +164,12 @@ func (s *Store) posts(ctx context.Context, q string, args ...any) ([]*tokenwatch
 }
 
 func (s *Store) attachPostPages(ctx context.Context, posts []*tokenwatch.Post, byID map[int64]*tokenwatch.Post) error {
-	ids := make([]any, len(posts))
+	ids := make([]int64, len(posts))
 	for i, p := range posts {
 		ids[i] = p.ID
 	}
-	rows, err := s.query(ctx, s.rdb, fmt.Sprintf(`SELECT post_id, page_id, status, provider_post_id, post_url, error, published_at
-		FROM post_pages WHERE post_id IN (%s) ORDER BY page_id`, placeholders(1, len(ids))), ids...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	// A post's pages all come with the list that holds the post, in order.
+	return s.byIDs(ctx, s.rdb, postPagesQuery, nil, ids, func(rows *sql.Rows) error {
 		var postID int64
 		var t tokenwatch.PostTarget
 		if err := scan(rows, &postID, &t.PageID, &t.Status, &t.ProviderPostID, &t.URL, &t.Note, &t.PublishedAt); err != nil {
@@ -162,8 +177,14 @@ func (s *Store) attachPostPages(ctx context.Context, posts []*tokenwatch.Post, b
 		}
 		byID[postID].PageIDs = append(byID[postID].PageIDs, t.PageID)
 		byID[postID].Targets = append(byID[postID].Targets, t)
-	}
-	return rows.Err()
+		return nil
+	})
+}
+
+// postPagesQuery reads the pages of n posts, by page.
+func postPagesQuery(n int) string {
+	return `SELECT post_id, page_id, status, provider_post_id, post_url, error, published_at
+		FROM post_pages WHERE post_id IN (` + placeholders(1, n) + `) ORDER BY post_id, page_id`
 }
 
 const postColumns = `po.id, po.location_id, coalesce(po.author_id, 0), po.text, po.link, po.media_url, po.scheduled_at, po.status,
@@ -195,32 +216,27 @@ type Risk struct {
 // or held and not yet published on it. Pages without any are left out.
 func (s *Store) PostsAtRisk(ctx context.Context, pageIDs []int64) (map[int64]Risk, error) {
 	out := map[int64]Risk{}
-	if len(pageIDs) == 0 {
-		return out, nil
-	}
-	args := []any{tokenwatch.PostScheduled, tokenwatch.PostHeld}
-	for _, id := range pageIDs {
-		args = append(args, id)
-	}
-	rows, err := s.query(ctx, s.rdb, fmt.Sprintf(`SELECT pp.page_id, count(*), min(po.scheduled_at)
-		FROM post_pages pp JOIN posts po ON po.id = pp.post_id
-		WHERE pp.status IN ($1, $2) AND pp.page_id IN (%s)
-		GROUP BY pp.page_id`, placeholders(3, len(pageIDs))), args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := s.byIDs(ctx, s.rdb, postsAtRiskQuery, []any{tokenwatch.PostScheduled, tokenwatch.PostHeld}, pageIDs, func(rows *sql.Rows) error {
 		var (
 			id int64
 			r  Risk
 		)
 		if err := scan(rows, &id, &r.Posts, &r.Earliest); err != nil {
-			return nil, err
+			return err
 		}
 		out[id] = r
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
+}
+
+// postsAtRiskQuery counts the posts not yet published on each of n pages
+// ($1 and $2 are the statuses of such posts).
+func postsAtRiskQuery(n int) string {
+	return `SELECT pp.page_id, count(*), min(po.scheduled_at)
+		FROM post_pages pp JOIN posts po ON po.id = pp.post_id
+		WHERE pp.status IN ($1, $2) AND pp.page_id IN (` + placeholders(3, n) + `)
+		GROUP BY pp.page_id`
 }
 
 // PendingPostsOf returns up to limit posts not yet published on a page

@@ -67,7 +67,11 @@ func openSQLite(ctx context.Context, s *Store, rawURL string) error {
 	}
 	// BEGIN IMMEDIATE takes the write lock at once, so that two processes
 	// on one file (serve and keys rotate, say) wait instead of deadlocking.
-	db, err := sql.Open("sqlite", dsn("&_txlock=immediate"))
+	// The write connection keeps its statement journals in memory: a
+	// statement of many rows in a transaction (a sweep's inserts) journals
+	// the pages it changes, in case it must be undone alone, and SQLite
+	// spills that journal to a temporary file past 64 KiB.
+	db, err := sql.Open("sqlite", dsn("&_txlock=immediate&_pragma=temp_store(2)"))
 	if err != nil {
 		return fmt.Errorf("store: open %s: %w", path, err)
 	}
@@ -138,30 +142,30 @@ func (e *sqliteEngine) isDiskFull(err error) bool {
 
 func (e *sqliteEngine) freeSpace() (int64, bool) { return freeSpace(filepath.Dir(e.path)) }
 
-func (e *sqliteEngine) claimDue(ctx context.Context, tx *sql.Tx, now any, limit int) ([]int64, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT due_at, page_id FROM page_due WHERE due_at <= $1 ORDER BY due_at, page_id LIMIT $2`, now, limit)
+// claimDue reads the rows and their pages, then deletes the range of the
+// queue up to the last row read. A row whose page is gone does not count
+// against the limit; it goes with the range of a later row.
+func (e *sqliteEngine) claimDue(ctx context.Context, tx *sql.Tx, now any, limit int, cols string, each func(r *sql.Rows, key ...any) error) error {
+	rows, err := tx.QueryContext(ctx, `SELECT d.due_at, d.page_id, `+cols+`
+		FROM page_due d JOIN pages p ON p.id = d.page_id WHERE d.due_at <= $1 ORDER BY d.due_at, d.page_id LIMIT $2`, now, limit)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var (
-		ids             []int64
 		lastDue, lastID int64
+		found           bool
 	)
-	for rows.Next() {
-		if err := rows.Scan(&lastDue, &lastID); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, lastID)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(ids) == 0 {
-		return nil, err
+	err = scanAll(rows, func(r *sql.Rows) error {
+		found = true
+		return each(r, &lastDue, &lastID)
+	})
+	if err != nil || !found {
+		return err
 	}
 	// The rows taken are exactly those up to the last one, in key order: a
 	// range at the head of the table.
 	_, err = tx.ExecContext(ctx, `DELETE FROM page_due WHERE due_at < $1 OR (due_at = $1 AND page_id <= $2)`, lastDue, lastID)
-	return ids, err
+	return err
 }
 
 // dayBucket: times are Unix milliseconds.
@@ -171,3 +175,27 @@ func (e *sqliteEngine) dayBucket(col, from string) string {
 
 // skipLocked is the lock clause of ClaimDigests' select.
 func (e *sqliteEngine) skipLocked() string { return "" }
+
+// rowValues is a VALUES list of n rows (SQLite names its columns column1,
+// column2, …): a statement per batch of rowsPer rows, prepared once, costs
+// less than one per row. Its parameters are anonymous (?): SQLite numbers
+// each one past the largest before it, so they follow the lead parameters
+// $1 … $from-1, which must come before the rows in the statement; binding
+// a named one costs a search of all the statement's names.
+func (e *sqliteEngine) rowValues(types []string, from, n int) string {
+	row := "(?" + strings.Repeat(", ?", len(types)-1) + ")"
+	return "VALUES " + row + strings.Repeat(", "+row, n-1)
+}
+
+// rowArgs lays the rows' values out one row after the other.
+func (e *sqliteEngine) rowArgs(_ int, rows [][]any) []any {
+	var out []any
+	for _, r := range rows {
+		out = append(out, r...)
+	}
+	return out
+}
+
+func (e *sqliteEngine) rowsPer() int { return insertRows }
+
+func (e *sqliteEngine) idListLengths() []int { return idListLengths }

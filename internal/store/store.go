@@ -61,15 +61,18 @@ type engine interface {
 	freeSpace() (bytes int64, known bool)
 	// claimDue takes, inside a sweep's transaction, up to limit rows at
 	// the head of the page_due queue (due_at at or before now, already
-	// converted by timeArg), most overdue first, and returns their pages'
-	// ids in that order (a page may come twice). Taken rows are deleted in
-	// tx: two sweeps at once (goroutines, processes, replicas) never take
-	// the same row, and a sweep that dies mid-way rolls back and leaves
-	// them due. SQLite needs no lock clause: its transactions begin
-	// IMMEDIATE, holding the database's one write lock. PostgreSQL must
-	// use FOR UPDATE SKIP LOCKED, so that concurrent sweeps take the next
-	// rows instead of waiting.
-	claimDue(ctx context.Context, tx *sql.Tx, now any, limit int) ([]int64, error)
+	// converted by timeArg), most overdue first, and reads their pages in
+	// the same statement: each row selects d.due_at, d.page_id and then
+	// cols of page_due d JOIN pages p, in queue order (a page may come
+	// twice; a row whose page is gone is taken but not returned), and
+	// each scans it with key (due_at's and page_id's destinations) first.
+	// Taken rows are deleted in tx: two sweeps at once (goroutines,
+	// processes, replicas) never take the same row, and a sweep that dies
+	// mid-way rolls back and leaves them due. SQLite needs no lock clause:
+	// its transactions begin IMMEDIATE, holding the database's one write
+	// lock. PostgreSQL must use FOR UPDATE SKIP LOCKED, so that
+	// concurrent sweeps take the next rows instead of waiting.
+	claimDue(ctx context.Context, tx *sql.Tx, now any, limit int, cols string, each func(r *sql.Rows, key ...any) error) error
 	// skipLocked ends a SELECT … FROM users u that claims rows inside a
 	// transaction: SQLite needs nothing (its transactions hold the write
 	// lock), PostgreSQL takes the rows no other transaction holds.
@@ -77,6 +80,21 @@ type engine interface {
 	// dayBucket is SQL for the whole days from the moment from (a
 	// parameter) to the time column col: 0 for the day starting at from.
 	dayBucket(col, from string) string
+	// rowValues is SQL for a set of n rows whose columns have the given
+	// PostgreSQL types and are named column1, column2, …, their values
+	// taken from the parameters from $from on as rowArgs lays them out: a
+	// query to follow INSERT INTO t (columns), or, in parentheses, a table
+	// in FROM.
+	rowValues(types []string, from, n int) string
+	// rowArgs lays out the values of rows of cols columns (converted by
+	// Store.args) as rowValues takes them.
+	rowArgs(cols int, rows [][]any) []any
+	// idListLengths are the lengths byIDs pads its IN lists to, shortest
+	// first: each a statement prepared once.
+	idListLengths() []int
+	// rowsPer is how many rows a statement of rowValues takes at most
+	// (0: any number).
+	rowsPer() int
 	close() error
 }
 

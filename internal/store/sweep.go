@@ -106,13 +106,12 @@ func (s *Store) SweepDue(ctx context.Context, limit int, decide Decide) (Swept, 
 	now := s.now().UTC().Truncate(time.Millisecond)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		out = Swept{}
-		ids, err := s.eng.claimDue(ctx, tx, s.eng.timeArg(now), limit)
+		pages, withAlerts, err := s.claimDue(ctx, tx, now, limit)
 		if err != nil {
 			return fmt.Errorf("store: claiming due pages: %w", err)
 		}
-		pages, withAlerts, err := s.duePages(ctx, tx, ids)
-		if err != nil || len(pages) == 0 {
-			return err
+		if len(pages) == 0 {
+			return nil
 		}
 		out.Claimed = len(pages)
 		sent, err := s.pageAlerts(ctx, tx, withAlerts)
@@ -133,61 +132,45 @@ func (s *Store) SweepDue(ctx context.Context, limit int, decide Decide) (Swept, 
 	return out, err
 }
 
-// sweptColumns are what a sweep reads of a due page: what the lifecycle
+// sweptColumns are what a sweep reads of a due page p: what the lifecycle
 // policy needs, and what an alert says about the page. Reading a third of
 // the columns makes reading ten thousand pages markedly cheaper.
 const sweptColumns = `p.id, p.account_id, p.location_id, p.provider, p.name, coalesce(p.connected_by, 0), p.access_expires_at, p.refresh_expires_at,
 	p.data_access_expires_at, p.auto_refresh, p.refresh_before_expiry, p.refresh_lead_seconds, p.problem, p.last_checked_at,
 	p.retry_at, p.generation, p.state`
 
-// duePagesQuery reads n pages by id, each with a count of the alerts
-// recorded for its current generation (most due pages have none, which
-// spares looking them up).
-func duePagesQuery(n int) string {
-	return `SELECT ` + sweptColumns + `,
-			(SELECT count(*) FROM page_alerts a WHERE a.page_id = p.id AND a.generation = p.generation)
-		FROM pages p WHERE p.id IN (` + placeholders(1, n) + `)`
-}
-
-// duePages reads the claimed pages (the sweptColumns of them), in the
-// order of ids, each once (a page deleted meanwhile is skipped), and says
-// which have alerts recorded for their current generation.
-func (s *Store) duePages(ctx context.Context, tx *sql.Tx, ids []int64) ([]*tokenwatch.Page, []int64, error) {
-	byID := map[int64]*tokenwatch.Page{}
-	alerted := map[int64]bool{}
-	err := s.byIDs(ctx, tx, duePagesQuery, nil, ids, func(rows *sql.Rows) error {
+// claimDue claims up to limit due pages (see engine.claimDue) and reads
+// them (the sweptColumns of each, and whether it has alerts recorded for
+// its current generation: most due pages have none, which spares looking
+// them up), each once, most overdue first.
+func (s *Store) claimDue(ctx context.Context, tx *sql.Tx, now time.Time, limit int) ([]*tokenwatch.Page, []int64, error) {
+	var (
+		pages      []*tokenwatch.Page
+		withAlerts []int64
+		seen       = map[int64]bool{}
+	)
+	cols := sweptColumns + `, (SELECT count(*) FROM page_alerts a WHERE a.page_id = p.id AND a.generation = p.generation)`
+	err := s.eng.claimDue(ctx, tx, s.eng.timeArg(now), limit, cols, func(rows *sql.Rows, key ...any) error {
 		var (
 			p    tokenwatch.Page
 			lead int64
 			n    int
 		)
-		err := scan(rows, &p.ID, &p.AccountID, &p.LocationID, &p.Provider, &p.Name, &p.ConnectedBy, &p.AccessExpiresAt, &p.RefreshExpiresAt,
-			&p.DataAccessExpiresAt, &p.AutoRefresh, &p.RefreshBeforeExpiry, &lead, &p.Problem, &p.LastCheckedAt, &p.RetryAt,
-			&p.Generation, &p.State, &n)
-		if err != nil {
+		err := scan(rows, append(key, &p.ID, &p.AccountID, &p.LocationID, &p.Provider, &p.Name, &p.ConnectedBy, &p.AccessExpiresAt,
+			&p.RefreshExpiresAt, &p.DataAccessExpiresAt, &p.AutoRefresh, &p.RefreshBeforeExpiry, &lead, &p.Problem, &p.LastCheckedAt,
+			&p.RetryAt, &p.Generation, &p.State, &n)...)
+		if err != nil || seen[p.ID] {
 			return err
 		}
+		seen[p.ID] = true
 		p.RefreshLead = time.Duration(lead) * time.Second
-		byID[p.ID], alerted[p.ID] = &p, n > 0
+		pages = append(pages, &p)
+		if n > 0 {
+			withAlerts = append(withAlerts, p.ID)
+		}
 		return nil
 	})
-	if err != nil {
-		return nil, nil, err
-	}
-	var (
-		pages      []*tokenwatch.Page
-		withAlerts []int64
-	)
-	for _, id := range ids {
-		if p := byID[id]; p != nil {
-			pages = append(pages, p)
-			if alerted[id] {
-				withAlerts = append(withAlerts, id)
-			}
-			delete(byID, id)
-		}
-	}
-	return pages, withAlerts, nil
+	return pages, withAlerts, err
 }
 
 // RecordSweep records, in one transaction, the outcome of a sweep over
@@ -255,27 +238,22 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, now time.Time, outcomes 
 
 // recordSteps records the step due of each outcome, once per page,
 // generation and step, and only for pages still at the generation
-// evaluated (an alert about a grant replaced meanwhile is moot). It
-// returns the outcomes whose step it recorded for the first time.
+// evaluated (an alert about a grant replaced meanwhile is moot): the insert
+// itself checks the generation. It returns the outcomes whose step it
+// recorded for the first time.
 func (s *Store) recordSteps(ctx context.Context, tx *sql.Tx, now time.Time, outcomes []Outcome) ([]Outcome, error) {
-	var due []Outcome
+	var (
+		due  []Outcome
+		rows [][]any
+	)
 	for _, o := range outcomes {
 		if o.Step != "" {
 			due = append(due, o)
-		}
-	}
-	gens, err := s.generations(ctx, tx, due)
-	if err != nil {
-		return nil, err
-	}
-	var rows [][]any
-	for _, o := range due {
-		if gens[o.PageID] == o.Generation {
 			rows = append(rows, []any{o.PageID, o.Generation, o.Step, now})
 		}
 	}
 	recorded := map[PageAlert]bool{}
-	err = s.insertMany(ctx, tx, insertPageAlerts, rows, insertPageAlertsEnd, func(r *sql.Rows) error {
+	err := s.withRows(ctx, tx, insertPageAlerts, pageAlertTypes, nil, rows, func(r *sql.Rows) error {
 		var a PageAlert
 		err := r.Scan(&a.PageID, &a.Generation, &a.Step)
 		recorded[a] = true
@@ -311,7 +289,7 @@ func (s *Store) recordAlerts(ctx context.Context, tx *sql.Tx, now time.Time, ste
 		}
 	}
 	recorded := map[AlertKey]bool{}
-	err := s.insertMany(ctx, tx, insertAlerts, rows, insertAlertsEnd, func(r *sql.Rows) error {
+	err := s.insertAll(ctx, tx, alertRows, rows, func(r *sql.Rows) error {
 		var k AlertKey
 		err := r.Scan(&k.PageID, &k.Generation, &k.Step, &k.UserID)
 		recorded[k] = true
@@ -339,7 +317,7 @@ func (s *Store) recordNotifications(ctx context.Context, tx *sql.Tx, now time.Ti
 		n := a.outcome.Notification
 		rows[i] = []any{a.key.UserID, a.key.PageID, n.Kind, n.Title, n.Body, a.key.notificationKey(), a.key.Generation, now}
 	}
-	if err := s.insertMany(ctx, tx, insertNotifications, rows, insertNotifsEnd, nil); err != nil {
+	if err := s.insertAll(ctx, tx, notificationRows, rows, nil); err != nil {
 		return fmt.Errorf("store: notifications: %w", err)
 	}
 	return nil
@@ -353,7 +331,7 @@ func (s *Store) recordDueTimes(ctx context.Context, tx *sql.Tx, outcomes []Outco
 			rows = append(rows, []any{o.NextDueAt.UTC(), o.PageID})
 		}
 	}
-	if err := s.insertMany(ctx, tx, insertDue, rows, insertDueEnd, nil); err != nil {
+	if err := s.insertAll(ctx, tx, dueRows, rows, nil); err != nil {
 		return fmt.Errorf("store: scheduling pages: %w", err)
 	}
 	return nil
@@ -376,7 +354,7 @@ func (s *Store) recordStates(ctx context.Context, tx *sql.Tx, now time.Time, out
 			healthy = append(healthy, o.PageID)
 		}
 	}
-	if err := s.inBatches(ctx, tx, advancePages, []any{now}, rows, nil); err != nil {
+	if err := s.withRows(ctx, tx, advancePages, advanceTypes, []any{now}, rows, nil); err != nil {
 		return fmt.Errorf("store: advancing pages: %w", err)
 	}
 	return s.resolveNotifications(ctx, tx, now, healthy)
@@ -392,70 +370,46 @@ func (o *Outcome) alert(userID int64) AlertKey {
 	return AlertKey{PageID: o.PageID, Generation: o.Generation, Step: o.Step, UserID: userID}
 }
 
-// generations returns the current generation of the outcomes' pages.
-func (s *Store) generations(ctx context.Context, tx *sql.Tx, os []Outcome) (map[int64]int64, error) {
-	out := map[int64]int64{}
-	ids := make([]int64, len(os))
-	for i, o := range os {
-		ids[i] = o.PageID
-	}
-	err := s.byIDs(ctx, tx, generationsQuery, nil, ids, func(rows *sql.Rows) error {
-		var id, gen int64
-		if err := rows.Scan(&id, &gen); err != nil {
-			return err
-		}
-		out[id] = gen
-		return nil
-	})
-	return out, err
-}
-
-// generationsQuery reads the generation of n pages by id.
-func generationsQuery(n int) string {
-	return `SELECT id, generation FROM pages WHERE id IN (` + placeholders(1, n) + `)`
-}
-
-// The inserts of record.
-const (
-	insertPageAlerts    = `INSERT INTO page_alerts (page_id, generation, step, created_at) VALUES `
-	insertPageAlertsEnd = ` ON CONFLICT DO NOTHING RETURNING page_id, generation, step`
-	insertAlerts        = `INSERT INTO alerts (page_id, generation, step, user_id, created_at) VALUES `
-	insertAlertsEnd     = ` ON CONFLICT DO NOTHING RETURNING page_id, generation, step, user_id`
-	insertNotifications = `INSERT INTO notifications (user_id, page_id, kind, title, body, dedup_key, generation, created_at) VALUES `
-	insertNotifsEnd     = ` ON CONFLICT (dedup_key) DO NOTHING`
-	insertDue           = `INSERT INTO page_due (due_at, page_id) VALUES `
-	insertDueEnd        = ` ON CONFLICT DO NOTHING`
+// The inserts of record, and the types of their columns.
+var (
+	alertRows = bulk{`INSERT INTO alerts (page_id, generation, step, user_id, created_at)`,
+		[]string{"bigint", "bigint", "text", "bigint", "timestamptz"}, ` ON CONFLICT DO NOTHING RETURNING page_id, generation, step, user_id`}
+	notificationRows = bulk{`INSERT INTO notifications (user_id, page_id, kind, title, body, dedup_key, generation, created_at)`,
+		[]string{"bigint", "bigint", "text", "text", "text", "text", "bigint", "timestamptz"}, ` ON CONFLICT (dedup_key) DO NOTHING`}
+	dueRows        = bulk{`INSERT INTO page_due (due_at, page_id)`, []string{"timestamptz", "bigint"}, ` ON CONFLICT DO NOTHING`}
+	pageAlertTypes = []string{"bigint", "bigint", "text", "timestamptz"}
+	advanceTypes   = []string{"bigint", "text", "bigint"}
 )
 
-// advancePages sets the state of n pages, each only if the page is still at
-// the generation evaluated and its state changes: $1 is the time, then each
-// page is its id, state and generation. (The casts type the VALUES columns
-// on PostgreSQL, which would otherwise take them for text.)
-func advancePages(n int) string {
-	var b strings.Builder
-	b.WriteString(`UPDATE pages SET state = v.column2, updated_at = $1 FROM (VALUES `)
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		p := 2 + 3*i
-		fmt.Fprintf(&b, "(CAST($%d AS bigint), CAST($%d AS text), CAST($%d AS bigint))", p, p+1, p+2)
-	}
-	b.WriteString(`) AS v WHERE pages.id = v.column1 AND pages.generation = v.column3 AND pages.state <> v.column2`)
-	return b.String()
+// insertPageAlerts records steps (page, generation, step, time), each only
+// if the page is still at that generation. (The WHERE also tells SQLite
+// that ON CONFLICT is the upsert clause.)
+func insertPageAlerts(values string) string {
+	return `INSERT INTO page_alerts (page_id, generation, step, created_at)
+		SELECT v.column1, v.column2, v.column3, v.column4 FROM (` + values + `) AS v
+		WHERE EXISTS (SELECT 1 FROM pages p WHERE p.id = v.column1 AND p.generation = v.column2)
+		ON CONFLICT DO NOTHING RETURNING page_id, generation, step`
+}
+
+// advancePages sets the state of pages, each only if the page is still at
+// the generation evaluated and its state changes: $1 is the time, then the
+// rows are each page's id, state and generation.
+func advancePages(values string) string {
+	return `UPDATE pages SET state = v.column2, updated_at = $1 FROM (` + values + `) AS v
+		WHERE pages.id = v.column1 AND pages.generation = v.column3 AND pages.state <> v.column2`
 }
 
 // prepareRecord prepares the statements of a sweep's transaction (the
 // reads of SweepDue, the writes of record) before it begins.
 func (s *Store) prepareRecord(ctx context.Context) error {
-	qs := []string{advancePages(1), advancePages(insertRows)}
-	for _, q := range []func(n int) string{duePagesQuery, pageAlertsQuery, generationsQuery, resolveQuery} {
-		qs = append(qs, idListQueries(q)...)
+	var qs []string
+	for _, q := range []func(n int) string{pageAlertsQuery, resolveQuery} {
+		qs = append(qs, s.idListQueries(q)...)
 	}
-	for _, n := range []int{1, insertRows} {
-		qs = append(qs, multiRow(insertDue, 2, n, insertDueEnd))
-		qs = append(qs, multiRow(insertPageAlerts, 4, n, insertPageAlertsEnd), multiRow(insertAlerts, 5, n, insertAlertsEnd),
-			multiRow(insertNotifications, 8, n, insertNotifsEnd), multiRow(insertDeliveries, 10, n, insertDeliveriesEnd))
+	qs = append(qs, s.rowQueries(insertPageAlerts, pageAlertTypes, 0)...)
+	qs = append(qs, s.rowQueries(advancePages, advanceTypes, 1)...)
+	for _, b := range []bulk{alertRows, notificationRows, dueRows, deliveryRows} {
+		qs = append(qs, s.rowQueries(b.query, b.types, 0)...)
 	}
 	return s.prepare(ctx, qs...)
 }

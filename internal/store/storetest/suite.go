@@ -32,6 +32,7 @@ func Run(t *testing.T, e Engine) {
 		{"TokensNotStoredInPlaintext", testNoPlaintext},
 		{"RotateKeys", testRotateKeys},
 		{"Posts", testPosts},
+		{"ManyPages", testManyPages},
 		{"Notifications", testNotifications},
 		{"Sessions", testSessions},
 		{"SignOutEverywhere", testSignOutEverywhere},
