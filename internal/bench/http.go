@@ -209,7 +209,7 @@ type attackResult struct {
 }
 
 func attack(tr vegeta.Targeter, rate int, d time.Duration) attackResult {
-	a := vegeta.NewAttacker(vegeta.KeepAlive(true), vegeta.Timeout(30*time.Second), vegeta.Connections(1000), vegeta.MaxBody(1<<20))
+	a := vegeta.NewAttacker(vegeta.KeepAlive(true), vegeta.Timeout(30*time.Second), vegeta.Connections(1000), vegeta.MaxBody(512))
 	var (
 		res         attackResult
 		first, last time.Time
