@@ -28,24 +28,7 @@ import (
 // with the wrong network account and reads the explanation.
 func TestBrowserReconnect(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	w := demotest.New(t, demotest.Options{BaseURL: base})
-	conn := connection.New(w.Store, connection.Options{Providers: w.Providers, Policy: lifecycle.Default(), Now: w.Clock.Now})
-	flow := connect.New(w.Store, connect.Options{Providers: w.Providers, Connection: conn, BaseURL: base, Now: w.Clock.Now})
-	h, err := web.New(w.Store, web.Options{Policy: lifecycle.Default(), PasswordCost: bcrypt.MinCost, Now: w.Clock.Now, Flow: flow})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(h)
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	t.Cleanup(srv.Close)
-	e := &demoEnv{srv: srv, st: w.Store}
+	w, e := reconnectWorld(t)
 
 	li := w.Page(t, "li-riverside") // LinkedIn, 8 days left, connected by the manager
 	b := e.newTab(t, false)
@@ -107,24 +90,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // comes back to the form with everything typed, and the page can publish.
 func TestBrowserReconnectKeepsTheDraft(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	w := demotest.New(t, demotest.Options{BaseURL: base})
-	conn := connection.New(w.Store, connection.Options{Providers: w.Providers, Policy: lifecycle.Default(), Now: w.Clock.Now})
-	flow := connect.New(w.Store, connect.Options{Providers: w.Providers, Connection: conn, BaseURL: base, Now: w.Clock.Now})
-	h, err := web.New(w.Store, web.Options{Policy: lifecycle.Default(), PasswordCost: bcrypt.MinCost, Now: w.Clock.Now, Flow: flow})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(h)
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	t.Cleanup(srv.Close)
-	e := &demoEnv{srv: srv, st: w.Store}
+	w, e := reconnectWorld(t)
 
 	fb := w.Page(t, "fb-riverside") // expired: cannot publish
 	b := e.newTab(t, false)
@@ -164,24 +130,7 @@ func TestBrowserReconnectKeepsTheDraft(t *testing.T) {
 // chip links to the post on Facebook, in a new tab, and the link opens it.
 func TestBrowserEachPageHasItsOwnStatus(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	w := demotest.New(t, demotest.Options{BaseURL: base})
-	conn := connection.New(w.Store, connection.Options{Providers: w.Providers, Policy: lifecycle.Default(), Now: w.Clock.Now})
-	flow := connect.New(w.Store, connect.Options{Providers: w.Providers, Connection: conn, BaseURL: base, Now: w.Clock.Now})
-	h, err := web.New(w.Store, web.Options{Policy: lifecycle.Default(), PasswordCost: bcrypt.MinCost, Now: w.Clock.Now, Flow: flow})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(h)
-	srv.Listener.Close()
-	srv.Listener = ln
-	srv.Start()
-	t.Cleanup(srv.Close)
-	e := &demoEnv{srv: srv, st: w.Store}
+	w, e := reconnectWorld(t)
 	keeper := tokens.New(w.Store, tokens.Options{Providers: w.Providers, Policy: lifecycle.Default(), Now: w.Clock.Now})
 	pub := publish.New(w.Store, keeper, publish.Options{Providers: w.Providers, Policy: lifecycle.Default(), Now: w.Clock.Now})
 	round := func() publish.Report {
@@ -265,4 +214,29 @@ func TestBrowserEachPageHasItsOwnStatus(t *testing.T) {
 		t.Errorf("the link %s answers %d: %q", link.Href, status, b.text("body"))
 	}
 	b.screenshot("flow3-post-on-facebook")
+}
+
+// reconnectWorld serves the demo's world with the reconnect flow wired, on
+// a listener chosen before the world (its address is the flow's base URL).
+func reconnectWorld(t *testing.T) (*demotest.World, *demoEnv) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	w := demotest.New(t, demotest.Options{BaseURL: base})
+	conn := connection.New(w.Store, connection.Options{Providers: w.Providers, Policy: lifecycle.Default(), Now: w.Clock.Now})
+	flow := connect.New(w.Store, connect.Options{Providers: w.Providers, Connection: conn, BaseURL: base, Now: w.Clock.Now})
+	h, err := web.New(w.Store, web.Options{Policy: lifecycle.Default(), PasswordCost: bcrypt.MinCost, Now: w.Clock.Now, Flow: flow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(h)
+	srv.Listener.Close()
+	srv.Listener = ln
+	srv.Start()
+	t.Cleanup(srv.Close)
+	e := &demoEnv{srv: srv, st: w.Store}
+	return w, e
 }
