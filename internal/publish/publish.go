@@ -142,9 +142,11 @@ func (p *Publisher) Round(ctx context.Context) (Report, error) {
 		return r, err
 	}
 	// One delivery at a time: a claim is never held longer than one
-	// publish takes, so another publisher never takes it over mid-way.
+	// publish takes, so another publisher never takes it over mid-way. The
+	// lease runs from the claim, not from the round's start: a round may
+	// last longer than a lease (slow uploads).
 	for {
-		batch, err := p.store.ClaimDuePosts(ctx, now, p.opts.Lease, 1)
+		batch, err := p.store.ClaimDuePosts(ctx, p.opts.Now(), p.opts.Lease, 1)
 		if err != nil || len(batch) == 0 {
 			return r, err
 		}

@@ -327,3 +327,69 @@ func TestAnUnsafeLinkIsDropped(t *testing.T) {
 		}
 	}
 }
+
+// slowNetwork is a network whose publish calls take time on the test
+// clock, and lets a test act while a publish is under way.
+type slowNetwork struct {
+	provider.Provider
+	calls  int
+	during func(call int)
+}
+
+func (s *slowNetwork) Publish(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials, post provider.Post) (provider.Published, error) {
+	s.calls++
+	s.during(s.calls)
+	return s.Provider.Publish(ctx, page, creds, post)
+}
+
+// TestALongRoundLeasesEachDeliveryFromItsClaim: a round that has run
+// longer than the lease (a slow upload) still holds each delivery it
+// claims for a whole lease from the moment it claims it, so another
+// replica's publisher does not take the delivery being published and
+// publish it a second time.
+func TestALongRoundLeasesEachDeliveryFromItsClaim(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	x := e.Page(t, "x-downtown")
+	for _, text := range []string{"Fresh bread", "Warm croissants"} {
+		if err := e.Store.CreatePost(ctx, &tokenwatch.Post{LocationID: x.LocationID, Text: text, ScheduledAt: e.Clock.Now(), PageIDs: []int64{x.ID}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const lease = 5 * time.Minute
+	newPublisher := func(providers provider.Registry) *publish.Publisher {
+		k := tokens.New(e.Store, tokens.Options{Providers: providers, Policy: lifecycle.Default(), Now: e.Clock.Now})
+		return publish.New(e.Store, k, publish.Options{Providers: providers, Policy: lifecycle.Default(), Now: e.Clock.Now, Lease: lease})
+	}
+	other := newPublisher(e.Providers)
+	var otherRound publish.Report
+	slow := &slowNetwork{Provider: e.Providers[tokenwatch.X], during: func(call int) {
+		switch call {
+		case 1:
+			// The first post's upload takes longer than the lease.
+			e.Clock.Advance(lease + time.Minute)
+		case 2:
+			// Another replica's round while the second post goes out.
+			var err error
+			if otherRound, err = other.Round(ctx); err != nil {
+				t.Error(err)
+			}
+		}
+	}}
+	providers := provider.Registry{}
+	for name, p := range e.Providers {
+		providers[name] = p
+	}
+	providers[tokenwatch.X] = slow
+	r, err := newPublisher(providers).Round(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Published != 2 || otherRound != (publish.Report{}) {
+		t.Errorf("the long round: %v; the other replica's: %v; want both posts published by the long round", r, otherRound)
+	}
+	if n := e.Sandbox.Calls(tokenwatch.X, sandbox.OpPublish); n != 2 {
+		t.Errorf("%d publish calls to X for two posts", n)
+	}
+}

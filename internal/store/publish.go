@@ -19,13 +19,22 @@ type DuePost struct {
 // ClaimDuePosts claims up to limit deliveries whose time has come and
 // that nobody holds, for lease: until it ends no other publisher (in this
 // process or another) gets them.
+//
+// The outer WHERE says again everything that makes a delivery claimable,
+// status included. On PostgreSQL (READ COMMITTED) the subquery reads the
+// deliveries as they were when the statement began; a row another
+// publisher changed meanwhile is updated only if its newest version still
+// passes the outer WHERE (the subquery is not read again). Another
+// publisher may claim the delivery, publish it and record the result
+// (claimed_until back to NULL) while this statement waits for the row: the
+// status is what tells that it is done.
 func (s *Store) ClaimDuePosts(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]DuePost, error) {
 	rows, err := s.query(ctx, s.db, `UPDATE post_pages SET claimed_until = $2
 		WHERE (post_id, page_id) IN (
 			SELECT pp.post_id, pp.page_id FROM post_pages pp JOIN posts po ON po.id = pp.post_id
 			WHERE pp.status = $4 AND po.scheduled_at <= $1 AND (pp.claimed_until IS NULL OR pp.claimed_until <= $1)
 			ORDER BY po.scheduled_at LIMIT $3)
-		AND (claimed_until IS NULL OR claimed_until <= $1)
+		AND status = $4 AND (claimed_until IS NULL OR claimed_until <= $1)
 		RETURNING post_id, page_id, attempts`, now, now.Add(lease), limit, tokenwatch.PostScheduled)
 	if err != nil {
 		return nil, err
