@@ -32,7 +32,11 @@ type Options struct {
 	// Grace is how long a held post waits for its page to be reconnected
 	// before it is marked missed.
 	Grace time.Duration
-	// Lease is how long a claimed delivery belongs to this publisher.
+	// Lease is how long a claimed delivery belongs to this publisher
+	// (default 20 minutes: longer than the longest upload,
+	// oauthx.MediaTimeout). An attempt is cut off at nine tenths of it, so
+	// that no other publisher takes the delivery over while it is under
+	// way and publishes the post a second time.
 	Lease time.Duration
 	// Status hears of every publish call: refusals of tokenwatch's own app
 	// open service problems, successes close them. Optional.
@@ -59,7 +63,7 @@ func New(st *store.Store, keeper *tokens.Keeper, opts Options) *Publisher {
 		opts.Grace = 72 * time.Hour
 	}
 	if opts.Lease == 0 {
-		opts.Lease = 5 * time.Minute
+		opts.Lease = 20 * time.Minute
 	}
 	return &Publisher{store: st, keeper: keeper, opts: opts, kick: make(chan struct{}, 1)}
 }
@@ -182,7 +186,11 @@ func (p *Publisher) releaseRecovered(ctx context.Context) error {
 
 // deliver publishes one post on one page, or holds, fails or retries it.
 func (p *Publisher) deliver(ctx context.Context, d store.DuePost, r *Report) error {
-	result, err := p.attempt(ctx, d)
+	// The attempt ends before the lease does; its outcome is recorded on
+	// the round's context, which a cut-off attempt leaves alive.
+	actx, cancel := context.WithTimeout(ctx, p.opts.Lease-p.opts.Lease/10)
+	result, err := p.attempt(actx, d)
+	cancel()
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/demo/demotest"
 	"github.com/tokenwatch/tokenwatch/internal/lifecycle"
 	"github.com/tokenwatch/tokenwatch/internal/provider"
+	"github.com/tokenwatch/tokenwatch/internal/provider/oauthx"
 	"github.com/tokenwatch/tokenwatch/internal/publish"
 	"github.com/tokenwatch/tokenwatch/internal/sandbox"
 	"github.com/tokenwatch/tokenwatch/internal/store"
@@ -391,5 +392,59 @@ func TestALongRoundLeasesEachDeliveryFromItsClaim(t *testing.T) {
 	}
 	if n := e.Sandbox.Calls(tokenwatch.X, sandbox.OpPublish); n != 2 {
 		t.Errorf("%d publish calls to X for two posts", n)
+	}
+}
+
+// deadlineNetwork records the deadline of each publish call's context.
+type deadlineNetwork struct {
+	provider.Provider
+	deadlines []time.Time
+}
+
+func (d *deadlineNetwork) Publish(ctx context.Context, page *tokenwatch.Page, creds tokenwatch.Credentials, post provider.Post) (provider.Published, error) {
+	dl, _ := ctx.Deadline()
+	d.deadlines = append(d.deadlines, dl)
+	return d.Provider.Publish(ctx, page, creds, post)
+}
+
+// TestAnAttemptEndsBeforeItsLease: a publish call runs under a deadline
+// inside the lease (nine tenths of it), so a stuck upload is cut off while
+// the delivery is still this publisher's, instead of going on after
+// another replica has claimed it and published the post again; and the
+// default lease outlasts the longest upload (oauthx.MediaTimeout).
+func TestAnAttemptEndsBeforeItsLease(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	x := e.Page(t, "x-downtown")
+	for _, tc := range []struct {
+		lease, min, max time.Duration
+	}{
+		{0, oauthx.MediaTimeout, 20 * time.Minute}, // the default
+		{10 * time.Minute, 8 * time.Minute, 10 * time.Minute},
+	} {
+		net := &deadlineNetwork{Provider: e.Providers[tokenwatch.X]}
+		providers := provider.Registry{}
+		for name, p := range e.Providers {
+			providers[name] = p
+		}
+		providers[tokenwatch.X] = net
+		k := tokens.New(e.Store, tokens.Options{Providers: providers, Policy: lifecycle.Default(), Now: e.Clock.Now})
+		pub := publish.New(e.Store, k, publish.Options{Providers: providers, Policy: lifecycle.Default(), Now: e.Clock.Now, Lease: tc.lease})
+		if err := e.Store.CreatePost(ctx, &tokenwatch.Post{LocationID: x.LocationID, Text: "Batch " + tc.lease.String(), ScheduledAt: e.Clock.Now(), PageIDs: []int64{x.ID}}); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		if _, err := pub.Round(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if len(net.deadlines) == 0 {
+			t.Fatalf("lease %v: no publish call", tc.lease)
+		}
+		for _, dl := range net.deadlines {
+			if left := dl.Sub(start); dl.IsZero() || left <= tc.min || left > tc.max {
+				t.Errorf("lease %v: a publish call's deadline %v after the round began, want between %v and %v", tc.lease, left, tc.min, tc.max)
+			}
+		}
 	}
 }
