@@ -63,6 +63,9 @@ type envOptions struct {
 	rateLimit float64
 	rateBurst int
 	maxBody   int64
+	// maxConcurrent and maxWait bound the requests worked on at once.
+	maxConcurrent int
+	maxWait       time.Duration
 	// postgres seeds the world in a PostgreSQL schema of its own (the test
 	// skips without TOKENWATCH_TEST_POSTGRES_URL).
 	postgres bool
@@ -88,7 +91,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	}
 	h := api.New(w.Store, api.Options{Policy: lifecycle.Default(), Now: w.Clock.Now, BaseURL: base, Providers: w.Providers,
 		Connection: conn, Keeper: keeper, Flow: flow, RateLimit: o.rateLimit, RateBurst: o.rateBurst, MaxBody: o.maxBody,
-		PasswordCost: bcrypt.MinCost})
+		PasswordCost: bcrypt.MinCost, MaxConcurrent: o.maxConcurrent, MaxWait: o.maxWait})
 	ui, err := web.New(w.Store, web.Options{Policy: lifecycle.Default(), PasswordCost: bcrypt.MinCost, Now: w.Clock.Now, Flow: flow})
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,9 @@ package api_test
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -197,5 +199,64 @@ func TestRateLimit(t *testing.T) {
 	e.w.Clock.Advance(time.Second)
 	if r, _ := e.c["read"].ListPagesWithResponse(ctx, nil); r.StatusCode() != 200 {
 		t.Errorf("a second later: %d", r.StatusCode())
+	}
+}
+
+// TestBusy: past MaxConcurrent requests at once, a request waits up to
+// MaxWait for one to finish, then answers 503 with Retry-After, having
+// done nothing; the request being worked on finishes, and the next one is
+// served.
+func TestBusy(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOptions{maxConcurrent: 1, maxWait: 50 * time.Millisecond})
+	ctx := context.Background()
+	// A location whose body is still arriving holds the one slot: the
+	// pipe's first write returns once the handler has begun reading it.
+	body, send := io.Pipe()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.url+"/api/v1/locations", body)
+	must(t, err)
+	req.Header.Set("Authorization", "Bearer "+e.keys["all"])
+	req.Header.Set("Content-Type", "application/json")
+	first := make(chan int, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Error(err)
+			first <- 0
+			return
+		}
+		resp.Body.Close()
+		first <- resp.StatusCode
+	}()
+	if _, err := send.Write([]byte(`{"name": "Busy `)); err != nil {
+		t.Fatal(err)
+	}
+
+	r, _ := e.c["read"].ListLocationsWithResponse(ctx, nil)
+	if p := problemOf(t, r.Body); r.StatusCode() != 503 || p.Code != apiclient.Unavailable || r.HTTPResponse.Header.Get("Retry-After") != "1" {
+		t.Errorf("with the one slot taken: %d %s %v", r.StatusCode(), r.Body, r.HTTPResponse.Header)
+	}
+	r2, _ := e.c["all"].CreateLocationWithResponse(ctx, nil, apiclient.LocationInput{Name: "Refused while busy", TimeZone: "UTC"})
+	if r2.StatusCode() != 503 {
+		t.Errorf("a change with the one slot taken: %d %s", r2.StatusCode(), r2.Body)
+	}
+
+	if _, err := send.Write([]byte(`street", "time_zone": "Europe/Paris"}`)); err != nil {
+		t.Fatal(err)
+	}
+	send.Close()
+	if code := <-first; code != http.StatusCreated {
+		t.Errorf("the request that held the slot: %d, want 201", code)
+	}
+	r, _ = e.c["read"].ListLocationsWithResponse(ctx, nil)
+	if r.StatusCode() != 200 {
+		t.Fatalf("once the slot is free: %d %s", r.StatusCode(), r.Body)
+	}
+	var names []string
+	for _, l := range r.JSON200.Items {
+		names = append(names, l.Name)
+	}
+	if !slices.Contains(names, "Busy street") || slices.Contains(names, "Refused while busy") {
+		t.Errorf("locations after the busy moment: %v; want Busy street and not the refused one", names)
 	}
 }
