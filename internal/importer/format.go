@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -265,7 +266,7 @@ func parseLine(n int, line []byte, tooLong bool) *record {
 		case head.Type == "":
 			err = errors.New("type is missing (account, location, user or page)")
 		default:
-			err = fmt.Errorf("type %q is not account, location, user or page", head.Type)
+			err = fmt.Errorf("type %s is not account, location, user or page", quoteWord(head.Type))
 		}
 	}
 	if rec.kind == kindAccount {
@@ -494,4 +495,16 @@ func (s *docSource) fatal(err error) error {
 		return tokenwatch.Errorf(tokenwatch.CodeInvalid, "the JSON document is not valid: %s", jsonReason(err))
 	}
 	return err
+}
+
+// quoteWord quotes a value from the file in a reason only when it looks
+// like a word (at most 32 letters, digits, "_" or "-"): anything else may
+// be a secret put in the wrong field, and reasons are printed and logged.
+func quoteWord(v string) string {
+	if v == "" || len(v) > 32 || strings.IndexFunc(v, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-')
+	}) >= 0 {
+		return "(not shown: not a word)"
+	}
+	return strconv.Quote(v)
 }
