@@ -74,8 +74,13 @@ var errOtherLocation = tokenwatch.Errorf(tokenwatch.CodeInvalid, "A post can onl
 var postPageRows = bulk{`INSERT INTO post_pages (post_id, page_id, status)`, []string{"bigint", "bigint", "text"}, ""}
 
 // locationPagesQuery counts which of n pages are at the location $1.
+//
+// The pages are found by their ids, then their location checked: the
+// unary plus keeps SQLite from walking the location's index instead, which
+// read all of a location's pages for every list (a post to 40,500 pages of
+// one location: 160 lists of 40,500 rows, 3.6 s of its 5.9 s test).
 func locationPagesQuery(n int) string {
-	return `SELECT count(*) FROM pages WHERE location_id = $1 AND id IN (` + placeholders(2, n) + `)`
+	return `SELECT count(*) FROM pages WHERE +location_id = $1 AND id IN (` + placeholders(2, n) + `)`
 }
 
 // PostFilter selects posts. Zero fields do not filter.
