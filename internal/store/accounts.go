@@ -172,19 +172,7 @@ func (s *Store) GetLocation(ctx context.Context, id int64) (*tokenwatch.Location
 // ListLocations returns an account's locations by name.
 func (s *Store) ListLocations(ctx context.Context, accountID int64) ([]*tokenwatch.Location, error) {
 	rows, err := s.query(ctx, s.rdb, `SELECT `+locationColumns+` FROM locations l WHERE l.account_id = $1 ORDER BY l.name`, accountID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*tokenwatch.Location
-	for rows.Next() {
-		l, err := scanLocation(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return locations(rows, err)
 }
 
 // LocationRole is a location together with a user's role there.
@@ -442,4 +430,20 @@ func participants(rows *sql.Rows, err error) ([]tokenwatch.Participant, error) {
 		out = append(out, p)
 	}
 	return out, rows.Err()
+}
+
+// locations reads the rows of a query of locationColumns.
+func locations(rows *sql.Rows, err error) ([]*tokenwatch.Location, error) {
+	if err != nil {
+		return nil, err
+	}
+	var out []*tokenwatch.Location
+	err = scanAll(rows, func(rows *sql.Rows) error {
+		l, err := scanLocation(rows)
+		if err == nil {
+			out = append(out, l)
+		}
+		return err
+	})
+	return out, err
 }

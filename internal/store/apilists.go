@@ -19,19 +19,7 @@ import (
 func (s *Store) QueryLocations(ctx context.Context, accountID, after int64, limit int) ([]*tokenwatch.Location, error) {
 	rows, err := s.query(ctx, s.rdb, `SELECT `+locationColumns+` FROM locations l WHERE l.account_id = $1 AND l.id > $2 ORDER BY l.id LIMIT $3`,
 		accountID, after, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*tokenwatch.Location
-	for rows.Next() {
-		l, err := scanLocation(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return locations(rows, err)
 }
 
 // DeleteLocation deletes a location without pages (and its posts and
