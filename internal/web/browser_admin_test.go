@@ -22,10 +22,7 @@ func TestBrowserAdministration(t *testing.T) {
 	shots := func(name, path, email string) {
 		t.Helper()
 		b := e.newTab(t, true)
-		b.signIn(email)
-		if b.count("#popup-close") == 1 {
-			b.closePopup()
-		}
+		b.signInQuietly(email)
 		if status := b.open(path); status != 200 {
 			t.Errorf("%s on a phone: %d", path, status)
 		}
@@ -34,8 +31,7 @@ func TestBrowserAdministration(t *testing.T) {
 
 	// The owner adds a location and invites a manager to it.
 	owner := e.newTab(t, false)
-	owner.signIn("owner@demo.test")
-	owner.closePopup()
+	owner.signInQuietly("owner@demo.test")
 	owner.open("/locations")
 	owner.screenshot("admin-locations")
 	owner.set("new-name", "Harbour")
@@ -99,8 +95,7 @@ func TestBrowserAdministration(t *testing.T) {
 	fb := e.w.Page(t, "fb-downtown")
 	e.w.Sandbox.RevokeUser(tokenwatch.Facebook, fb.ProviderUserID)
 	manager := e.newTab(t, false)
-	manager.signIn("manager@demo.test")
-	manager.closePopup()
+	manager.signInQuietly("manager@demo.test")
 	manager.open("/pages/" + itoa(fb.ID))
 	manager.submit(chromedp.Click(chromedp.CSS(`form[action$="/check"] button`)))
 	if n := manager.text("main p.notice"); !strings.Contains(n, "the grant is dead") {
@@ -120,8 +115,7 @@ func TestBrowserAdministration(t *testing.T) {
 
 	// A member sees a page's detail without its buttons.
 	member := e.newTab(t, false)
-	member.signIn("member@demo.test")
-	member.closePopup()
+	member.signInQuietly("member@demo.test")
 	member.open("/pages/" + itoa(fb.ID))
 	if member.count(`form[action$="/check"]`)+member.count(`a[href$="/disconnect"]`) != 0 || member.count("dl.facts") != 1 {
 		t.Error("the member sees Check now or Disconnect")

@@ -74,8 +74,7 @@ func TestBrowserNotificationSettings(t *testing.T) {
 		t.Run(map[bool]string{false: "desktop", true: "phone"}[phone], func(t *testing.T) {
 			t.Parallel()
 			b := e.newTab(t, phone)
-			b.signIn(map[bool]string{false: "member@demo.test", true: "downtown@demo.test"}[phone])
-			b.closePopup()
+			b.signInQuietly(map[bool]string{false: "member@demo.test", true: "downtown@demo.test"}[phone])
 			notificationSettings(t, b)
 		})
 	}

@@ -72,8 +72,7 @@ func TestBrowserReconnect(t *testing.T) {
 	// with her own Facebook account: refused, with what to do.
 	air := w.Page(t, "fb-airport")
 	o := e.newTab(t, false)
-	o.signIn("owner@demo.test")
-	o.closePopup()
+	o.signInQuietly("owner@demo.test")
 	o.open("/pages/" + itoa(air.ID) + "/reconnect")
 	o.submit(chromedp.Click(chromedp.CSS(`main form[action$="/reconnect"] button`)))
 	o.submit(chromedp.Click(chromedp.CSS(`button[value="demo-owner"]`)))
@@ -94,8 +93,7 @@ func TestBrowserReconnectKeepsTheDraft(t *testing.T) {
 
 	fb := w.Page(t, "fb-riverside") // expired: cannot publish
 	b := e.newTab(t, false)
-	b.signIn("manager@demo.test")
-	b.closePopup()
+	b.signInQuietly("manager@demo.test")
 	b.open("/posts/new?location=" + itoa(fb.LocationID) + "&page=" + itoa(fb.ID))
 	b.set("text", "Sourdough masterclass on Saturday, book now!")
 	b.set("link", "https://bakery.example/masterclass")
@@ -165,8 +163,7 @@ func TestBrowserEachPageHasItsOwnStatus(t *testing.T) {
 	chip := func(page *tokenwatch.Page) string { return item + ` li.chip[data-page="` + itoa(page.ID) + `"]` }
 
 	b := e.newTab(t, false)
-	b.signIn("manager@demo.test")
-	b.closePopup()
+	b.signInQuietly("manager@demo.test")
 	b.open(calendar)
 	if got := b.text(chip(li)); !strings.Contains(got, "published") || !strings.Contains(got, "LinkedIn gives no link to the post") {
 		t.Errorf("the LinkedIn chip says %q", got)
@@ -202,8 +199,7 @@ func TestBrowserEachPageHasItsOwnStatus(t *testing.T) {
 	}
 	b.screenshot("flow3-published")
 	phone := e.newTab(t, true)
-	phone.signIn("manager@demo.test")
-	phone.closePopup()
+	phone.signInQuietly("manager@demo.test")
 	phone.open(calendar)
 	if phone.count(chip(fb)+" a.post-link") != 1 {
 		t.Error("no link to the post on a phone")

@@ -35,8 +35,7 @@ func TestBrowserReconnectRequest(t *testing.T) {
 	e := newLive(t)
 	fb := e.w.Page(t, "fb-riverside") // expired, connected by the manager's Facebook account
 	member := e.newTab(t, false)
-	member.signIn("member@demo.test")
-	member.closePopup()
+	member.signInQuietly("member@demo.test")
 	member.open("/pages/" + itoa(fb.ID))
 	if member.count(`form[action$="/reconnect"]`) != 0 || member.count(`#ask form, form[action$="/ask"]`) != 1 {
 		t.Fatal("the member has a Reconnect button or no way to ask")

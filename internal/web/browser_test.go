@@ -8,16 +8,21 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/tokenwatch/tokenwatch"
@@ -36,6 +41,15 @@ var shared struct {
 }
 
 func TestMain(m *testing.M) {
+	// The browser tests spend most of their time waiting for chromium to
+	// load and draw pages, so more of them run at once than go test's
+	// default (the number of CPUs), unless -parallel is given.
+	flag.Parse()
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
+	if !explicit {
+		flag.Set("test.parallel", strconv.Itoa(max(4, runtime.GOMAXPROCS(0))))
+	}
 	code := m.Run()
 	if shared.cancel != nil {
 		shared.cancel()
@@ -86,6 +100,7 @@ func startBrowser(path string) {
 type tab struct {
 	t    *testing.T
 	ctx  context.Context
+	st   *store.Store
 	base string
 	// phone says the viewport is 375 px wide.
 	phone bool
@@ -97,7 +112,7 @@ const (
 )
 
 // newTab opens a tab on the demo server in a browser context of its own, at
-// desktop or phone width.
+// desktop or phone width. The tab comes from the pool when one is free.
 func (e *demoEnv) newTab(t *testing.T, phone bool) *tab {
 	t.Helper()
 	path := chromium(t)
@@ -105,24 +120,87 @@ func (e *demoEnv) newTab(t *testing.T, phone bool) *tab {
 	if shared.err != nil {
 		t.Fatalf("starting chromium: %v", shared.err)
 	}
+	ctx, cancel := takeTab(t, phone)
+	t.Cleanup(func() { putTab(t, phone, ctx, cancel) })
+	return &tab{t: t, ctx: ctx, st: e.st, base: e.srv.URL, phone: phone}
+}
+
+// pool keeps the tabs of finished tests for the next ones: a new tab in a
+// browser context of its own costs more than a page load (chromium starts a
+// renderer process for it), and the browser tests open about fifty. A tab
+// goes back blank, its browser context's cookies cleared (cookies ignore
+// the port, so the next test's server would get them); the tab of a
+// failed test is closed instead. Phone and desktop tabs are kept apart, as
+// their emulation differs in more than the width.
+var pool struct {
+	sync.Mutex
+	free map[bool][]pooledTab
+}
+
+type pooledTab struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func takeTab(t *testing.T, phone bool) (context.Context, context.CancelFunc) {
+	t.Helper()
+	pool.Lock()
+	if n := len(pool.free[phone]); n > 0 {
+		p := pool.free[phone][n-1]
+		pool.free[phone] = pool.free[phone][:n-1]
+		pool.Unlock()
+		return p.ctx, p.cancel
+	}
+	pool.Unlock()
 	ctx, cancel := chromedp.NewContext(shared.ctx, chromedp.WithNewBrowserContext())
-	t.Cleanup(cancel)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(cancelTimeout)
-	b := &tab{t: t, ctx: ctx, base: e.srv.URL, phone: phone}
 	w, h := int64(desktopWidth), int64(900)
 	var opts []chromedp.EmulateViewportOption
 	if phone {
 		w, h = phoneWidth, 812
 		opts = append(opts, chromedp.EmulateMobile, chromedp.EmulatePortrait)
 	}
-	b.do(chromedp.EmulateViewport(w, h, opts...))
-	return b
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(w, h, opts...)); err != nil {
+		cancel()
+		t.Fatalf("opening a tab: %v", err)
+	}
+	return ctx, cancel
+}
+
+func putTab(t *testing.T, phone bool, ctx context.Context, cancel context.CancelFunc) {
+	if t.Failed() {
+		cancel()
+		return
+	}
+	reset, stop := context.WithTimeout(ctx, 10*time.Second)
+	defer stop()
+	err := chromedp.Do(reset, chromedp.Navigate("about:blank"), func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, t, network.ClearBrowserCookies, cdp.Empty{})
+		return chromedp.Void{}, err
+	})
+	if err != nil {
+		cancel()
+		return
+	}
+	pool.Lock()
+	defer pool.Unlock()
+	if pool.free == nil {
+		pool.free = map[bool][]pooledTab{}
+	}
+	pool.free[phone] = append(pool.free[phone], pooledTab{ctx, cancel})
+}
+
+// step returns the context of one step (a page load, a click, a script):
+// a step that takes longer than 30 seconds fails the test, however long the
+// test itself runs.
+func (b *tab) step() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(b.ctx, 30*time.Second)
 }
 
 func (b *tab) do(actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	if err := chromedp.Do(b.ctx, actions...); err != nil {
+	ctx, cancel := b.step()
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
 		b.t.Fatal(err)
 	}
 }
@@ -130,7 +208,9 @@ func (b *tab) do(actions ...chromedp.Action[chromedp.Void]) {
 // open loads a path and returns the HTTP status of the page.
 func (b *tab) open(path string) int64 {
 	b.t.Helper()
-	resp, err := chromedp.Run(b.ctx, chromedp.NavigateResponse(b.base+path))
+	ctx, cancel := b.step()
+	defer cancel()
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(b.base+path))
 	if err != nil {
 		b.t.Fatalf("opening %s: %v", path, err)
 	}
@@ -141,7 +221,9 @@ func (b *tab) open(path string) int64 {
 // the HTTP status of the page.
 func (b *tab) openURL(u string) int64 {
 	b.t.Helper()
-	resp, err := chromedp.Run(b.ctx, chromedp.NavigateResponse(u))
+	ctx, cancel := b.step()
+	defer cancel()
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(u))
 	if err != nil {
 		b.t.Fatalf("opening %s: %v", u, err)
 	}
@@ -152,7 +234,9 @@ func (b *tab) openURL(u string) int64 {
 // a key that submits) and waits for it.
 func (b *tab) submit(actions ...chromedp.Action[chromedp.Void]) int64 {
 	b.t.Helper()
-	resp, err := chromedp.RunResponse(b.ctx, actions...)
+	ctx, cancel := b.step()
+	defer cancel()
+	resp, err := chromedp.RunResponse(ctx, actions...)
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -168,10 +252,41 @@ func (b *tab) signIn(email string) {
 	b.submit(chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)))
 }
 
+// signInQuietly signs in as the user without the form and with the login
+// pop-up already closed (a session made in the store, its cookie set in the
+// browser), then opens the overview: three page loads fewer than signIn and
+// closePopup, for the tests about what comes after. The form and the
+// pop-up have tests of their own (TestBrowserLoginPopup).
+func (b *tab) signInQuietly(email string) {
+	b.t.Helper()
+	u, _, err := b.st.UserLogin(b.t.Context(), email)
+	if err != nil {
+		b.t.Fatalf("signing in as %s: %v", email, err)
+	}
+	token, err := b.st.CreateSession(b.t.Context(), u.ID, time.Hour)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if err := b.st.ClosePopup(b.t.Context(), token.Reveal()); err != nil {
+		b.t.Fatal(err)
+	}
+	b.do(func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := cdp.Call(ctx, t, network.SetCookie, network.SetCookieParams{
+			Name: "tw_session", Value: token.Reveal(), URL: b.base, HTTPOnly: new(true), SameSite: network.CookieSameSiteLax})
+		return chromedp.Void{}, err
+	})
+	b.open("/")
+	if b.count(`form.signout`) != 1 {
+		b.t.Fatalf("%s is not signed in after setting the session cookie", email)
+	}
+}
+
 // eval runs JavaScript in the page and decodes its JSON-able result into out.
 func (b *tab) eval(js string, out any) {
 	b.t.Helper()
-	raw, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]byte](js))
+	ctx, cancel := b.step()
+	defer cancel()
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](js))
 	if err != nil {
 		b.t.Fatalf("%s: %v", js, err)
 	}
@@ -225,7 +340,9 @@ func (b *tab) screenshot(name string) {
 	if b.count("#login-popup") > 0 {
 		shot = chromedp.CaptureScreenshot() // the pop-up covers the screen, not the page
 	}
-	png, err := chromedp.Run(b.ctx, shot)
+	ctx, cancel := b.step()
+	defer cancel()
+	png, err := chromedp.Run(ctx, shot)
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -348,12 +465,6 @@ func TestBrowserLoginPopup(t *testing.T) {
 	}
 }
 
-// closePopup closes the login pop-up with its Close button.
-func (b *tab) closePopup() {
-	b.t.Helper()
-	b.submit(chromedp.Click(chromedp.ID("popup-close")))
-}
-
 // onScreens runs a parallel subtest at desktop and at phone width, signed
 // in as the user, the login pop-up closed.
 func (e *demoEnv) onScreens(t *testing.T, email string, test func(t *testing.T, b *tab)) {
@@ -361,8 +472,7 @@ func (e *demoEnv) onScreens(t *testing.T, email string, test func(t *testing.T, 
 		t.Run(map[bool]string{false: "desktop", true: "phone"}[phone], func(t *testing.T) {
 			t.Parallel()
 			b := e.newTab(t, phone)
-			b.signIn(email)
-			b.closePopup()
+			b.signInQuietly(email)
 			test(t, b)
 		})
 	}
@@ -379,8 +489,7 @@ func TestBrowserIssuesList(t *testing.T) {
 			t.Run(email+map[bool]string{false: "/desktop", true: "/phone"}[phone], func(t *testing.T) {
 				t.Parallel()
 				b := e.newTab(t, phone)
-				b.signIn(email)
-				b.closePopup()
+				b.signInQuietly(email)
 				b.open("/issues")
 				if got := b.texts("table.issues tbody tr td[data-label=Page] strong"); !slices.Equal(got, pageNames(e, demoIssues)) {
 					t.Errorf("the list %q, want worst first %q", got, pageNames(e, demoIssues))
@@ -571,8 +680,7 @@ func TestBrowserDowntownMemberStaysDowntown(t *testing.T) {
 		t.Errorf("the sign-in form's labels: %q", got)
 	}
 	b.screenshot("login")
-	b.signIn("downtown@demo.test")
-	b.closePopup()
+	b.signInQuietly("downtown@demo.test")
 	others := []string{"Riverside", "Airport", "Demo Bakery TV"}
 	for _, path := range []string{"/", "/issues", "/calendar", "/calendar?view=month", "/posts/new", "/locations"} {
 		if status := b.open(path); status != 200 {
