@@ -19,10 +19,15 @@ import (
 func TestBrowserAdministration(t *testing.T) {
 	t.Parallel()
 	e := newLive(t)
+	phones := map[string]*tab{} // by e-mail address
 	shots := func(name, path, email string) {
 		t.Helper()
-		b := e.newTab(t, true)
-		b.signInQuietly(email)
+		b := phones[email]
+		if b == nil {
+			b = e.newTab(t, true)
+			b.signInQuietly(email)
+			phones[email] = b
+		}
 		if status := b.open(path); status != 200 {
 			t.Errorf("%s on a phone: %d", path, status)
 		}

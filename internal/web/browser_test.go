@@ -460,6 +460,11 @@ func TestBrowserLoginPopup(t *testing.T) {
 				if n := b.count("#login-popup li.issue"); n != len(tt.pages) {
 					t.Errorf("after signing in again the pop-up lists %d pages, want %d", n, len(tt.pages))
 				}
+				// Its Close button closes it too, for this session.
+				b.submit(chromedp.Click(chromedp.ID("popup-close")))
+				if n := b.count("#login-popup"); n != 0 || b.open("/calendar") != 200 || b.count("#login-popup") != 0 {
+					t.Error("the Close button did not close the pop-up for the session")
+				}
 			})
 		}
 	}
