@@ -19,21 +19,6 @@ import (
 func TestBrowserAdministration(t *testing.T) {
 	t.Parallel()
 	e := newLive(t)
-	phones := map[string]*tab{} // by e-mail address
-	shots := func(name, path, email string) {
-		t.Helper()
-		b := phones[email]
-		if b == nil {
-			b = e.newTab(t, true)
-			b.signInQuietly(email)
-			phones[email] = b
-		}
-		if status := b.open(path); status != 200 {
-			t.Errorf("%s on a phone: %d", path, status)
-		}
-		b.screenshot(name)
-	}
-
 	// The owner adds a location and invites a manager to it.
 	owner := e.newTab(t, false)
 	owner.signInQuietly("owner@demo.test")
@@ -145,14 +130,36 @@ func TestBrowserAdministration(t *testing.T) {
 	}
 	owner.screenshot("admin-settings")
 
-	// The same pages at phone width.
-	shots("admin-page-detail", "/pages/"+itoa(fb.ID), "manager@demo.test")
-	shots("admin-disconnect", "/pages/"+itoa(e.w.Page(t, "li-airport").ID)+"/disconnect", "manager@demo.test")
-	shots("admin-location", strings.TrimPrefix(loc, e.srv.URL), "owner@demo.test")
-	shots("admin-locations", "/locations", "owner@demo.test")
-	shots("admin-people", "/people", "owner@demo.test")
-	shots("admin-person", "/people/"+itoa(e.w.Users["member@demo.test"].ID), "owner@demo.test")
-	shots("admin-audit", "/audit", "owner@demo.test")
-	shots("admin-me", "/me", "member@demo.test")
-	shots("admin-settings", "/settings", "owner@demo.test")
+	// The same pages at phone width, one tab per person, side by side.
+	type shot struct{ name, path string }
+	phoneShots := map[string][]shot{
+		"manager@demo.test": {
+			{"admin-page-detail", "/pages/" + itoa(fb.ID)},
+			{"admin-disconnect", "/pages/" + itoa(e.w.Page(t, "li-airport").ID) + "/disconnect"},
+		},
+		"owner@demo.test": {
+			{"admin-location", strings.TrimPrefix(loc, e.srv.URL)},
+			{"admin-locations", "/locations"},
+			{"admin-people", "/people"},
+			{"admin-person", "/people/" + itoa(e.w.Users["member@demo.test"].ID)},
+			{"admin-audit", "/audit"},
+			{"admin-settings", "/settings"},
+		},
+		"member@demo.test": {{"admin-me", "/me"}},
+	}
+	t.Run("phone", func(t *testing.T) {
+		for email, shots := range phoneShots {
+			t.Run(email, func(t *testing.T) {
+				t.Parallel()
+				b := e.newTab(t, true)
+				b.signInQuietly(email)
+				for _, s := range shots {
+					if status := b.open(s.path); status != 200 {
+						t.Errorf("%s on a phone: %d", s.path, status)
+					}
+					b.screenshot(s.name)
+				}
+			})
+		}
+	})
 }
