@@ -3,10 +3,13 @@
 // default) on SQLite or PostgreSQL, then reports, side by side in one run,
 // the alert sweep at a small and at the full size with the same due pages,
 // the signed-in HTML pages of a user who sees a tenth of the pages, the
-// API under a constant load over loopback, and the process's peak memory,
-// each against its target (issue 14). The wiring of the real stores,
-// sweeper and HTTP handlers is the caller's (package cli), so that what is
-// measured is what serve runs.
+// API under a constant load over loopback, and the server's peak memory
+// and CPU, each against its target (issue 14). The sweeps run in the
+// bench's process; the HTTP part is served by `tokenwatch serve` started
+// as a process of its own on the seeded database, so that its memory and
+// CPU are the server's alone, not the seeder's or the load sender's. The
+// wiring of the real stores, sweeper and serve process is the caller's
+// (package cli), so that what is measured is what serve runs.
 package bench
 
 import (
@@ -15,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os/exec"
 	"sync"
 	"time"
 
@@ -112,9 +116,12 @@ type Wiring struct {
 	// Sweeper returns serve's sweep over st, on the clock now (the sweep,
 	// then its report recorded in the metrics), and what /metrics serves.
 	Sweeper func(ctx context.Context, st *store.Store, now func() time.Time) (sweep func(context.Context) (alert.Report, error), metrics http.Handler, err error)
-	// Handler returns serve's HTTP handler (web UI and API) over st; stop
-	// ends the goroutines it started.
-	Handler func(ctx context.Context, st *store.Store) (h http.Handler, stop func(), err error)
+	// Serve returns, not yet started, `tokenwatch serve` as a process of
+	// its own (this program run again) on the database at url, with the
+	// keys the stores of Open seal with, listening on addr: the HTTP part
+	// is measured against it, so that its memory and CPU are the
+	// server's alone.
+	Serve func(ctx context.Context, url, addr string) (*exec.Cmd, error)
 	// Policy is the lifecycle policy serve runs with (its thresholds).
 	Policy lifecycle.Policy
 }

@@ -2,14 +2,13 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -20,11 +19,11 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/store"
 )
 
-// measureHTTP serves serve's handler on a loopback listener and measures,
-// over real HTTP: the user's first page of / and /issues (signed in
-// through the sign-in form), then the API under a constant load, and the
-// peak RSS while it runs.
-func measureHTTP(ctx context.Context, rep *Report, w Wiring, st *store.Store, s *seeded, o Options, perLocation int) error {
+// measureHTTP starts serve as a process of its own on the seeded
+// database and measures, over real HTTP: the user's first page of / and
+// /issues (signed in through the sign-in form), then the API under a
+// constant load, and serve's peak RSS and CPU while it answers.
+func measureHTTP(ctx context.Context, rep *Report, w Wiring, st *store.Store, url string, s *seeded, o Options, perLocation int) (err error) {
 	keys := make([]string, o.APIKeys)
 	for i := range keys {
 		_, secret, err := st.CreateAPIKey(ctx, s.account.ID, fmt.Sprintf("bench %d", i+1), "read")
@@ -33,34 +32,26 @@ func measureHTTP(ctx context.Context, rep *Report, w Wiring, st *store.Store, s 
 		}
 		keys[i] = "Bearer " + secret.Reveal()
 	}
-	h, stop, err := w.Handler(ctx, st)
+	srv, err := startServer(ctx, w, url)
 	if err != nil {
 		return err
 	}
-	defer stop()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
+	defer func() { err = errors.Join(err, srv.stop()) }()
+	pid, base := srv.cmd.Process.Pid, srv.base
+	if rss, err := procStatus(pid, "VmRSS"); err == nil {
+		rep.info("serve's RSS once ready (before any request)", mb(rss))
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	}()
-	base := "http://" + ln.Addr().String()
-
-	if peak, err := peakRSS(); err == nil {
-		rep.info("peak RSS before the HTTP part (seeding, sweeps)", mb(peak))
+	// What serve does on its own (its first sweep, the queue's jobs)
+	// while nobody asks it anything, since the load comes on top.
+	if c0, err := cpuTime(pid); err == nil {
+		time.Sleep(time.Second)
+		if c1, err := cpuTime(pid); err == nil {
+			rep.info("serve's CPU use in the second after /readyz, with no request", fmt.Sprintf("%.0f%% of one CPU", 100*(c1-c0).Seconds()))
+		}
 	}
-	// What seeding a million pages left in Go's heap goes back to the
-	// system first: a serve process never seeded them, and the peak
-	// measured from here is what answering the load costs on top of a
-	// store that has run the sweeps.
-	debug.FreeOSMemory()
-	rssReset := resetPeakRSS() == nil
-	stopHeap := heapPeak()
+	// serve's peak from here on: VmHWM reset now, and VmRSS sampled.
+	hwmReset := resetPeakRSS(pid) == nil
+	stopRSS := rssPeak(pid)
 
 	// The HTML pages, for the user, one request after the other.
 	browser, err := signIn(ctx, base, s.email, s.password)
@@ -114,7 +105,13 @@ func measureHTTP(ctx context.Context, rep *Report, w Wiring, st *store.Store, s 
 			return err
 		}
 		rep.info(route.name+", one at a time", fmt.Sprintf("p50 %s, p99 %s (%d requests)", ms(quantile(alone, 0.5)), ms(quantile(alone, 0.99)), len(alone)))
+		cpu0, cpuErr := cpuTime(pid)
 		res := attack(route.tr, o.Rate, o.Load)
+		cpu1, cpuErr1 := cpuTime(pid)
+		if cpuErr == nil && cpuErr1 == nil && len(res.latencies) > 0 {
+			rep.info(route.name+": serve's CPU per request under the load",
+				fmt.Sprintf("%s (user + system, all of serve's threads, over %d requests)", ms((cpu1-cpu0)/time.Duration(len(res.latencies))), len(res.latencies)))
+		}
 		p99 := quantile(res.latencies, 0.99)
 		rep.add(fmt.Sprintf("%s at %d/s for %v", route.name, o.Rate, o.Load),
 			fmt.Sprintf("p50 %s, p99 %s (%d requests, %.0f/s sent)", ms(quantile(res.latencies, 0.5)), ms(p99), len(res.latencies), res.rate),
@@ -126,18 +123,18 @@ func measureHTTP(ctx context.Context, rep *Report, w Wiring, st *store.Store, s 
 		rep.add(route.name+": answers other than 2xx", value, "0", res.bad == 0)
 	}
 
-	heap := stopHeap()
-	peak, err := peakRSS()
+	sampled := stopRSS()
+	peak, err := procStatus(pid, "VmHWM")
 	if err != nil {
 		return err
 	}
-	name := "peak RSS during the HTTP part"
-	if !rssReset {
-		name = "peak RSS of the whole run (the peak could not be reset)"
+	name := "serve's peak RSS during the HTTP part (VmHWM)"
+	if !hwmReset {
+		// VmHWM counts serve's start too: the samples are the part's.
+		name, peak = "serve's peak RSS during the HTTP part (VmRSS every 10 ms)", sampled
 	}
 	rep.add(name, mb(peak), "< "+mb(rssTarget), peak < rssTarget)
-	rep.info("Go heap peak during the HTTP part (the rest of the RSS: SQLite's caches, stacks)", mb(heap))
-	rep.About = append(rep.About, fmt.Sprintf("HTTP over loopback to serve's handler; each HTML page fetched %d times; the API at %d requests/s spread over %d keys (each key may make 50/s)",
+	rep.About = append(rep.About, fmt.Sprintf("HTTP over loopback to `tokenwatch serve`, a process of its own on the full database; each HTML page fetched %d times; the API at %d requests/s spread over %d keys (each key may make 50/s)",
 		o.HTMLRequests, o.Rate, o.APIKeys))
 	return nil
 }

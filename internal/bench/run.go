@@ -8,9 +8,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
-	"runtime/metrics"
 	"runtime/pprof"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -125,7 +123,7 @@ func Run(ctx context.Context, o Options, w Wiring) (rep *Report, err error) {
 		return nil, err
 	}
 	clock.Set(time.Time{})
-	if err := measureHTTP(ctx, rep, w, full, fs, o, perLocation); err != nil {
+	if err := measureHTTP(ctx, rep, w, full, dbs.full, fs, o, perLocation); err != nil {
 		return nil, err
 	}
 	stopProfile()
@@ -228,29 +226,6 @@ func (r *recorder) Header() http.Header         { return r.header }
 func (r *recorder) WriteHeader(status int)      { r.status = status }
 func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
 
-// resetPeakRSS resets the process's peak resident set size (VmHWM), so
-// that what follows is measured without the seeding (Linux: writing 5 to
-// clear_refs).
-func resetPeakRSS() error { return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
-
-// peakRSS is the process's peak resident set size in bytes (VmHWM).
-func peakRSS() (int64, error) {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0, err
-	}
-	for line := range strings.Lines(string(b)) {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			f := strings.Fields(rest)
-			if len(f) == 2 && f[1] == "kB" {
-				n, err := strconv.ParseInt(f[0], 10, 64)
-				return n * 1024, err
-			}
-		}
-	}
-	return 0, errors.New("bench: no VmHWM in /proc/self/status")
-}
-
 // startProfile starts a CPU profile into path ("" for none).
 func startProfile(path string) (stop func(), err error) {
 	if path == "" {
@@ -266,31 +241,6 @@ func startProfile(path string) (stop func(), err error) {
 	}
 	var once sync.Once
 	return func() { once.Do(func() { pprof.StopCPUProfile(); f.Close() }) }, nil
-}
-
-// heapPeak samples the Go heap (live and not yet swept objects) every
-// 10 ms until stop, which returns the largest sample: what of the RSS is
-// Go's, the rest being mostly SQLite's page caches and stacks.
-func heapPeak() (stop func() int64) {
-	done := make(chan struct{})
-	peak := make(chan int64)
-	go func() {
-		samples := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-		t := time.NewTicker(10 * time.Millisecond)
-		defer t.Stop()
-		var most uint64
-		for {
-			metrics.Read(samples)
-			most = max(most, samples[0].Value.Uint64())
-			select {
-			case <-done:
-				peak <- int64(most)
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return func() int64 { close(done); return <-peak }
 }
 
 // loadAverage is the machine's load average over the last minute, as

@@ -6,6 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/tokenwatch/tokenwatch/internal/alert"
@@ -14,6 +19,11 @@ import (
 	"github.com/tokenwatch/tokenwatch/internal/keyring"
 	"github.com/tokenwatch/tokenwatch/internal/store"
 )
+
+// servesOwn are the settings the bench gives the serve it starts (the
+// others are this process's).
+var servesOwn = []string{"TOKENWATCH_DATABASE_URL", "TOKENWATCH_SECRET_KEY", "TOKENWATCH_SECRET_KEY_PREVIOUS", "TOKENWATCH_ADDR",
+	"TOKENWATCH_BASE_URL", "TOKENWATCH_LOG_LEVEL", "TOKENWATCH_JOB_TIMEOUT"}
 
 // ErrTargetsMissed is returned when the bench ran but some targets were
 // missed (the report says which).
@@ -27,7 +37,8 @@ func runBench(ctx context.Context, args []string, env Env) error {
 			"database of those pages alone and in the full one (metrics included), the first page of / and\n"+
 			"/issues for a user who sees a tenth of the pages (signed in through the sign-in form),\n"+
 			"GET /api/v1/issues?limit=100 and GET /api/v1/pages/{id} at a constant rate over loopback, and the\n"+
-			"peak RSS. It prints a table with each target and PASS or FAIL, and exits 1 when a target is missed.\n"+
+			"server's peak RSS and CPU per request: the HTTP part is served by `tokenwatch serve` run as a\n"+
+			"process of its own on the seeded database (Linux: read in /proc). It prints a table with each target and PASS or FAIL, and exits 1 when a target is missed.\n"+
 			"TOKENWATCH_ALERT_THRESHOLDS and the other settings of serve apply; the database is not\n"+
 			"TOKENWATCH_DATABASE_URL's.")
 	var o bench.Options
@@ -42,7 +53,7 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	fs.IntVar(&o.Rate, "rate", 500, "API requests a second")
 	fs.IntVar(&o.APIKeys, "keys", 20, "API keys the load is spread over (each key may make 50 requests a second)")
 	fs.IntVar(&o.HTMLRequests, "html-requests", 100, "requests of each HTML page")
-	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the measures (the sweeps and the HTTP part, not the seeding) to this file")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the bench's process during the measures (the sweeps and the load sender; not the seeding, nor serve) to this file")
 	if err := parse(fs, args, env); err != nil {
 		return err
 	}
@@ -64,7 +75,8 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	// Warnings only: a line per request would slow what is measured.
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	// The bench's pages are sealed under a key of their own.
-	keys, err := keyring.New(keyring.Generate())
+	key := keyring.Generate()
+	keys, err := keyring.New(key)
 	if err != nil {
 		return err
 	}
@@ -93,17 +105,28 @@ func runBench(ctx context.Context, args []string, env Env) error {
 			}
 			return bg.sweep, bg.metrics.Handler(), nil
 		},
-		Handler: func(ctx context.Context, st *store.Store) (http.Handler, func(), error) {
-			svc, err := newServices(ctx, cfg, log, st, providersFrom(cfg), false)
+		Serve: func(ctx context.Context, url, addr string) (*exec.Cmd, error) {
+			cmd, err := env.self(ctx, "serve")
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
-			h, err := svc.handler(env, nil)
-			if err != nil {
-				svc.work.Stop()
-				return nil, nil, err
+			// serve gets this process's settings, except where the
+			// database, its keys and the listener are, and warnings only
+			// in its log.
+			vars := cmd.Env
+			if vars == nil {
+				vars = os.Environ()
 			}
-			return h, svc.work.Stop, nil
+			vars = slices.DeleteFunc(slices.Clone(vars), func(v string) bool {
+				name, _, _ := strings.Cut(v, "=")
+				return slices.Contains(servesOwn, strings.TrimSuffix(name, "_FILE"))
+			})
+			cmd.Env = append(vars, "TOKENWATCH_DATABASE_URL="+url, "TOKENWATCH_SECRET_KEY="+key, "TOKENWATCH_ADDR="+addr,
+				"TOKENWATCH_LOG_LEVEL=warn", "TOKENWATCH_JOB_TIMEOUT="+cfg.JobTimeout.String())
+			// SIGTERM when ctx ends: serve shuts down as in service.
+			cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+			cmd.WaitDelay = 20 * time.Second
+			return cmd, nil
 		},
 	}
 	rep, err := bench.Run(ctx, o, w)

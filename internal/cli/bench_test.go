@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -51,7 +53,7 @@ func TestBench(t *testing.T) {
 				{"GET /api/v1/issues?limit=100: answers other than 2xx ", true},
 				{"GET /api/v1/pages/{id} at 100/s for 300ms ", false},
 				{"GET /api/v1/pages/{id}: answers other than 2xx ", true},
-				{"peak RSS during the HTTP part ", false},
+				{"serve's peak RSS during the HTTP part ", false},
 			} {
 				line := lineOf(out, m.name)
 				switch {
@@ -63,11 +65,45 @@ func TestBench(t *testing.T) {
 					t.Errorf("%s\nhas no result", line)
 				}
 			}
+			// serve ran as a process of its own: its memory and CPU are
+			// read from /proc, and are a server's, not zero, not the
+			// bench's gigabytes.
+			for _, name := range []string{"serve's RSS once ready (before any request) ", "serve's peak RSS during the HTTP part "} {
+				if n := megabytes(t, lineOf(out, name)); n < 5 || n > 2000 {
+					t.Errorf("%s: %d MB is not a server's RSS:\n%s", name, n, out)
+				}
+			}
+			for _, route := range []string{"GET /api/v1/issues?limit=100", "GET /api/v1/pages/{id}"} {
+				line := lineOf(out, route+": serve's CPU per request under the load ")
+				m := regexp.MustCompile(` ([0-9.]+) ms \(user \+ system, all of serve's threads, over ([0-9]+) requests\)$`).FindStringSubmatch(line)
+				if m == nil {
+					t.Errorf("no CPU per request for %s in the report:\n%s", route, out)
+					continue
+				}
+				if cpu, _ := strconv.ParseFloat(m[1], 64); cpu > 1000 || m[2] == "0" {
+					t.Errorf("%s: %s ms of CPU per request over %s requests is not a measure", route, m[1], m[2])
+				}
+			}
+			if !strings.Contains(out, "HTTP over loopback to `tokenwatch serve`, a process of its own") {
+				t.Errorf("the report does not say what served the HTTP part:\n%s", out)
+			}
 			if !strings.Contains(out, "2,000 pages in 20 locations") || !strings.Contains(out, "manager of 2 locations, 200 pages") {
 				t.Errorf("the report does not say what was seeded:\n%s", out)
 			}
 		})
 	}
+}
+
+// megabytes is the "N MB" value of a report line (0 if none).
+func megabytes(t *testing.T, line string) int {
+	t.Helper()
+	m := regexp.MustCompile(`  ([0-9]+) MB( |$)`).FindStringSubmatch(line)
+	if m == nil {
+		t.Errorf("no size in MB in %q", line)
+		return 0
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n
 }
 
 // lineOf returns the line of out that starts with prefix ("" if none).

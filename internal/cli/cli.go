@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"strings"
 
 	"github.com/tokenwatch/tokenwatch"
@@ -28,6 +29,22 @@ type Env struct {
 	Ready func(addr string)
 	// PasswordCost overrides the bcrypt cost (tests use the minimum).
 	PasswordCost int
+	// Self, when set, returns this program run again with args (bench
+	// starts serve so); nil: the running executable. A test binary is not
+	// tokenwatch, so tests set it.
+	Self func(ctx context.Context, args ...string) *exec.Cmd
+}
+
+// self returns this program run again with args, not yet started.
+func (e Env) self(ctx context.Context, args ...string) (*exec.Cmd, error) {
+	if e.Self != nil {
+		return e.Self(ctx, args...), nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("finding the tokenwatch executable: %w", err)
+	}
+	return exec.CommandContext(ctx, exe, args...), nil
 }
 
 // OSEnv is the process's environment.

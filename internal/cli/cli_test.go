@@ -8,10 +8,13 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -35,7 +38,29 @@ func testEnv(vars map[string]string) (cli.Env, *bytes.Buffer, *bytes.Buffer) {
 		Stdout:       &stdout,
 		Stderr:       &stderr,
 		PasswordCost: bcrypt.MinCost,
+		Self:         self,
 	}, &stdout, &stderr
+}
+
+// asTokenwatch, set in a process's environment, makes this test binary
+// run as tokenwatch (see TestMain): the bench starts serve through it.
+const asTokenwatch = "TOKENWATCH_TEST_RUN_AS_TOKENWATCH"
+
+// self runs this test binary again as tokenwatch, with args.
+func self(ctx context.Context, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, os.Args[0], args...)
+	cmd.Env = append(os.Environ(), asTokenwatch+"=1")
+	return cmd
+}
+
+func TestMain(m *testing.M) {
+	if os.Getenv(asTokenwatch) == "1" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := cli.Main(ctx, os.Args[1:], cli.OSEnv())
+		stop()
+		os.Exit(code)
+	}
+	os.Exit(m.Run())
 }
 
 // startDemo runs `tokenwatch demo` until the test ends and returns its URL.

@@ -31,11 +31,14 @@ func scanPage(sc scanner, extra ...any) (*tokenwatch.Page, error) {
 		lead   int64
 		le     tokenwatch.PageError
 	)
-	err := scan(sc, append([]any{&p.ID, &p.AccountID, &p.LocationID, &p.Provider, &p.ProviderPageID, &p.Name,
+	// One slice for every destination (lists scan a hundred pages a
+	// request).
+	dest := append(make([]any, 0, 28+len(extra)), &p.ID, &p.AccountID, &p.LocationID, &p.Provider, &p.ProviderPageID, &p.Name,
 		&p.ConnectedBy, &p.ProviderUserID, &p.ProviderUserName, &scopes,
 		&p.AccessExpiresAt, &p.RefreshExpiresAt, &p.DataAccessExpiresAt, &p.AutoRefresh,
 		&p.RefreshBeforeExpiry, &lead, &p.Problem, &p.LastCheckedAt, &le.Class, &le.Message, &le.At,
-		&p.RetryAt, &p.Generation, &p.State, &p.NextDueAt, &p.DeliveryError, &p.CreatedAt, &p.UpdatedAt}, extra...)...)
+		&p.RetryAt, &p.Generation, &p.State, &p.NextDueAt, &p.DeliveryError, &p.CreatedAt, &p.UpdatedAt)
+	err := scan(sc, append(dest, extra...)...)
 	if err != nil {
 		return nil, err
 	}

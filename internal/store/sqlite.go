@@ -92,9 +92,14 @@ func openSQLite(ctx context.Context, s *Store, rawURL string) error {
 		db.Close()
 		return fmt.Errorf("store: open %s: %w", path, err)
 	}
+	// The readers stay open, with their caches and prepared statements
+	// (database/sql would close all but two after each burst of
+	// requests, and open them again for the next).
 	rdb.SetMaxOpenConns(4)
+	rdb.SetMaxIdleConns(4)
+	rdb.SetConnMaxIdleTime(0)
 	e := &sqliteEngine{path: path, db: db, rdb: rdb}
-	s.eng, s.db, s.rdb = e, db, rdb
+	s.eng, s.db, s.rdb, s.reads = e, db, rdb, newStmtCache(rdb)
 	return nil
 }
 

@@ -31,6 +31,9 @@ type Store struct {
 	// stmts caches statements prepared on db, by query: a transaction on
 	// the same connection reuses them instead of parsing again.
 	stmts sync.Map
+	// reads keeps the read pool's statements prepared (SQLite; nil on
+	// PostgreSQL, whose driver does it).
+	reads *stmtCache
 	// full is when (Unix nanoseconds) a write last failed for want of
 	// space; minFree is Options.MinFreeSpace.
 	full    atomic.Int64
@@ -141,7 +144,12 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.eng.close() }
+func (s *Store) Close() error {
+	if s.reads != nil {
+		s.reads.close()
+	}
+	return s.eng.close()
+}
 
 // Engine returns "sqlite" or "postgres".
 func (s *Store) Engine() string { return s.eng.Name() }
@@ -182,11 +190,32 @@ func (s *Store) exec(ctx context.Context, q querier, query string, args ...any) 
 }
 
 func (s *Store) query(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
+	st, err := s.readStmt(ctx, q, query)
+	if err != nil {
+		return nil, err
+	}
+	if st != nil {
+		return st.QueryContext(ctx, s.args(args)...)
+	}
 	return q.QueryContext(ctx, query, s.args(args)...)
 }
 
 func (s *Store) queryRow(ctx context.Context, q querier, query string, args ...any) *sql.Row {
+	// A statement that fails to prepare fails again unprepared, and the
+	// Row carries the error.
+	if st, err := s.readStmt(ctx, q, query); err == nil && st != nil {
+		return st.QueryRowContext(ctx, s.args(args)...)
+	}
 	return q.QueryRowContext(ctx, query, s.args(args)...)
+}
+
+// readStmt returns query prepared on the read pool when q is that pool
+// and the store keeps its statements (SQLite), or nil.
+func (s *Store) readStmt(ctx context.Context, q querier, query string) (*sql.Stmt, error) {
+	if db, ok := q.(*sql.DB); !ok || db != s.rdb || s.reads == nil {
+		return nil, nil
+	}
+	return s.reads.get(ctx, query)
 }
 
 // scanner is what *sql.Row and *sql.Rows have in common.
@@ -264,7 +293,8 @@ type statement interface {
 }
 
 // statement returns query ready to run on q: in a transaction, see txStmt;
-// on the write pool, see stmt; on the read pool, the query as it is.
+// on the write pool, see stmt; on the read pool, see readStmt, or else the
+// query as it is.
 func (s *Store) statement(ctx context.Context, q querier, query string) (statement, error) {
 	switch q := q.(type) {
 	case *sql.Tx:
@@ -273,6 +303,9 @@ func (s *Store) statement(ctx context.Context, q querier, query string) (stateme
 		if q == s.db {
 			return s.stmt(ctx, query)
 		}
+	}
+	if st, err := s.readStmt(ctx, q, query); err != nil || st != nil {
+		return st, err
 	}
 	return unprepared{q, query}, nil
 }
