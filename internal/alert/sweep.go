@@ -64,8 +64,7 @@ type Options struct {
 	// Now is the clock (the store's); time.Now if nil.
 	Now func() time.Time
 	// BatchSize is how many pages are claimed and recorded at once
-	// (default 1000 on SQLite, 5000 on PostgreSQL). A recipient gets one
-	// digest per batch.
+	// (default 1000). A recipient gets one digest per batch.
 	BatchSize int
 	// RetryMaintenance is when a page whose refresh or check was handed
 	// over (or could not be, without a Maintainer) is looked at again if
@@ -77,20 +76,6 @@ type Options struct {
 	// Explain makes the report say, page by page, what the sweep did
 	// (`sweep --once`); a serving sweep keeps only counts.
 	Explain bool
-}
-
-// defaultBatch is how many pages a sweep claims per transaction unless
-// told. On PostgreSQL each batch costs a dozen round trips and a commit's
-// flush, and other writers wait only for the rows it locks: 5,000 pages
-// per batch cut the client's CPU per sweep by a quarter (10,000 pages
-// alerted among 100,000). On SQLite a batch holds the only writer until
-// it commits, and larger batches saved nothing measurable: 1,000 keeps
-// other writes waiting a fraction of a second at most.
-func defaultBatch(st *store.Store) int {
-	if st.Engine() == "postgres" {
-		return 5000
-	}
-	return 1000
 }
 
 // Sweeper runs sweeps.
@@ -107,7 +92,7 @@ func New(st *store.Store, opts Options) *Sweeper {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	opts.BatchSize = cmp.Or(opts.BatchSize, defaultBatch(st))
+	opts.BatchSize = cmp.Or(opts.BatchSize, 1000)
 	opts.RetryMaintenance = cmp.Or(opts.RetryMaintenance, time.Hour)
 	opts.Requeue = cmp.Or(opts.Requeue, time.Minute)
 	return &Sweeper{st: st, opts: opts}
