@@ -24,7 +24,7 @@ func (s *Store) CreateNotification(ctx context.Context, n *tokenwatch.Notificati
 		pageID = n.PageID
 	}
 	rows, err := s.query(ctx, s.db, `INSERT INTO notifications (user_id, page_id, kind, title, body, dedup_key, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedup_key) DO NOTHING RETURNING id`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedup_key) WHERE dedup_key IS NOT NULL DO NOTHING RETURNING id`,
 		n.UserID, pageID, n.Kind, n.Title, n.Body, key, n.CreatedAt)
 	if err != nil {
 		return false, err

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
@@ -22,12 +23,25 @@ var sqliteMigrations embed.FS
 
 // sqliteEngine keeps the data in one SQLite file in WAL mode. Writes go
 // through a single connection (SQLite has one writer at a time; queueing in
-// Go beats SQLITE_BUSY), reads through a small pool of read-only ones.
+// Go beats SQLITE_BUSY), reads through a small pool of read-only ones, and
+// checkpoints through a connection of their own (see checkpoints).
 type sqliteEngine struct {
 	path string
 	db   *sql.DB
 	rdb  *sql.DB
+	// ckpt is the checkpointer's connection; stop ends it and waits.
+	ckpt *sql.DB
+	stop func()
 }
+
+// checkpointEvery is how often the checkpointer copies what the
+// write-ahead log holds back into the database file.
+const checkpointEvery = time.Second
+
+// autoCheckpoint is the size of the write-ahead log, in pages of 4 KiB,
+// past which a commit checkpoints by itself (SQLite's default is 1,000): a
+// safety net, should the checkpointer fall behind.
+const autoCheckpoint = 25_000
 
 // sqlitePath extracts the file path from "sqlite:PATH", "sqlite://PATH",
 // "file:PATH" or a plain path.
@@ -67,6 +81,11 @@ func openSQLite(ctx context.Context, s *Store, rawURL string) error {
 		q.Add("_pragma", "journal_mode(WAL)")
 		q.Add("_pragma", "busy_timeout(10000)")
 		q.Add("_pragma", "foreign_keys(1)")
+		// In WAL mode, NORMAL syncs the log at each checkpoint, not at
+		// each commit: a commit survives the process crashing (the log is
+		// written before the commit returns) and the file is never
+		// corrupted; a power loss may take back the commits since the
+		// last checkpoint (about a second, see checkpoints).
 		q.Add("_pragma", "synchronous(NORMAL)")
 		q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", cacheKiB))
 		return "file:" + path + "?" + q.Encode() + extra
@@ -77,7 +96,8 @@ func openSQLite(ctx context.Context, s *Store, rawURL string) error {
 	// statement of many rows in a transaction (a sweep's inserts) journals
 	// the pages it changes, in case it must be undone alone, and SQLite
 	// spills that journal to a temporary file past 64 KiB.
-	db, err := sql.Open("sqlite", dsn(64<<10, "&_txlock=immediate&_pragma=temp_store(2)"))
+	// Its commits leave checkpoints to the checkpointer (autoCheckpoint).
+	db, err := sql.Open("sqlite", dsn(64<<10, fmt.Sprintf("&_txlock=immediate&_pragma=temp_store(2)&_pragma=wal_autocheckpoint(%d)", autoCheckpoint)))
 	if err != nil {
 		return fmt.Errorf("store: open %s: %w", path, err)
 	}
@@ -98,9 +118,50 @@ func openSQLite(ctx context.Context, s *Store, rawURL string) error {
 	rdb.SetMaxOpenConns(4)
 	rdb.SetMaxIdleConns(4)
 	rdb.SetConnMaxIdleTime(0)
-	e := &sqliteEngine{path: path, db: db, rdb: rdb}
+	ckpt, err := sql.Open("sqlite", dsn(1<<10, ""))
+	if err != nil {
+		db.Close()
+		rdb.Close()
+		return fmt.Errorf("store: open %s: %w", path, err)
+	}
+	ckpt.SetMaxOpenConns(1)
+	e := &sqliteEngine{path: path, db: db, rdb: rdb, ckpt: ckpt}
+	e.stop = e.checkpoints(checkpointEvery)
 	s.eng, s.db, s.rdb, s.reads = e, db, rdb, newStmtCache(rdb)
 	return nil
+}
+
+// checkpoints copies, every period until stop is called, the pages that
+// the write-ahead log holds back into the database file, on a connection
+// of its own. A commit then only appends to the log: with SQLite's
+// automatic checkpoints, the commit that filled the log past 1,000 pages
+// copied them back and synced the file first, which was 19% of the CPU of
+// a sweep alerting 10,000 pages among 1,000,000 (and a page that several
+// commits rewrote in the meantime is now copied once). A PASSIVE
+// checkpoint waits for nobody: the writer goes on appending meanwhile, and
+// what readers still need stays for the next one.
+func (e *sqliteEngine) checkpoints(period time.Duration) (stop func()) {
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(period)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				// A failure (the file busy, or being closed) is retried
+				// at the next tick; the writer's autoCheckpoint is the
+				// safety net.
+				_, _ = e.ckpt.Exec(`PRAGMA wal_checkpoint(PASSIVE)`)
+			}
+		}
+	}()
+	return sync.OnceFunc(func() {
+		close(done)
+		<-finished
+	})
 }
 
 // createPrivate creates the database file, if it does not exist, readable
@@ -138,7 +199,8 @@ func (e *sqliteEngine) timeArg(t time.Time) any {
 }
 
 func (e *sqliteEngine) close() error {
-	return errors.Join(e.rdb.Close(), e.db.Close())
+	e.stop()
+	return errors.Join(e.ckpt.Close(), e.rdb.Close(), e.db.Close())
 }
 
 func (e *sqliteEngine) isUniqueViolation(err error) bool {

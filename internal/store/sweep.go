@@ -310,12 +310,14 @@ func (s *Store) recordAlerts(ctx context.Context, tx *sql.Tx, now time.Time, ste
 	return out, nil
 }
 
-// recordNotifications stores the in-app notification of each new alert.
+// recordNotifications stores the in-app notification of each new alert:
+// once per alert, since the alert was recorded for the first time in this
+// transaction (so the notification needs no key of its own).
 func (s *Store) recordNotifications(ctx context.Context, tx *sql.Tx, now time.Time, alerts []newAlert) error {
 	rows := make([][]any, len(alerts))
 	for i, a := range alerts {
 		n := a.outcome.Notification
-		rows[i] = []any{a.key.UserID, a.key.PageID, n.Kind, n.Title, n.Body, a.key.notificationKey(), a.key.Generation, now}
+		rows[i] = []any{a.key.UserID, a.key.PageID, n.Kind, n.Title, n.Body, a.key.Generation, now}
 	}
 	if err := s.insertAll(ctx, tx, notificationRows, rows, nil); err != nil {
 		return fmt.Errorf("store: notifications: %w", err)
@@ -374,8 +376,8 @@ func (o *Outcome) alert(userID int64) AlertKey {
 var (
 	alertRows = bulk{`INSERT INTO alerts (page_id, generation, step, user_id, created_at)`,
 		[]string{"bigint", "bigint", "text", "bigint", "timestamptz"}, ` ON CONFLICT DO NOTHING RETURNING page_id, generation, step, user_id`}
-	notificationRows = bulk{`INSERT INTO notifications (user_id, page_id, kind, title, body, dedup_key, generation, created_at)`,
-		[]string{"bigint", "bigint", "text", "text", "text", "text", "bigint", "timestamptz"}, ` ON CONFLICT (dedup_key) DO NOTHING`}
+	notificationRows = bulk{`INSERT INTO notifications (user_id, page_id, kind, title, body, generation, created_at)`,
+		[]string{"bigint", "bigint", "text", "text", "text", "bigint", "timestamptz"}, ``}
 	dueRows        = bulk{`INSERT INTO page_due (due_at, page_id)`, []string{"timestamptz", "bigint"}, ` ON CONFLICT DO NOTHING`}
 	pageAlertTypes = []string{"bigint", "bigint", "text", "timestamptz"}
 	advanceTypes   = []string{"bigint", "text", "bigint"}
@@ -412,11 +414,6 @@ func (s *Store) prepareRecord(ctx context.Context) error {
 		qs = append(qs, s.rowQueries(b.query, b.types, 0)...)
 	}
 	return s.prepare(ctx, qs...)
-}
-
-// notificationKey is the dedup key of the in-app notification of an alert.
-func (k AlertKey) notificationKey() string {
-	return fmt.Sprintf("alert:%d:%d:%s:%d", k.PageID, k.Generation, k.Step, k.UserID)
 }
 
 // StepRecipient is a person an alert was recorded for, and when.
