@@ -173,10 +173,10 @@ func putTab(t *testing.T, phone bool, ctx context.Context, cancel context.Cancel
 	}
 	reset, stop := context.WithTimeout(ctx, 10*time.Second)
 	defer stop()
-	err := chromedp.Do(reset, chromedp.Navigate("about:blank"), func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
-		_, err := cdp.Call(ctx, t, network.ClearBrowserCookies, cdp.Empty{})
-		return chromedp.Void{}, err
-	})
+	err := chromedp.Do(reset, chromedp.Navigate("about:blank"))
+	if err == nil {
+		_, err = chromedp.Call(reset, network.ClearBrowserCookies, cdp.Empty{})
+	}
 	if err != nil {
 		cancel()
 		return
@@ -270,11 +270,12 @@ func (b *tab) signInQuietly(email string) {
 	if err := b.st.ClosePopup(b.t.Context(), token.Reveal()); err != nil {
 		b.t.Fatal(err)
 	}
-	b.do(func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
-		_, err := cdp.Call(ctx, t, network.SetCookie, network.SetCookieParams{
-			Name: "tw_session", Value: token.Reveal(), URL: b.base, HTTPOnly: new(true), SameSite: network.CookieSameSiteLax})
-		return chromedp.Void{}, err
-	})
+	ctx, cancel := b.step()
+	defer cancel()
+	if _, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{
+		Name: "tw_session", Value: token.Reveal(), URL: b.base, HTTPOnly: new(true), SameSite: network.CookieSameSiteLax}); err != nil {
+		b.t.Fatal(err)
+	}
 	b.open("/")
 	if b.count(`form.signout`) != 1 {
 		b.t.Fatalf("%s is not signed in after setting the session cookie", email)
