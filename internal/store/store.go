@@ -34,6 +34,9 @@ type Store struct {
 	// reads keeps the read pool's statements prepared (SQLite; nil on
 	// PostgreSQL, whose driver does it).
 	reads *stmtCache
+	// positional rewrites SQLite's statements (see text); nil on
+	// PostgreSQL.
+	positional *positionalCache
 	// full is when (Unix nanoseconds) a write last failed for want of
 	// space; minFree is Options.MinFreeSpace.
 	full    atomic.Int64
@@ -185,7 +188,7 @@ func (s *Store) args(args []any) []any {
 }
 
 func (s *Store) exec(ctx context.Context, q querier, query string, args ...any) (sql.Result, error) {
-	res, err := q.ExecContext(ctx, query, s.args(args)...)
+	res, err := q.ExecContext(ctx, s.text(query), s.args(args)...)
 	return res, s.writeError(err)
 }
 
@@ -197,7 +200,7 @@ func (s *Store) query(ctx context.Context, q querier, query string, args ...any)
 	if st != nil {
 		return st.QueryContext(ctx, s.args(args)...)
 	}
-	return q.QueryContext(ctx, query, s.args(args)...)
+	return q.QueryContext(ctx, s.text(query), s.args(args)...)
 }
 
 func (s *Store) queryRow(ctx context.Context, q querier, query string, args ...any) *sql.Row {
@@ -206,7 +209,7 @@ func (s *Store) queryRow(ctx context.Context, q querier, query string, args ...a
 	if st, err := s.readStmt(ctx, q, query); err == nil && st != nil {
 		return st.QueryRowContext(ctx, s.args(args)...)
 	}
-	return q.QueryRowContext(ctx, query, s.args(args)...)
+	return q.QueryRowContext(ctx, s.text(query), s.args(args)...)
 }
 
 // readStmt returns query prepared on the read pool when q is that pool
@@ -215,7 +218,7 @@ func (s *Store) readStmt(ctx context.Context, q querier, query string) (*sql.Stm
 	if db, ok := q.(*sql.DB); !ok || db != s.rdb || s.reads == nil {
 		return nil, nil
 	}
-	return s.reads.get(ctx, query)
+	return s.reads.get(ctx, s.text(query))
 }
 
 // scanner is what *sql.Row and *sql.Rows have in common.
@@ -257,7 +260,7 @@ func (s *Store) prepare(ctx context.Context, queries ...string) error {
 		if _, ok := s.stmts.Load(q); ok {
 			continue
 		}
-		st, err := s.db.PrepareContext(ctx, q)
+		st, err := s.db.PrepareContext(ctx, s.text(q))
 		if err != nil {
 			return err
 		}
@@ -274,7 +277,7 @@ func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt
 	if st, ok := s.stmts.Load(query); ok {
 		return tx.StmtContext(ctx, st.(*sql.Stmt)), nil
 	}
-	return tx.PrepareContext(ctx, query)
+	return tx.PrepareContext(ctx, s.text(query))
 }
 
 // stmt returns query prepared on the write pool, preparing it once.
@@ -307,7 +310,7 @@ func (s *Store) statement(ctx context.Context, q querier, query string) (stateme
 	if st, err := s.readStmt(ctx, q, query); err != nil || st != nil {
 		return st, err
 	}
-	return unprepared{q, query}, nil
+	return unprepared{q, s.text(query)}, nil
 }
 
 // unprepared is a query run as it is.
