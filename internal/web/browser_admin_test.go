@@ -44,6 +44,7 @@ func TestBrowserAdministration(t *testing.T) {
 	phone := e.newTab(t, true)
 	phone.open(link)
 	phone.screenshot("admin-invitation")
+	phone.done()
 	nina := e.newTab(t, false)
 	nina.open(link)
 	nina.screenshot("admin-invitation")
@@ -79,6 +80,7 @@ func TestBrowserAdministration(t *testing.T) {
 	if status := nina.open("/"); nina.count(`form[action="/login"]`) != 1 {
 		t.Errorf("Nina is still signed in after her removal (%d)", status)
 	}
+	nina.done()
 
 	// A manager checks a page now and reads the network's answer, then
 	// disconnects another page: its posts are held.
@@ -102,6 +104,7 @@ func TestBrowserAdministration(t *testing.T) {
 	if got := manager.texts(`table.posts td[data-label="Status here"]`); len(got) != 2 || got[0] != "Held" || got[1] != "Held" {
 		t.Errorf("the disconnected page's posts: %q", got)
 	}
+	manager.done()
 
 	// A member sees a page's detail without its buttons.
 	member := e.newTab(t, false)
@@ -110,6 +113,7 @@ func TestBrowserAdministration(t *testing.T) {
 	if member.count(`form[action$="/check"]`)+member.count(`a[href$="/disconnect"]`) != 0 || member.count("dl.facts") != 1 {
 		t.Error("the member sees Check now or Disconnect")
 	}
+	member.done()
 
 	// Every step is in the audit log.
 	owner.open("/audit")

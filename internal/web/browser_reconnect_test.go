@@ -70,6 +70,7 @@ func TestBrowserReconnect(t *testing.T) {
 
 	// The owner tries the airport's Facebook page (connected by the manager)
 	// with her own Facebook account: refused, with what to do.
+	b.done()
 	air := w.Page(t, "fb-airport")
 	o := e.newTab(t, false)
 	o.signInQuietly("owner@demo.test")

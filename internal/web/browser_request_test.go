@@ -69,6 +69,7 @@ func TestBrowserReconnectRequest(t *testing.T) {
 		t.Fatalf("after the consent:\n%s", got)
 	}
 	outside.screenshot("request-done")
+	outside.done()
 	if after := e.w.Page(t, "fb-riverside"); after.State != tokenwatch.StateHealthy || after.Generation != fb.Generation+1 {
 		t.Errorf("the page after the consent: %s, generation %d", after.State, after.Generation)
 	}
@@ -80,6 +81,7 @@ func TestBrowserReconnectRequest(t *testing.T) {
 	if status := again.open(link); status != 404 || !strings.Contains(again.text("main"), "does not work") {
 		t.Errorf("the link opened again: %d", status)
 	}
+	again.done()
 
 	// Any LinkedIn account may answer this one, but only with the role.
 	li := e.w.Page(t, "li-airport")
