@@ -157,7 +157,7 @@ func (s *Store) issuePages(ctx context.Context, q PageQuery, columns string, sca
 			where += " AND " + after(arg)
 		}
 		rows, err := s.query(ctx, s.rdb, `SELECT `+columns+`, p.deadline FROM pages p WHERE `+where+` ORDER BY `+order+
-			` LIMIT `+arg(limit+1-n), args...)
+			` LIMIT `+s.eng.limit(limit+1-n, arg), args...)
 		if err != nil {
 			return err
 		}

@@ -80,6 +80,13 @@ type engine interface {
 	// transaction: SQLite needs nothing (its transactions hold the write
 	// lock), PostgreSQL takes the rows no other transaction holds.
 	skipLocked() string
+	// limit is the row count of a LIMIT clause of a list's read, n, as
+	// SQL: a parameter (arg) on SQLite, whose statements are prepared
+	// once; the number itself on PostgreSQL, where a parameter made every
+	// execution of the statement plan it again (a generic plan of LIMIT $n
+	// guesses a tenth of the rows, so the custom plan always looked
+	// cheaper: 0.2 ms of planning for each 0.3 ms read of 101 issues).
+	limit(n int, arg func(any) string) string
 	// dayBucket is SQL for the whole days from the moment from (a
 	// parameter) to the time column col: 0 for the day starting at from.
 	dayBucket(col, from string) string
