@@ -53,20 +53,26 @@ const issueColumns = `p.id, p.account_id, p.location_id, p.provider, p.provider_
 	p.retry_at, p.generation, p.state`
 
 // issueRisk is the posts a page puts at risk (see PostsAtRisk) as two
-// columns of the page's row: they are counted for the rows read only, in
-// the statement that reads them.
+// columns of the page's row, for engines that read them so
+// (engine.risksInRows): counted for the rows read only, in the statement
+// that reads them.
 var issueRisk = `(SELECT count(*) FROM post_pages pp WHERE pp.page_id = p.id AND pp.status IN ('` +
 	string(tokenwatch.PostScheduled) + `', '` + string(tokenwatch.PostHeld) + `')),
 	(SELECT min(po.scheduled_at) FROM post_pages pp JOIN posts po ON po.id = pp.post_id
 		WHERE pp.page_id = p.id AND pp.status IN ('` + string(tokenwatch.PostScheduled) + `', '` + string(tokenwatch.PostHeld) + `'))`
 
 // IssueList is IssuePages for the API: the same pages, order and cursors,
-// each with the posts it puts at risk, read in the same statement. Of each
-// page only what the API shows is read (issueColumns): not its creation,
-// update and next due times, its last delivery error, nor who connected
-// it.
+// each with the posts it puts at risk (in the statement that reads the
+// pages or in one query after it, see engine.risksInRows). Of each page
+// only what the API shows is read (issueColumns): not its creation, update
+// and next due times, its last delivery error, nor who connected it.
 func (s *Store) IssueList(ctx context.Context, q PageQuery) (issues []Issue, next string, err error) {
-	next, err = s.issuePages(ctx, q, issueColumns+", "+issueRisk, func(rows *sql.Rows, deadline *time.Time) (*tokenwatch.Page, error) {
+	inRows := s.eng.risksInRows()
+	columns := issueColumns
+	if inRows {
+		columns += ", " + issueRisk
+	}
+	next, err = s.issuePages(ctx, q, columns, func(rows *sql.Rows, deadline *time.Time) (*tokenwatch.Page, error) {
 		var (
 			p      tokenwatch.Page
 			scopes string
@@ -74,11 +80,15 @@ func (s *Store) IssueList(ctx context.Context, q PageQuery) (issues []Issue, nex
 			le     tokenwatch.PageError
 			r      Risk
 		)
-		if err := scan(rows, &p.ID, &p.AccountID, &p.LocationID, &p.Provider, &p.ProviderPageID, &p.Name,
+		dest := []any{&p.ID, &p.AccountID, &p.LocationID, &p.Provider, &p.ProviderPageID, &p.Name,
 			&p.ProviderUserID, &p.ProviderUserName, &scopes,
 			&p.AccessExpiresAt, &p.RefreshExpiresAt, &p.DataAccessExpiresAt, &p.AutoRefresh,
 			&p.RefreshBeforeExpiry, &lead, &p.Problem, &p.LastCheckedAt, &le.Class, &le.Message, &le.At,
-			&p.RetryAt, &p.Generation, &p.State, &r.Posts, &r.Earliest, deadline); err != nil {
+			&p.RetryAt, &p.Generation, &p.State, &r.Posts, &r.Earliest, deadline}
+		if !inRows {
+			dest = append(dest[:len(dest)-3], deadline)
+		}
+		if err := scan(rows, dest...); err != nil {
 			return nil, err
 		}
 		p.Scopes = strings.Fields(scopes)
@@ -89,10 +99,24 @@ func (s *Store) IssueList(ctx context.Context, q PageQuery) (issues []Issue, nex
 		issues = append(issues, Issue{Page: &p, Risk: r})
 		return &p, nil
 	})
-	if len(issues) > q.limit() {
-		issues = issues[:q.limit()]
+	if err != nil {
+		return nil, "", err
 	}
-	return issues, next, err
+	issues = issues[:min(len(issues), q.limit())]
+	if !inRows {
+		ids := make([]int64, len(issues))
+		for i, is := range issues {
+			ids[i] = is.Page.ID
+		}
+		risks, err := s.PostsAtRisk(ctx, ids)
+		if err != nil {
+			return nil, "", err
+		}
+		for i, is := range issues {
+			issues[i].Risk = risks[is.Page.ID]
+		}
+	}
+	return issues, next, nil
 }
 
 // limit is the size of a page of results.

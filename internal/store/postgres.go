@@ -176,6 +176,8 @@ func (e *postgresEngine) skipLocked() string { return " FOR UPDATE OF u SKIP LOC
 
 func (e *postgresEngine) limit(n int, _ func(any) string) string { return strconv.Itoa(n) }
 
+func (e *postgresEngine) risksInRows() bool { return true }
+
 // rowValues unnests one array parameter per column, whatever the number of
 // rows: one statement, one round trip and a plan of constant size for any
 // batch. Its columns are named column1, column2, … as those of VALUES.
