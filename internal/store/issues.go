@@ -29,10 +29,10 @@ func (s *Store) IssuePages(ctx context.Context, q PageQuery) (pages []*tokenwatc
 		}
 		return p, err
 	})
-	if len(pages) > q.limit() {
-		pages = pages[:q.limit()]
+	if err != nil {
+		return nil, "", err
 	}
-	return pages, next, err
+	return pages[:min(len(pages), q.limit())], next, nil
 }
 
 // Issue is a page of the API's list of issues: what it shows of the page
