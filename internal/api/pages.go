@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -249,52 +248,34 @@ func (h *Server) ListIssues(w http.ResponseWriter, r *http.Request, params ListI
 	}
 	q.Issues, q.Order = true, store.WorstFirst
 	ctx := r.Context()
-	ps, cursor, err := h.store.IssuePages(ctx, q)
+	// The pages with the posts they put at risk, in one statement per
+	// state read (most first pages: one).
+	issues, cursor, err := h.store.IssueList(ctx, q)
 	if err != nil {
 		h.fail(w, withField(err, "cursor"))
 		return
 	}
-	total := -1
-	if params.Total != nil && *params.Total {
-		// Counted through the index of issues: the cost grows with them.
-		if total, err = h.store.CountPages(ctx, q); err != nil {
-			h.fail(w, err)
-			return
-		}
-	}
-	list, err := h.issues(ctx, q, ps, total)
+	policy, err := h.policy(ctx, q.AccountID)
 	if err != nil {
 		h.fail(w, err)
 		return
+	}
+	list := IssueList{Items: make([]Issue, 0, len(issues))}
+	if params.Total != nil && *params.Total {
+		// Counted through the index of issues: the cost grows with them.
+		total, err := h.store.CountPages(ctx, q)
+		if err != nil {
+			h.fail(w, err)
+			return
+		}
+		list.Total = &total
+	}
+	now := h.opts.Now()
+	for _, is := range issues {
+		list.Items = append(list.Items, Issue{Page: h.pageView(policy, is.Page, now), PostsAtRisk: is.Risk.Posts, EarliestPostAt: timePtr(is.Risk.Earliest)})
 	}
 	if cursor != "" {
 		list.NextCursor = &cursor
 	}
 	writeJSON(w, http.StatusOK, list)
-}
-
-// issues adds to a page of issues the posts each puts at risk.
-func (h *Server) issues(ctx context.Context, q store.PageQuery, ps []*tokenwatch.Page, total int) (IssueList, error) {
-	ids := make([]int64, len(ps))
-	for i, p := range ps {
-		ids[i] = p.ID
-	}
-	risks, err := h.store.PostsAtRisk(ctx, ids)
-	if err != nil {
-		return IssueList{}, err
-	}
-	policy, err := h.policy(ctx, q.AccountID)
-	if err != nil {
-		return IssueList{}, err
-	}
-	now := h.opts.Now()
-	list := IssueList{Items: make([]Issue, 0, len(ps))}
-	if total >= 0 {
-		list.Total = &total
-	}
-	for _, p := range ps {
-		risk := risks[p.ID]
-		list.Items = append(list.Items, Issue{Page: h.pageView(policy, p, now), PostsAtRisk: risk.Posts, EarliestPostAt: timePtr(risk.Earliest)})
-	}
-	return list, nil
 }

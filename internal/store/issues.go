@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,9 +17,120 @@ import (
 // results, it reads state after state, worst first, through the index of
 // pages by account (or location), state and deadline: the pages with a
 // deadline in its order, then those without by id. A page of results costs
-// what it holds, however many issues there are (states without any are
-// found in one query of index probes, and not read).
+// what it holds, however many issues there are: a state is read only while
+// the page of results is not full, and once the first state read leaves
+// it short, the states without any pages are found in one query of index
+// probes and not read.
 func (s *Store) IssuePages(ctx context.Context, q PageQuery) (pages []*tokenwatch.Page, next string, err error) {
+	next, err = s.issuePages(ctx, q, pageColumns, func(rows *sql.Rows, deadline *time.Time) (*tokenwatch.Page, error) {
+		p, err := scanPage(rows, deadline)
+		if err == nil {
+			pages = append(pages, p)
+		}
+		return p, err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return pages[:min(len(pages), q.limit())], next, nil
+}
+
+// Issue is a page of the API's list of issues: what it shows of the page
+// (see IssueList) and the posts the page puts at risk.
+type Issue struct {
+	Page *tokenwatch.Page
+	Risk Risk
+}
+
+// issueColumns are the columns of a page that the API's list of issues
+// shows or evaluates its state from: pageColumns without when the page was
+// created, updated and next due, its last delivery error and who
+// connected it.
+const issueColumns = `p.id, p.account_id, p.location_id, p.provider, p.provider_page_id, p.name,
+	p.provider_user_id, p.provider_user_name, p.scopes,
+	p.access_expires_at, p.refresh_expires_at, p.data_access_expires_at, p.auto_refresh,
+	p.refresh_before_expiry, p.refresh_lead_seconds, p.problem, p.last_checked_at, p.last_error_class, p.last_error_message, p.last_error_at,
+	p.retry_at, p.generation, p.state`
+
+// issueRisk is the posts a page puts at risk (see PostsAtRisk) as two
+// columns of the page's row, for engines that read them so
+// (engine.risksInRows): counted for the rows read only, in the statement
+// that reads them.
+var issueRisk = `(SELECT count(*) FROM post_pages pp WHERE pp.page_id = p.id AND pp.status IN ('` +
+	string(tokenwatch.PostScheduled) + `', '` + string(tokenwatch.PostHeld) + `')),
+	(SELECT min(po.scheduled_at) FROM post_pages pp JOIN posts po ON po.id = pp.post_id
+		WHERE pp.page_id = p.id AND pp.status IN ('` + string(tokenwatch.PostScheduled) + `', '` + string(tokenwatch.PostHeld) + `'))`
+
+// IssueList is IssuePages for the API: the same pages, order and cursors,
+// each with the posts it puts at risk (in the statement that reads the
+// pages or in one query after it, see engine.risksInRows). Of each page
+// only what the API shows is read (issueColumns): not its creation, update
+// and next due times, its last delivery error, nor who connected it.
+func (s *Store) IssueList(ctx context.Context, q PageQuery) (issues []Issue, next string, err error) {
+	inRows := s.eng.risksInRows()
+	columns := issueColumns
+	if inRows {
+		columns += ", " + issueRisk
+	}
+	next, err = s.issuePages(ctx, q, columns, func(rows *sql.Rows, deadline *time.Time) (*tokenwatch.Page, error) {
+		var (
+			p      tokenwatch.Page
+			scopes string
+			lead   int64
+			le     tokenwatch.PageError
+			r      Risk
+		)
+		dest := []any{&p.ID, &p.AccountID, &p.LocationID, &p.Provider, &p.ProviderPageID, &p.Name,
+			&p.ProviderUserID, &p.ProviderUserName, &scopes,
+			&p.AccessExpiresAt, &p.RefreshExpiresAt, &p.DataAccessExpiresAt, &p.AutoRefresh,
+			&p.RefreshBeforeExpiry, &lead, &p.Problem, &p.LastCheckedAt, &le.Class, &le.Message, &le.At,
+			&p.RetryAt, &p.Generation, &p.State, &r.Posts, &r.Earliest, deadline}
+		if !inRows {
+			dest = append(dest[:len(dest)-3], deadline)
+		}
+		if err := scan(rows, dest...); err != nil {
+			return nil, err
+		}
+		p.Scopes = strings.Fields(scopes)
+		p.RefreshLead = time.Duration(lead) * time.Second
+		if le.Class != "" {
+			p.LastError = &le
+		}
+		issues = append(issues, Issue{Page: &p, Risk: r})
+		return &p, nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	issues = issues[:min(len(issues), q.limit())]
+	if !inRows {
+		ids := make([]int64, len(issues))
+		for i, is := range issues {
+			ids[i] = is.Page.ID
+		}
+		risks, err := s.PostsAtRisk(ctx, ids)
+		if err != nil {
+			return nil, "", err
+		}
+		for i, is := range issues {
+			issues[i].Risk = risks[is.Page.ID]
+		}
+	}
+	return issues, next, nil
+}
+
+// limit is the size of a page of results.
+func (q PageQuery) limit() int {
+	if q.Limit <= 0 {
+		return 50
+	}
+	return min(q.Limit, MaxListLimit)
+}
+
+// issuePages reads the issues of IssuePages, selecting columns (then the
+// page's deadline) and scanning each row with scanRow, up to a page of
+// results and one more; it returns the cursor of the next page of results.
+func (s *Store) issuePages(ctx context.Context, q PageQuery, columns string, scanRow func(rows *sql.Rows, deadline *time.Time) (*tokenwatch.Page, error)) (next string, err error) {
 	states := issueStates
 	if len(q.States) > 0 {
 		states = nil
@@ -29,24 +141,17 @@ func (s *Store) IssuePages(ctx context.Context, q PageQuery) (pages []*tokenwatc
 		}
 	}
 	slices.SortFunc(states, func(a, b tokenwatch.State) int { return b.Severity() - a.Severity() })
-	limit := q.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	limit = min(limit, MaxListLimit)
+	limit := q.limit()
 	c, err := decodeCursor(q.After)
 	if err != nil {
-		return nil, "", err
-	}
-	present, err := s.presentStates(ctx, q, states)
-	if err != nil {
-		return nil, "", err
+		return "", err
 	}
 	scope := q
 	scope.States, scope.Issues = nil, false
 	var (
-		out       []*tokenwatch.Page
-		deadlines []time.Time
+		n     int // rows read
+		last  *tokenwatch.Page
+		lastD time.Time // its deadline
 	)
 	read := func(st tokenwatch.State, withDeadline bool, after func(arg func(any) string) string) error {
 		where, args, err := scope.where()
@@ -57,7 +162,12 @@ func (s *Store) IssuePages(ctx context.Context, q PageQuery) (pages []*tokenwatc
 			args = append(args, v)
 			return "$" + strconv.Itoa(len(args))
 		}
-		where += " AND p.state = " + arg(st)
+		// A known state is written in the statement (see presentStates).
+		if st.Valid() {
+			where += " AND p.state = '" + string(st) + "'"
+		} else {
+			where += " AND p.state = " + arg(st)
+		}
 		// Without a deadline the order is by id; it is written as the
 		// index's (deadline, id) all the same, so that PostgreSQL reads the
 		// index in order instead of sorting.
@@ -70,28 +180,34 @@ func (s *Store) IssuePages(ctx context.Context, q PageQuery) (pages []*tokenwatc
 		if after != nil {
 			where += " AND " + after(arg)
 		}
-		rows, err := s.query(ctx, s.rdb, `SELECT `+pageColumns+`, p.deadline FROM pages p WHERE `+where+` ORDER BY `+order+
-			` LIMIT `+arg(limit+1-len(out)), args...)
+		rows, err := s.query(ctx, s.rdb, `SELECT `+columns+`, p.deadline FROM pages p WHERE `+where+` ORDER BY `+order+
+			` LIMIT `+s.eng.limit(limit+1-n, arg), args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var d time.Time
-			p, err := scanPage(rows, &d)
+			p, err := scanRow(rows, &d)
 			if err != nil {
 				return err
 			}
-			out, deadlines = append(out, p), append(deadlines, d)
+			n++
+			if n <= limit {
+				last, lastD = p, d
+			}
 		}
 		return rows.Err()
 	}
-	for _, st := range states {
-		if len(out) > limit {
+	// Which states have pages is asked once the first state read leaves
+	// the page of results short: most first pages come from one state.
+	var present map[tokenwatch.State]bool
+	for i, st := range states {
+		if n > limit {
 			break
 		}
 		sev := st.Severity()
-		if !present[st] || (c != nil && sev > c.severity) {
+		if (present != nil && !present[st]) || (c != nil && sev > c.severity) {
 			continue // none, or before the cursor
 		}
 		at := c != nil && sev == c.severity
@@ -105,11 +221,19 @@ func (s *Store) IssuePages(ctx context.Context, q PageQuery) (pages []*tokenwatc
 				}
 			}
 			if err := read(st, true, after); err != nil {
-				return nil, "", err
+				return "", err
 			}
 		}
-		if len(out) > limit {
+		if n > limit {
 			break
+		}
+		if present == nil {
+			if present, err = s.presentStates(ctx, q, states[i:]); err != nil {
+				return "", err
+			}
+			if !present[st] {
+				continue
+			}
 		}
 		// Then those without one, by id.
 		var after func(func(any) string) string
@@ -117,15 +241,13 @@ func (s *Store) IssuePages(ctx context.Context, q PageQuery) (pages []*tokenwatc
 			after = func(arg func(any) string) string { return "p.id > " + arg(c.id) }
 		}
 		if err := read(st, false, after); err != nil {
-			return nil, "", err
+			return "", err
 		}
 	}
-	if len(out) > limit {
-		out = out[:limit]
-		last := out[limit-1]
-		next = (&cursor{severity: last.State.Severity(), deadline: keyOf(deadlines[limit-1]), id: last.ID, name: last.Name}).encode()
+	if n > limit {
+		next = (&cursor{severity: last.State.Severity(), deadline: keyOf(lastD), id: last.ID, name: last.Name}).encode()
 	}
-	return out, next, nil
+	return next, nil
 }
 
 // presentStates says which of states the query's scope has pages in: one

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"strings"
 	"time"
 
@@ -172,6 +173,10 @@ func (e *postgresEngine) dayBucket(col, from string) string {
 
 // skipLocked is the lock clause of ClaimDigests' select.
 func (e *postgresEngine) skipLocked() string { return " FOR UPDATE OF u SKIP LOCKED" }
+
+func (e *postgresEngine) limit(n int, _ func(any) string) string { return strconv.Itoa(n) }
+
+func (e *postgresEngine) risksInRows() bool { return true }
 
 // rowValues unnests one array parameter per column, whatever the number of
 // rows: one statement, one round trip and a plan of constant size for any

@@ -238,8 +238,11 @@ func (s *Store) PostsAtRisk(ctx context.Context, pageIDs []int64) (map[int64]Ris
 // postsAtRiskQuery counts the posts not yet published on each of n pages
 // ($1 and $2 are the statuses of such posts).
 func postsAtRiskQuery(n int) string {
-	return `SELECT pp.page_id, count(*), min(po.scheduled_at)
-		FROM post_pages pp JOIN posts po ON po.id = pp.post_id
+	// Each post's time is looked up by its id for the rows found: with a
+	// join, PostgreSQL hashed every post to join the few rows (a scan of
+	// all posts for each list of issues).
+	return `SELECT pp.page_id, count(*), min((SELECT po.scheduled_at FROM posts po WHERE po.id = pp.post_id))
+		FROM post_pages pp
 		WHERE pp.status IN ($1, $2) AND pp.page_id IN (` + placeholders(3, n) + `)
 		GROUP BY pp.page_id`
 }

@@ -249,6 +249,10 @@ func (e *sqliteEngine) dayBucket(col, from string) string {
 // skipLocked is the lock clause of ClaimDigests' select.
 func (e *sqliteEngine) skipLocked() string { return "" }
 
+func (e *sqliteEngine) limit(n int, arg func(any) string) string { return arg(n) }
+
+func (e *sqliteEngine) risksInRows() bool { return false }
+
 // rowValues is a VALUES list of n rows (SQLite names its columns column1,
 // column2, …): a statement per batch of rowsPer rows, prepared once, costs
 // less than one per row. Its parameters are anonymous (?): SQLite numbers

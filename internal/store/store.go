@@ -83,6 +83,20 @@ type engine interface {
 	// transaction: SQLite needs nothing (its transactions hold the write
 	// lock), PostgreSQL takes the rows no other transaction holds.
 	skipLocked() string
+	// limit is the row count of a LIMIT clause of a list's read, n, as
+	// SQL: a parameter (arg) on SQLite, whose statements are prepared
+	// once; the number itself on PostgreSQL, where a parameter made every
+	// execution of the statement plan it again (a generic plan of LIMIT $n
+	// guesses a tenth of the rows, so the custom plan always looked
+	// cheaper: 0.2 ms of planning for each 0.3 ms read of 101 issues).
+	limit(n int, arg func(any) string) string
+	// risksInRows says whether a list of issues reads each page's posts
+	// at risk in the statement that reads the pages (two correlated
+	// subqueries a row: PostgreSQL, where it saves a round trip and a
+	// list of ids: 0.55-0.65 ms of the server's CPU per 100 issues instead
+	// of 0.7-0.8) or in one query over their ids after it (SQLite, where
+	// the subqueries cost more than the list: 245 against 84 µs of CPU).
+	risksInRows() bool
 	// dayBucket is SQL for the whole days from the moment from (a
 	// parameter) to the time column col: 0 for the day starting at from.
 	dayBucket(col, from string) string

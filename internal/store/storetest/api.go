@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -169,6 +170,7 @@ func testIssuePages(t *testing.T, e Engine) {
 	ctx := context.Background()
 	s := Open(t, e.NewDatabase(t), store.Options{Now: func() time.Time { return t0 }})
 	f := Seed(t, s)
+	var created []*tokenwatch.Page
 	for i := range 60 {
 		loc := f.Downtown.ID
 		if i%3 == 0 {
@@ -180,6 +182,19 @@ func testIssuePages(t *testing.T, e Engine) {
 			p.DataAccessExpiresAt = t0.Add(time.Duration(i%7) * 24 * time.Hour) // ties on purpose
 		}
 		must(t, s.CreatePage(ctx, p, Creds(fmt.Sprint("a", i), "")))
+		created = append(created, p)
+	}
+	// Posts on some of them: one, two, and one published on one of its
+	// pages (not at risk there).
+	for i, p := range created[:12] {
+		post := &tokenwatch.Post{LocationID: p.LocationID, Text: fmt.Sprint("post ", i), ScheduledAt: t0.Add(time.Duration(i+1) * time.Hour), PageIDs: []int64{p.ID}}
+		if i%3 == 1 { // the next is at Downtown too
+			post.PageIDs = append(post.PageIDs, created[i+1].ID)
+		}
+		must(t, s.CreatePost(ctx, post))
+		if i == 7 {
+			must(t, s.SetPublishResult(ctx, post.ID, p.ID, store.PublishResult{Status: tokenwatch.PostPublished, ProviderPostID: "x"}))
+		}
 	}
 	all := func(q store.PageQuery, page func(store.PageQuery) ([]*tokenwatch.Page, string, error)) []int64 {
 		var ids []int64
@@ -214,7 +229,43 @@ func testIssuePages(t *testing.T, e Engine) {
 			}); !slices.Equal(got, expected) {
 				t.Errorf("%+v in pages of %d: %v, want %v", q, size, got, expected)
 			}
+			// The API's list: the same pages, each as GetPage reads it
+			// (but for what the API does not show) with the posts
+			// PostsAtRisk counts.
+			if got := all(q, func(q store.PageQuery) ([]*tokenwatch.Page, string, error) {
+				issues, next, err := s.IssueList(ctx, q)
+				if err != nil {
+					return nil, "", err
+				}
+				var ps []*tokenwatch.Page
+				for _, is := range issues {
+					ps = append(ps, is.Page)
+					checkIssue(t, s, is)
+				}
+				return ps, next, nil
+			}); !slices.Equal(got, expected) {
+				t.Errorf("IssueList %+v in pages of %d: %v, want %v", q, size, got, expected)
+			}
 		}
+	}
+}
+
+// checkIssue compares an issue of IssueList with the page and posts at
+// risk read apart.
+func checkIssue(t *testing.T, s *store.Store, is store.Issue) {
+	t.Helper()
+	ctx := context.Background()
+	p, err := s.GetPage(ctx, is.Page.ID)
+	must(t, err)
+	// What the API's list does not read.
+	p.ConnectedBy, p.NextDueAt, p.DeliveryError, p.CreatedAt, p.UpdatedAt = 0, time.Time{}, "", time.Time{}, time.Time{}
+	if !reflect.DeepEqual(is.Page, p) {
+		t.Errorf("IssueList's page %d:\n%+v\nGetPage:\n%+v", p.ID, is.Page, p)
+	}
+	risks, err := s.PostsAtRisk(ctx, []int64{p.ID})
+	must(t, err)
+	if is.Risk != risks[p.ID] {
+		t.Errorf("IssueList's posts at risk of page %d: %+v, PostsAtRisk: %+v", p.ID, is.Risk, risks[p.ID])
 	}
 }
 
