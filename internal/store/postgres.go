@@ -165,6 +165,24 @@ func (e *postgresEngine) claimDue(ctx context.Context, tx *sql.Tx, now any, limi
 	return scanAll(rows, func(r *sql.Rows) error { return each(r, &due, &id) })
 }
 
+// lockAlerted takes the lock that a foreign key's check takes (FOR KEY
+// SHARE: updates of other columns go on; deleting the row or changing its
+// key waits for tx), for all the rows in one statement each.
+func (e *postgresEngine) lockAlerted(ctx context.Context, tx *sql.Tx, pageIDs, userIDs []int64) error {
+	for _, l := range []struct {
+		table string
+		ids   []int64
+	}{{"pages", pageIDs}, {"users", userIDs}} {
+		if len(l.ids) == 0 {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM `+l.table+` WHERE id = ANY($1::bigint[]) FOR KEY SHARE`, l.ids); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // dayBucket: times are timestamptz.
 func (e *postgresEngine) dayBucket(col, from string) string {
 	return "floor(extract(epoch from (" + col + " - " + from + "::timestamptz)) / 86400)::int"

@@ -76,6 +76,13 @@ type engine interface {
 	// lock. PostgreSQL must use FOR UPDATE SKIP LOCKED, so that
 	// concurrent sweeps take the next rows instead of waiting.
 	claimDue(ctx context.Context, tx *sql.Tx, now any, limit int, cols string, each func(r *sql.Rows, key ...any) error) error
+	// lockAlerted keeps, until tx ends, the pages and users that a
+	// sweep's alerts and notifications are about from being deleted: on
+	// PostgreSQL those rows have no foreign keys (see migration 0015,
+	// whose triggers do the cascades), so the sweep takes the lock that
+	// the keys' checks took, once per batch; SQLite keeps its foreign
+	// keys (and its one writer deletes nothing meanwhile).
+	lockAlerted(ctx context.Context, tx *sql.Tx, pageIDs, userIDs []int64) error
 	// skipLocked ends a SELECT … FROM users u that claims rows inside a
 	// transaction: SQLite needs nothing (its transactions hold the write
 	// lock), PostgreSQL takes the rows no other transaction holds.
