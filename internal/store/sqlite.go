@@ -245,6 +245,8 @@ func (e *sqliteEngine) claimDue(ctx context.Context, tx *sql.Tx, now any, limit 
 // the transaction holds the only write lock.
 func (e *sqliteEngine) lockAlerted(context.Context, *sql.Tx, []int64, []int64) error { return nil }
 
+func (e *sqliteEngine) sweepWorkers() int { return 1 }
+
 // dayBucket: times are Unix milliseconds.
 func (e *sqliteEngine) dayBucket(col, from string) string {
 	return "((" + col + " - " + from + ") / 86400000)"
