@@ -546,8 +546,9 @@ func (s *Sweeper) next(d lifecycle.Decision, now time.Time, pageID int64, after 
 	return next
 }
 
-// describe turns a page with an alert due into a digest item, an event
-// and a chat message.
+// describe turns a page with an alert due into a digest item and, where
+// they go anywhere, an event and a chat message (b has the account's
+// endpoints and the location's channels).
 func (s *Sweeper) describe(p *tokenwatch.Page, d lifecycle.Decision, b *batch, risk store.Risk, now time.Time) *due {
 	loc := b.locations[p.LocationID]
 	if loc == nil {
@@ -563,11 +564,20 @@ func (s *Sweeper) describe(p *tokenwatch.Page, d lifecycle.Decision, b *batch, r
 			it.Contact = admin.Name + " <" + admin.Email + ">"
 		}
 	}
-	ev := webhook.Event{ID: webhook.EventID(p.ID, p.Generation, string(d.Due)), Type: webhook.TypeOf(string(d.Due)), CreatedAt: now,
-		Data: webhook.Data{Step: string(d.Due), ReconnectURL: url, Page: PageData(p, loc, d)}}
-	msg := chat.Message{Title: mail.Subject(mail.Digest{At: now, Items: []mail.Item{it}}), Page: p.Name, Provider: p.Provider,
-		Location: loc.Name, TimeZone: loc.TimeZone, State: d.State, Step: string(d.Due), Advice: it.Advice(), Deadline: d.Deadline,
-		PostsAtRisk: risk.Posts, EarliestPost: risk.Earliest, PageURL: connection.PageURL(s.opts.BaseURL, p.ID)}
+	// The event and the message are written only for an account with
+	// webhooks and a location with channels (most have neither, and a
+	// message's title costs as much as the item).
+	ev := webhook.Event{ID: webhook.EventID(p.ID, p.Generation, string(d.Due))}
+	if len(b.endpoints[p.AccountID]) > 0 {
+		ev.Type, ev.CreatedAt = webhook.TypeOf(string(d.Due)), now
+		ev.Data = webhook.Data{Step: string(d.Due), ReconnectURL: url, Page: PageData(p, loc, d)}
+	}
+	var msg chat.Message
+	if len(b.channels[p.LocationID]) > 0 {
+		msg = chat.Message{Title: mail.Subject(mail.Digest{At: now, Items: []mail.Item{it}}), Page: p.Name, Provider: p.Provider,
+			Location: loc.Name, TimeZone: loc.TimeZone, State: d.State, Step: string(d.Due), Advice: it.Advice(), Deadline: d.Deadline,
+			PostsAtRisk: risk.Posts, EarliestPost: risk.Earliest, PageURL: connection.PageURL(s.opts.BaseURL, p.ID)}
+	}
 	return &due{page: p, item: it, event: ev, chat: msg}
 }
 
