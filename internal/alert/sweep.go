@@ -146,35 +146,8 @@ const maxBatches = 10000
 // pages stay due.
 func (s *Sweeper) Sweep(ctx context.Context) (Report, error) {
 	start := time.Now()
-	rep := newReport()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs = make([]error, s.opts.Workers)
-	)
-	for w := range s.opts.Workers {
-		wg.Go(func() {
-			r, err := s.sweepBatches(ctx)
-			if err != nil {
-				errs[w] = err
-				cancel()
-			}
-			mu.Lock()
-			rep.add(r)
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	// The first error is the one that stopped the others (theirs, if any,
-	// say they were canceled).
-	for _, err := range errs {
-		if err != nil && !errors.Is(err, context.Canceled) {
-			return rep, err
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+	rep, err := s.sweepAll(ctx)
+	if err != nil {
 		return rep, err
 	}
 	if err := s.digests(ctx, &rep); err != nil {
@@ -189,6 +162,45 @@ func (s *Sweeper) Sweep(ctx context.Context) (Report, error) {
 	}
 	rep.Duration = time.Since(start)
 	return rep, nil
+}
+
+// sweepAll runs Options.Workers workers over the due pages and reports
+// what they did. One works on ctx itself: a context that can be canceled
+// costs every statement on SQLite a goroutine and a progress handler
+// (modernc.org/sqlite), 10–20% of a sweep that alerts 10,000 pages.
+func (s *Sweeper) sweepAll(ctx context.Context) (Report, error) {
+	if s.opts.Workers <= 1 {
+		return s.sweepBatches(ctx)
+	}
+	rep := newReport()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs = make([]error, s.opts.Workers)
+	)
+	for w := range s.opts.Workers {
+		wg.Go(func() {
+			r, err := s.sweepBatches(ctx)
+			if err != nil {
+				errs[w] = err
+				cancel() // the others stop, their batches in progress roll back
+			}
+			mu.Lock()
+			rep.add(r)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	// The error that stopped the others comes first (theirs, if any, say
+	// they were canceled).
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return rep, err
+		}
+	}
+	return rep, errors.Join(errs...)
 }
 
 // sweepBatches claims and processes batches until the queue has no more
