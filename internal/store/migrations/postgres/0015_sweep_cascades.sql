@@ -14,9 +14,11 @@ ALTER TABLE alerts DROP CONSTRAINT alerts_user_id_fkey;
 ALTER TABLE notifications DROP CONSTRAINT notifications_page_id_fkey;
 ALTER TABLE notifications DROP CONSTRAINT notifications_user_id_fkey;
 
+-- The functions keep the search_path of the migration, so that a deletion
+-- from a session with another one (psql, an operator) still finds the tables.
 -- (No index finds a page's notifications: the foreign key's cascade read
 -- the table for each page deleted, the trigger reads it once per statement.)
-CREATE FUNCTION pages_deleted_cascade() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION pages_deleted_cascade() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
     DELETE FROM page_alerts WHERE page_id IN (SELECT id FROM gone);
     DELETE FROM alerts WHERE page_id IN (SELECT id FROM gone);
@@ -27,7 +29,7 @@ $$;
 CREATE TRIGGER pages_deleted AFTER DELETE ON pages REFERENCING OLD TABLE AS gone
     FOR EACH STATEMENT EXECUTE FUNCTION pages_deleted_cascade();
 
-CREATE FUNCTION users_deleted_cascade() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION users_deleted_cascade() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
     DELETE FROM alerts WHERE user_id IN (SELECT id FROM gone);
     DELETE FROM notifications WHERE user_id IN (SELECT id FROM gone);
