@@ -167,7 +167,7 @@ func (s *Sweeper) Sweep(ctx context.Context) (Report, error) {
 // sweepAll runs Options.Workers workers over the due pages and reports
 // what they did. One works on ctx itself: a context that can be canceled
 // costs every statement on SQLite a goroutine and a progress handler
-// (modernc.org/sqlite), 10–20% of a sweep that alerts 10,000 pages.
+// called every 1,000 steps of its program (modernc.org/sqlite).
 func (s *Sweeper) sweepAll(ctx context.Context) (Report, error) {
 	if s.opts.Workers <= 1 {
 		return s.sweepBatches(ctx)
