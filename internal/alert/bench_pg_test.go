@@ -34,7 +34,7 @@ func benchSweepPostgres(b *testing.B, alerts bool) {
 	pgExec(b, st, seedPostgres(now, pages, locations, duePer, alerts))
 	b.Logf("seeded %d pages (%d due) in %v", pages, pages/duePer, time.Since(start).Round(time.Millisecond))
 
-	sw := New(st, Options{Policy: lifecycle.Default(), BaseURL: "https://tw.example", MailFrom: "alerts@tw.example", Now: clock})
+	sw := New(st, Options{Policy: lifecycle.Default(), BaseURL: "https://tw.example", MailFrom: "alerts@tw.example", Now: clock, Workers: benchWorkers()})
 	var sweep, scan, sweepCPU, scanCPU, sweepFind, scanFind []time.Duration
 	for b.Loop() {
 		pgExec(b, st, resetPostgres(now, duePer))
@@ -87,7 +87,8 @@ func benchSweepPostgres(b *testing.B, alerts bool) {
 }
 
 // seedPostgres writes the benchmark's account, locations (a manager each)
-// and pages straight into the tables, laid out as seed does. Every
+// and pages straight into the tables, laid out as seed does (the deadline
+// too). Every
 // duePer-th page is due: for its
 // 3-day alert (expiring in 2 days) or, without alerts, for its daily check
 // (expiring in 60 days, checked 25 hours ago).
@@ -104,11 +105,12 @@ func seedPostgres(now time.Time, pages, locations, duePer int, alerts bool) []pg
 			SELECT i, 1, 'manager' || i || '@bench.test', 'Manager ' || i, 'x', $1 FROM generate_series(1, $2::int) i`, []any{now, locations}},
 		{`INSERT INTO memberships (location_id, user_id, role) SELECT id, id, 'manager' FROM locations`, nil},
 		{`INSERT INTO pages (id, account_id, location_id, provider, provider_page_id, name, provider_user_id, key_id, access_token,
-				access_expires_at, last_checked_at, generation, state, next_due_at, created_at, updated_at)
+				access_expires_at, last_checked_at, generation, state, next_due_at, created_at, updated_at, deadline)
 			SELECT i, 1, CASE WHEN i % $3::int = 0 THEN 1 + (i / $3::int * 100) % $2::int ELSE 1 + i % $2::int END, 'linkedin', 'li-' || i, 'Page ' || i, 'u' || i, 'k', '\x00'::bytea,
 				CASE WHEN i % $3::int = 0 THEN $4::timestamptz ELSE $1::timestamptz + interval '60 days' END,
 				CASE WHEN i % $3::int = 0 THEN $5::timestamptz ELSE $1::timestamptz END, 1, 'healthy',
-				CASE WHEN i % $3::int = 0 THEN $1::timestamptz - interval '1 minute' ELSE $1::timestamptz + interval '1 day' END, $1, $1
+				CASE WHEN i % $3::int = 0 THEN $1::timestamptz - interval '1 minute' ELSE $1::timestamptz + interval '1 day' END, $1, $1,
+				CASE WHEN i % $3::int = 0 THEN $4::timestamptz ELSE $1::timestamptz + interval '60 days' END
 			FROM generate_series(1, $6::int) i`, []any{now, locations, duePer, dueExpiry, dueChecked, pages}},
 		{`INSERT INTO page_due (due_at, page_id) SELECT next_due_at, id FROM pages`, nil},
 	}

@@ -15,11 +15,13 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
@@ -66,6 +68,11 @@ type Options struct {
 	// BatchSize is how many pages are claimed and recorded at once
 	// (default 1000). A recipient gets one digest per batch.
 	BatchSize int
+	// Workers is how many batches a sweep claims and records side by side
+	// (default: as many as the store runs well at once, see
+	// store.Store.SweepWorkers; 1 when Explain, whose lines keep the
+	// queue's order).
+	Workers int
 	// RetryMaintenance is when a page whose refresh or check was handed
 	// over (or could not be, without a Maintainer) is looked at again if
 	// nothing else happened (default 1 hour).
@@ -93,6 +100,10 @@ func New(st *store.Store, opts Options) *Sweeper {
 		opts.Now = time.Now
 	}
 	opts.BatchSize = cmp.Or(opts.BatchSize, 1000)
+	opts.Workers = cmp.Or(opts.Workers, st.SweepWorkers())
+	if opts.Explain {
+		opts.Workers = 1
+	}
 	opts.RetryMaintenance = cmp.Or(opts.RetryMaintenance, time.Hour)
 	opts.Requeue = cmp.Or(opts.Requeue, time.Minute)
 	return &Sweeper{st: st, opts: opts}
@@ -128,11 +139,73 @@ func newReport() Report {
 const maxBatches = 10000
 
 // Sweep claims every due page, batch by batch, and processes each batch
-// in one transaction; then it hands older pending deliveries to the queue
-// again. An error stops the sweep: the batches committed stay, the
-// batch in progress rolls back and its pages stay due.
+// in one transaction, Options.Workers batches at a time (each worker
+// claims the next batch of the queue, as replicas do); then it hands older
+// pending deliveries to the queue again. An error stops the sweep: the
+// batches committed stay, the batches in progress roll back and their
+// pages stay due.
 func (s *Sweeper) Sweep(ctx context.Context) (Report, error) {
 	start := time.Now()
+	rep, err := s.sweepAll(ctx)
+	if err != nil {
+		return rep, err
+	}
+	if err := s.digests(ctx, &rep); err != nil {
+		return rep, err
+	}
+	if s.opts.Queue != nil {
+		n, err := s.requeue(ctx)
+		rep.Requeued = n
+		if err != nil {
+			return rep, err
+		}
+	}
+	rep.Duration = time.Since(start)
+	return rep, nil
+}
+
+// sweepAll runs Options.Workers workers over the due pages and reports
+// what they did. One works on ctx itself: a context that can be canceled
+// costs every statement on SQLite a goroutine and a progress handler
+// called every 1,000 steps of its program (modernc.org/sqlite).
+func (s *Sweeper) sweepAll(ctx context.Context) (Report, error) {
+	if s.opts.Workers <= 1 {
+		return s.sweepBatches(ctx)
+	}
+	rep := newReport()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs = make([]error, s.opts.Workers)
+	)
+	for w := range s.opts.Workers {
+		wg.Go(func() {
+			r, err := s.sweepBatches(ctx)
+			if err != nil {
+				errs[w] = err
+				cancel() // the others stop, their batches in progress roll back
+			}
+			mu.Lock()
+			rep.add(r)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	// The error that stopped the others comes first (theirs, if any, say
+	// they were canceled).
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return rep, err
+		}
+	}
+	return rep, errors.Join(errs...)
+}
+
+// sweepBatches claims and processes batches until the queue has no more
+// due pages, and reports what they did.
+func (s *Sweeper) sweepBatches(ctx context.Context) (Report, error) {
 	rep := newReport()
 	b := newBatch()
 	for range maxBatches {
@@ -149,18 +222,24 @@ func (s *Sweeper) Sweep(ctx context.Context) (Report, error) {
 			break
 		}
 	}
-	if err := s.digests(ctx, &rep); err != nil {
-		return rep, err
-	}
-	if s.opts.Queue != nil {
-		n, err := s.requeue(ctx)
-		rep.Requeued = n
-		if err != nil {
-			return rep, err
-		}
-	}
-	rep.Duration = time.Since(start)
 	return rep, nil
+}
+
+// add adds what another worker's batches did to r.
+func (r *Report) add(o Report) {
+	r.Claimed += o.Claimed
+	for k, n := range o.Pages {
+		r.Pages[k] += n
+	}
+	for k, n := range o.Alerts {
+		r.Alerts[k] += n
+	}
+	for k, n := range o.Deliveries {
+		r.Deliveries[k] += n
+	}
+	r.Refreshes += o.Refreshes
+	r.Checks += o.Checks
+	r.Lines = append(r.Lines, o.Lines...)
 }
 
 // requeue hands pending deliveries older than Requeue to the queue again:
@@ -479,8 +558,9 @@ func (s *Sweeper) next(d lifecycle.Decision, now time.Time, pageID int64, after 
 	return next
 }
 
-// describe turns a page with an alert due into a digest item, an event
-// and a chat message.
+// describe turns a page with an alert due into a digest item and, where
+// they go anywhere, an event and a chat message (b has the account's
+// endpoints and the location's channels).
 func (s *Sweeper) describe(p *tokenwatch.Page, d lifecycle.Decision, b *batch, risk store.Risk, now time.Time) *due {
 	loc := b.locations[p.LocationID]
 	if loc == nil {
@@ -496,11 +576,20 @@ func (s *Sweeper) describe(p *tokenwatch.Page, d lifecycle.Decision, b *batch, r
 			it.Contact = admin.Name + " <" + admin.Email + ">"
 		}
 	}
-	ev := webhook.Event{ID: webhook.EventID(p.ID, p.Generation, string(d.Due)), Type: webhook.TypeOf(string(d.Due)), CreatedAt: now,
-		Data: webhook.Data{Step: string(d.Due), ReconnectURL: url, Page: PageData(p, loc, d)}}
-	msg := chat.Message{Title: mail.Subject(mail.Digest{At: now, Items: []mail.Item{it}}), Page: p.Name, Provider: p.Provider,
-		Location: loc.Name, TimeZone: loc.TimeZone, State: d.State, Step: string(d.Due), Advice: it.Advice(), Deadline: d.Deadline,
-		PostsAtRisk: risk.Posts, EarliestPost: risk.Earliest, PageURL: connection.PageURL(s.opts.BaseURL, p.ID)}
+	// The event and the message are written only for an account with
+	// webhooks and a location with channels (most have neither, and a
+	// message's title costs as much as the item).
+	ev := webhook.Event{ID: webhook.EventID(p.ID, p.Generation, string(d.Due))}
+	if len(b.endpoints[p.AccountID]) > 0 {
+		ev.Type, ev.CreatedAt = webhook.TypeOf(string(d.Due)), now
+		ev.Data = webhook.Data{Step: string(d.Due), ReconnectURL: url, Page: PageData(p, loc, d)}
+	}
+	var msg chat.Message
+	if len(b.channels[p.LocationID]) > 0 {
+		msg = chat.Message{Title: mail.Subject(mail.Digest{At: now, Items: []mail.Item{it}}), Page: p.Name, Provider: p.Provider,
+			Location: loc.Name, TimeZone: loc.TimeZone, State: d.State, Step: string(d.Due), Advice: it.Advice(), Deadline: d.Deadline,
+			PostsAtRisk: risk.Posts, EarliestPost: risk.Earliest, PageURL: connection.PageURL(s.opts.BaseURL, p.ID)}
+	}
 	return &due{page: p, item: it, event: ev, chat: msg}
 }
 

@@ -166,6 +166,27 @@ func (e *postgresEngine) claimDue(ctx context.Context, tx *sql.Tx, now any, limi
 	return scanAll(rows, func(r *sql.Rows) error { return each(r, &due, &id) })
 }
 
+// lockAlerted takes the lock that a foreign key's check takes (FOR KEY
+// SHARE: updates of other columns go on; deleting the row or changing its
+// key waits for tx), on all the rows in one statement.
+func (e *postgresEngine) lockAlerted(ctx context.Context, tx *sql.Tx, pageIDs, userIDs []int64) error {
+	if len(pageIDs) == 0 && len(userIDs) == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT (SELECT count(*) FROM (SELECT 1 FROM pages WHERE id = ANY($1::bigint[]) FOR KEY SHARE) p),
+		(SELECT count(*) FROM (SELECT 1 FROM users WHERE id = ANY($2::bigint[]) FOR KEY SHARE) u)`, pageIDs, userIDs)
+	return err
+}
+
+// sweepWorkers is 2 when the pool has room for both workers' transactions
+// and the reads each makes meanwhile.
+func (e *postgresEngine) sweepWorkers() int {
+	if e.pool.Config().MaxConns >= 4 {
+		return 2
+	}
+	return 1
+}
+
 // dayBucket: times are timestamptz.
 func (e *postgresEngine) dayBucket(col, from string) string {
 	return "floor(extract(epoch from (" + col + " - " + from + "::timestamptz)) / 86400)::int"

@@ -241,6 +241,12 @@ func (e *sqliteEngine) claimDue(ctx context.Context, tx *sql.Tx, now any, limit 
 	return err
 }
 
+// lockAlerted has nothing to lock: the foreign keys check the rows, and
+// the transaction holds the only write lock.
+func (e *sqliteEngine) lockAlerted(context.Context, *sql.Tx, []int64, []int64) error { return nil }
+
+func (e *sqliteEngine) sweepWorkers() int { return 1 }
+
 // dayBucket: times are Unix milliseconds.
 func (e *sqliteEngine) dayBucket(col, from string) string {
 	return "((" + col + " - " + from + ") / 86400000)"

@@ -79,6 +79,16 @@ type engine interface {
 	// lock. PostgreSQL must use FOR UPDATE SKIP LOCKED, so that
 	// concurrent sweeps take the next rows instead of waiting.
 	claimDue(ctx context.Context, tx *sql.Tx, now any, limit int, cols string, each func(r *sql.Rows, key ...any) error) error
+	// lockAlerted keeps, until tx ends, the pages and users that a
+	// sweep's alerts and notifications are about from being deleted: on
+	// PostgreSQL those rows have no foreign keys (see migration 0015,
+	// whose triggers do the cascades), so the sweep takes the lock that
+	// the keys' checks took, once per batch; SQLite keeps its foreign
+	// keys (and its one writer deletes nothing meanwhile).
+	lockAlerted(ctx context.Context, tx *sql.Tx, pageIDs, userIDs []int64) error
+	// sweepWorkers is how many sweep transactions run well side by side
+	// (see Store.SweepWorkers).
+	sweepWorkers() int
 	// skipLocked ends a SELECT … FROM users u that claims rows inside a
 	// transaction: SQLite needs nothing (its transactions hold the write
 	// lock), PostgreSQL takes the rows no other transaction holds.
@@ -170,6 +180,13 @@ func (s *Store) Close() error {
 
 // Engine returns "sqlite" or "postgres".
 func (s *Store) Engine() string { return s.eng.Name() }
+
+// SweepWorkers is how many batches of a sweep are best claimed and
+// recorded side by side: 1 on SQLite, whose one writer would take them in
+// turn anyway; 2 on PostgreSQL, where one batch's transaction runs on the
+// server while the next one is decided in Go (concurrent claims skip each
+// other's rows, as replicas' do).
+func (s *Store) SweepWorkers() int { return s.eng.sweepWorkers() }
 
 // DB returns the connection pool that writes. Background work (River) that
 // must share the database uses it; on PostgreSQL, PgxPool is the same pool

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -205,6 +206,9 @@ func (s *Store) RecordSweep(ctx context.Context, outcomes []Outcome, deliveries 
 // are not written at all.
 func (s *Store) record(ctx context.Context, tx *sql.Tx, now time.Time, outcomes []Outcome, deliveries func(Recorded) ([]Delivery, error), prior map[int64]tokenwatch.State) (Recorded, []Delivery, error) {
 	var rec Recorded
+	if err := s.lockAlerted(ctx, tx, outcomes); err != nil {
+		return rec, nil, err
+	}
 	stepped, err := s.recordSteps(ctx, tx, now, outcomes)
 	if err != nil {
 		return rec, nil, err
@@ -234,6 +238,23 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, now time.Time, outcomes 
 	}
 	out, err := s.recordDeliveries(ctx, tx, now, ds)
 	return rec, out, err
+}
+
+// lockAlerted locks the pages with a step due and their recipients (see
+// engine.lockAlerted).
+func (s *Store) lockAlerted(ctx context.Context, tx *sql.Tx, outcomes []Outcome) error {
+	var pages, users []int64
+	for _, o := range outcomes {
+		if o.Step != "" {
+			pages = append(pages, o.PageID)
+			users = append(users, o.Recipients...)
+		}
+	}
+	slices.Sort(users)
+	if err := s.eng.lockAlerted(ctx, tx, pages, slices.Compact(users)); err != nil {
+		return fmt.Errorf("store: locking alerted pages: %w", err)
+	}
+	return nil
 }
 
 // recordSteps records the step due of each outcome, once per page,

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -197,6 +198,57 @@ func testRecordSweep(t *testing.T, e Engine) {
 	if p.Generation != 2 || p.State != tokenwatch.StateHealthy {
 		t.Errorf("the stale outcome changed the reconnected page: generation %d, state %s", p.Generation, p.State)
 	}
+}
+
+// testSweepCascades: what a sweep recorded about a page or for a person
+// goes with them (PostgreSQL's sweep rows have no foreign keys; triggers
+// do the cascades).
+func testSweepCascades(t *testing.T, e Engine) {
+	ctx := context.Background()
+	s := Open(t, e.NewDatabase(t), store.Options{Now: func() time.Time { return t0 }})
+	f := Seed(t, s)
+	var outcomes []store.Outcome
+	for _, pg := range []*tokenwatch.Page{f.DowntownPage, f.HarborPage} {
+		outcomes = append(outcomes, store.Outcome{PageID: pg.ID, Generation: 1, State: tokenwatch.StateExpiring, NextDueAt: t0.Add(time.Hour),
+			Step: "3d", Recipients: []int64{f.Member.ID, f.Owner.ID}, Notification: tokenwatch.Notification{Kind: "3d", Title: pg.Name + " expires in 3 days"}})
+	}
+	none := func(store.Recorded) ([]store.Delivery, error) { return nil, nil }
+	rec, _, err := s.RecordSweep(ctx, outcomes, none)
+	must(t, err)
+	if len(rec.Steps) != 2 || len(rec.Alerts) != 4 {
+		t.Fatalf("recorded %+v", rec)
+	}
+	count := func(table, col string, id int64) int {
+		t.Helper()
+		var n int
+		must(t, s.DB().QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE `+col+` = $1`, id).Scan(&n))
+		return n
+	}
+	check := func(when string, want map[string]int) {
+		t.Helper()
+		got := map[string]int{
+			"member's alerts": count("alerts", "user_id", f.Member.ID), "member's notifications": count("notifications", "user_id", f.Member.ID),
+			"owner's alerts": count("alerts", "user_id", f.Owner.ID), "owner's notifications": count("notifications", "user_id", f.Owner.ID),
+			"Downtown's steps": count("page_alerts", "page_id", f.DowntownPage.ID), "Downtown's alerts": count("alerts", "page_id", f.DowntownPage.ID),
+			"Downtown's notifications": count("notifications", "page_id", f.DowntownPage.ID),
+			"Harbor's steps":           count("page_alerts", "page_id", f.HarborPage.ID), "Harbor's alerts": count("alerts", "page_id", f.HarborPage.ID),
+			"Harbor's notifications": count("notifications", "page_id", f.HarborPage.ID),
+		}
+		maps.DeleteFunc(got, func(_ string, n int) bool { return n == 0 })
+		if !maps.Equal(got, want) {
+			t.Errorf("%s: %v\nwant %v", when, got, want)
+		}
+	}
+	check("recorded", map[string]int{"member's alerts": 2, "member's notifications": 2, "owner's alerts": 2, "owner's notifications": 2,
+		"Downtown's steps": 1, "Downtown's alerts": 2, "Downtown's notifications": 2, "Harbor's steps": 1, "Harbor's alerts": 2, "Harbor's notifications": 2})
+	must(t, s.DeleteUser(ctx, f.Member.ID, f.Owner.ID))
+	check("the member deleted", map[string]int{"owner's alerts": 2, "owner's notifications": 2,
+		"Downtown's steps": 1, "Downtown's alerts": 1, "Downtown's notifications": 1, "Harbor's steps": 1, "Harbor's alerts": 1, "Harbor's notifications": 1})
+	must(t, s.DeletePage(ctx, f.DowntownPage.ID))
+	check("Downtown's page deleted", map[string]int{"owner's alerts": 1, "owner's notifications": 1,
+		"Harbor's steps": 1, "Harbor's alerts": 1, "Harbor's notifications": 1})
+	must(t, s.DeleteAccount(ctx, f.Account.ID))
+	check("the account deleted", map[string]int{})
 }
 
 func testDeliveries(t *testing.T, e Engine) {

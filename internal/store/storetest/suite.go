@@ -47,6 +47,7 @@ func Run(t *testing.T, e Engine) {
 		{"SweepDue", testSweepDue},
 		{"OverlappingSweeps", testOverlappingSweeps},
 		{"RecordSweep", testRecordSweep},
+		{"SweepCascades", testSweepCascades},
 		{"Deliveries", testDeliveries},
 		{"DeliveryClaims", testDeliveryClaims},
 		{"WebhookEndpoints", testWebhookEndpoints},
