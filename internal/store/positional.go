@@ -17,17 +17,22 @@ import (
 // statement is left as written.
 
 // positional returns query with $1 … $n replaced by ?, when they appear in
-// that order, each once, outside quotes and comments; otherwise query.
+// that order, each once, outside quotes and comments, and no ? comes before
+// them (SQLite numbers a ? after the largest number before it, so ?s after
+// the $s keep their places); otherwise query.
 func positional(query string) string {
 	if !strings.Contains(query, "$") {
 		return query
 	}
 	var b strings.Builder
 	b.Grow(len(query))
-	next := 1
+	next, question := 1, false
 	for i := 0; i < len(query); i++ {
 		c := query[i]
 		switch {
+		case c == '?':
+			question = true
+			b.WriteByte(c)
 		case c == '\'' || c == '"':
 			end := strings.IndexByte(query[i+1:], c)
 			if end < 0 {
@@ -49,8 +54,8 @@ func positional(query string) string {
 				n = n*10 + int(query[j]-'0')
 				j++
 			}
-			if j == i+1 || n != next {
-				return query // not a parameter number, or out of order
+			if j == i+1 || n != next || question {
+				return query // not a parameter number, out of order, or after a ?
 			}
 			next++
 			b.WriteByte('?')

@@ -25,6 +25,8 @@ func TestPositional(t *testing.T) {
 		{`SELECT "$x" FROM t WHERE id = $1`, `SELECT "$x" FROM t WHERE id = ?`},
 		{`SELECT 'unterminated $1`, `SELECT 'unterminated $1`},
 		{`SELECT $`, `SELECT $`},
+		{`INSERT INTO t SELECT $1, column1 FROM (VALUES (?), (?))`, `INSERT INTO t SELECT ?, column1 FROM (VALUES (?), (?))`},
+		{`SELECT ? WHERE a = $1`, `SELECT ? WHERE a = $1`}, // a ? before the numbers
 	}
 	for _, tt := range tests {
 		if got := positional(tt.in); got != tt.want {
