@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
@@ -170,22 +171,23 @@ func (s *Sweeper) Sweep(ctx context.Context) (Report, error) {
 // called every 1,000 steps of its program (modernc.org/sqlite).
 func (s *Sweeper) sweepAll(ctx context.Context) (Report, error) {
 	if s.opts.Workers <= 1 {
-		return s.sweepBatches(ctx)
+		return s.sweepBatches(ctx, nil)
 	}
 	rep := newReport()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
+		stop atomic.Bool
 		errs = make([]error, s.opts.Workers)
 	)
 	for w := range s.opts.Workers {
 		wg.Go(func() {
-			r, err := s.sweepBatches(ctx)
+			r, err := s.sweepBatches(ctx, &stop)
 			if err != nil {
 				errs[w] = err
-				cancel() // the others stop, their batches in progress roll back
+				// The others take no new batch; those in progress finish,
+				// with what follows their commit.
+				stop.Store(true)
 			}
 			mu.Lock()
 			rep.add(r)
@@ -193,22 +195,18 @@ func (s *Sweeper) sweepAll(ctx context.Context) (Report, error) {
 		})
 	}
 	wg.Wait()
-	// The error that stopped the others comes first (theirs, if any, say
-	// they were canceled).
-	for _, err := range errs {
-		if err != nil && !errors.Is(err, context.Canceled) {
-			return rep, err
-		}
-	}
 	return rep, errors.Join(errs...)
 }
 
 // sweepBatches claims and processes batches until the queue has no more
-// due pages, and reports what they did.
-func (s *Sweeper) sweepBatches(ctx context.Context) (Report, error) {
+// due pages, or stop (if not nil) is set, and reports what they did.
+func (s *Sweeper) sweepBatches(ctx context.Context, stop *atomic.Bool) (Report, error) {
 	rep := newReport()
 	b := newBatch()
 	for range maxBatches {
+		if stop != nil && stop.Load() {
+			break
+		}
 		var after work
 		swept, err := s.st.SweepDue(ctx, s.opts.BatchSize, func(pages []*tokenwatch.Page, sent map[int64][]store.PageAlert) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
 			return s.decide(ctx, b, pages, sent, &after)

@@ -17,12 +17,13 @@ import (
 // statement is left as written.
 
 // positional returns query with $1 … $n replaced by ?, when they appear in
-// that order, each once, outside quotes and comments, and no ? comes before
+// that order, each once, outside quotes and -- comments (a query with /* is
+// left alone), and no ? comes before
 // them (SQLite numbers a ? after the largest number before it, so ?s after
 // the $s keep their places); otherwise query.
 func positional(query string) string {
-	if !strings.Contains(query, "$") {
-		return query
+	if !strings.Contains(query, "$") || strings.Contains(query, "/*") {
+		return query // no parameters, or comments it does not read
 	}
 	var b strings.Builder
 	b.Grow(len(query))
@@ -54,7 +55,7 @@ func positional(query string) string {
 				n = n*10 + int(query[j]-'0')
 				j++
 			}
-			if j == i+1 || n != next || question {
+			if j == i+1 || n != next || question || j < len(query) && isWordByte(query[j]) {
 				return query // not a parameter number, out of order, or after a ?
 			}
 			next++
@@ -65,6 +66,10 @@ func positional(query string) string {
 		}
 	}
 	return b.String()
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c == '$' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
 // positionalCache remembers positional's answers for the first

@@ -27,6 +27,8 @@ func TestPositional(t *testing.T) {
 		{`SELECT $`, `SELECT $`},
 		{`INSERT INTO t SELECT $1, column1 FROM (VALUES (?), (?))`, `INSERT INTO t SELECT ?, column1 FROM (VALUES (?), (?))`},
 		{`SELECT ? WHERE a = $1`, `SELECT ? WHERE a = $1`}, // a ? before the numbers
+		{`SELECT /* $1 */ $2`, `SELECT /* $1 */ $2`},
+		{`SELECT $1abc`, `SELECT $1abc`},
 	}
 	for _, tt := range tests {
 		if got := positional(tt.in); got != tt.want {

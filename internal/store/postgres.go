@@ -168,14 +168,41 @@ func (e *postgresEngine) claimDue(ctx context.Context, tx *sql.Tx, now any, limi
 
 // lockAlerted takes the lock that a foreign key's check takes (FOR KEY
 // SHARE: updates of other columns go on; deleting the row or changing its
-// key waits for tx), on all the rows in one statement.
-func (e *postgresEngine) lockAlerted(ctx context.Context, tx *sql.Tx, pageIDs, userIDs []int64) error {
-	if len(pageIDs) == 0 && len(userIDs) == 0 {
-		return nil
+// key waits for tx), on the pages in one statement and the users in
+// another, which returns the users found: one deleted since the sweep read
+// its recipients is gone, where its key's check would have failed.
+func (e *postgresEngine) lockAlerted(ctx context.Context, tx *sql.Tx, pageIDs, userIDs []int64) (map[int64]bool, error) {
+	if len(pageIDs) > 0 {
+		if _, err := tx.ExecContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM pages WHERE id = ANY($1::bigint[]) FOR KEY SHARE) p`, pageIDs); err != nil {
+			return nil, err
+		}
 	}
-	_, err := tx.ExecContext(ctx, `SELECT (SELECT count(*) FROM (SELECT 1 FROM pages WHERE id = ANY($1::bigint[]) FOR KEY SHARE) p),
-		(SELECT count(*) FROM (SELECT 1 FROM users WHERE id = ANY($2::bigint[]) FOR KEY SHARE) u)`, pageIDs, userIDs)
-	return err
+	if len(userIDs) == 0 {
+		return nil, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM users WHERE id = ANY($1::bigint[]) FOR KEY SHARE`, userIDs)
+	if err != nil {
+		return nil, err
+	}
+	found := make(map[int64]bool, len(userIDs))
+	if err := scanAll(rows, func(r *sql.Rows) error {
+		var id int64
+		err := r.Scan(&id)
+		found[id] = true
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	var gone map[int64]bool
+	for _, id := range userIDs {
+		if !found[id] {
+			if gone == nil {
+				gone = map[int64]bool{}
+			}
+			gone[id] = true
+		}
+	}
+	return gone, nil
 }
 
 // sweepWorkers is 2 when the pool has room for both workers' transactions

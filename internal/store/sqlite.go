@@ -241,9 +241,13 @@ func (e *sqliteEngine) claimDue(ctx context.Context, tx *sql.Tx, now any, limit 
 	return err
 }
 
-// lockAlerted has nothing to lock: the foreign keys check the rows, and
-// the transaction holds the only write lock.
-func (e *sqliteEngine) lockAlerted(context.Context, *sql.Tx, []int64, []int64) error { return nil }
+// lockAlerted has nothing to lock and reports no user gone: the foreign
+// keys check the rows (a user deleted since the recipients were read fails
+// the batch, which the next sweep takes again), and the transaction holds
+// the only write lock.
+func (e *sqliteEngine) lockAlerted(context.Context, *sql.Tx, []int64, []int64) (map[int64]bool, error) {
+	return nil, nil
+}
 
 func (e *sqliteEngine) sweepWorkers() int { return 1 }
 

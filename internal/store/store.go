@@ -84,8 +84,10 @@ type engine interface {
 	// PostgreSQL those rows have no foreign keys (see migration 0015,
 	// whose triggers do the cascades), so the sweep takes the lock that
 	// the keys' checks took, once per batch; SQLite keeps its foreign
-	// keys (and its one writer deletes nothing meanwhile).
-	lockAlerted(ctx context.Context, tx *sql.Tx, pageIDs, userIDs []int64) error
+	// keys (and its one writer deletes nothing meanwhile). It returns the
+	// users deleted since the sweep read them, whose alerts it must not
+	// record (nil on SQLite, whose keys refuse them).
+	lockAlerted(ctx context.Context, tx *sql.Tx, pageIDs, userIDs []int64) (gone map[int64]bool, err error)
 	// sweepWorkers is how many sweep transactions run well side by side
 	// (see Store.SweepWorkers).
 	sweepWorkers() int

@@ -241,7 +241,8 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, now time.Time, outcomes 
 }
 
 // lockAlerted locks the pages with a step due and their recipients (see
-// engine.lockAlerted).
+// engine.lockAlerted), and takes out of the outcomes the recipients deleted
+// since they were read.
 func (s *Store) lockAlerted(ctx context.Context, tx *sql.Tx, outcomes []Outcome) error {
 	var pages, users []int64
 	for _, o := range outcomes {
@@ -251,8 +252,14 @@ func (s *Store) lockAlerted(ctx context.Context, tx *sql.Tx, outcomes []Outcome)
 		}
 	}
 	slices.Sort(users)
-	if err := s.eng.lockAlerted(ctx, tx, pages, slices.Compact(users)); err != nil {
+	gone, err := s.eng.lockAlerted(ctx, tx, pages, slices.Compact(users))
+	if err != nil {
 		return fmt.Errorf("store: locking alerted pages: %w", err)
+	}
+	if len(gone) > 0 {
+		for i := range outcomes {
+			outcomes[i].Recipients = slices.DeleteFunc(slices.Clone(outcomes[i].Recipients), func(u int64) bool { return gone[u] })
+		}
 	}
 	return nil
 }

@@ -48,6 +48,7 @@ func Run(t *testing.T, e Engine) {
 		{"OverlappingSweeps", testOverlappingSweeps},
 		{"RecordSweep", testRecordSweep},
 		{"SweepCascades", testSweepCascades},
+		{"SweepRecipientGone", testSweepRecipientGone},
 		{"Deliveries", testDeliveries},
 		{"DeliveryClaims", testDeliveryClaims},
 		{"WebhookEndpoints", testWebhookEndpoints},
