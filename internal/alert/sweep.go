@@ -143,8 +143,8 @@ const maxBatches = 10000
 // in one transaction, Options.Workers batches at a time (each worker
 // claims the next batch of the queue, as replicas do); then it hands older
 // pending deliveries to the queue again. An error stops the sweep: the
-// batches committed stay, the batches in progress roll back and their
-// pages stay due.
+// batches committed stay, the failed batch rolls back and its pages stay
+// due, and the other workers finish the batch they are on.
 func (s *Sweeper) Sweep(ctx context.Context) (Report, error) {
 	start := time.Now()
 	rep, err := s.sweepAll(ctx)
@@ -166,9 +166,12 @@ func (s *Sweeper) Sweep(ctx context.Context) (Report, error) {
 }
 
 // sweepAll runs Options.Workers workers over the due pages and reports
-// what they did. One works on ctx itself: a context that can be canceled
-// costs every statement on SQLite a goroutine and a progress handler
-// called every 1,000 steps of its program (modernc.org/sqlite).
+// what they did. Every worker works on ctx itself, and a failed one stops
+// the others through a flag, not a context of their own: a context that
+// can be canceled costs every statement on SQLite a goroutine and a
+// progress handler called every 1,000 steps of its program
+// (modernc.org/sqlite), and canceling it would also cancel what follows a
+// batch already committed.
 func (s *Sweeper) sweepAll(ctx context.Context) (Report, error) {
 	if s.opts.Workers <= 1 {
 		return s.sweepBatches(ctx, nil)
