@@ -101,7 +101,7 @@ func benchSweep(b *testing.B, alerts bool) {
 	b.Logf("seeded %d pages (%d due) in %v", pages, pages/duePer, time.Since(start).Round(time.Millisecond))
 
 	sw := New(st, Options{Policy: lifecycle.Default(), BaseURL: "https://tw.example", MailFrom: "alerts@tw.example", Now: func() time.Time { return now },
-		Workers: benchWorkers()})
+		Workers: benchWorkers(), BatchSize: benchBatch()})
 	var sweeps, scans, sweepCPU, scanCPU, sweepFind, scanFind []time.Duration
 	var found int
 	for b.Loop() {
@@ -140,6 +140,9 @@ func benchSweep(b *testing.B, alerts bool) {
 	}
 	sweep := median(sweeps)
 	b.ReportMetric(float64(sweep.Microseconds())/1000, "sweep-ms")
+	// The fastest sweep is the one least disturbed by the machine's other
+	// work: on a shared machine it compares two versions best.
+	b.ReportMetric(float64(slices.Min(sweeps).Microseconds())/1000, "sweep-min-ms")
 	b.ReportMetric(float64(median(sweepFind).Microseconds())/1000, "sweep-find-ms")
 	b.ReportMetric(float64(median(sweepCPU).Microseconds())/1000, "sweep-cpu-ms")
 	if len(scans) == 0 {
@@ -293,4 +296,11 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// benchBatch is the sweep's Options.BatchSize: TOKENWATCH_BENCH_BATCH, or
+// else the default.
+func benchBatch() int {
+	n, _ := strconv.Atoi(os.Getenv("TOKENWATCH_BENCH_BATCH"))
+	return n
 }

@@ -54,9 +54,11 @@ func (s *Store) withRows(ctx context.Context, tx *sql.Tx, query func(values stri
 		if err != nil {
 			return err
 		}
-		conv := make([][]any, n)
+		// The rows' converted values share one backing array.
+		conv, flat := make([][]any, n), make([]any, 0, n*len(types))
 		for i, r := range rows[:n] {
-			conv[i] = s.args(r)
+			flat = s.appendArgs(flat, r)
+			conv[i] = flat[i*len(types) : (i+1)*len(types) : (i+1)*len(types)]
 		}
 		rows = rows[n:]
 		if err := run(ctx, st, append(s.args(lead), s.eng.rowArgs(len(types), conv)...), each); err != nil {

@@ -108,7 +108,7 @@ func (s *Store) ClaimDigests(ctx context.Context, limit int, build BuildDigests)
 // after from and up to now.
 func (s *Store) digestAlerts(ctx context.Context, tx *sql.Tx, d *Digest, from, now time.Time) error {
 	rows, err := s.query(ctx, tx, `SELECT page_id, generation, step, created_at FROM alerts
-		WHERE user_id = $1 AND created_at > $2 AND created_at <= $3 ORDER BY created_at, id LIMIT $4`,
+		WHERE user_id = $1 AND created_at > $2 AND created_at <= $3 ORDER BY created_at, page_id, generation, step LIMIT $4`,
 		d.User.ID, from, now, MaxDigestAlerts+1)
 	if err != nil {
 		return err

@@ -193,8 +193,13 @@ func (e *postgresEngine) lockAlerted(ctx context.Context, tx *sql.Tx, pageIDs, u
 	}); err != nil {
 		return nil, err
 	}
+	return goneOf(userIDs, found), nil
+}
+
+// goneOf returns the ids not found (nil if none).
+func goneOf(ids []int64, found map[int64]bool) map[int64]bool {
 	var gone map[int64]bool
-	for _, id := range userIDs {
+	for _, id := range ids {
 		if !found[id] {
 			if gone == nil {
 				gone = map[int64]bool{}
@@ -202,8 +207,10 @@ func (e *postgresEngine) lockAlerted(ctx context.Context, tx *sql.Tx, pageIDs, u
 			gone[id] = true
 		}
 	}
-	return gone, nil
+	return gone
 }
+
+func (e *postgresEngine) claimHoldsPages() bool { return false }
 
 // sweepWorkers is 2 when the pool has room for both workers' transactions
 // and the reads each makes meanwhile.

@@ -80,14 +80,18 @@ type engine interface {
 	// concurrent sweeps take the next rows instead of waiting.
 	claimDue(ctx context.Context, tx *sql.Tx, now any, limit int, cols string, each func(r *sql.Rows, key ...any) error) error
 	// lockAlerted keeps, until tx ends, the pages and users that a
-	// sweep's alerts and notifications are about from being deleted: on
-	// PostgreSQL those rows have no foreign keys (see migration 0015,
-	// whose triggers do the cascades), so the sweep takes the lock that
-	// the keys' checks took, once per batch; SQLite keeps its foreign
-	// keys (and its one writer deletes nothing meanwhile). It returns the
-	// users deleted since the sweep read them, whose alerts it must not
-	// record (nil on SQLite, whose keys refuse them).
+	// sweep's alerts and notifications are about from being deleted (the
+	// rows have no foreign keys, see migration 0015 of either engine,
+	// whose triggers do the cascades): PostgreSQL takes the lock that the
+	// keys' checks took, once per batch; SQLite's transaction holds the
+	// one write lock already. It returns the users deleted since the sweep
+	// read them, whose alerts it must not record.
 	lockAlerted(ctx context.Context, tx *sql.Tx, pageIDs, userIDs []int64) (gone map[int64]bool, err error)
+	// claimHoldsPages says whether the pages that claimDue read stay as
+	// read until the transaction ends: on SQLite, whose transactions hold
+	// the one write lock from their first statement; not on PostgreSQL,
+	// where a reconnect may change a claimed page meanwhile.
+	claimHoldsPages() bool
 	// sweepWorkers is how many sweep transactions run well side by side
 	// (see Store.SweepWorkers).
 	sweepWorkers() int
@@ -208,13 +212,17 @@ type querier interface {
 // args converts arguments to what the engine stores: times by the engine's
 // rule, everything else unchanged.
 func (s *Store) args(args []any) []any {
-	out := make([]any, len(args))
-	for i, a := range args {
+	return s.appendArgs(make([]any, 0, len(args)), args)
+}
+
+// appendArgs appends args, converted as args does, to out.
+func (s *Store) appendArgs(out []any, args []any) []any {
+	for _, a := range args {
 		switch v := a.(type) {
 		case time.Time:
-			out[i] = s.eng.timeArg(v)
+			out = append(out, s.eng.timeArg(v))
 		default:
-			out[i] = a
+			out = append(out, a)
 		}
 	}
 	return out

@@ -127,7 +127,7 @@ func (s *Store) SweepDue(ctx context.Context, limit int, decide Decide) (Swept, 
 		for _, p := range pages {
 			prior[p.ID] = p.State
 		}
-		out.Recorded, out.Deliveries, err = s.record(ctx, tx, now, outcomes, deliveries, prior)
+		out.Recorded, out.Deliveries, err = s.record(ctx, tx, now, outcomes, deliveries, prior, s.eng.claimHoldsPages())
 		return err
 	})
 	return out, err
@@ -194,7 +194,7 @@ func (s *Store) RecordSweep(ctx context.Context, outcomes []Outcome, deliveries 
 	now := s.now().UTC().Truncate(time.Millisecond)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		rec, out, err = s.record(ctx, tx, now, outcomes, deliveries, nil)
+		rec, out, err = s.record(ctx, tx, now, outcomes, deliveries, nil, false)
 		return err
 	})
 	return rec, out, err
@@ -203,13 +203,15 @@ func (s *Store) RecordSweep(ctx context.Context, outcomes []Outcome, deliveries 
 // record records outcomes in tx, one table after the other, then the
 // deliveries that deliveries builds from what was newly recorded. prior,
 // when known, is each page's state as read in tx: pages whose state stays
-// are not written at all.
-func (s *Store) record(ctx context.Context, tx *sql.Tx, now time.Time, outcomes []Outcome, deliveries func(Recorded) ([]Delivery, error), prior map[int64]tokenwatch.State) (Recorded, []Delivery, error) {
+// are not written at all. held says that the pages were read in tx and
+// nothing else can have changed them since (see engine.claimHoldsPages):
+// their generations need no checking again.
+func (s *Store) record(ctx context.Context, tx *sql.Tx, now time.Time, outcomes []Outcome, deliveries func(Recorded) ([]Delivery, error), prior map[int64]tokenwatch.State, held bool) (Recorded, []Delivery, error) {
 	var rec Recorded
 	if err := s.lockAlerted(ctx, tx, outcomes); err != nil {
 		return rec, nil, err
 	}
-	stepped, err := s.recordSteps(ctx, tx, now, outcomes)
+	stepped, err := s.recordSteps(ctx, tx, now, outcomes, held)
 	if err != nil {
 		return rec, nil, err
 	}
@@ -267,21 +269,28 @@ func (s *Store) lockAlerted(ctx context.Context, tx *sql.Tx, outcomes []Outcome)
 // recordSteps records the step due of each outcome, once per page,
 // generation and step, and only for pages still at the generation
 // evaluated (an alert about a grant replaced meanwhile is moot): the insert
-// itself checks the generation. It returns the outcomes whose step it
-// recorded for the first time.
-func (s *Store) recordSteps(ctx context.Context, tx *sql.Tx, now time.Time, outcomes []Outcome) ([]Outcome, error) {
+// itself checks the generation, unless held (the generations were read in
+// tx, and nothing can have changed them). It returns the outcomes whose
+// step it recorded for the first time.
+func (s *Store) recordSteps(ctx context.Context, tx *sql.Tx, now time.Time, outcomes []Outcome, held bool) ([]Outcome, error) {
+	// The outcomes are large: they are indexed, not copied, until the
+	// few returned (copying 10,000 of them took a tenth of the step).
 	var (
-		due  []Outcome
+		due  []int
 		rows [][]any
 	)
-	for _, o := range outcomes {
+	for i, o := range outcomes {
 		if o.Step != "" {
-			due = append(due, o)
+			due = append(due, i)
 			rows = append(rows, []any{o.PageID, o.Generation, o.Step, now})
 		}
 	}
-	recorded := map[PageAlert]bool{}
-	err := s.withRows(ctx, tx, insertPageAlerts, pageAlertTypes, nil, rows, func(r *sql.Rows) error {
+	recorded := make(map[PageAlert]bool, len(rows))
+	insert := insertPageAlerts
+	if held {
+		insert = insertHeldPageAlerts
+	}
+	err := s.withRows(ctx, tx, insert, pageAlertTypes, nil, rows, func(r *sql.Rows) error {
 		var a PageAlert
 		err := r.Scan(&a.PageID, &a.Generation, &a.Step)
 		recorded[a] = true
@@ -290,10 +299,10 @@ func (s *Store) recordSteps(ctx context.Context, tx *sql.Tx, now time.Time, outc
 	if err != nil {
 		return nil, fmt.Errorf("store: recording alerts: %w", err)
 	}
-	var stepped []Outcome
-	for _, o := range due {
-		if recorded[o.step()] {
-			stepped = append(stepped, o)
+	stepped := make([]Outcome, 0, len(recorded))
+	for _, i := range due {
+		if recorded[outcomes[i].step()] {
+			stepped = append(stepped, outcomes[i])
 		}
 	}
 	return stepped, nil
@@ -421,6 +430,15 @@ func insertPageAlerts(values string) string {
 		ON CONFLICT DO NOTHING RETURNING page_id, generation, step`
 }
 
+// insertHeldPageAlerts records steps (page, generation, step, time) of
+// pages whose generations were read in the transaction, which holds them:
+// insertPageAlerts without the check, which cost a look-up of each page.
+func insertHeldPageAlerts(values string) string {
+	return `INSERT INTO page_alerts (page_id, generation, step, created_at)
+		SELECT v.column1, v.column2, v.column3, v.column4 FROM (` + values + `) AS v
+		WHERE true ON CONFLICT DO NOTHING RETURNING page_id, generation, step`
+}
+
 // advancePages sets the state of pages, each only if the page is still at
 // the generation evaluated and its state changes: $1 is the time, then the
 // rows are each page's id, state and generation.
@@ -437,6 +455,9 @@ func (s *Store) prepareRecord(ctx context.Context) error {
 		qs = append(qs, s.idListQueries(q)...)
 	}
 	qs = append(qs, s.rowQueries(insertPageAlerts, pageAlertTypes, 0)...)
+	if s.eng.claimHoldsPages() {
+		qs = append(qs, s.rowQueries(insertHeldPageAlerts, pageAlertTypes, 0)...)
+	}
 	qs = append(qs, s.rowQueries(advancePages, advanceTypes, 1)...)
 	for _, b := range []bulk{alertRows, notificationRows, dueRows, deliveryRows} {
 		qs = append(qs, s.rowQueries(b.query, b.types, 0)...)
