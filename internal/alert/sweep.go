@@ -67,7 +67,8 @@ type Options struct {
 	// Now is the clock (the store's); time.Now if nil.
 	Now func() time.Time
 	// BatchSize is how many pages are claimed and recorded at once
-	// (default 1000). A recipient gets one digest per batch.
+	// (default: as many as the store records best at once, see
+	// store.Store.SweepBatch). A recipient gets one digest per batch.
 	BatchSize int
 	// Workers is how many batches a sweep claims and records side by side
 	// (default: as many as the store runs well at once, see
@@ -100,7 +101,7 @@ func New(st *store.Store, opts Options) *Sweeper {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	opts.BatchSize = cmp.Or(opts.BatchSize, 1000)
+	opts.BatchSize = cmp.Or(opts.BatchSize, st.SweepBatch())
 	opts.Workers = cmp.Or(opts.Workers, st.SweepWorkers())
 	if opts.Explain {
 		opts.Workers = 1

@@ -212,6 +212,8 @@ func goneOf(ids []int64, found map[int64]bool) map[int64]bool {
 
 func (e *postgresEngine) claimHoldsPages() bool { return false }
 
+func (e *postgresEngine) sweepBatch() int { return 1000 }
+
 // sweepWorkers is 2 when the pool has room for both workers' transactions
 // and the reads each makes meanwhile.
 func (e *postgresEngine) sweepWorkers() int {

@@ -272,6 +272,8 @@ func (e *sqliteEngine) claimHoldsPages() bool { return true }
 
 func (e *sqliteEngine) sweepWorkers() int { return 1 }
 
+func (e *sqliteEngine) sweepBatch() int { return 2500 }
+
 // dayBucket: times are Unix milliseconds.
 func (e *sqliteEngine) dayBucket(col, from string) string {
 	return "((" + col + " - " + from + ") / 86400000)"

@@ -84,7 +84,9 @@ type Recorded struct {
 // transaction: it returns an outcome per page and a function that builds
 // the deliveries of what the transaction newly recorded. Neither may write
 // through the store (the transaction holds its write connection); reading
-// is fine.
+// is fine. The deliveries' function runs on a goroutine of its own while
+// the transaction writes the rest (see record): it must not use the store,
+// nor change what it shares with the caller.
 type Decide func(pages []*tokenwatch.Page, sent map[int64][]PageAlert) ([]Outcome, func(Recorded) ([]Delivery, error), error)
 
 // Swept is what one sweep transaction did.
@@ -181,7 +183,8 @@ func (s *Store) claimDue(ctx context.Context, tx *sql.Tx, now time.Time, limit i
 // deliveries builds from what was newly recorded (an outbox row each,
 // skipped if its key exists), and each page's state and next due time
 // (unless the page moved to another generation meanwhile). deliveries runs
-// inside the transaction and must not write through the store. It returns
+// inside the transaction, on a goroutine of its own while the transaction
+// writes the rest, and must not use the store. It returns
 // what was recorded and the new deliveries with their ids.
 func (s *Store) RecordSweep(ctx context.Context, outcomes []Outcome, deliveries func(Recorded) ([]Delivery, error)) (Recorded, []Delivery, error) {
 	var (
@@ -219,27 +222,46 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, now time.Time, outcomes 
 	if err != nil {
 		return rec, nil, err
 	}
-	if err := s.recordNotifications(ctx, tx, now, alerts); err != nil {
-		return rec, nil, err
-	}
-	if err := s.recordDueTimes(ctx, tx, outcomes); err != nil {
-		return rec, nil, err
-	}
-	if err := s.recordStates(ctx, tx, now, outcomes, prior); err != nil {
-		return rec, nil, err
-	}
 	for _, o := range stepped {
 		rec.Steps = append(rec.Steps, o.step())
 	}
 	for _, a := range alerts {
 		rec.Alerts = append(rec.Alerts, a.key)
 	}
-	ds, err := deliveries(rec)
+	// What is newly recorded is known: the deliveries (e-mails rendered
+	// as JSON, mostly) are built on another core while the database
+	// writes the rest, which does not change them.
+	var (
+		ds      []Delivery
+		dsErr   error
+		dsBuilt = make(chan struct{})
+	)
+	go func() {
+		defer close(dsBuilt)
+		ds, dsErr = deliveries(rec)
+	}()
+	err = s.recordRest(ctx, tx, now, outcomes, alerts, prior)
+	<-dsBuilt
 	if err != nil {
 		return rec, nil, err
 	}
+	if dsErr != nil {
+		return rec, nil, dsErr
+	}
 	out, err := s.recordDeliveries(ctx, tx, now, ds)
 	return rec, out, err
+}
+
+// recordRest records, once the steps and alerts are, the notifications of
+// the new alerts and the pages' next due times and states.
+func (s *Store) recordRest(ctx context.Context, tx *sql.Tx, now time.Time, outcomes []Outcome, alerts []newAlert, prior map[int64]tokenwatch.State) error {
+	if err := s.recordNotifications(ctx, tx, now, alerts); err != nil {
+		return err
+	}
+	if err := s.recordDueTimes(ctx, tx, outcomes); err != nil {
+		return err
+	}
+	return s.recordStates(ctx, tx, now, outcomes, prior)
 }
 
 // lockAlerted locks the pages with a step due and their recipients (see
