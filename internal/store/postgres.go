@@ -221,6 +221,10 @@ func (e *postgresEngine) sweepWorkers() int {
 	return 1
 }
 
+func (e *postgresEngine) pagesByState() string {
+	return `SELECT state, sum(n) FROM page_state_counts GROUP BY state`
+}
+
 // dayBucket: times are timestamptz.
 func (e *postgresEngine) dayBucket(col, from string) string {
 	return "floor(extract(epoch from (" + col + " - " + from + "::timestamptz)) / 86400)::int"

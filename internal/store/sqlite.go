@@ -272,6 +272,14 @@ func (e *sqliteEngine) claimHoldsPages() bool { return true }
 
 func (e *sqliteEngine) sweepWorkers() int { return 1 }
 
+// pagesByState counts the issues once (the CTE is materialized) for
+// both their rows and the healthy pages' (the total's rest).
+func (e *sqliteEngine) pagesByState() string {
+	return `WITH issues AS MATERIALIZED (SELECT state, count(*) AS n FROM pages WHERE state <> 'healthy' GROUP BY state)
+		SELECT state, n FROM issues
+		UNION ALL SELECT 'healthy', t.n - (SELECT coalesce(sum(n), 0) FROM issues) FROM page_total t`
+}
+
 // dayBucket: times are Unix milliseconds.
 func (e *sqliteEngine) dayBucket(col, from string) string {
 	return "((" + col + " - " + from + ") / 86400000)"
