@@ -127,7 +127,7 @@ func openSQLite(ctx context.Context, s *Store, rawURL string) error {
 	ckpt.SetMaxOpenConns(1)
 	e := &sqliteEngine{path: path, db: db, rdb: rdb, ckpt: ckpt}
 	e.stop = e.checkpoints(checkpointEvery)
-	s.eng, s.db, s.rdb, s.reads, s.positional = e, db, rdb, newStmtCache(rdb), &positionalCache{}
+	s.eng, s.db, s.rdb, s.reads, s.positional, s.prepares = e, db, rdb, newStmtCache(rdb), &positionalCache{}, true
 	return nil
 }
 
