@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"fmt"
 	"strconv"
@@ -316,34 +317,25 @@ func (s *Store) DeadlinesPerDay(ctx context.Context, q PageQuery, from time.Time
 	return out, rows.Err()
 }
 
-// PagesByState counts every page by state, for /metrics: the pages that
-// need a person through their index, the healthy ones as the rest of the
-// kept total.
+// PagesByState counts every page by state, for /metrics, from counts
+// kept as pages change or through an index (see engine.pagesByState),
+// never by reading every page.
 func (s *Store) PagesByState(ctx context.Context) (map[tokenwatch.State]int, error) {
 	out := map[tokenwatch.State]int{}
-	rows, err := s.query(ctx, s.rdb, `SELECT state, count(*) FROM pages WHERE state <> 'healthy' GROUP BY state`)
+	rows, err := s.query(ctx, s.rdb, s.eng.pagesByState())
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	issues := 0
-	for rows.Next() {
-		var st tokenwatch.State
-		var n int
-		if err := rows.Scan(&st, &n); err != nil {
-			return nil, err
-		}
-		out[st], issues = n, issues+n
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	var total int
-	if err := s.queryRow(ctx, s.rdb, `SELECT n FROM page_total`).Scan(&total); err != nil {
-		return nil, err
-	}
-	out[tokenwatch.StateHealthy] = total - issues
-	return out, nil
+	err = scanAll(rows, func(r *sql.Rows) error {
+		var (
+			st tokenwatch.State
+			n  int
+		)
+		err := r.Scan(&st, &n)
+		out[st] = n
+		return err
+	})
+	return out, err
 }
 
 // StalePages returns up to limit pages of the user's locations that were

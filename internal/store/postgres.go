@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -223,6 +224,10 @@ func (e *postgresEngine) sweepWorkers() int {
 	return 1
 }
 
+func (e *postgresEngine) pagesByState() string {
+	return `SELECT state, sum(n) FROM page_state_counts GROUP BY state`
+}
+
 // dayBucket: times are timestamptz.
 func (e *postgresEngine) dayBucket(col, from string) string {
 	return "floor(extract(epoch from (" + col + " - " + from + "::timestamptz)) / 86400)::int"
@@ -254,17 +259,79 @@ func (e *postgresEngine) rowValues(types []string, from, _ int) string {
 }
 
 // rowArgs lays the rows' values out as an array per column (a nil value is
-// a NULL element).
+// a NULL element): a slice of the column's type when every value has one
+// of the common ones, which pgx encodes directly, where it encodes a []any
+// element by element through reflection (9% of the CPU of a sweep
+// alerting 10,000 pages, in Go).
 func (e *postgresEngine) rowArgs(cols int, rows [][]any) []any {
 	out := make([]any, cols)
 	for c := range cols {
-		col := make([]any, len(rows))
-		for i, r := range rows {
-			col[i] = r[c]
-		}
-		out[c] = col
+		out[c] = typedColumn(rows, c)
 	}
 	return out
+}
+
+// typedColumn returns the values of column c of rows as an []int64,
+// []string, []bool or []time.Time, or else as an []any.
+func typedColumn(rows [][]any, c int) any {
+	if len(rows) == 0 {
+		return []any{}
+	}
+	switch rows[0][c].(type) {
+	case int64:
+		if col, ok := typed[int64](rows, c); ok {
+			return col
+		}
+	case string:
+		if col, ok := typed[string](rows, c); ok {
+			return col
+		}
+	case bool:
+		if col, ok := typed[bool](rows, c); ok {
+			return col
+		}
+	case time.Time:
+		if col, ok := typed[time.Time](rows, c); ok {
+			return col
+		}
+	default:
+		// A type of string kind (tokenwatch.State, Provider, …).
+		if col, ok := stringKinds(rows, c); ok {
+			return col
+		}
+	}
+	col := make([]any, len(rows))
+	for i, r := range rows {
+		col[i] = r[c]
+	}
+	return col
+}
+
+// stringKinds returns column c of rows as a []string, if every value is of a
+// type of string kind.
+func stringKinds(rows [][]any, c int) ([]string, bool) {
+	col := make([]string, len(rows))
+	for i, r := range rows {
+		v := reflect.ValueOf(r[c])
+		if v.Kind() != reflect.String {
+			return nil, false
+		}
+		col[i] = v.String()
+	}
+	return col, true
+}
+
+// typed returns column c of rows as a []T, if every value is a T.
+func typed[T any](rows [][]any, c int) ([]T, bool) {
+	col := make([]T, len(rows))
+	for i, r := range rows {
+		v, ok := r[c].(T)
+		if !ok {
+			return nil, false
+		}
+		col[i] = v
+	}
+	return col, true
 }
 
 func (e *postgresEngine) rowsPer() int { return 0 }

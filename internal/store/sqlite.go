@@ -127,7 +127,7 @@ func openSQLite(ctx context.Context, s *Store, rawURL string) error {
 	ckpt.SetMaxOpenConns(1)
 	e := &sqliteEngine{path: path, db: db, rdb: rdb, ckpt: ckpt}
 	e.stop = e.checkpoints(checkpointEvery)
-	s.eng, s.db, s.rdb, s.reads, s.positional = e, db, rdb, newStmtCache(rdb), &positionalCache{}
+	s.eng, s.db, s.rdb, s.reads, s.positional, s.prepares = e, db, rdb, newStmtCache(rdb), &positionalCache{}, true
 	return nil
 }
 
@@ -276,6 +276,14 @@ func (e *sqliteEngine) claimHoldsPages() bool { return true }
 func (e *sqliteEngine) sweepWorkers() int { return 1 }
 
 func (e *sqliteEngine) sweepBatch() int { return 2500 }
+
+// pagesByState counts the issues once (the CTE is materialized) for
+// both their rows and the healthy pages' (the total's rest).
+func (e *sqliteEngine) pagesByState() string {
+	return `WITH issues AS MATERIALIZED (SELECT state, count(*) AS n FROM pages WHERE state <> 'healthy' GROUP BY state)
+		SELECT state, n FROM issues
+		UNION ALL SELECT 'healthy', t.n - (SELECT coalesce(sum(n), 0) FROM issues) FROM page_total t`
+}
 
 // dayBucket: times are Unix milliseconds.
 func (e *sqliteEngine) dayBucket(col, from string) string {

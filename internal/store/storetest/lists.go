@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -183,4 +184,83 @@ func countState(ps []*tokenwatch.Page, st tokenwatch.State) int {
 		}
 	}
 	return n
+}
+
+// testPageStateCounts: /metrics' pages by state agree with a count of the
+// pages by state after pages are created, swept into other states (by two
+// sweeps at once), deleted one by one, and deleted with their location or
+// their account (the foreign keys' cascades).
+func testPageStateCounts(t *testing.T, e Engine) {
+	ctx := context.Background()
+	clock := NewClock(t0)
+	s := Open(t, e.NewDatabase(t), store.Options{Now: clock.Now})
+	f := Seed(t, s)
+	other := &tokenwatch.Account{Name: "Other Brand"}
+	must(t, s.CreateAccount(ctx, other))
+	port := &tokenwatch.Location{AccountID: other.ID, Name: "Port", TimeZone: "Europe/Paris"}
+	must(t, s.CreateLocation(ctx, port))
+	check := func(when string) {
+		t.Helper()
+		rows, err := s.DB().QueryContext(ctx, `SELECT state, count(*) FROM pages GROUP BY state`)
+		must(t, err)
+		want := map[tokenwatch.State]int{}
+		for rows.Next() {
+			var (
+				st tokenwatch.State
+				n  int
+			)
+			must(t, rows.Scan(&st, &n))
+			want[st] = n
+		}
+		must(t, rows.Err())
+		got, err := s.PagesByState(ctx)
+		must(t, err)
+		maps.DeleteFunc(got, func(_ tokenwatch.State, n int) bool { return n == 0 })
+		if !maps.Equal(got, want) {
+			t.Errorf("%s: pages by state %v, want %v", when, got, want)
+		}
+	}
+	check("seeded")
+	var pages []store.NewPage
+	for i := range 30 {
+		loc := []int64{f.Downtown.ID, f.Harbor.ID, port.ID}[i%3]
+		pages = append(pages, store.NewPage{Page: NewPage(loc, tokenwatch.LinkedIn, fmt.Sprintf("li-count-%d", i), fmt.Sprintf("Page %d", i)),
+			Credentials: Creds("a", "")})
+	}
+	n, err := s.CreatePages(ctx, pages)
+	must(t, err)
+	if n != 30 {
+		t.Fatalf("created %d pages, want 30", n)
+	}
+	check("30 pages created")
+	// Two sweeps at once, each moving its pages to one of three states.
+	states := []tokenwatch.State{tokenwatch.StateExpiring, tokenwatch.StateExpired, tokenwatch.StateRevoked}
+	sweep := func() error {
+		_, err := s.SweepDue(ctx, 8, func(ps []*tokenwatch.Page, _ map[int64][]store.PageAlert) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
+			var out []store.Outcome
+			for _, p := range ps {
+				out = append(out, store.Outcome{PageID: p.ID, Generation: p.Generation, State: states[p.ID%3], NextDueAt: t0.Add(time.Hour)})
+			}
+			return out, func(store.Recorded) ([]store.Delivery, error) { return nil, nil }, nil
+		})
+		return err
+	}
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() { errs <- sweep() }()
+	}
+	must(t, <-errs)
+	must(t, <-errs)
+	check("swept twice at once")
+	must(t, sweep())
+	check("swept again")
+	must(t, s.DeletePage(ctx, pages[0].Page.ID))
+	check("a page deleted")
+	// DeleteLocation refuses a location that has pages; the schema
+	// cascades all the same, for an operator's DELETE.
+	_, err = s.DB().ExecContext(ctx, `DELETE FROM locations WHERE id = $1`, f.Harbor.ID)
+	must(t, err)
+	check("a location deleted with its pages")
+	must(t, s.DeleteAccount(ctx, other.ID))
+	check("an account deleted")
 }

@@ -54,6 +54,7 @@ func Run(t *testing.T, e Engine) {
 		{"WebhookEndpoints", testWebhookEndpoints},
 		{"OutboxMail", testOutboxMail},
 		{"PageLists", testPageLists},
+		{"PageStateCounts", testPageStateCounts},
 		{"PageHistory", testPageHistory},
 		{"AuditAndInvitations", testAuditAndInvitations},
 		{"API", testAPI},
