@@ -212,11 +212,8 @@ func (s *Sweeper) sweepBatches(ctx context.Context, stop *atomic.Bool) (Report, 
 			break
 		}
 		var after work
-		// The store may decide a batch in parts: the deliveries of the
-		// last part's function are built from the whole batch's.
-		dues := map[int64]*due{}
 		swept, err := s.st.SweepDue(ctx, s.opts.BatchSize, func(pages []*tokenwatch.Page, sent map[int64][]store.PageAlert) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
-			return s.decide(ctx, b, pages, sent, dues, &after)
+			return s.decide(ctx, b, pages, sent, &after)
 		})
 		if err != nil {
 			return rep, err
@@ -386,7 +383,7 @@ type work struct {
 // decide evaluates a batch of claimed pages (inside the sweep's
 // transaction; it only reads): the outcome of each and the function that
 // builds the deliveries of what gets recorded.
-func (s *Sweeper) decide(ctx context.Context, b *batch, pages []*tokenwatch.Page, sent map[int64][]store.PageAlert, dues map[int64]*due, after *work) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
+func (s *Sweeper) decide(ctx context.Context, b *batch, pages []*tokenwatch.Page, sent map[int64][]store.PageAlert, after *work) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
 	now := s.opts.Now().UTC()
 	if err := s.load(ctx, b, pages); err != nil {
 		return nil, nil, err
@@ -420,6 +417,7 @@ func (s *Sweeper) decide(ctx context.Context, b *batch, pages []*tokenwatch.Page
 		}
 	}
 
+	dues := map[int64]*due{}
 	if len(alerted) > 0 {
 		if err := s.loadRecipients(ctx, b, alerted); err != nil {
 			return nil, nil, err
@@ -489,7 +487,7 @@ func (s *Sweeper) process(ctx context.Context, pages []*tokenwatch.Page, rep *Re
 	if err != nil {
 		return err
 	}
-	outcomes, build, err := s.decide(ctx, newBatch(), pages, sent, map[int64]*due{}, &after)
+	outcomes, build, err := s.decide(ctx, newBatch(), pages, sent, &after)
 	if err != nil {
 		return err
 	}

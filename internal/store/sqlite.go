@@ -219,11 +219,8 @@ func (e *sqliteEngine) freeSpace() (int64, bool) { return freeSpace(filepath.Dir
 // queue up to the last row read. A row whose page is gone does not count
 // against the limit; it goes with the range of a later row.
 func (e *sqliteEngine) claimDue(ctx context.Context, tx *sql.Tx, now any, limit int, cols string, each func(r *sql.Rows, key ...any) error) error {
-	from := `, ` + cols + ` FROM page_due d JOIN pages p ON p.id = d.page_id`
-	if cols == "" {
-		from = ` FROM page_due d`
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT d.due_at, d.page_id`+from+` WHERE d.due_at <= $1 ORDER BY d.due_at, d.page_id LIMIT $2`, now, limit)
+	rows, err := tx.QueryContext(ctx, `SELECT d.due_at, d.page_id, `+cols+`
+		FROM page_due d JOIN pages p ON p.id = d.page_id WHERE d.due_at <= $1 ORDER BY d.due_at, d.page_id LIMIT $2`, now, limit)
 	if err != nil {
 		return err
 	}

@@ -79,8 +79,7 @@ type engine interface {
 	// converted by timeArg), most overdue first, and reads their pages in
 	// the same statement: each row selects d.due_at, d.page_id and then
 	// cols of page_due d JOIN pages p, in queue order (a page may come
-	// twice; a row whose page is gone is taken but not returned; with cols
-	// empty, on SQLite, the rows alone are read, whatever their pages), and
+	// twice; a row whose page is gone is taken but not returned), and
 	// each scans it with key (due_at's and page_id's destinations) first.
 	// Taken rows are deleted in tx: two sweeps at once (goroutines,
 	// processes, replicas) never take the same row, and a sweep that dies

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/tokenwatch/tokenwatch"
@@ -108,13 +107,6 @@ func (s *Store) SweepDue(ctx context.Context, limit int, decide Decide) (Swept, 
 		return out, err
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
-	if s.eng.claimHoldsPages() {
-		err := s.inTx(ctx, func(tx *sql.Tx) error {
-			out = Swept{}
-			return s.sweepInChunks(ctx, tx, now, limit, decide, &out)
-		})
-		return out, err
-	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		out = Swept{}
 		pages, withAlerts, err := s.claimDue(ctx, tx, now, limit)
@@ -143,172 +135,6 @@ func (s *Store) SweepDue(ctx context.Context, limit int, decide Decide) (Swept, 
 	return out, err
 }
 
-// sweepChunk is how many of its claimed pages a SQLite sweep reads and
-// decides at a time (see sweepInChunks).
-const sweepChunk = 500
-
-// sweepInChunks is SweepDue where the transaction holds the pages it
-// claims (SQLite, see engine.claimHoldsPages). The transaction claims the
-// due rows alone; then, chunk by chunk, the pages are read and decided on
-// another goroutine, through the read pool, while the transaction records
-// the chunk before. The write connection, which every write of the
-// process waits for, then only writes, and the reading and deciding run on
-// another core. The read pool sees the pages as the transaction does:
-// nothing else can write until it ends, and it writes a chunk's pages only
-// after they were read. The deliveries are built once, from everything the
-// batch recorded, by the function of the last decide.
-func (s *Store) sweepInChunks(ctx context.Context, tx *sql.Tx, now time.Time, limit int, decide Decide, out *Swept) error {
-	var ids []int64
-	seen := map[int64]bool{}
-	err := s.eng.claimDue(ctx, tx, s.eng.timeArg(now), limit, "", func(rows *sql.Rows, key ...any) error {
-		// key is the row's due time and page id, which the engine reads
-		// back to delete what was claimed.
-		err := rows.Scan(key...)
-		id := *key[1].(*int64)
-		if err == nil && !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
-		}
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("store: claiming due pages: %w", err)
-	}
-	type decided struct {
-		pages      []*tokenwatch.Page
-		outcomes   []Outcome
-		deliveries func(Recorded) ([]Delivery, error)
-		err        error
-	}
-	chunks := slices.Collect(slices.Chunk(ids, sweepChunk))
-	results := make(chan decided, 1)
-	var stop atomic.Bool
-	go func() {
-		defer close(results)
-		for _, chunk := range chunks {
-			if stop.Load() {
-				return
-			}
-			var d decided
-			var withAlerts []int64
-			d.pages, withAlerts, d.err = s.readSwept(ctx, chunk)
-			var sent map[int64][]PageAlert
-			if d.err == nil {
-				sent, d.err = s.pageAlerts(ctx, s.rdb, withAlerts)
-			}
-			if d.err == nil && len(d.pages) > 0 {
-				d.outcomes, d.deliveries, d.err = decide(d.pages, sent)
-			}
-			results <- d
-			if d.err != nil {
-				return
-			}
-		}
-	}()
-	defer func() {
-		// The decider stops at its next chunk, and ends.
-		stop.Store(true)
-		for range results {
-		}
-	}()
-	var (
-		i     int
-		built bool
-		build = func(Recorded) ([]Delivery, error) { return nil, nil }
-	)
-	for d := range results {
-		i++
-		if d.err != nil {
-			return d.err
-		}
-		if len(d.pages) == 0 {
-			continue
-		}
-		out.Claimed += len(d.pages)
-		prior := make(map[int64]tokenwatch.State, len(d.pages))
-		for _, p := range d.pages {
-			prior[p.ID] = p.State
-		}
-		if d.deliveries != nil {
-			build = d.deliveries
-		}
-		// The last chunk's record builds the batch's deliveries.
-		var deliveries func(Recorded) ([]Delivery, error)
-		if i == len(chunks) {
-			deliveries, built = build, true
-		}
-		if err := s.recordInto(ctx, tx, now, d.outcomes, deliveries, prior, true, out); err != nil {
-			return err
-		}
-	}
-	if built {
-		return nil
-	}
-	// The last chunk's pages were all gone.
-	ds, err := build(out.Recorded)
-	if err != nil {
-		return err
-	}
-	return s.addDeliveries(ctx, tx, now, ds, out)
-}
-
-// readSwept reads the pages of ids on the read pool, as claimDue does in
-// the transaction, in the order of ids (a page gone is left out).
-func (s *Store) readSwept(ctx context.Context, ids []int64) ([]*tokenwatch.Page, []int64, error) {
-	byID := make(map[int64]*tokenwatch.Page, len(ids))
-	alerted := map[int64]bool{}
-	err := s.byIDs(ctx, s.rdb, sweptQuery, nil, ids, func(rows *sql.Rows) error {
-		p, n, err := scanSwept(rows)
-		if err == nil {
-			byID[p.ID] = p
-			if n > 0 {
-				alerted[p.ID] = true
-			}
-		}
-		return err
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("store: reading due pages: %w", err)
-	}
-	var (
-		pages      = make([]*tokenwatch.Page, 0, len(ids))
-		withAlerts []int64
-	)
-	for _, id := range ids {
-		if p := byID[id]; p != nil {
-			pages = append(pages, p)
-			if alerted[id] {
-				withAlerts = append(withAlerts, id)
-			}
-		}
-	}
-	return pages, withAlerts, nil
-}
-
-// sweptQuery reads the sweptColumns of n pages, and whether each has
-// alerts recorded for its current generation.
-func sweptQuery(n int) string {
-	return `SELECT ` + sweptColumns + `, ` + sweptAlerted + ` FROM pages p WHERE p.id IN (` + placeholders(1, n) + `)`
-}
-
-// sweptAlerted counts the alerts recorded for the current generation of a
-// page p (most due pages have none, which spares looking them up).
-const sweptAlerted = `(SELECT count(*) FROM page_alerts a WHERE a.page_id = p.id AND a.generation = p.generation)`
-
-// scanSwept scans the sweptColumns of a page and its count of alerts.
-func scanSwept(rows *sql.Rows, key ...any) (*tokenwatch.Page, int, error) {
-	var (
-		p    tokenwatch.Page
-		lead int64
-		n    int
-	)
-	err := scan(rows, append(key, &p.ID, &p.AccountID, &p.LocationID, &p.Provider, &p.Name, &p.ConnectedBy, &p.AccessExpiresAt,
-		&p.RefreshExpiresAt, &p.DataAccessExpiresAt, &p.AutoRefresh, &p.RefreshBeforeExpiry, &lead, &p.Problem, &p.LastCheckedAt,
-		&p.RetryAt, &p.Generation, &p.State, &n)...)
-	p.RefreshLead = time.Duration(lead) * time.Second
-	return &p, n, err
-}
-
 // sweptColumns are what a sweep reads of a due page p: what the lifecycle
 // policy needs, and what an alert says about the page. Reading a third of
 // the columns makes reading ten thousand pages markedly cheaper.
@@ -326,13 +152,22 @@ func (s *Store) claimDue(ctx context.Context, tx *sql.Tx, now time.Time, limit i
 		withAlerts []int64
 		seen       = map[int64]bool{}
 	)
-	err := s.eng.claimDue(ctx, tx, s.eng.timeArg(now), limit, sweptColumns+`, `+sweptAlerted, func(rows *sql.Rows, key ...any) error {
-		p, n, err := scanSwept(rows, key...)
+	cols := sweptColumns + `, (SELECT count(*) FROM page_alerts a WHERE a.page_id = p.id AND a.generation = p.generation)`
+	err := s.eng.claimDue(ctx, tx, s.eng.timeArg(now), limit, cols, func(rows *sql.Rows, key ...any) error {
+		var (
+			p    tokenwatch.Page
+			lead int64
+			n    int
+		)
+		err := scan(rows, append(key, &p.ID, &p.AccountID, &p.LocationID, &p.Provider, &p.Name, &p.ConnectedBy, &p.AccessExpiresAt,
+			&p.RefreshExpiresAt, &p.DataAccessExpiresAt, &p.AutoRefresh, &p.RefreshBeforeExpiry, &lead, &p.Problem, &p.LastCheckedAt,
+			&p.RetryAt, &p.Generation, &p.State, &n)...)
 		if err != nil || seen[p.ID] {
 			return err
 		}
 		seen[p.ID] = true
-		pages = append(pages, p)
+		p.RefreshLead = time.Duration(lead) * time.Second
+		pages = append(pages, &p)
 		if n > 0 {
 			withAlerts = append(withAlerts, p.ID)
 		}
@@ -375,34 +210,23 @@ func (s *Store) RecordSweep(ctx context.Context, outcomes []Outcome, deliveries 
 // nothing else can have changed them since (see engine.claimHoldsPages):
 // their generations need no checking again.
 func (s *Store) record(ctx context.Context, tx *sql.Tx, now time.Time, outcomes []Outcome, deliveries func(Recorded) ([]Delivery, error), prior map[int64]tokenwatch.State, held bool) (Recorded, []Delivery, error) {
-	var out Swept
-	err := s.recordInto(ctx, tx, now, outcomes, deliveries, prior, held, &out)
-	return out.Recorded, out.Deliveries, err
-}
-
-// recordInto is record adding what it records to out: a batch recorded
-// in chunks passes deliveries with its last chunk alone (nil before),
-// and they are built from everything out recorded.
-func (s *Store) recordInto(ctx context.Context, tx *sql.Tx, now time.Time, outcomes []Outcome, deliveries func(Recorded) ([]Delivery, error), prior map[int64]tokenwatch.State, held bool, out *Swept) error {
+	var rec Recorded
 	if err := s.lockAlerted(ctx, tx, outcomes); err != nil {
-		return err
+		return rec, nil, err
 	}
 	stepped, err := s.recordSteps(ctx, tx, now, outcomes, held)
 	if err != nil {
-		return err
+		return rec, nil, err
 	}
 	alerts, err := s.recordAlerts(ctx, tx, now, stepped)
 	if err != nil {
-		return err
+		return rec, nil, err
 	}
 	for _, o := range stepped {
-		out.Recorded.Steps = append(out.Recorded.Steps, o.step())
+		rec.Steps = append(rec.Steps, o.step())
 	}
 	for _, a := range alerts {
-		out.Recorded.Alerts = append(out.Recorded.Alerts, a.key)
-	}
-	if deliveries == nil {
-		return s.recordRest(ctx, tx, now, outcomes, alerts, prior)
+		rec.Alerts = append(rec.Alerts, a.key)
 	}
 	// What is newly recorded is known: the deliveries (e-mails rendered
 	// as JSON, mostly) are built on another core while the database
@@ -411,7 +235,6 @@ func (s *Store) recordInto(ctx context.Context, tx *sql.Tx, now time.Time, outco
 		ds      []Delivery
 		dsErr   error
 		dsBuilt = make(chan struct{})
-		rec     = out.Recorded
 	)
 	go func() {
 		defer close(dsBuilt)
@@ -420,19 +243,13 @@ func (s *Store) recordInto(ctx context.Context, tx *sql.Tx, now time.Time, outco
 	err = s.recordRest(ctx, tx, now, outcomes, alerts, prior)
 	<-dsBuilt
 	if err != nil {
-		return err
+		return rec, nil, err
 	}
 	if dsErr != nil {
-		return dsErr
+		return rec, nil, dsErr
 	}
-	return s.addDeliveries(ctx, tx, now, ds, out)
-}
-
-// addDeliveries records the deliveries ds and adds the new ones to out.
-func (s *Store) addDeliveries(ctx context.Context, tx *sql.Tx, now time.Time, ds []Delivery, out *Swept) error {
-	queued, err := s.recordDeliveries(ctx, tx, now, ds)
-	out.Deliveries = append(out.Deliveries, queued...)
-	return err
+	out, err := s.recordDeliveries(ctx, tx, now, ds)
+	return rec, out, err
 }
 
 // recordRest records, once the steps and alerts are, the notifications of
