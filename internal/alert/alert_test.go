@@ -477,3 +477,44 @@ func TestMessageIDIsStable(t *testing.T) {
 		t.Errorf("%s is not an addr-spec: %v", a, err)
 	}
 }
+
+// TestABatchOfManyPagesIsOneDigest: 1,200 pages of one location cross a
+// threshold at once. They fit in one batch (SQLite's are of 2,500): every
+// page is alerted once, and each recipient gets one e-mail that lists every
+// page.
+func TestABatchOfManyPagesIsOneDigest(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	deadline := t0.Add(12 * day)
+	const n = 1200
+	batch := make([]store.NewPage, n)
+	for i := range batch {
+		p := storetest.NewPage(w.f.Downtown.ID, tokenwatch.LinkedIn, fmt.Sprintf("li-many-%d", i), fmt.Sprintf("Many %04d", i))
+		p.AccessExpiresAt, p.LastCheckedAt = deadline, w.clock.Now()
+		batch[i] = store.NewPage{Page: p, Credentials: storetest.Creds(fmt.Sprintf("access-many-%d", i), "")}
+	}
+	if got, err := w.st.CreatePages(ctx, batch); err != nil || got != n {
+		t.Fatalf("CreatePages: %d, %v", got, err)
+	}
+	if w.st.SweepBatch() < n+10 {
+		t.Fatalf("the store's batch is %d pages: the test needs its pages in one", w.st.SweepBatch())
+	}
+	w.sweep(t)
+	rep := w.at(t, deadline.Add(-10*day+time.Minute))
+	if rep.Pages["10d"] != n || rep.Alerts["10d"] != n*len(downtownRecipients) || rep.Deliveries["email"] != len(downtownRecipients) {
+		t.Fatalf("10 days ahead: %d pages, %d alerts, %d e-mails; want %d, %d, %d", rep.Pages["10d"], rep.Alerts["10d"], rep.Deliveries["email"],
+			n, n*len(downtownRecipients), len(downtownRecipients))
+	}
+	msgs := w.expectMail(t, len(downtownRecipients), "1200 pages need reconnecting")
+	text := mailTo(t, msgs, "manager@demo.test")[0].Text
+	for _, np := range []store.NewPage{batch[0], batch[499], batch[500], batch[n-1]} {
+		if !strings.Contains(text, np.Page.Name) {
+			t.Errorf("the manager's e-mail does not name %s", np.Page.Name)
+		}
+	}
+	list, err := w.st.ListNotifications(ctx, w.f.Manager.ID, 2*n)
+	if err != nil || len(list) != n {
+		t.Errorf("the manager has %d notifications (%v), want %d", len(list), err, n)
+	}
+}
