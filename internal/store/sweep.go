@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -203,14 +204,23 @@ func (s *Store) RecordSweep(ctx context.Context, outcomes []Outcome, deliveries 
 	return rec, out, err
 }
 
-// record records outcomes in tx, one table after the other, then the
-// deliveries that deliveries builds from what was newly recorded. prior,
+// record records outcomes (sorting them by page unless held) in tx, one
+// table after the other, then the deliveries that deliveries builds from
+// what was newly recorded. prior,
 // when known, is each page's state as read in tx: pages whose state stays
 // are not written at all. held says that the pages were read in tx and
 // nothing else can have changed them since (see engine.claimHoldsPages):
 // their generations need no checking again.
 func (s *Store) record(ctx context.Context, tx *sql.Tx, now time.Time, outcomes []Outcome, deliveries func(Recorded) ([]Delivery, error), prior map[int64]tokenwatch.State, held bool) (Recorded, []Delivery, error) {
 	var rec Recorded
+	if !held {
+		// Other transactions may record the same pages at once (a page
+		// with two rows in the due queue, claimed by two workers or
+		// replicas): rows written in the order of their pages take
+		// their locks in one order, so neither waits for the other in a
+		// circle (a deadlock, which PostgreSQL ends by failing one).
+		slices.SortStableFunc(outcomes, func(a, b Outcome) int { return cmp.Compare(a.PageID, b.PageID) })
+	}
 	if err := s.lockAlerted(ctx, tx, outcomes); err != nil {
 		return rec, nil, err
 	}
