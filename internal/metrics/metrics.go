@@ -102,8 +102,9 @@ func (c serviceProblems) Collect(ch chan<- prometheus.Metric) {
 }
 
 // WatchPages reports, at every scrape, the pages by state that count
-// reads (store.PagesByState: through an index and a kept total, never a
-// count of every page).
+// reads (store.PagesByState: never a count of every page; on SQLite,
+// through an index and a kept total; on PostgreSQL, from counts its
+// triggers keep).
 func (m *Metrics) WatchPages(count func(context.Context) (map[tokenwatch.State]int, error)) {
 	m.reg.MustRegister(pagesByState{count})
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 )
 
@@ -57,6 +58,9 @@ func (s *Store) withRows(ctx context.Context, tx *sql.Tx, query func(values stri
 		// The rows' converted values share one backing array.
 		conv, flat := make([][]any, n), make([]any, 0, n*len(types))
 		for i, r := range rows[:n] {
+			if len(r) != len(types) {
+				return fmt.Errorf("store: a row of %d values for %d columns", len(r), len(types))
+			}
 			flat = s.appendArgs(flat, r)
 			conv[i] = flat[i*len(types) : (i+1)*len(types) : (i+1)*len(types)]
 		}

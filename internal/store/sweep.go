@@ -127,10 +127,17 @@ func (s *Store) SweepDue(ctx context.Context, limit int, decide Decide) (Swept, 
 			return err
 		}
 		prior := make(map[int64]tokenwatch.State, len(pages))
+		generations := make(map[int64]int64, len(pages))
 		for _, p := range pages {
-			prior[p.ID] = p.State
+			prior[p.ID], generations[p.ID] = p.State, p.Generation
 		}
-		out.Recorded, out.Deliveries, err = s.record(ctx, tx, now, outcomes, deliveries, prior, s.eng.claimHoldsPages())
+		// The steps need no check of their pages' generations where the
+		// transaction holds its pages, and only for the pages it read.
+		held := s.eng.claimHoldsPages() && !slices.ContainsFunc(outcomes, func(o Outcome) bool {
+			g, ok := generations[o.PageID]
+			return !ok || g != o.Generation
+		})
+		out.Recorded, out.Deliveries, err = s.record(ctx, tx, now, outcomes, deliveries, prior, held)
 		return err
 	})
 	return out, err
@@ -185,7 +192,8 @@ func (s *Store) claimDue(ctx context.Context, tx *sql.Tx, now time.Time, limit i
 // skipped if its key exists), and each page's state and next due time
 // (unless the page moved to another generation meanwhile). deliveries runs
 // inside the transaction, on a goroutine of its own while the transaction
-// writes the rest, and must not use the store. It returns
+// writes the rest, and must not use the store. On PostgreSQL, outcomes are
+// sorted by page in place. It returns
 // what was recorded and the new deliveries with their ids.
 func (s *Store) RecordSweep(ctx context.Context, outcomes []Outcome, deliveries func(Recorded) ([]Delivery, error)) (Recorded, []Delivery, error) {
 	var (
@@ -204,7 +212,7 @@ func (s *Store) RecordSweep(ctx context.Context, outcomes []Outcome, deliveries 
 	return rec, out, err
 }
 
-// record records outcomes (sorting them by page unless held) in tx, one
+// record records outcomes (sorting them by page on PostgreSQL) in tx, one
 // table after the other, then the deliveries that deliveries builds from
 // what was newly recorded. prior,
 // when known, is each page's state as read in tx: pages whose state stays
@@ -213,12 +221,14 @@ func (s *Store) RecordSweep(ctx context.Context, outcomes []Outcome, deliveries 
 // their generations need no checking again.
 func (s *Store) record(ctx context.Context, tx *sql.Tx, now time.Time, outcomes []Outcome, deliveries func(Recorded) ([]Delivery, error), prior map[int64]tokenwatch.State, held bool) (Recorded, []Delivery, error) {
 	var rec Recorded
-	if !held {
+	if !s.eng.claimHoldsPages() {
 		// Other transactions may record the same pages at once (a page
 		// with two rows in the due queue, claimed by two workers or
-		// replicas): rows written in the order of their pages take
-		// their locks in one order, so neither waits for the other in a
-		// circle (a deadlock, which PostgreSQL ends by failing one).
+		// replicas): rows inserted in the order of their pages wait for
+		// each other's keys in one order, which makes a deadlock (which
+		// PostgreSQL ends by failing one batch, taken again by the next
+		// sweep) unlikely; the state update locks its rows in the order
+		// of its plan's join.
 		slices.SortStableFunc(outcomes, func(a, b Outcome) int { return cmp.Compare(a.PageID, b.PageID) })
 	}
 	if err := s.lockAlerted(ctx, tx, outcomes); err != nil {
@@ -248,6 +258,12 @@ func (s *Store) record(ctx context.Context, tx *sql.Tx, now time.Time, outcomes 
 	)
 	go func() {
 		defer close(dsBuilt)
+		defer func() {
+			// On a goroutine of its own, a panic would end the process.
+			if p := recover(); p != nil {
+				dsErr = fmt.Errorf("store: building a sweep's deliveries: %v", p)
+			}
+		}()
 		ds, dsErr = deliveries(rec)
 	}()
 	err = s.recordRest(ctx, tx, now, outcomes, alerts, prior)

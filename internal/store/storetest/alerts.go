@@ -399,3 +399,39 @@ func testSweepRecipientGone(t *testing.T, e Engine) {
 		t.Errorf("recorded alerts %+v, want the owner's alone", rec.Alerts)
 	}
 }
+
+// testSweepStepOfUnclaimedPage: a decision that names a page the sweep did
+// not claim records nothing about it unless that page exists at that
+// generation (the step's insert checks it; only the steps of pages read in
+// the transaction go without the check). The sweep's rows have no foreign
+// keys: without the check they would stay, orphans.
+func testSweepStepOfUnclaimedPage(t *testing.T, e Engine) {
+	ctx := context.Background()
+	s := Open(t, e.NewDatabase(t), store.Options{Now: func() time.Time { return t0 }})
+	f := Seed(t, s)
+	const gone = 1 << 40
+	rec := func() store.Recorded {
+		t.Helper()
+		swept, err := s.SweepDue(ctx, 1, func(ps []*tokenwatch.Page, _ map[int64][]store.PageAlert) ([]store.Outcome, func(store.Recorded) ([]store.Delivery, error), error) {
+			out := []store.Outcome{{PageID: gone, Generation: 1, State: tokenwatch.StateExpiring, Step: "3d", Recipients: []int64{f.Owner.ID},
+				Notification: tokenwatch.Notification{Kind: "3d", Title: "a page that is not there"}}}
+			for _, p := range ps {
+				out = append(out, store.Outcome{PageID: p.ID, Generation: p.Generation, State: tokenwatch.StateExpiring, Step: "3d",
+					Recipients: []int64{f.Owner.ID}, Notification: tokenwatch.Notification{Kind: "3d", Title: p.Name}})
+			}
+			return out, func(store.Recorded) ([]store.Delivery, error) { return nil, nil }, nil
+		})
+		must(t, err)
+		return swept.Recorded
+	}
+	r := rec()
+	if len(r.Steps) != 1 || r.Steps[0].PageID == gone {
+		t.Errorf("recorded steps %+v, want the claimed page's alone", r.Steps)
+	}
+	var n int
+	must(t, s.DB().QueryRowContext(ctx, `SELECT (SELECT count(*) FROM page_alerts WHERE page_id = $1) + (SELECT count(*) FROM alerts WHERE page_id = $1)
+		+ (SELECT count(*) FROM notifications WHERE page_id = $1)`, int64(gone)).Scan(&n))
+	if n != 0 {
+		t.Errorf("%d rows about a page that does not exist", n)
+	}
+}

@@ -49,6 +49,7 @@ func Run(t *testing.T, e Engine) {
 		{"RecordSweep", testRecordSweep},
 		{"SweepCascades", testSweepCascades},
 		{"SweepRecipientGone", testSweepRecipientGone},
+		{"SweepStepOfUnclaimedPage", testSweepStepOfUnclaimedPage},
 		{"Deliveries", testDeliveries},
 		{"DeliveryClaims", testDeliveryClaims},
 		{"WebhookEndpoints", testWebhookEndpoints},

@@ -91,8 +91,6 @@ CREATE TRIGGER page_states_updated AFTER UPDATE ON pages REFERENCING OLD TABLE A
 -- commits: the count below, which sees every write committed before it, is
 -- exact. The kept total is the sum of the counts now.
 INSERT INTO page_state_counts (shard, state, n) SELECT 0, state, count(*) FROM pages GROUP BY state;
-DROP TRIGGER pages_counted ON pages;
-DROP TRIGGER pages_uncounted ON pages;
-DROP FUNCTION count_inserted_pages();
-DROP FUNCTION count_deleted_pages();
-DROP TABLE page_total;
+-- page_total and its triggers stay, unread by this version: during a
+-- rolling upgrade, replicas of the version before still read it at every
+-- scrape. A later migration drops them.
