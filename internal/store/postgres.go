@@ -186,15 +186,21 @@ func (e *postgresEngine) lockAlerted(ctx context.Context, tx *sql.Tx, pageIDs, u
 		return nil, err
 	}
 	found := make(map[int64]bool, len(userIDs))
-	if err := scanAll(rows, func(r *sql.Rows) error {
+	if err := scanIDs(rows, found); err != nil {
+		return nil, err
+	}
+	return goneOf(userIDs, found), nil
+}
+
+// scanIDs adds the ids that rows select (one column) to found, and closes
+// rows.
+func scanIDs(rows *sql.Rows, found map[int64]bool) error {
+	return scanAll(rows, func(r *sql.Rows) error {
 		var id int64
 		err := r.Scan(&id)
 		found[id] = true
 		return err
-	}); err != nil {
-		return nil, err
-	}
-	return goneOf(userIDs, found), nil
+	})
 }
 
 // goneOf returns the ids not found (nil if none).

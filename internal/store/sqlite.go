@@ -256,12 +256,7 @@ func (e *sqliteEngine) lockAlerted(ctx context.Context, tx *sql.Tx, _ []int64, u
 		if err != nil {
 			return nil, err
 		}
-		if err := scanAll(rows, func(r *sql.Rows) error {
-			var id int64
-			err := r.Scan(&id)
-			found[id] = true
-			return err
-		}); err != nil {
+		if err := scanIDs(rows, found); err != nil {
 			return nil, err
 		}
 	}

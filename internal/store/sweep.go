@@ -214,9 +214,8 @@ func (s *Store) RecordSweep(ctx context.Context, outcomes []Outcome, deliveries 
 
 // record records outcomes (sorting them by page on PostgreSQL) in tx, one
 // table after the other, then the deliveries that deliveries builds from
-// what was newly recorded. prior,
-// when known, is each page's state as read in tx: pages whose state stays
-// are not written at all. held says that the pages were read in tx and
+// what was newly recorded. prior, when known, is each page's state as read
+// in tx: pages whose state stays are not written at all. held says that the pages were read in tx and
 // nothing else can have changed them since (see engine.claimHoldsPages):
 // their generations need no checking again.
 func (s *Store) record(ctx context.Context, tx *sql.Tx, now time.Time, outcomes []Outcome, deliveries func(Recorded) ([]Delivery, error), prior map[int64]tokenwatch.State, held bool) (Recorded, []Delivery, error) {
